@@ -1,0 +1,57 @@
+# Agir Ensemble — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: run test lint format install install-dev messages vendor serve clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## make run: install, migrate, load the PMA 2030 demo, serve http://127.0.0.1:$(PORT) (SQLite, in-memory layer)
+run: install
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+## make test: the whole pytest suite on SQLite and the in-memory layer
+test: install-dev
+	$(PY) -m pytest
+
+lint: install-dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install-dev
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+## make messages: refresh and compile the translation catalogues (needs GNU gettext)
+messages: install
+	DEBUG=1 $(PY) scripts/messages.py
+
+vendor:
+	./scripts/vendor.sh
+
+## make serve: production-style serving, $(WORKERS) worker processes (needs DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS)
+serve: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput
+	$(VENV)/bin/uvicorn project.asgi:application --host 127.0.0.1 --port $(PORT) --workers $(WORKERS) --ws-per-message-deflate false --proxy-headers
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3

@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = [
+        "username",
+        "display_name",
+        "email",
+        "college",
+        "is_guest",
+        "is_staff",
+        "date_joined",
+    ]
+    list_filter = ["college", "is_guest", "is_staff", "groups"]
+    search_fields = ["username", "display_name", "email", "organisation"]
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (
+            _("Participation"),
+            {
+                "fields": [
+                    "display_name",
+                    "college",
+                    "organisation",
+                    "is_guest",
+                    "email_opt_in",
+                    "terms_accepted_at",
+                    "deleted_at",
+                ]
+            },
+        ),
+    )

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class College(models.TextChoices):
+    """Stakeholder type a participant declares; results are broken down by it."""
+
+    CITIZENS = "citizens", _("Citoyen·nes")
+    ENTERPRISES = "enterprises", _("Entreprises")
+    ELECTED = "elected", _("Élu·es")
+    CIVIL_SOCIETY = "civil_society", _("Société civile et expert·es")
+
+
+class Role(models.TextChoices):
+    """Roles are Django groups; these are their names."""
+
+    FACILITATORS = "facilitators", _("Animateur·rices")
+    CODEV_EDITORS = "codev_editors", _("Éditeur·rices du Codev")
+    MODERATORS = "moderators", _("Modérateur·rices")
+
+
+class UserQuerySet(models.QuerySet):
+    """Users, with the guest/full-account split."""
+
+    def guests(self) -> UserQuerySet:
+        return self.filter(is_guest=True)
+
+    def accounts(self) -> UserQuerySet:
+        return self.filter(is_guest=False)
+
+
+class CustomUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A person on the platform: a full account, or a guest who joined a workshop with a code.
+
+    The participant profile (display name, college, preferences) lives on the
+    user row itself so that every list that shows an author costs no join.
+    """
+
+    display_name = models.CharField(_("nom affiché"), max_length=60, blank=True)
+    college = models.CharField(
+        _("collège"), max_length=20, choices=College.choices, default=College.CITIZENS
+    )
+    organisation = models.CharField(_("organisation"), max_length=120, blank=True)
+    is_guest = models.BooleanField(
+        _("invité·e"),
+        default=False,
+        help_text=_("Créé·e en rejoignant un atelier avec un code, sans e-mail."),
+    )
+    email_opt_in = models.BooleanField(
+        _("recevoir des nouvelles par e-mail"),
+        default=False,
+        help_text=_("Synthèses publiées et suites données à vos idées."),
+    )
+    terms_accepted_at = models.DateTimeField(_("conditions acceptées le"), null=True, blank=True)
+    deleted_at = models.DateTimeField(_("supprimé le"), null=True, blank=True)
+
+    objects = CustomUserManager()
+
+    class Meta:
+        verbose_name = _("utilisateur·rice")
+        verbose_name_plural = _("utilisateur·rices")
+
+    def __str__(self) -> str:
+        return self.public_name
+
+    @property
+    def public_name(self) -> str:
+        """The name shown to others: never the e-mail address."""
+        if self.deleted_at:
+            return str(_("Participant·e supprimé·e"))
+        return self.display_name or self.first_name or str(_("Participant·e"))
+
+    def has_role(self, role: Role | str) -> bool:
+        if not self.is_authenticated or not self.is_active:
+            return False
+        if self.is_superuser:
+            return True
+        cache = getattr(self, "_role_cache", None)
+        if cache is None:
+            cache = set(self.groups.values_list("name", flat=True))
+            self._role_cache = cache
+        return str(role) in cache
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.has_role(Role.FACILITATORS)
+
+    @property
+    def is_codev_editor(self) -> bool:
+        return self.has_role(Role.CODEV_EDITORS)
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.has_role(Role.MODERATORS)

@@ -1,0 +1,21 @@
+"""Permissions on accounts and roles, in one place."""
+
+from __future__ import annotations
+
+from accounts.models import Role
+
+
+def is_full_account(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and not user.is_guest)
+
+
+def has_role(user, role: Role | str) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(role))
+
+
+def can_moderate(user) -> bool:
+    return has_role(user, Role.MODERATORS) or has_role(user, Role.FACILITATORS)
+
+
+def can_edit_decisions(user) -> bool:
+    return has_role(user, Role.CODEV_EDITORS)

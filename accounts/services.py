@@ -1,0 +1,106 @@
+"""Writes on accounts: guests, claims, roles."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import College, Role, User
+from project.errors import DomainError
+
+DISPLAY_NAME_MAX = 60
+
+
+def clean_display_name(value: str) -> str:
+    """Trim and reject names that are empty once invisible characters are removed."""
+    from project.text import strip_invisible
+
+    name = " ".join(strip_invisible(value or "").split())
+    if not name:
+        raise DomainError(
+            "invalid_display_name", _("Indiquez un nom à afficher."), field="display_name"
+        )
+    if len(name) > DISPLAY_NAME_MAX:
+        raise DomainError(
+            "invalid_display_name",
+            _("Le nom affiché ne peut dépasser %(max)d caractères.") % {"max": DISPLAY_NAME_MAX},
+            field="display_name",
+        )
+    return name
+
+
+def clean_college(value: str) -> str:
+    if value not in College.values:
+        raise DomainError(
+            "invalid_college", _("Choisissez un collège dans la liste."), field="college"
+        )
+    return value
+
+
+def guest_create(*, display_name: str, college: str) -> User:
+    """A guest is a real user row, with no e-mail and no usable password."""
+    name = clean_display_name(display_name)
+    college = clean_college(college)
+    user = User(
+        username=f"invite-{secrets.token_hex(8)}",
+        display_name=name,
+        college=college,
+        is_guest=True,
+    )
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def guest_claim(*, user: User, email: str, request=None) -> User:
+    """Attach an e-mail to a guest; the account becomes a full one once the e-mail is verified."""
+    from allauth.account.models import EmailAddress
+
+    if not user.is_guest:
+        raise DomainError("not_a_guest", _("Ce compte a déjà une adresse e-mail."))
+    email = (email or "").strip().lower()
+    if not email:
+        raise DomainError("invalid_email", _("Indiquez une adresse e-mail."), field="email")
+    if EmailAddress.objects.filter(email__iexact=email, verified=True).exists():
+        # Don't reveal that the address has an account: the e-mail says it.
+        raise DomainError(
+            "email_taken",
+            _("Cette adresse ne peut pas être utilisée. Connectez-vous plutôt avec elle."),
+            field="email",
+        )
+    user.email = email
+    user.save(update_fields=["email"])
+    EmailAddress.objects.filter(user=user).delete()
+    address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+    if request is not None:
+        address.send_confirmation(request, signup=False)
+    return user
+
+
+def guest_claim_confirmed(*, user: User) -> None:
+    if user.is_guest:
+        user.is_guest = False
+        user.save(update_fields=["is_guest"])
+
+
+def role_grant(*, user: User, role: Role | str) -> None:
+    group, _created = Group.objects.get_or_create(name=str(role))
+    user.groups.add(group)
+    user.__dict__.pop("_role_cache", None)
+
+
+def role_revoke(*, user: User, role: Role | str) -> None:
+    group = Group.objects.filter(name=str(role)).first()
+    if group:
+        user.groups.remove(group)
+    user.__dict__.pop("_role_cache", None)
+
+
+def terms_accept(*, user: User) -> None:
+    user.terms_accepted_at = timezone.now()
+    user.save(update_fields=["terms_accepted_at"])

@@ -1,0 +1,91 @@
+"""Shared fixtures. Tests talk to real things: the configured database and channel layer.
+
+Markers ``postgres``, ``redis``, ``e2e`` need a service; without it the test is
+skipped, unless REQUIRE_SERVICES=1 (CI), where it fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.factories import UserFactory
+
+
+def _missing_service(marker: str) -> str | None:
+    if marker == "postgres" and connection.vendor != "postgresql":
+        return "PostgreSQL (set DATABASE_URL=postgres://...)"
+    if marker == "redis" and not settings.REDIS_URL:
+        return "Redis (set REDIS_URL=redis://...)"
+    if marker == "e2e" and not chromium_path():
+        return "Chromium (apt-get install chromium chromium-driver)"
+    return None
+
+
+def chromium_path() -> str | None:
+    return (
+        os.environ.get("CHROMIUM_PATH")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker in ("postgres", "redis", "e2e"):
+        if item.get_closest_marker(marker):
+            missing = _missing_service(marker)
+            if missing:
+                if settings.REQUIRE_SERVICES:
+                    pytest.fail(f"REQUIRE_SERVICES=1 but {missing} is not available")
+                pytest.skip(f"needs {missing}")
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def guest(db):
+    from accounts.services import guest_create
+
+    return guest_create(display_name="Invitée Test", college="citizens")
+
+
+def _with_role(role: str):
+    from accounts.services import role_grant
+
+    user = UserFactory()
+    role_grant(user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def facilitator(db):
+    return _with_role("facilitators")
+
+
+@pytest.fixture
+def editor(db):
+    return _with_role("codev_editors")
+
+
+@pytest.fixture
+def moderator(db):
+    return _with_role("moderators")
+
+
+@pytest.fixture
+def axis(db):
+    from proposals.models import Axis
+
+    return Axis.objects.get(slug="filieres-avenir")

@@ -1,0 +1,3 @@
+app_name = "votes"
+
+urlpatterns: list = []

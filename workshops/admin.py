@@ -1,0 +1,19 @@
+from django.contrib import admin
+
+from workshops.models import Participant, Workshop
+
+
+class ParticipantInline(admin.TabularInline):
+    model = Participant
+    raw_id_fields = ["user"]
+    extra = 0
+
+
+@admin.register(Workshop)
+class WorkshopAdmin(admin.ModelAdmin):
+    list_display = ["title", "state", "starts_at", "place", "visibility", "join_code"]
+    list_filter = ["state", "place", "visibility"]
+    search_fields = ["title"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["axes", "facilitators"]
+    inlines = [ParticipantInline]
