@@ -34,3 +34,25 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+
+from accounts.models import AuditEvent  # noqa: E402
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is append-only."""
+
+    list_display = ["created_at", "action", "actor", "target_repr", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["action", "target_repr", "target_id"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

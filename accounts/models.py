@@ -99,3 +99,39 @@ class User(AbstractUser):
     @property
     def is_moderator(self) -> bool:
         return self.has_role(Role.MODERATORS)
+
+
+class AuditEvent(models.Model):
+    """Append-only record of sensitive actions: who, when, what, from where.
+
+    Written only through ``accounts.services.audit_record``; never updated or
+    deleted by the application (the admin shows it read-only).
+    """
+
+    created_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        "accounts.User", verbose_name=_("auteur·rice"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    target_type = models.CharField(_("type de l'objet"), max_length=60, blank=True)
+    target_id = models.CharField(_("identifiant de l'objet"), max_length=60, blank=True)
+    target_repr = models.CharField(_("objet"), max_length=200, blank=True)
+    data = models.JSONField(_("détails"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("événement d'audit")
+        verbose_name_plural = _("journal d'audit")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit events are append-only.")

@@ -88,19 +88,51 @@ def guest_claim_confirmed(*, user: User) -> None:
         user.save(update_fields=["is_guest"])
 
 
-def role_grant(*, user: User, role: Role | str) -> None:
+def role_grant(*, user: User, role: Role | str, actor: User | None = None, request=None) -> None:
     group, _created = Group.objects.get_or_create(name=str(role))
-    user.groups.add(group)
+    if not user.groups.filter(pk=group.pk).exists():
+        user.groups.add(group)
+        audit_record(actor=actor, action="role.granted", target=user, data={"role": str(role)}, request=request)
     user.__dict__.pop("_role_cache", None)
 
 
-def role_revoke(*, user: User, role: Role | str) -> None:
+def role_revoke(*, user: User, role: Role | str, actor: User | None = None, request=None) -> None:
     group = Group.objects.filter(name=str(role)).first()
-    if group:
+    if group and user.groups.filter(pk=group.pk).exists():
         user.groups.remove(group)
+        audit_record(actor=actor, action="role.revoked", target=user, data={"role": str(role)}, request=request)
     user.__dict__.pop("_role_cache", None)
 
 
 def terms_accept(*, user: User) -> None:
     user.terms_accepted_at = timezone.now()
     user.save(update_fields=["terms_accepted_at"])
+
+
+def _client_ip(request) -> str | None:
+    if request is None:
+        return None
+    from allauth.core.ratelimit import get_ip_address  # honours ALLAUTH_TRUSTED_PROXY_COUNT
+
+    try:
+        return get_ip_address(request)
+    except Exception:
+        return request.META.get("REMOTE_ADDR")
+
+
+def audit_record(*, actor, action: str, target=None, data: dict | None = None, request=None, ip: str | None = None):
+    """Append one event to the audit log (moderation, roles, workshop states, votes, publications…).
+
+    ``action`` is ``<entity>.<verb>`` (``proposal.hidden``, ``workshop.phase_changed``).
+    """
+    from accounts.models import AuditEvent
+
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_repr=str(target)[:200] if target is not None else "",
+        data=data or {},
+        ip_address=ip or _client_ip(request),
+    )

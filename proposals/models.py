@@ -114,10 +114,17 @@ class Proposal(models.Model):
     hidden_reason = models.TextField(_("motif du masquage"), blank=True)
     support_count = models.PositiveIntegerField(_("soutiens"), default=0)
     comment_count = models.PositiveIntegerField(_("commentaires"), default=0)
+    # Idempotency: a retried create with the same key returns the first proposal.
+    client_key = models.CharField(_("clé client"), max_length=64, blank=True, default="")
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "client_key"], condition=~models.Q(client_key=""), name="proposal_client_key_unique"
+            )
+        ]
         verbose_name = _("proposition")
         verbose_name_plural = _("propositions")
         ordering = ["-created_at"]
