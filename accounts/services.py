@@ -92,7 +92,13 @@ def role_grant(*, user: User, role: Role | str, actor: User | None = None, reque
     group, _created = Group.objects.get_or_create(name=str(role))
     if not user.groups.filter(pk=group.pk).exists():
         user.groups.add(group)
-        audit_record(actor=actor, action="role.granted", target=user, data={"role": str(role)}, request=request)
+        audit_record(
+            actor=actor,
+            action="role.granted",
+            target=user,
+            data={"role": str(role)},
+            request=request,
+        )
     user.__dict__.pop("_role_cache", None)
 
 
@@ -100,7 +106,13 @@ def role_revoke(*, user: User, role: Role | str, actor: User | None = None, requ
     group = Group.objects.filter(name=str(role)).first()
     if group and user.groups.filter(pk=group.pk).exists():
         user.groups.remove(group)
-        audit_record(actor=actor, action="role.revoked", target=user, data={"role": str(role)}, request=request)
+        audit_record(
+            actor=actor,
+            action="role.revoked",
+            target=user,
+            data={"role": str(role)},
+            request=request,
+        )
     user.__dict__.pop("_role_cache", None)
 
 
@@ -120,7 +132,15 @@ def _client_ip(request) -> str | None:
         return request.META.get("REMOTE_ADDR")
 
 
-def audit_record(*, actor, action: str, target=None, data: dict | None = None, request=None, ip: str | None = None):
+def audit_record(
+    *,
+    actor,
+    action: str,
+    target=None,
+    data: dict | None = None,
+    request=None,
+    ip: str | None = None,
+):
     """Append one event to the audit log (moderation, roles, workshop states, votes, publications…).
 
     ``action`` is ``<entity>.<verb>`` (``proposal.hidden``, ``workshop.phase_changed``).

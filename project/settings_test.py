@@ -24,3 +24,11 @@ STORAGES = {
 # One Redis database for the whole run is fine: keys are prefixed per test process.
 if "KEY_PREFIX" in CACHES["default"]:
     CACHES["default"]["KEY_PREFIX"] = f"agir-test-{os.getpid()}"
+
+# Server subprocesses (tests/servers.py) must see the test database: on SQLite
+# it is a file, one per test process.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    from pathlib import Path as _Path
+
+    _test_db_dir = _Path(os.environ.get("TEST_DB_DIR", "/tmp"))
+    DATABASES["default"]["TEST"] = {"NAME": str(_test_db_dir / f"agir-test-{os.getpid()}.sqlite3")}  # noqa: F405

@@ -122,7 +122,9 @@ class Proposal(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["author", "client_key"], condition=~models.Q(client_key=""), name="proposal_client_key_unique"
+                fields=["author", "client_key"],
+                condition=~models.Q(client_key=""),
+                name="proposal_client_key_unique",
             )
         ]
         verbose_name = _("proposition")

@@ -89,3 +89,6 @@ def axis(db):
     from proposals.models import Axis
 
     return Axis.objects.get(slug="filieres-avenir")
+
+
+from tests.servers import asgi_server  # noqa: E402,F401  (fixture)
