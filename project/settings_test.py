@@ -28,7 +28,8 @@ if "KEY_PREFIX" in CACHES["default"]:
 # Server subprocesses (tests/servers.py) must see the test database: on SQLite
 # it is a file, one per test process.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    import tempfile as _tempfile
     from pathlib import Path as _Path
 
-    _test_db_dir = _Path(os.environ.get("TEST_DB_DIR", "/tmp"))
+    _test_db_dir = _Path(os.environ.get("TEST_DB_DIR", _tempfile.gettempdir()))
     DATABASES["default"]["TEST"] = {"NAME": str(_test_db_dir / f"agir-test-{os.getpid()}.sqlite3")}  # noqa: F405
