@@ -23,6 +23,7 @@ install_error_handlers(api)
 from accounts.api import router as accounts_router  # noqa: E402
 from decisions.api import router as decisions_router  # noqa: E402
 from proposals.api import router as proposals_router  # noqa: E402
+from summaries.api import router as summaries_router  # noqa: E402
 from votes.api import router as votes_router  # noqa: E402
 from workshops.api import router as workshops_router  # noqa: E402
 
@@ -31,3 +32,4 @@ api.add_router("", proposals_router)
 api.add_router("", workshops_router)
 api.add_router("", votes_router)
 api.add_router("", decisions_router)
+api.add_router("", summaries_router)

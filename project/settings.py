@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "workshops",
     "votes",
     "decisions",
+    "summaries",
     "realtime",
 ]
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("workshops.urls")),
     path("", include("votes.urls")),
     path("", include("decisions.urls")),
+    path("", include("summaries.urls")),
 ]
 
 if settings.DEBUG:
