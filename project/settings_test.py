@@ -17,6 +17,13 @@ from project.settings import CACHES, STORAGES  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Server subprocesses (tests/servers.py) write their e-mails as files the test reads
+# (tests/e2e: sign-up confirmation, login codes), and serve static files from the
+# source folders, as there is no collectstatic in a test run.
+if os.environ.get("TEST_EMAIL_FILE_PATH"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["TEST_EMAIL_FILE_PATH"]
+WHITENOISE_USE_FINDERS = True
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
