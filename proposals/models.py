@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -67,6 +69,49 @@ class ProposalStatus(models.TextChoices):
     NOT_RETAINED = "not_retained", _("Non retenue")
 
 
+# Where a proposal can go from each status (merges go through ``proposal_merge``).
+STATUS_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    ProposalStatus.SUBMITTED: (ProposalStatus.UNDER_REVIEW, ProposalStatus.NOT_RETAINED),
+    ProposalStatus.UNDER_REVIEW: (
+        ProposalStatus.SUBMITTED,
+        ProposalStatus.SHORTLISTED,
+        ProposalStatus.NOT_RETAINED,
+    ),
+    ProposalStatus.SHORTLISTED: (
+        ProposalStatus.UNDER_REVIEW,
+        ProposalStatus.RETAINED,
+        ProposalStatus.NOT_RETAINED,
+    ),
+    ProposalStatus.RETAINED: (ProposalStatus.SHORTLISTED,),
+    ProposalStatus.NOT_RETAINED: (ProposalStatus.UNDER_REVIEW,),
+    ProposalStatus.MERGED: (),
+}
+# A public reason is required to land in these statuses.
+STATUSES_NEEDING_REASON = (ProposalStatus.NOT_RETAINED,)
+
+
+class ProposalQuerySet(models.QuerySet):
+    """Proposals as people may see them, with what list pages need in one query."""
+
+    def visible_to(self, user) -> ProposalQuerySet:
+        """Hidden proposals only for moderators (and their own author)."""
+        from proposals.rules import can_moderate
+
+        if can_moderate(user):
+            return self
+        if user is not None and user.is_authenticated:
+            return self.filter(Q(is_hidden=False) | Q(author=user))
+        return self.filter(is_hidden=False)
+
+    def public(self) -> ProposalQuerySet:
+        return self.filter(is_hidden=False)
+
+    def for_list(self) -> ProposalQuerySet:
+        return self.select_related("axis", "author", "origin_workshop").defer(
+            "body", "search_text", "search_vector"
+        )
+
+
 class Proposal(models.Model):
     """An idea posted on the board or in a live workshop (then ``origin_workshop`` is set)."""
 
@@ -118,6 +163,12 @@ class Proposal(models.Model):
     client_key = models.CharField(_("clé client"), max_length=64, blank=True, default="")
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    # Search: title and text without accents, lower case (the SQLite fallback searches it;
+    # on PostgreSQL the French vector below is built from it, so accents never matter).
+    search_text = models.TextField(editable=False, blank=True, default="")
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = ProposalQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -134,10 +185,226 @@ class Proposal(models.Model):
             models.Index(fields=["axis", "status"]),
             models.Index(fields=["origin_workshop", "created_at"]),
             models.Index(fields=["-support_count", "-created_at"]),
+            models.Index(fields=["-comment_count", "-created_at"]),
+            models.Index(fields=["author_college", "created_at"]),
         ]
+        # The GIN index on search_vector is created on PostgreSQL only (migration 0005).
 
     def __str__(self) -> str:
         return self.title
 
     def get_absolute_url(self) -> str:
         return reverse("proposals:detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_merged(self) -> bool:
+        return self.status == ProposalStatus.MERGED
+
+    @property
+    def is_closed(self) -> bool:
+        """Merged proposals take no more supports or comments: they live on in their target."""
+        return self.status == ProposalStatus.MERGED
+
+    def allowed_statuses(self) -> tuple[str, ...]:
+        return STATUS_TRANSITIONS.get(self.status, ())
+
+
+class Support(models.Model):
+    """One participant backs one proposal (at most once; withdrawable)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="proposal_supports"
+    )
+    user_college = models.CharField(_("collège"), max_length=20, choices=College.choices)
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("soutien")
+        verbose_name_plural = _("soutiens")
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "user"], name="support_one_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.proposal_id}"
+
+
+class CommentQuerySet(models.QuerySet):
+    """Comments of a proposal: roots first, answers under them."""
+
+    def visible_to(self, user) -> CommentQuerySet:
+        from proposals.rules import can_moderate
+
+        if can_moderate(user):
+            return self
+        if user is not None and user.is_authenticated:
+            return self.filter(Q(is_hidden=False) | Q(author=user))
+        return self.filter(is_hidden=False)
+
+
+class Comment(models.Model):
+    """A comment on a proposal; answers are one level deep (``parent`` is always a root)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("auteur·rice"),
+        on_delete=models.PROTECT,
+        related_name="proposal_comments",
+    )
+    author_college = models.CharField(_("collège"), max_length=20, choices=College.choices)
+    body = models.TextField(_("commentaire (Markdown)"))
+    body_html = models.TextField(editable=False, blank=True)
+    is_deleted = models.BooleanField(_("supprimé"), default=False)
+    is_hidden = models.BooleanField(_("masqué"), default=False)
+    hidden_reason = models.TextField(_("motif du masquage"), blank=True)
+    client_key = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True, db_index=True)
+    edited_at = models.DateTimeField(_("modifié le"), null=True, blank=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("commentaire")
+        verbose_name_plural = _("commentaires")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["proposal", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "client_key"],
+                condition=~Q(client_key=""),
+                name="comment_client_key_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} — {self.proposal_id}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.proposal.get_absolute_url()}#commentaire-{self.pk}"
+
+    @property
+    def counts(self) -> bool:
+        """Whether the comment is in ``proposal.comment_count``."""
+        return not (self.is_deleted or self.is_hidden)
+
+
+class StatusChange(models.Model):
+    """One step of a proposal's life: who moved it, when, from where to where, and why."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="status_changes")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    old_status = models.CharField(
+        _("ancien statut"), max_length=20, choices=ProposalStatus.choices, blank=True
+    )
+    new_status = models.CharField(
+        _("nouveau statut"), max_length=20, choices=ProposalStatus.choices
+    )
+    reason = models.TextField(_("motif"), blank=True)
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("changement de statut")
+        verbose_name_plural = _("changements de statut")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id}: {self.old_status or '—'} → {self.new_status}"
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", _("À traiter")
+    ACTIONED = "actioned", _("Contenu masqué")
+    DISMISSED = "dismissed", _("Classé sans suite")
+
+
+class ReportQuerySet(models.QuerySet):
+    """Reports of content; the moderation queue shows the open ones."""
+
+    def open(self) -> ReportQuerySet:
+        return self.filter(status=ReportStatus.OPEN)
+
+
+class Report(models.Model):
+    """A signed-in person flags a proposal or a comment to the moderators."""
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="proposal_reports"
+    )
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="reports")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="reports"
+    )
+    reason = models.TextField(_("motif du signalement"))
+    status = models.CharField(
+        max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN, db_index=True
+    )
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("signalement")
+        verbose_name_plural = _("signalements")
+        ordering = ["created_at"]
+        constraints = [
+            # One open report per person and per piece of content.
+            models.UniqueConstraint(
+                fields=["reporter", "proposal"],
+                condition=Q(status="open", comment__isnull=True),
+                name="report_open_proposal_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["reporter", "comment"],
+                condition=Q(status="open", comment__isnull=False),
+                name="report_open_comment_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} #{self.proposal_id}"
+
+    @property
+    def target(self) -> Proposal | Comment:
+        return self.comment if self.comment_id else self.proposal
+
+
+class ModerationVerb(models.TextChoices):
+    HIDE = "hide", _("Masquage")
+    RESTORE = "restore", _("Rétablissement")
+    DISMISS = "dismiss", _("Signalement classé")
+
+
+class ModerationAction(models.Model):
+    """What a moderator did, on what, and why: the public trace of moderation."""
+
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    verb = models.CharField(max_length=10, choices=ModerationVerb.choices)
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="moderation_actions"
+    )
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="moderation_actions"
+    )
+    reason = models.TextField(_("motif"))
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("action de modération")
+        verbose_name_plural = _("actions de modération")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_verb_display()} #{self.proposal_id}"
