@@ -50,3 +50,36 @@ class ProfileForm(forms.ModelForm):
 
 class GuestClaimForm(forms.Form):
     email = forms.EmailField(label=_("Adresse e-mail"))
+
+
+class TermsForm(forms.Form):
+    accept_terms = forms.BooleanField(
+        label=_("J'accepte les conditions d'utilisation et la politique de confidentialité"),
+        required=True,
+    )
+
+
+class AccountDeleteForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_(
+            "Je comprends que mon compte sera supprimé définitivement : mon nom, mon adresse "
+            "e-mail et mes accès disparaissent ; mes contributions restent, sans mon nom."
+        ),
+        required=True,
+        error_messages={"required": _("Cochez la case pour confirmer la suppression.")},
+    )
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    q = forms.CharField(label=_("Rechercher (objet, auteur·rice)"), required=False, max_length=100)
+    since = forms.DateField(
+        label=_("Depuis le"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Jusqu'au"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, actions: list[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("Toutes"))] + [(a, a) for a in actions]

@@ -58,6 +58,9 @@ class User(AbstractUser):
         default=False,
         help_text=_("Synthèses publiées et suites données à vos idées."),
     )
+    email_opt_in_changed_at = models.DateTimeField(
+        _("choix des nouvelles par e-mail fait le"), null=True, blank=True
+    )
     terms_accepted_at = models.DateTimeField(_("conditions acceptées le"), null=True, blank=True)
     deleted_at = models.DateTimeField(_("supprimé le"), null=True, blank=True)
 

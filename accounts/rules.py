@@ -19,3 +19,8 @@ def can_moderate(user) -> bool:
 
 def can_edit_decisions(user) -> bool:
     return has_role(user, Role.CODEV_EDITORS)
+
+
+def can_view_audit_log(user) -> bool:
+    """Staff only (who, by the middleware, have a second factor)."""
+    return bool(user and user.is_authenticated and user.is_active and user.is_staff)

@@ -116,20 +116,59 @@ def role_revoke(*, user: User, role: Role | str, actor: User | None = None, requ
     user.__dict__.pop("_role_cache", None)
 
 
-def terms_accept(*, user: User) -> None:
+def terms_accept(*, user: User, request=None) -> None:
+    """Record that the user accepted the terms and the privacy policy, with the date."""
     user.terms_accepted_at = timezone.now()
     user.save(update_fields=["terms_accepted_at"])
+    audit_record(actor=user, action="consent.terms_accepted", target=user, request=request)
+
+
+def profile_update(
+    *,
+    user: User,
+    display_name: str,
+    college: str,
+    organisation: str = "",
+    email_opt_in: bool = False,
+    request=None,
+) -> User:
+    """Change the profile; a change of the e-mail consent is dated and audited."""
+    from project.text import clean_line
+
+    user.display_name = clean_display_name(display_name)
+    user.college = clean_college(college)
+    user.organisation = clean_line(organisation, max_length=120)
+    fields = ["display_name", "college", "organisation"]
+    if bool(email_opt_in) != user.email_opt_in:
+        user.email_opt_in = bool(email_opt_in)
+        user.email_opt_in_changed_at = timezone.now()
+        fields += ["email_opt_in", "email_opt_in_changed_at"]
+        audit_record(
+            actor=user,
+            action="consent.email_opt_in" if email_opt_in else "consent.email_opt_out",
+            target=user,
+            request=request,
+        )
+    user.save(update_fields=fields)
+    return user
 
 
 def _client_ip(request) -> str | None:
+    """The client's address as allauth sees it (honours ALLAUTH_TRUSTED_PROXY_COUNT)."""
+    import ipaddress
+
+    from allauth.account.adapter import get_adapter
+
     if request is None:
         return None
-    from allauth.core.ratelimit import get_ip_address  # honours ALLAUTH_TRUSTED_PROXY_COUNT
-
     try:
-        return get_ip_address(request)
-    except Exception:
-        return request.META.get("REMOTE_ADDR")
+        ip = get_adapter(request).get_client_ip(request)
+    except Exception:  # noqa: BLE001 - a proxy misconfiguration must not lose the event
+        ip = request.META.get("REMOTE_ADDR")
+    try:
+        return str(ipaddress.ip_address(ip)) if ip else None
+    except ValueError:
+        return None
 
 
 def audit_record(

@@ -1,10 +1,17 @@
 from django.urls import path
 
-from accounts import views
+from accounts import tokens, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("", views.account, name="account"),
     path("revendiquer/", views.claim, name="claim"),
+    path("jetons/", tokens.tokens_page, name="tokens"),
+    path("conditions/", views.terms, name="terms"),
+    path("mes-donnees/", views.export_request, name="export"),
+    path("mes-donnees/<str:token>/", views.export_download, name="export_download"),
+    path("supprimer/", views.delete, name="delete"),
+    path("journal/", views.audit_log, name="audit_log"),
+    path("journal/export.csv", views.audit_export, name="audit_export"),
 ]
