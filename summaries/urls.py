@@ -1,5 +1,25 @@
 from django.urls import path
 
+from summaries import views
+from summaries.feeds import PublishedSummariesFeed
+
 app_name = "summaries"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("syntheses/", views.summary_list, name="list"),
+    path("syntheses/flux.atom", PublishedSummariesFeed(), name="feed"),
+    path("syntheses/nouvelle/", views.summary_create, name="create"),
+    path(
+        "syntheses/atelier/<slug:workshop_slug>/",
+        views.summary_create_for_workshop,
+        name="create_for_workshop",
+    ),
+    path("syntheses/<slug:slug>/", views.summary_detail, name="detail"),
+    path("syntheses/<slug:slug>.pdf", views.summary_pdf, name="pdf"),
+    path("syntheses/<slug:slug>/v<int:number>/", views.summary_version, name="version"),
+    path("syntheses/<slug:slug>/v<int:number>.pdf", views.summary_pdf, name="version_pdf"),
+    path("syntheses/<slug:slug>/modifier/", views.summary_edit, name="edit"),
+    path("syntheses/<slug:slug>/apercu/", views.summary_preview, name="preview"),
+    path("donnees/", views.open_data, name="open_data"),
+    path("donnees/<slug:dataset>.<str:fmt>", views.open_data_export, name="open_data_export"),
+]

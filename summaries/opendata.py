@@ -1,0 +1,669 @@
+"""Open data: what the Codev publishes, as CSV and JSON anyone may reuse (Licence Ouverte 2.0).
+
+Each dataset is a list of documented columns and a generator of rows read
+with ``values_list(...).iterator()``: the exports stream row by row, so their
+memory does not grow with the number of rows (bench/exports.py and
+tests/summaries/test_opendata_memory.py measure it).
+
+Only public objects, and never personal data: no names, e-mails, user ids or
+ballots — proposals carry the college of their author, votes only their
+aggregated results. tests/summaries/test_opendata_privacy.py scans every
+export for it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+LICENCE_NAME = "Licence Ouverte / Open Licence version 2.0 (Etalab)"
+LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str  # French label, documented on the schema page
+    type: str  # "entier", "décimal", "texte", "date", "booléen", "url"
+    description: str
+
+
+@dataclass(frozen=True)
+class Dataset:
+    slug: str
+    title: str
+    description: str
+    columns: tuple[Column, ...]
+    rows: Callable[[], Iterable[tuple]]
+    source_app: str = ""
+
+    @property
+    def available(self) -> bool:
+        """False while the app this dataset comes from has not shipped its models."""
+        return _model(*self.source_app.split(".")) is not None if self.source_app else True
+
+
+def _model(app_label: str, name: str):
+    try:
+        return apps.get_model(app_label, name)
+    except LookupError:
+        return None
+
+
+def _url_maker(name: str, kwarg: str) -> Callable[[Any], str]:
+    """Absolute URL of an object from its key, or "" while the page does not exist yet."""
+    try:
+        sample = reverse(name, kwargs={kwarg: "0" if kwarg == "slug" else 0})
+    except NoReverseMatch:
+        return lambda _value: ""
+    prefix, _zero, suffix = sample.rpartition("0")
+    base = settings.SITE_URL
+    return lambda value: f"{base}{prefix}{value}{suffix}" if value not in (None, "") else ""
+
+
+def _public_proposals():
+    from proposals.models import Proposal
+
+    public = getattr(Proposal.objects, "public", None)
+    return public() if public else Proposal.objects.filter(is_hidden=False)
+
+
+def _public_recommendations():
+    Recommendation = _model("decisions", "Recommendation")
+    public = getattr(Recommendation.objects, "public", None)
+    return public() if public else Recommendation.objects.filter(status="published")
+
+
+# --- Rows --------------------------------------------------------------------------------------
+
+
+def _axes_rows() -> Iterator[tuple]:
+    from proposals.models import Axis
+
+    yield from (
+        Axis.objects.order_by("order")
+        .values_list("slug", "kind", "number", "title", "short_title", "description", "order")
+        .iterator(chunk_size=CHUNK)
+    )
+
+
+def _proposal_rows() -> Iterator[tuple]:
+    url = _url_maker("proposals:detail", "pk")
+    qs = (
+        _public_proposals()
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "title",
+            "axis__slug",
+            "status",
+            "author_college",
+            "origin_workshop__slug",
+            "merged_into_id",
+            "support_count",
+            "comment_count",
+            "created_at",
+        )
+    )
+    for row in qs.iterator(chunk_size=CHUNK):
+        yield (*row[:9], row[9].date() if row[9] else None, url(row[0]))
+
+
+def _vote_rows() -> Iterator[tuple]:
+    from summaries import vote_results
+
+    yield from vote_results.open_data_rows()
+
+
+def _recommendation_rows() -> Iterator[tuple]:
+    from django.db.models import Count
+
+    if _model("decisions", "Recommendation") is None:
+        return
+    url = _url_maker("decisions:recommendation", "pk")
+    qs = (
+        _public_recommendations()
+        .order_by("pk")
+        .annotate(
+            n_sources=Count("sources", distinct=True), n_actions=Count("actions", distinct=True)
+        )
+        .values_list(
+            "pk",
+            "title",
+            "axis__slug",
+            "status",
+            "adopted_at",
+            "published_at",
+            "n_sources",
+            "n_actions",
+        )
+    )
+    for pk, title, axis, status, adopted, published, n_sources, n_actions in qs.iterator(
+        chunk_size=CHUNK
+    ):
+        yield (
+            pk,
+            title,
+            axis,
+            status,
+            _day(adopted),
+            _day(published),
+            n_sources,
+            n_actions,
+            url(pk),
+        )
+
+
+def _day(value: datetime | None) -> date | None:
+    if value is None:
+        return None
+    return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+
+
+def _public_actions():
+    ActionItem = _model("decisions", "ActionItem")
+    return ActionItem.objects.filter(recommendation__in=_public_recommendations())
+
+
+def _action_rows() -> Iterator[tuple]:
+    if _model("decisions", "ActionItem") is None:
+        return
+    url = _url_maker("decisions:action", "pk")
+    # lead_name (a person) is left out on purpose.
+    qs = (
+        _public_actions()
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "recommendation_id",
+            "title",
+            "owner_kind",
+            "owner_name",
+            "start_date",
+            "due_date",
+            "status",
+            "progress",
+            "budget",
+        )
+    )
+    for row in qs.iterator(chunk_size=CHUNK):
+        yield (*row, url(row[0]))
+
+
+def _action_update_rows() -> Iterator[tuple]:
+    ActionUpdate = _model("decisions", "ActionUpdate")
+    if ActionUpdate is None:
+        return
+    from project.sanitizer import plain_text
+
+    qs = (
+        ActionUpdate.objects.filter(action__in=_public_actions())
+        .order_by("action_id", "date", "pk")
+        .values_list("pk", "action_id", "date", "progress", "old_status", "new_status", "text_html")
+    )
+    for *row, text_html in qs.iterator(chunk_size=CHUNK):
+        yield (*row, plain_text(text_html))
+
+
+def _indicator_rows() -> Iterator[tuple]:
+    from decisions.models import Indicator
+
+    yield from (
+        Indicator.objects.order_by("order", "pk")
+        .values_list(
+            "slug",
+            "kind",
+            "name",
+            "description",
+            "axis__slug",
+            "unit",
+            "source",
+            "baseline_value",
+            "baseline_date",
+            "target_2030",
+            "direction",
+        )
+        .iterator(chunk_size=CHUNK)
+    )
+
+
+def _measurement_rows() -> Iterator[tuple]:
+    from decisions.models import Measurement
+
+    # entered_by (a person) is left out on purpose.
+    yield from (
+        Measurement.objects.order_by("indicator__order", "indicator_id", "date")
+        .values_list("indicator__slug", "date", "value", "source")
+        .iterator(chunk_size=CHUNK)
+    )
+
+
+def _trace_rows() -> Iterator[tuple]:
+    """Every public arrow of the flow: workshop → proposal → recommendation → action item."""
+    workshop_url = _url_maker("workshops:room", "slug")
+    for pk, workshop_slug, created in (
+        _public_proposals()
+        .filter(origin_workshop__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "origin_workshop__slug", "created_at")
+        .iterator(chunk_size=CHUNK)
+    ):
+        yield (
+            "atelier_proposition",
+            "atelier",
+            workshop_slug,
+            "proposition",
+            str(pk),
+            _day(created),
+            workshop_url(workshop_slug),
+        )
+    RecommendationSource = _model("decisions", "RecommendationSource")
+    if RecommendationSource is not None:
+        for proposal_id, rec_id, linked in (
+            RecommendationSource.objects.filter(
+                recommendation__in=_public_recommendations(), proposal__in=_public_proposals()
+            )
+            .order_by("pk")
+            .values_list("proposal_id", "recommendation_id", "linked_at")
+            .iterator(chunk_size=CHUNK)
+        ):
+            yield (
+                "proposition_recommandation",
+                "proposition",
+                str(proposal_id),
+                "recommandation",
+                str(rec_id),
+                _day(linked),
+                "",
+            )
+    if _model("decisions", "ActionItem") is not None:
+        for rec_id, action_id, created in (
+            _public_actions()
+            .order_by("pk")
+            .values_list("recommendation_id", "pk", "created_at")
+            .iterator(chunk_size=CHUNK)
+        ):
+            yield (
+                "recommandation_action",
+                "recommandation",
+                str(rec_id),
+                "action",
+                str(action_id),
+                _day(created),
+                "",
+            )
+
+
+# --- The catalogue -----------------------------------------------------------------------------
+
+C = Column
+DATASETS: tuple[Dataset, ...] = (
+    Dataset(
+        "axes",
+        _("Axes et thèmes transversaux"),
+        _("Les 5 axes stratégiques de PMA 2030 et les préconisations transversales."),
+        (
+            C("identifiant", _("Identifiant"), "texte", _("Identifiant stable de l'axe.")),
+            C(
+                "type",
+                _("Type"),
+                "texte",
+                _("« axis » (axe stratégique) ou « theme » (thème transversal)."),
+            ),
+            C("numero", _("Numéro"), "entier", _("Numéro de l'axe (vide pour un thème).")),
+            C("titre", _("Titre"), "texte", _("Titre complet.")),
+            C("titre_court", _("Titre court"), "texte", _("Titre abrégé.")),
+            C(
+                "description",
+                _("Description"),
+                "texte",
+                _("Description issue du document fondateur."),
+            ),
+            C("ordre", _("Ordre"), "entier", _("Ordre d'affichage.")),
+        ),
+        _axes_rows,
+    ),
+    Dataset(
+        "propositions",
+        _("Propositions publiées"),
+        _(
+            "Les idées publiées (hors masquées par la modération), sans donnée personnelle : seul le collège de l'auteur·rice est indiqué."
+        ),
+        (
+            C("id", _("Identifiant"), "entier", _("Identifiant de la proposition.")),
+            C("titre", _("Titre"), "texte", _("Titre de la proposition.")),
+            C("axe", _("Axe"), "texte", _("Identifiant de l'axe (jeu « axes »).")),
+            C(
+                "statut",
+                _("Statut"),
+                "texte",
+                _(
+                    "submitted (déposée), under_review (en cours d'examen), shortlisted (présélectionnée), retained (retenue), merged (fusionnée), not_retained (non retenue)."
+                ),
+            ),
+            C(
+                "college_auteur",
+                _("Collège de l'auteur·rice"),
+                "texte",
+                _("citizens, enterprises, elected, civil_society, au moment du dépôt."),
+            ),
+            C(
+                "atelier_origine",
+                _("Atelier d'origine"),
+                "texte",
+                _("Identifiant de l'atelier où l'idée a été déposée, vide sinon."),
+            ),
+            C(
+                "fusionnee_dans",
+                _("Fusionnée dans"),
+                "entier",
+                _("Identifiant de la proposition qui la reprend, pour un doublon."),
+            ),
+            C("soutiens", _("Nombre de soutiens"), "entier", _("Soutiens reçus.")),
+            C("commentaires", _("Nombre de commentaires"), "entier", _("Commentaires publiés.")),
+            C("date_depot", _("Date de dépôt"), "date", _("AAAA-MM-JJ.")),
+            C("url", _("Adresse"), "url", _("Page publique de la proposition.")),
+        ),
+        _proposal_rows,
+    ),
+    Dataset(
+        "resultats-votes",
+        _("Résultats des votes"),
+        _(
+            "Résultats agrégés des votes clos (jamais de bulletin) : une ligne par option, et le nombre de votant·es par collège."
+        ),
+        (
+            C(
+                "vote_id",
+                _("Identifiant du vote"),
+                "entier",
+                _("Identifiant de la session de vote."),
+            ),
+            C("vote", _("Vote"), "texte", _("Intitulé du vote.")),
+            C(
+                "atelier",
+                _("Atelier"),
+                "texte",
+                _("Identifiant de l'atelier, vide pour un vote hors atelier."),
+            ),
+            C(
+                "methode",
+                _("Méthode"),
+                "texte",
+                _("Méthode de vote (approbation, gommettes, jugement majoritaire, sondage)."),
+            ),
+            C("clos_le", _("Clos le"), "date", _("Date de clôture.")),
+            C("option", _("Option"), "texte", _("Option soumise au vote.")),
+            C("rang", _("Rang"), "entier", _("Rang de l'option (1 = en tête).")),
+            C(
+                "resultat",
+                _("Résultat"),
+                "texte",
+                _("Voix, gommettes ou mention majoritaire selon la méthode."),
+            ),
+            C("votants", _("Votant·es"), "entier", _("Nombre total de votant·es du vote.")),
+            C(
+                "votants_par_college",
+                _("Votant·es par collège"),
+                "texte",
+                _(
+                    "collège=nombre séparés par « ; » (les petits collèges sont regroupés dans « autres »)."
+                ),
+            ),
+        ),
+        _vote_rows,
+        source_app="votes.VoteSession",
+    ),
+    Dataset(
+        "recommandations",
+        _("Recommandations du Codev"),
+        _("Les recommandations publiées, avec le nombre de propositions sources et d'actions."),
+        (
+            C("id", _("Identifiant"), "entier", _("Identifiant de la recommandation.")),
+            C("titre", _("Titre"), "texte", _("Titre.")),
+            C("axe", _("Axe"), "texte", _("Identifiant de l'axe.")),
+            C(
+                "statut",
+                _("Statut"),
+                "texte",
+                _("published (publiée) ou withdrawn (retirée après publication)."),
+            ),
+            C("date_adoption", _("Date d'adoption"), "date", _("AAAA-MM-JJ.")),
+            C("date_publication", _("Date de publication"), "date", _("AAAA-MM-JJ.")),
+            C(
+                "nb_sources",
+                _("Propositions sources"),
+                "entier",
+                _("Nombre de propositions à l'origine de la recommandation."),
+            ),
+            C("nb_actions", _("Actions"), "entier", _("Nombre d'actions qui la mettent en œuvre.")),
+            C("url", _("Adresse"), "url", _("Page publique.")),
+        ),
+        _recommendation_rows,
+        source_app="decisions.Recommendation",
+    ),
+    Dataset(
+        "actions",
+        _("Actions"),
+        _(
+            "Les actions qui mettent en œuvre les recommandations publiées (organisation porteuse, échéance, avancement). Le nom de la personne référente n'est pas publié ici."
+        ),
+        (
+            C("id", _("Identifiant"), "entier", _("Identifiant de l'action.")),
+            C(
+                "recommandation_id",
+                _("Recommandation"),
+                "entier",
+                _("Identifiant de la recommandation (jeu « recommandations »)."),
+            ),
+            C("titre", _("Titre"), "texte", _("Titre de l'action.")),
+            C(
+                "type_porteur",
+                _("Type de porteur"),
+                "texte",
+                _("pma, commune, region, state, firm, association, training, other."),
+            ),
+            C(
+                "porteur",
+                _("Organisation porteuse"),
+                "texte",
+                _("Organisation qui porte l'action."),
+            ),
+            C("date_debut", _("Date de début"), "date", _("AAAA-MM-JJ.")),
+            C("echeance", _("Échéance"), "date", _("AAAA-MM-JJ.")),
+            C("statut", _("Statut"), "texte", _("planned, in_progress, done, blocked, abandoned.")),
+            C("avancement", _("Avancement (%)"), "entier", _("De 0 à 100.")),
+            C("budget", _("Budget (€)"), "décimal", _("Budget prévu, en euros.")),
+            C("url", _("Adresse"), "url", _("Page publique.")),
+        ),
+        _action_rows,
+        source_app="decisions.ActionItem",
+    ),
+    Dataset(
+        "actions-points-etape",
+        _("Points d'étape des actions"),
+        _("Le suivi daté des actions : avancement et changements de statut."),
+        (
+            C("id", _("Identifiant"), "entier", _("Identifiant du point d'étape.")),
+            C("action_id", _("Action"), "entier", _("Identifiant de l'action (jeu « actions »).")),
+            C("date", _("Date"), "date", _("AAAA-MM-JJ.")),
+            C("avancement", _("Avancement (%)"), "entier", _("De 0 à 100.")),
+            C("ancien_statut", _("Ancien statut"), "texte", _("Statut avant ce point d'étape.")),
+            C("nouveau_statut", _("Nouveau statut"), "texte", _("Statut après ce point d'étape.")),
+            C(
+                "texte",
+                _("Texte"),
+                "texte",
+                _("Texte publié du point d'étape (sans mise en forme)."),
+            ),
+        ),
+        _action_update_rows,
+        source_app="decisions.ActionUpdate",
+    ),
+    Dataset(
+        "indicateurs",
+        _("Indicateurs"),
+        _(
+            "Les 4 indicateurs de réussite de PMA 2030, les indicateurs de contexte et les indicateurs complémentaires."
+        ),
+        (
+            C("identifiant", _("Identifiant"), "texte", _("Identifiant stable de l'indicateur.")),
+            C(
+                "type",
+                _("Type"),
+                "texte",
+                _("success (réussite PMA 2030), context (contexte), custom (complémentaire)."),
+            ),
+            C("nom", _("Nom"), "texte", _("Nom de l'indicateur.")),
+            C("description", _("Description"), "texte", _("Ce qui est mesuré.")),
+            C("axe", _("Axe"), "texte", _("Identifiant de l'axe, vide si transversal.")),
+            C("unite", _("Unité"), "texte", _("Unité des valeurs.")),
+            C("source", _("Source"), "texte", _("Source de l'indicateur.")),
+            C("valeur_reference", _("Valeur de référence"), "décimal", _("Valeur de départ.")),
+            C("date_reference", _("Date de la référence"), "date", _("AAAA-MM-JJ.")),
+            C("cible_2030", _("Cible 2030"), "décimal", _("Valeur visée en 2030.")),
+            C("sens", _("Sens souhaité"), "texte", _("up (à la hausse) ou down (à la baisse).")),
+        ),
+        _indicator_rows,
+    ),
+    Dataset(
+        "mesures",
+        _("Mesures des indicateurs"),
+        _("Les valeurs datées des indicateurs."),
+        (
+            C(
+                "indicateur",
+                _("Indicateur"),
+                "texte",
+                _("Identifiant de l'indicateur (jeu « indicateurs »)."),
+            ),
+            C("date", _("Date"), "date", _("AAAA-MM-JJ.")),
+            C("valeur", _("Valeur"), "décimal", _("Valeur mesurée, dans l'unité de l'indicateur.")),
+            C("source", _("Source"), "texte", _("Source de la mesure.")),
+        ),
+        _measurement_rows,
+    ),
+    Dataset(
+        "liens-tracabilite",
+        _("Liens de traçabilité"),
+        _("Chaque flèche publique du parcours : atelier → proposition → recommandation → action."),
+        (
+            C(
+                "type_lien",
+                _("Type de lien"),
+                "texte",
+                _("atelier_proposition, proposition_recommandation ou recommandation_action."),
+            ),
+            C(
+                "source_type",
+                _("Type de la source"),
+                "texte",
+                _("atelier, proposition ou recommandation."),
+            ),
+            C("source_id", _("Source"), "texte", _("Identifiant de la source dans son jeu.")),
+            C(
+                "cible_type",
+                _("Type de la cible"),
+                "texte",
+                _("proposition, recommandation ou action."),
+            ),
+            C("cible_id", _("Cible"), "texte", _("Identifiant de la cible dans son jeu.")),
+            C("date_lien", _("Date du lien"), "date", _("AAAA-MM-JJ.")),
+            C(
+                "url_source",
+                _("Adresse de la source"),
+                "url",
+                _("Page publique de la source, quand elle en a une."),
+            ),
+        ),
+        _trace_rows,
+    ),
+)
+DATASETS_BY_SLUG = {d.slug: d for d in DATASETS}
+
+
+# --- Encoders ----------------------------------------------------------------------------------
+
+
+class _Echo:
+    """A file-like object whose write returns the line: csv.writer then yields strings."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    return value
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def licence_line(dataset: Dataset) -> str:
+    return (
+        f"# {dataset.slug} — {settings.CODEV_NAME} — {LICENCE_NAME} — {LICENCE_URL} — "
+        f"{timezone.localtime().date().isoformat()}"
+    )
+
+
+def iter_csv(dataset: Dataset) -> Iterator[str]:
+    """The licence line (starting with #), the header (keys), then one line per row."""
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield licence_line(dataset) + "\r\n"
+    yield writer.writerow([c.key for c in dataset.columns])
+    for row in dataset.rows():
+        yield writer.writerow([_csv_value(v) for v in row])
+
+
+def iter_json(dataset: Dataset) -> Iterator[str]:
+    """A JSON object: metadata (licence, schema), then ``donnees`` streamed one object at a time."""
+    head = {
+        "jeu_de_donnees": dataset.slug,
+        "titre": str(dataset.title),
+        "description": str(dataset.description),
+        "producteur": settings.CODEV_NAME,
+        "licence": {"nom": LICENCE_NAME, "url": LICENCE_URL},
+        "genere_le": timezone.localtime().isoformat(),
+        "schema": [
+            {
+                "nom": c.key,
+                "libelle": str(c.label),
+                "type": c.type,
+                "description": str(c.description),
+            }
+            for c in dataset.columns
+        ],
+    }
+    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "donnees": ['
+    keys = [c.key for c in dataset.columns]
+    first = True
+    for row in dataset.rows():
+        item = json.dumps(
+            {k: _json_value(v) for k, v in zip(keys, row, strict=True)}, ensure_ascii=False
+        )
+        yield item if first else "," + item
+        first = False
+    yield "]}\n"

@@ -1,0 +1,49 @@
+"""Filters the summary templates use on the JSON snapshot (ISO dates, codes → labels)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django import template
+from django.utils.dateparse import parse_date, parse_datetime
+
+from summaries.presentation import college_label as _college_label
+
+register = template.Library()
+
+
+@register.filter
+def isodate(value: str | None) -> datetime | date | None:
+    """An ISO date or date-time from the snapshot, as an object for ``|date``."""
+    if not value:
+        return None
+    if isinstance(value, date | datetime):
+        return value
+    return parse_datetime(value) or parse_date(value)
+
+
+@register.filter
+def college_label(code: str) -> str:
+    return _college_label(code)
+
+
+@register.filter
+def get_item(mapping: dict, key: str):
+    return (mapping or {}).get(key)
+
+
+@register.filter
+def percent(part: int, whole: int) -> str:
+    try:
+        return f"{round(100 * int(part) / int(whole))} %"
+    except (TypeError, ValueError, ZeroDivisionError):
+        return "–"
+
+
+@register.filter
+def css_string(value) -> str:
+    """Text for a CSS string inside <style> (PDF page headers): CSS escapes, no HTML entities."""
+    from django.utils.safestring import mark_safe
+
+    escaped = "".join(f"\\{ord(ch):x} " if ch in '"\\<>&\n\r' else ch for ch in str(value or ""))
+    return mark_safe(escaped)  # noqa: S308 — every character that could end the string or the tag is escaped

@@ -1,0 +1,284 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from project.errors import DomainError
+from summaries import opendata, services
+from summaries.forms import PublishForm, SummaryCreateForm, SummaryDraftForm
+from summaries.models import DecisionSummary, SummaryVersion
+from summaries.pdf import PdfUnavailableError, render_pdf, version_pdf
+from summaries.presentation import summary_document, version_text, versions_diff
+from summaries.rules import can_edit_summaries, get_summary_for_user, get_version_for_user
+
+
+def _require_editor(request: HttpRequest) -> None:
+    if not can_edit_summaries(request.user):
+        raise PermissionDenied(_("Réservé aux éditeur·rices du Codev."))
+
+
+def _closed_workshops_without_summary():
+    from workshops.models import Workshop
+
+    return (
+        Workshop.objects.filter(state__in=services.SUMMARISABLE_WORKSHOP_STATES)
+        .exclude(Exists(DecisionSummary.objects.filter(workshop=OuterRef("pk"))))
+        .order_by("-starts_at")
+        .only("pk", "slug", "title", "starts_at")
+    )
+
+
+@require_GET
+def summary_list(request: HttpRequest) -> HttpResponse:
+    published = (
+        DecisionSummary.objects.published()
+        .select_related("current_version")
+        .order_by("-current_version__published_at")
+    )
+    context = {"published": published}
+    if can_edit_summaries(request.user):
+        context.update(
+            drafts=DecisionSummary.objects.filter(current_version__isnull=True).order_by(
+                "-updated_at"
+            ),
+            closed_workshops=_closed_workshops_without_summary(),
+            create_form=SummaryCreateForm(),
+        )
+    return render(request, "summaries/summary_list.html", context)
+
+
+@login_required
+@require_POST
+def summary_create(request: HttpRequest) -> HttpResponse:
+    _require_editor(request)
+    form = SummaryCreateForm(request.POST)
+    if form.is_valid():
+        try:
+            summary = services.summary_create(
+                actor=request.user,
+                scope=form.cleaned_data["scope"],
+                title=form.cleaned_data["title"],
+                axis=form.cleaned_data["axis"],
+                period_start=form.cleaned_data["period_start"],
+                period_end=form.cleaned_data["period_end"],
+            )
+        except DomainError as exc:
+            form.add_error(
+                exc.extra.get("field") if exc.extra.get("field") in form.fields else None,
+                exc.message,
+            )
+        else:
+            return redirect("summaries:edit", slug=summary.slug)
+    # Re-display what was typed, with the errors.
+    context = {
+        "published": DecisionSummary.objects.published().select_related("current_version"),
+        "drafts": DecisionSummary.objects.filter(current_version__isnull=True),
+        "closed_workshops": _closed_workshops_without_summary(),
+        "create_form": form,
+    }
+    return render(request, "summaries/summary_list.html", context, status=400)
+
+
+@login_required
+@require_POST
+def summary_create_for_workshop(request: HttpRequest, workshop_slug: str) -> HttpResponse:
+    from workshops.models import Workshop
+
+    _require_editor(request)
+    workshop = get_object_or_404(Workshop, slug=workshop_slug)
+    try:
+        summary = services.summary_create_for_workshop(actor=request.user, workshop=workshop)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("summaries:list")
+    return redirect("summaries:edit", slug=summary.slug)
+
+
+@require_GET
+def summary_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    summary = get_summary_for_user(request.user, slug)
+    if summary.current_version is None:
+        # Only editors get here (the public gets a 404): the draft is where they work.
+        return redirect("summaries:edit", slug=summary.slug)
+    return _render_version(request, summary.current_version, summary=summary)
+
+
+@require_GET
+def summary_version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    version = get_version_for_user(request.user, slug, number)
+    return _render_version(request, version, summary=version.summary)
+
+
+def _render_version(request: HttpRequest, version: SummaryVersion, *, summary) -> HttpResponse:
+    versions = list(
+        summary.versions.order_by("-number").only(
+            "pk", "number", "published_at", "change_note", "summary_id"
+        )
+    )
+    previous = (
+        SummaryVersion.objects.filter(summary=summary, number=version.number - 1).first()
+        if version.number > 1
+        else None
+    )
+    context = {
+        **summary_document(version),
+        "summary": summary,
+        "version": version,
+        "versions": versions,
+        "is_latest": versions and versions[0].number == version.number,
+        "previous": previous,
+        "diff": versions_diff(previous.text, version.text) if previous else None,
+        "can_edit": can_edit_summaries(request.user),
+    }
+    return render(request, "summaries/summary_detail.html", context)
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _pdf_unavailable(request: HttpRequest) -> HttpResponse:
+    return render(request, "summaries/pdf_unavailable.html", status=503)
+
+
+@require_GET
+def summary_pdf(request: HttpRequest, slug: str, number: int | None = None) -> HttpResponse:
+    version = get_version_for_user(request.user, slug, number)
+    try:
+        content = version_pdf(version)
+    except PdfUnavailableError:
+        return _pdf_unavailable(request)
+    return _pdf_response(content, f"{slug}-v{version.number}.pdf")
+
+
+@login_required
+@require_GET
+def summary_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    _require_editor(request)
+    summary = get_summary_for_user(request.user, slug)
+    if request.GET.get("format") == "pdf":
+        try:
+            return _pdf_response(render_pdf(summary, draft=True), f"{slug}-brouillon.pdf")
+        except PdfUnavailableError:
+            return _pdf_unavailable(request)
+    context = {
+        **summary_document(summary),
+        "summary": summary,
+        "preview": True,
+        "diff": versions_diff(summary.current_version.text, version_text(summary))
+        if summary.current_version
+        else None,
+    }
+    return render(request, "summaries/summary_preview.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def summary_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    _require_editor(request)
+    summary = get_summary_for_user(request.user, slug)
+    form = SummaryDraftForm(
+        request.POST or None,
+        sections=summary.sections,
+        initial={"title": summary.title, "intro": summary.intro},
+    )
+    publish_form = PublishForm()
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        if action == "regenerate":
+            services.summary_regenerate(summary=summary, actor=request.user)
+            messages.success(
+                request, _("Les chiffres ont été recalculés à partir des données actuelles.")
+            )
+            return redirect("summaries:edit", slug=summary.slug)
+        if action == "publish":
+            publish_form = PublishForm(request.POST)
+            if publish_form.is_valid():
+                try:
+                    version = services.summary_publish(
+                        summary=summary,
+                        actor=request.user,
+                        change_note=publish_form.cleaned_data["change_note"],
+                        request=request,
+                    )
+                except DomainError as exc:
+                    publish_form.add_error(
+                        "change_note" if exc.extra.get("field") else None, exc.message
+                    )
+                else:
+                    messages.success(
+                        request,
+                        _("Version %(number)d publiée.") % {"number": version.number},
+                    )
+                    return redirect("summaries:detail", slug=summary.slug)
+            form = SummaryDraftForm(
+                sections=summary.sections, initial={"title": summary.title, "intro": summary.intro}
+            )
+            status = 400
+        elif form.is_valid():
+            try:
+                services.summary_draft_update(
+                    summary=summary,
+                    actor=request.user,
+                    title=form.cleaned_data["title"],
+                    intro=form.cleaned_data["intro"],
+                    sections=form.sections_payload(),
+                )
+            except DomainError as exc:
+                field = exc.extra.get("field")
+                form.add_error(field if field in form.fields else None, exc.message)
+                status = 400
+            else:
+                messages.success(request, _("Brouillon enregistré."))
+                return redirect("summaries:edit", slug=summary.slug)
+        else:
+            status = 400
+    context = {
+        "summary": summary,
+        "form": form,
+        "publish_form": publish_form,
+        "versions": summary.versions.order_by("-number").only(
+            "number", "published_at", "summary_id"
+        ),
+    }
+    return render(request, "summaries/summary_edit.html", context, status=status)
+
+
+# --- Open data ---------------------------------------------------------------------------------
+
+
+@require_GET
+def open_data(request: HttpRequest) -> HttpResponse:
+    context = {
+        "datasets": opendata.DATASETS,
+        "licence_name": opendata.LICENCE_NAME,
+        "licence_url": opendata.LICENCE_URL,
+    }
+    return render(request, "summaries/open_data.html", context)
+
+
+@require_GET
+def open_data_export(request: HttpRequest, dataset: str, fmt: str) -> StreamingHttpResponse:
+    data = opendata.DATASETS_BY_SLUG.get(dataset)
+    if data is None or fmt not in ("csv", "json"):
+        raise Http404("dataset")
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            opendata.iter_csv(data), content_type="text/csv; charset=utf-8"
+        )
+    else:
+        response = StreamingHttpResponse(
+            opendata.iter_json(data), content_type="application/json; charset=utf-8"
+        )
+    response["Content-Disposition"] = f'attachment; filename="agir-ensemble-{data.slug}.{fmt}"'
+    response["Link"] = f'<{opendata.LICENCE_URL}>; rel="license"'
+    return response

@@ -1,0 +1,102 @@
+"""A held (closed) workshop of PMA 2030 with participants of every college and their ideas."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts.models import College
+from proposals.models import Axis, Proposal, ProposalStatus
+from tests.factories import UserFactory
+from tests.workshops.factories import ParticipantFactory, WorkshopFactory
+from workshops.models import Attendance, WorkshopState
+
+# (username, college, attendance, e-mail opt-in)
+PEOPLE = [
+    ("lucie", College.CITIZENS, Attendance.ON_SITE, True),
+    ("marc", College.CITIZENS, Attendance.ONLINE, False),
+    ("ines", College.CITIZENS, Attendance.ON_SITE, True),
+    ("nathalie", College.ENTERPRISES, Attendance.ON_SITE, True),
+    ("pierre", College.ENTERPRISES, Attendance.ONLINE, False),
+    ("jean", College.ELECTED, Attendance.ON_SITE, False),
+    ("paul", College.CIVIL_SOCIETY, Attendance.ONLINE, True),
+]
+
+
+def make_proposal(*, author, axis, workshop=None, title="Idée", supports=0, status=None):
+    return Proposal.objects.create(
+        axis=axis,
+        title=title,
+        body="",
+        author=author,
+        author_college=author.college,
+        origin_workshop=workshop,
+        support_count=supports,
+        status=status or ProposalStatus.SUBMITTED,
+    )
+
+
+@pytest.fixture
+def held_workshop(db):
+    """A closed workshop: 7 participants (4 on site, 3 online), a guest, 6 ideas on 2 axes."""
+    from accounts.services import guest_create
+
+    workshop = WorkshopFactory(
+        title="Requalifier les friches industrielles",
+        slug="friches-test",
+        state=WorkshopState.CLOSED,
+    )
+    foncier = Axis.objects.get(slug="environnement-accueil")
+    filieres = Axis.objects.get(slug="filieres-avenir")
+    workshop.axes.add(foncier)
+    people = {}
+    for username, college, attendance, opt_in in PEOPLE:
+        user = UserFactory(username=username, college=college, email_opt_in=opt_in)
+        ParticipantFactory(workshop=workshop, user=user, attendance=attendance)
+        people[username] = user
+    guest = guest_create(display_name="Gaston Invité", college=College.CITIZENS)
+    guest.email_opt_in = True
+    guest.email = "gaston.invite@example.org"  # claimed but not confirmed: still a guest
+    guest.save()
+    ParticipantFactory(workshop=workshop, user=guest, attendance=Attendance.ONLINE)
+    people["guest"] = guest
+    make_proposal(
+        author=people["lucie"],
+        axis=foncier,
+        workshop=workshop,
+        title="Inventaire public des friches",
+        supports=12,
+    )
+    make_proposal(
+        author=people["nathalie"],
+        axis=foncier,
+        workshop=workshop,
+        title="Guichet unique foncier pour les PME",
+        supports=9,
+    )
+    make_proposal(
+        author=people["jean"],
+        axis=foncier,
+        workshop=workshop,
+        title="Réserve foncière intercommunale",
+        supports=4,
+    )
+    make_proposal(
+        author=people["pierre"],
+        axis=filieres,
+        workshop=workshop,
+        title="Site d'essai hydrogène sur une friche",
+        supports=7,
+    )
+    make_proposal(
+        author=guest,
+        axis=foncier,
+        workshop=workshop,
+        title="Jardins partagés en attendant les projets",
+        supports=2,
+    )
+    hidden = make_proposal(
+        author=people["marc"], axis=foncier, workshop=workshop, title="Idée masquée"
+    )
+    Proposal.objects.filter(pk=hidden.pk).update(is_hidden=True)
+    workshop.people = people
+    return workshop
