@@ -6,4 +6,38 @@ app_name = "proposals"
 
 urlpatterns = [
     path("axes/<slug:slug>/", views.axis_detail, name="axis"),
+    path("propositions/", views.board, name="board"),
+    path("propositions/nouvelle/", views.proposal_create, name="create"),
+    path("propositions/apercu/", views.proposal_preview, name="preview"),
+    path("propositions/moderation/", views.moderation_queue, name="moderation"),
+    path("propositions/<int:pk>/", views.proposal_detail, name="detail"),
+    path("propositions/<int:pk>/modifier/", views.proposal_edit, name="edit"),
+    path("propositions/<int:pk>/soutien/", views.proposal_support, name="support"),
+    path("propositions/<int:pk>/statut/", views.proposal_status, name="status"),
+    path("propositions/<int:pk>/fusion/", views.proposal_merge, name="merge"),
+    path("propositions/<int:pk>/masquer/", views.proposal_moderate, {"verb": "hide"}, name="hide"),
+    path(
+        "propositions/<int:pk>/retablir/",
+        views.proposal_moderate,
+        {"verb": "restore"},
+        name="restore",
+    ),
+    path("propositions/<int:pk>/signaler/", views.proposal_report, name="report"),
+    path("propositions/<int:pk>/commentaires/", views.comment_create, name="comment_create"),
+    path("commentaires/<int:pk>/modifier/", views.comment_edit, name="comment_edit"),
+    path("commentaires/<int:pk>/supprimer/", views.comment_delete, name="comment_delete"),
+    path("commentaires/<int:pk>/signaler/", views.comment_report, name="comment_report"),
+    path(
+        "commentaires/<int:pk>/masquer/",
+        views.comment_moderate,
+        {"verb": "hide"},
+        name="comment_hide",
+    ),
+    path(
+        "commentaires/<int:pk>/retablir/",
+        views.comment_moderate,
+        {"verb": "restore"},
+        name="comment_restore",
+    ),
+    path("signalements/<int:pk>/classer/", views.report_dismiss, name="report_dismiss"),
 ]

@@ -1,0 +1,210 @@
+"""Reads for the board, the proposal page, the axis pages and the API (one place, same rules)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, IntegerField, Prefetch, QuerySet
+from django.db.models.functions import Mod
+from django.http import Http404
+
+from accounts.models import College
+from proposals import rules
+from proposals.models import (
+    Axis,
+    Comment,
+    Proposal,
+    ProposalStatus,
+    Report,
+    StatusChange,
+    Support,
+)
+from proposals.search import apply_search, is_postgres, terms
+
+SORTS = ("random", "recent", "supported", "commented", "relevance")
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+# Random order: a multiplicative hash of (id + visitor seed) modulo a prime below 2**32.
+# The same seed gives the same order (pagination is stable), another visitor sees another.
+_HASH_MULTIPLIER = 2654435761
+_HASH_PRIME = 4294967291
+SEED_MAX = 1_000_000
+
+
+def new_seed() -> int:
+    return secrets.randbelow(SEED_MAX) + 1
+
+
+@dataclass
+class BoardQuery:
+    """What the board and ``GET /api/v1/proposals`` accept (already validated)."""
+
+    axis: str = ""
+    status: str = ""
+    college: str = ""
+    workshop: str = ""
+    q: str = ""
+    sort: str = "recent"
+    seed: int = 1
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+    extra: dict = field(default_factory=dict)
+
+    def normalized(self) -> BoardQuery:
+        self.status = self.status if self.status in ProposalStatus.values else ""
+        self.college = self.college if self.college in College.values else ""
+        self.sort = self.sort if self.sort in SORTS else "recent"
+        if self.sort == "relevance" and not terms(self.q):
+            self.sort = "recent"
+        self.page = max(1, int(self.page or 1))
+        self.page_size = min(max(1, int(self.page_size or DEFAULT_PAGE_SIZE)), MAX_PAGE_SIZE)
+        self.seed = min(max(1, int(self.seed or 1)), SEED_MAX)
+        return self
+
+
+def board_queryset(user, query: BoardQuery) -> QuerySet[Proposal]:
+    qs = Proposal.objects.visible_to(user).for_list()
+    if query.axis:
+        qs = qs.filter(axis__slug=query.axis)
+    if query.status:
+        qs = qs.filter(status=query.status)
+    else:
+        # Duplicates live on in their target: only shown when asked for.
+        qs = qs.exclude(status=ProposalStatus.MERGED)
+    if query.college:
+        qs = qs.filter(author_college=query.college)
+    if query.workshop:
+        qs = qs.filter(origin_workshop__slug=query.workshop)
+    if query.q:
+        qs = apply_search(qs, query.q, rank=query.sort == "relevance")
+    return _ordered(qs, query)
+
+
+def _ordered(qs: QuerySet, query: BoardQuery) -> QuerySet:
+    if query.sort == "supported":
+        return qs.order_by("-support_count", "-created_at", "-pk")
+    if query.sort == "commented":
+        return qs.order_by("-comment_count", "-created_at", "-pk")
+    if query.sort == "random":
+        key = Mod(
+            (F("pk") + query.seed) * _HASH_MULTIPLIER, _HASH_PRIME, output_field=IntegerField()
+        )
+        return qs.annotate(shuffle=key).order_by("shuffle", "pk")
+    if query.sort == "relevance" and is_postgres():
+        return qs.order_by("-rank", "-created_at", "-pk")
+    return qs.order_by("-created_at", "-pk")
+
+
+@dataclass
+class BoardPage:
+    page: Page
+    proposals: list[Proposal]
+    count: int
+    supported_ids: set[int]
+
+
+def board_page(user, query: BoardQuery) -> BoardPage:
+    """One page of the board: a COUNT, the page's rows (axis, author, workshop joined) and,
+    for a signed-in visitor, one query for which of them they support."""
+    paginator = Paginator(board_queryset(user, query), query.page_size)
+    page = paginator.get_page(query.page)
+    proposals = list(page.object_list)
+    return BoardPage(
+        page=page,
+        proposals=proposals,
+        count=paginator.count,
+        supported_ids=supported_ids(user, proposals),
+    )
+
+
+def supported_ids(user, proposals: list[Proposal]) -> set[int]:
+    if not rules.is_signed_in(user) or not proposals:
+        return set()
+    return set(
+        Support.objects.filter(user=user, proposal_id__in=[p.pk for p in proposals]).values_list(
+            "proposal_id", flat=True
+        )
+    )
+
+
+def get_proposal_for_user(user, pk: int) -> Proposal:
+    """The proposal if this visitor may see it, else 404 (hidden ones don't leak)."""
+    proposal = (
+        Proposal.objects.select_related("axis", "author", "origin_workshop", "merged_into")
+        .filter(pk=pk)
+        .first()
+    )
+    if proposal is None or not rules.can_view_proposal(user, proposal):
+        raise Http404
+    return proposal
+
+
+def get_comment_for_user(user, pk: int) -> Comment:
+    comment = Comment.objects.select_related("proposal", "author").filter(pk=pk).first()
+    if comment is None or not rules.can_view_proposal(user, comment.proposal):
+        raise Http404
+    return comment
+
+
+def proposal_comments(user, proposal: Proposal) -> list[Comment]:
+    """Root comments with their answers attached (two queries whatever the number)."""
+    replies = Comment.objects.visible_to(user).select_related("author").order_by("created_at", "pk")
+    return list(
+        Comment.objects.visible_to(user)
+        .filter(proposal=proposal, parent__isnull=True)
+        .select_related("author")
+        .prefetch_related(Prefetch("replies", queryset=replies, to_attr="visible_replies"))
+    )
+
+
+def proposal_timeline(proposal: Proposal) -> list[StatusChange]:
+    return list(proposal.status_changes.select_related("actor"))
+
+
+def proposal_merged_from(proposal: Proposal) -> list[Proposal]:
+    return list(proposal.merged_from.filter(is_hidden=False).only("pk", "title"))
+
+
+def axis_overview(axis: Axis, user, *, limit: int = 6) -> dict:
+    """The axis page: its most supported proposals and counts by college (4 queries)."""
+    public = (
+        Proposal.objects.visible_to(user).filter(axis=axis).exclude(status=ProposalStatus.MERGED)
+    )
+    by_college = dict(public.values_list("author_college").annotate(n=Count("pk")).order_by())
+    supports = dict(
+        Support.objects.filter(proposal__in=public)
+        .values_list("user_college")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    rows = [
+        {
+            "college": value,
+            "label": label,
+            "proposals": by_college.get(value, 0),
+            "supports": supports.get(value, 0),
+        }
+        for value, label in College.choices
+    ]
+    top = list(public.for_list().order_by("-support_count", "-created_at")[:limit])
+    total = sum(r["proposals"] for r in rows)
+    biggest = max([r["proposals"] for r in rows] + [r["supports"] for r in rows] + [1])
+    for r in rows:
+        r["proposals_pct"] = round(100 * r["proposals"] / biggest)
+        r["supports_pct"] = round(100 * r["supports"] / biggest)
+    return {"rows": rows, "top": top, "total": total}
+
+
+def moderation_queue() -> dict:
+    """Open reports with their targets (one query), and the latest moderation actions."""
+    from proposals.models import ModerationAction
+
+    reports = list(
+        Report.objects.open()
+        .select_related("reporter", "proposal", "comment", "comment__author", "proposal__author")
+        .order_by("created_at")
+    )
+    actions = list(ModerationAction.objects.select_related("moderator", "proposal", "comment")[:30])
+    return {"reports": reports, "actions": actions}
