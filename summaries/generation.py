@@ -168,6 +168,7 @@ def _agenda(scope: Scope) -> dict:
     return {
         "available": False,
         "kind": "schedule",
+        "items": [],
         "starts_at": _iso(workshop.starts_at),
         "ends_at": _iso(workshop.ends_at),
     }
@@ -263,7 +264,7 @@ def _votes(scope: Scope) -> dict:
 
     sessions = vote_results.results_for_workshops(scope.workshops())
     if sessions is None:
-        return {"available": False}
+        return {"available": False, "sessions": []}
     return {"available": bool(sessions), "sessions": sessions}
 
 
@@ -271,7 +272,7 @@ def _recommendations(scope: Scope) -> dict:
     Recommendation = _model("decisions", "Recommendation")
     ActionItem = _model("decisions", "ActionItem")
     if Recommendation is None:
-        return {"available": False}
+        return {"available": False, "items": [], "pending": 0}
     linked = Recommendation.objects.filter(sources__proposal__in=scope.proposals()).distinct()
     if scope.kind == "axis":
         linked = Recommendation.objects.filter(Q(pk__in=linked.values("pk")) | Q(axis=scope.axis))

@@ -8,12 +8,14 @@ there the PDF answers 503 with an explanation.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.safestring import SafeString
 
 from summaries.models import SummaryPdf, SummaryVersion
 from summaries.presentation import summary_document
@@ -25,17 +27,18 @@ class PdfUnavailableError(Exception):
     """WeasyPrint or its system libraries are missing on this machine."""
 
 
-def _static_fetcher(url: str, *args, **kwargs):
-    """Only our own static files may be loaded into a PDF: no network access from user text."""
-    from weasyprint.urls import default_url_fetcher
+def _no_fetch(url: str, *args, **kwargs):
+    """Nothing is fetched into a PDF (no network access from user text): everything is inline."""
+    raise ValueError(f"refused to fetch {url!r} into a PDF")
 
-    if not url.startswith("file://"):
-        raise ValueError(f"refused to fetch {url!r} into a PDF")
-    static_roots = [Path(p).resolve() for p in settings.STATICFILES_DIRS]
-    path = Path(url.removeprefix("file://")).resolve()
-    if not any(path.is_relative_to(root) for root in static_roots):
-        raise ValueError(f"refused to fetch {url!r} into a PDF")
-    return default_url_fetcher(url, *args, **kwargs)
+
+def _logo_svg() -> SafeString:
+    """The platform's logo, inlined: our own static file, not user input."""
+    path = finders.find("img/favicon.svg")
+    if not path:
+        return SafeString("")
+    svg = Path(path).read_text(encoding="utf-8")
+    return SafeString(re.sub(r"<\?xml[^>]*\?>", "", svg).strip())
 
 
 def render_pdf(source, *, version: SummaryVersion | None = None, draft: bool = False) -> bytes:
@@ -44,7 +47,6 @@ def render_pdf(source, *, version: SummaryVersion | None = None, draft: bool = F
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # OSError: Pango/HarfBuzz missing
         raise PdfUnavailableError(str(exc)) from exc
-    logo = finders.find("img/favicon.svg")
     context = {
         **summary_document(source),
         "version": version,
@@ -53,12 +55,12 @@ def render_pdf(source, *, version: SummaryVersion | None = None, draft: bool = F
         "codev_address": settings.CODEV_ADDRESS,
         "platform_name": settings.PLATFORM_NAME,
         "site_url": settings.SITE_URL,
-        "logo_url": Path(logo).resolve().as_uri() if logo else "",
+        "logo_svg": _logo_svg(),
         "printed_at": timezone.now(),
         "LANGUAGE_CODE": translation.get_language(),
     }
     html = render_to_string("summaries/summary_pdf.html", context)
-    return HTML(string=html, base_url=settings.SITE_URL, url_fetcher=_static_fetcher).write_pdf()
+    return HTML(string=html, base_url=settings.SITE_URL, url_fetcher=_no_fetch).write_pdf()
 
 
 def version_pdf(version: SummaryVersion) -> bytes:
