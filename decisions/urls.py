@@ -1,3 +1,53 @@
+from django.urls import path
+
+from decisions import views
+
 app_name = "decisions"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("actions/", views.actions, name="actions"),
+    path("actions/<int:pk>/", views.action_detail, name="action"),
+    path("actions/<int:pk>/modifier/", views.action_edit, name="action_edit"),
+    path("actions/<int:pk>/point-d-etape/", views.action_report, name="action_report"),
+    path("actions/<int:pk>/trace/", views.action_trace_page, name="action_trace"),
+    path("actions/<int:pk>/trace.svg", views.action_trace_svg, name="action_trace_svg"),
+    path("recommandations/", views.recommendations, name="recommendations"),
+    path("recommandations/nouvelle/", views.recommendation_create, name="recommendation_create"),
+    path("recommandations/<int:pk>/", views.recommendation_detail, name="recommendation"),
+    path(
+        "recommandations/<int:pk>/modifier/", views.recommendation_edit, name="recommendation_edit"
+    ),
+    path(
+        "recommandations/<int:pk>/statut/",
+        views.recommendation_status,
+        name="recommendation_status",
+    ),
+    path(
+        "recommandations/<int:pk>/sources/",
+        views.recommendation_source_add,
+        name="recommendation_source_add",
+    ),
+    path(
+        "recommandations/<int:pk>/sources/<int:source_pk>/retirer/",
+        views.recommendation_source_remove,
+        name="recommendation_source_remove",
+    ),
+    path("recommandations/<int:pk>/actions/nouvelle/", views.action_create, name="action_create"),
+    path(
+        "recommandations/<int:pk>/trace/",
+        views.recommendation_trace_page,
+        name="recommendation_trace",
+    ),
+    path(
+        "recommandations/<int:pk>/trace.svg",
+        views.recommendation_trace_svg,
+        name="recommendation_trace_svg",
+    ),
+    path("indicateurs/", views.indicators, name="indicators"),
+    path("indicateurs/nouveau/", views.indicator_create, name="indicator_create"),
+    path("indicateurs/<slug:slug>/", views.indicator_detail, name="indicator"),
+    path("indicateurs/<slug:slug>/modifier/", views.indicator_edit, name="indicator_edit"),
+    path("indicateurs/<slug:slug>/mesures/", views.indicator_measure, name="indicator_measure"),
+    path("tableau-de-bord/", views.dashboard, name="dashboard"),
+    path("notifications/", views.notifications, name="notifications"),
+]

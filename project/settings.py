@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "csp.context_processors.nonce",
                 "project.context_processors.platform",
+                "decisions.context_processors.notifications",
             ],
         },
     }

@@ -1,0 +1,182 @@
+"""Forms of the decision pages; they only parse input — the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from decisions.models import (
+    ActionItem,
+    ActionStatus,
+    Indicator,
+    Recommendation,
+    RecommendationStatus,
+)
+from proposals.models import Axis
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class RecommendationForm(forms.ModelForm):
+    class Meta:
+        model = Recommendation
+        fields = ["title", "axis", "body", "rationale"]
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 8}),
+            "rationale": forms.Textarea(attrs={"rows": 5}),
+        }
+        help_texts = {
+            "body": _("Markdown simple : **gras**, *italique*, listes, liens."),
+            "rationale": _("Pourquoi le Codev recommande cela : constats, débats, votes."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["axis"].queryset = Axis.objects.order_by("order")
+
+
+class RecommendationCreateForm(RecommendationForm):
+    """Creation from the board: the selected proposals become the sources."""
+
+    proposals = forms.ModelMultipleChoiceField(
+        label=_("Propositions sources"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    note = forms.CharField(
+        label=_("Note sur les sources"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Pourquoi ces propositions fondent la recommandation (visible publiquement)."),
+    )
+
+    class Meta(RecommendationForm.Meta):
+        pass
+
+    def __init__(self, *args, proposal_queryset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["proposals"].queryset = proposal_queryset
+
+
+class RecommendationStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Nouveau statut"), choices=RecommendationStatus.choices)
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class SourceAddForm(forms.Form):
+    proposal = forms.IntegerField(
+        label=_("Numéro de la proposition"),
+        min_value=1,
+        help_text=_("Le numéro figure dans l'adresse de la proposition (/propositions/<numéro>/)."),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ActionItemForm(forms.ModelForm):
+    class Meta:
+        model = ActionItem
+        fields = [
+            "title",
+            "description",
+            "owner_kind",
+            "owner_name",
+            "lead_name",
+            "start_date",
+            "due_date",
+            "budget",
+            "indicators",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 6}),
+            "start_date": DateInput(),
+            "due_date": DateInput(),
+            "indicators": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicators"].queryset = Indicator.objects.all()
+
+
+class ActionReportForm(forms.Form):
+    date = forms.DateField(label=_("Date du point d'étape"), widget=DateInput())
+    text = forms.CharField(
+        label=_("Où en est l'action ?"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Texte public (Markdown simple)."),
+    )
+    progress = forms.IntegerField(label=_("Avancement (%)"), min_value=0, max_value=100)
+    status = forms.ChoiceField(label=_("Statut"), choices=ActionStatus.choices)
+
+
+class IndicatorForm(forms.ModelForm):
+    class Meta:
+        model = Indicator
+        fields = [
+            "name",
+            "description",
+            "axis",
+            "unit",
+            "source",
+            "baseline_value",
+            "baseline_date",
+            "target_2030",
+            "direction",
+            "context_note",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "context_note": forms.Textarea(attrs={"rows": 2}),
+            "baseline_date": DateInput(),
+        }
+
+
+class IndicatorCreateForm(IndicatorForm):
+    slug = forms.SlugField(
+        label=_("Identifiant (dans l'adresse)"),
+        required=False,
+        help_text=_("Laissez vide pour le déduire du nom."),
+    )
+
+
+class MeasurementForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    value = forms.DecimalField(label=_("Valeur"), max_digits=14, decimal_places=2)
+    source = forms.CharField(label=_("Source"), max_length=200)
+
+
+class ActionFilterForm(forms.Form):
+    """The tracker's filters (GET)."""
+
+    axis = forms.ModelChoiceField(
+        label=_("Axe"),
+        queryset=Axis.objects.none(),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("Tous les axes"),
+    )
+    status = forms.ChoiceField(
+        label=_("Statut"),
+        required=False,
+        choices=[("", _("Tous les statuts")), *ActionStatus.choices],
+    )
+    owner = forms.ChoiceField(label=_("Porteur"), required=False, choices=[])
+    overdue = forms.BooleanField(label=_("En retard seulement"), required=False)
+    q = forms.CharField(label=_("Rechercher"), required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        from decisions.models import OwnerKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["axis"].queryset = Axis.objects.order_by("order")
+        self.fields["owner"].choices = [("", _("Tous les porteurs")), *OwnerKind.choices]

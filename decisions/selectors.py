@@ -1,0 +1,271 @@
+"""Reads of the decision pages, each with a fixed number of queries whatever the row count."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from decisions.charts import indicator_line_chart
+from decisions.indicators import Point, Trend, compute_trend
+from decisions.models import (
+    ActionItem,
+    ActionStatus,
+    Indicator,
+    Measurement,
+    Notification,
+    Recommendation,
+    RecommendationStatus,
+)
+
+
+@dataclass
+class IndicatorView:
+    indicator: Indicator
+    measurements: list[Measurement]
+    trend: Trend
+
+
+def indicator_view(
+    indicator: Indicator, measurements: list[Measurement], today: date
+) -> IndicatorView:
+    points = [Point(m.date, m.value) for m in measurements]
+    trend = compute_trend(
+        measurements=points,
+        baseline_value=indicator.baseline_value,
+        baseline_date=indicator.baseline_date,
+        target=indicator.target_2030,
+        direction=indicator.direction,
+        today=today,
+    )
+    return IndicatorView(indicator, measurements, trend)
+
+
+def indicators_with_trends(queryset=None, today: date | None = None) -> list[IndicatorView]:
+    """Indicators with their measurements and trends: 2 queries (indicators, measurements)."""
+    today = today or timezone.localdate()
+    qs = (queryset if queryset is not None else Indicator.objects.all()).select_related("axis")
+    qs = qs.prefetch_related(
+        Prefetch("measurements", queryset=Measurement.objects.order_by("date"))
+    )
+    return [indicator_view(i, list(i.measurements.all()), today) for i in qs]
+
+
+def indicator_chart(view: IndicatorView):
+    points = [Point(m.date, m.value) for m in view.measurements]
+    return indicator_line_chart(view.trend, points)
+
+
+def tracker_actions(*, user, filters: dict) -> list[ActionItem]:
+    """The public tracker: visible actions, filtered; 2 queries (actions with recommendation
+    and axis, and the last update date of each in the same query via annotation)."""
+    from django.db.models import Max
+
+    qs = (
+        ActionItem.objects.visible_to(user)
+        .select_related("recommendation", "recommendation__axis")
+        .annotate(last_update=Max("updates__date"))
+        .order_by("recommendation__axis__order", "due_date", "pk")
+    )
+    if filters.get("axis"):
+        qs = qs.filter(recommendation__axis=filters["axis"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("owner"):
+        qs = qs.filter(owner_kind=filters["owner"])
+    if filters.get("overdue"):
+        qs = qs.overdue()
+    if filters.get("q"):
+        q = filters["q"]
+        qs = qs.filter(
+            Q(title__icontains=q)
+            | Q(owner_name__icontains=q)
+            | Q(recommendation__title__icontains=q)
+        )
+    return list(qs)
+
+
+def group_by_axis(actions: list[ActionItem]) -> list[tuple[object, list[ActionItem]]]:
+    groups: dict[int, tuple[object, list[ActionItem]]] = {}
+    for action in actions:
+        axis = action.recommendation.axis
+        groups.setdefault(axis.pk, (axis, []))[1].append(action)
+    return list(groups.values())
+
+
+def status_counts(actions: list[ActionItem], today: date) -> dict:
+    counts = Counter(a.status for a in actions)
+    return {
+        "by_status": [
+            (value, label, counts.get(value, 0)) for value, label in ActionStatus.choices
+        ],
+        "overdue": sum(1 for a in actions if a.is_overdue_on(today)),
+        "total": len(actions),
+    }
+
+
+def axis_decisions(*, axis, user) -> dict:
+    """An axis page's recommendations, action items and indicators: 4 queries."""
+    today = timezone.localdate()
+    recommendations = list(
+        Recommendation.objects.visible_to(user)
+        .filter(axis=axis)
+        .with_counts()
+        .order_by("-created_at")
+    )
+    actions = list(
+        ActionItem.objects.visible_to(user)
+        .filter(recommendation__axis=axis)
+        .select_related("recommendation")
+        .order_by("due_date", "pk")
+    )
+    indicators = indicators_with_trends(Indicator.objects.filter(axis=axis), today=today)
+    return {
+        "axis": axis,
+        "recommendations": recommendations,
+        "actions": actions,
+        "indicators": indicators,
+        "today": today,
+    }
+
+
+def unread_notification_count(user) -> int:
+    if not (user and user.is_authenticated):
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+# --- Dashboard -------------------------------------------------------------------------------
+
+
+def dashboard_data(*, user, today: date | None = None) -> dict:
+    """Everything /tableau-de-bord/ shows, in a fixed number of aggregate queries."""
+    from accounts.models import College
+    from proposals.models import Axis, Proposal, ProposalStatus
+    from workshops.models import Participant
+
+    today = today or timezone.localdate()
+    colleges = list(College.choices)
+
+    # Participation over time by college: proposals written and workshop attendance per month.
+    per_month: dict[date, Counter] = defaultdict(Counter)
+    for month, college, n in (
+        Proposal.objects.filter(is_hidden=False)
+        .annotate(month=TruncMonth("created_at"))
+        .values_list("month", "author_college")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        per_month[_as_date(month)][college] += n
+    for month, college, n in (
+        Participant.objects.annotate(month=TruncMonth("joined_at"))
+        .values_list("month", "college")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        per_month[_as_date(month)][college] += n
+    months = sorted(per_month)[-12:]
+    participation = [
+        (
+            month,
+            [per_month[month].get(value, 0) for value, _label in colleges],
+            sum(per_month[month].values()),
+        )
+        for month in months
+    ]
+
+    # Proposals by axis and status.
+    axis_status: dict[int, Counter] = defaultdict(Counter)
+    for axis_id, status, n in (
+        Proposal.objects.filter(is_hidden=False)
+        .values_list("axis_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        axis_status[axis_id][status] += n
+    axes = list(Axis.objects.order_by("order"))
+    statuses = list(ProposalStatus.choices)
+    proposals_by_axis = [
+        (
+            axis,
+            [axis_status[axis.pk].get(v, 0) for v, _l in statuses],
+            sum(axis_status[axis.pk].values()),
+        )
+        for axis in axes
+    ]
+
+    recommendation_counts = Counter(
+        dict(
+            Recommendation.objects.visible_to(user)
+            .values_list("status")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+    )
+    actions = list(ActionItem.objects.visible_to(user).only("id", "status", "due_date", "progress"))
+    action_summary = status_counts(actions, today)
+    indicators = indicators_with_trends(today=today)
+    return {
+        "colleges": colleges,
+        "participation": participation,
+        "participation_chart": participation_bars(participation, len(colleges)),
+        "statuses": statuses,
+        "proposals_by_axis": proposals_by_axis,
+        "recommendations": [
+            (v, label, recommendation_counts.get(v, 0)) for v, label in RecommendationStatus.choices
+        ],
+        "recommendations_adopted": recommendation_counts.get(RecommendationStatus.ADOPTED, 0)
+        + recommendation_counts.get(RecommendationStatus.PUBLISHED, 0),
+        "actions": action_summary,
+        "indicators": indicators,
+        "today": today,
+    }
+
+
+def _as_date(value) -> date:
+    return value.date() if hasattr(value, "date") else value
+
+
+def participation_bars(participation: list, college_count: int) -> dict | None:
+    """Stacked bars (one per month, one segment per college) for an SVG chart."""
+    if not participation:
+        return None
+    width, height, pad_left, pad_bottom, pad_top = 640, 240, 48, 36, 12
+    top = max(total for _m, _c, total in participation) or 1
+    slot = (width - pad_left - 8) / len(participation)
+    bar_w = max(8, min(48, slot * 0.6))
+    plot_h = height - pad_bottom - pad_top
+    bars = []
+    for i, (month, counts, total) in enumerate(participation):
+        x = round(pad_left + i * slot + (slot - bar_w) / 2, 1)
+        y_cursor = height - pad_bottom
+        segments = []
+        for c_index, n in enumerate(counts):
+            if not n:
+                continue
+            h = round(n / top * plot_h, 1)
+            y_cursor -= h
+            segments.append({"y": round(y_cursor, 1), "h": h, "college": c_index, "n": n})
+        bars.append(
+            {
+                "x": x,
+                "w": round(bar_w, 1),
+                "month": month,
+                "segments": segments,
+                "total": total,
+                "label_x": round(x + bar_w / 2, 1),
+            }
+        )
+    return {
+        "width": width,
+        "height": height,
+        "bars": bars,
+        "baseline_y": height - pad_bottom,
+        "top_label": top,
+        "top_y": pad_top,
+        "pad_left": pad_left,
+    }

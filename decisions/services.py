@@ -1,0 +1,705 @@
+"""Writes on recommendations, action items, indicators and notifications.
+
+Every change goes through here: the views, the API, the admin actions and the
+demo call these functions, which check the permission, validate, write the
+change and its history entry in one transaction, and tell the contributors.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from decisions.models import (
+    RECOMMENDATION_TRANSITIONS,
+    ActionItem,
+    ActionStatus,
+    ActionUpdate,
+    HistoryEntry,
+    Indicator,
+    Measurement,
+    Notification,
+    NotificationKind,
+    Recommendation,
+    RecommendationSource,
+    RecommendationStatus,
+)
+from decisions.rules import require_editor
+from project.errors import DomainError
+from project.sanitizer import markdown_to_html
+
+RECOMMENDATION_FIELDS = ("title", "body", "rationale", "axis")
+ACTION_FIELDS = (
+    "title",
+    "description",
+    "owner_kind",
+    "owner_name",
+    "lead_name",
+    "start_date",
+    "due_date",
+    "budget",
+)
+INDICATOR_FIELDS = (
+    "name",
+    "description",
+    "axis",
+    "unit",
+    "source",
+    "baseline_value",
+    "baseline_date",
+    "target_2030",
+    "direction",
+    "context_note",
+)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "pk"):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _history(*, actor, verb: str, changes: dict | None = None, note: str = "", **target) -> None:
+    HistoryEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        verb=verb,
+        changes=changes or {},
+        note=note,
+        **target,
+    )
+
+
+def _apply_fields(obj, fields: tuple[str, ...], values: dict) -> dict:
+    """Set the given fields; return {field: [old, new]} for those that changed."""
+    changes = {}
+    for name in fields:
+        if name not in values:
+            continue
+        new = values[name]
+        old = getattr(obj, name)
+        if old != new:
+            changes[name] = [_text(old), _text(new)]
+            setattr(obj, name, new)
+    return changes
+
+
+def _require_text(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise DomainError("required", message, field=field)
+    return value
+
+
+# --- Recommendations ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def recommendation_create(
+    *,
+    actor,
+    title: str,
+    axis,
+    body: str = "",
+    rationale: str = "",
+    proposals: list | tuple = (),
+    note: str = "",
+    request=None,
+) -> Recommendation:
+    """A draft recommendation, with the given proposals as its sources."""
+    require_editor(actor)
+    title = _require_text(title, "title", _("Indiquez un titre."))
+    if axis is None:
+        raise DomainError("required", _("Choisissez un axe ou un thème transversal."), field="axis")
+    recommendation = Recommendation.objects.create(
+        title=title,
+        body=body or "",
+        body_html=markdown_to_html(body or ""),
+        rationale=rationale or "",
+        rationale_html=markdown_to_html(rationale or ""),
+        axis=axis,
+        created_by=actor,
+    )
+    _history(actor=actor, verb="created", recommendation=recommendation)
+    for proposal in proposals:
+        recommendation_source_add(
+            recommendation=recommendation, proposal=proposal, actor=actor, note=note
+        )
+    return recommendation
+
+
+@transaction.atomic
+def recommendation_update(*, recommendation: Recommendation, actor, **values) -> Recommendation:
+    require_editor(actor)
+    recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+    if "title" in values:
+        values["title"] = _require_text(values["title"], "title", _("Indiquez un titre."))
+    changes = _apply_fields(recommendation, RECOMMENDATION_FIELDS, values)
+    if not changes:
+        return recommendation
+    recommendation.body_html = markdown_to_html(recommendation.body)
+    recommendation.rationale_html = markdown_to_html(recommendation.rationale)
+    recommendation.save()
+    # The Markdown itself can be long: the history says which fields changed, not their text.
+    for long_field in ("body", "rationale"):
+        if long_field in changes:
+            changes[long_field] = ["…", "…"]
+    _history(actor=actor, verb="updated", changes=changes, recommendation=recommendation)
+    return recommendation
+
+
+def _path_to_retained(status: str) -> list[str]:
+    """The shortest sequence of allowed proposal statuses from ``status`` to "retained"."""
+    from proposals.models import ProposalStatus
+
+    transitions = _proposal_transitions()
+    queue: deque[tuple[str, list[str]]] = deque([(status, [])])
+    seen = {status}
+    while queue:
+        current, path = queue.popleft()
+        if current == ProposalStatus.RETAINED:
+            return path
+        for nxt in transitions.get(current, ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append((nxt, [*path, str(nxt)]))
+    return []
+
+
+def _proposal_transitions() -> dict:
+    from proposals import models as proposal_models
+
+    return getattr(proposal_models, "STATUS_TRANSITIONS", {})
+
+
+def _retain(*, proposal, actor, recommendation: Recommendation) -> None:
+    """Move a source proposal to "retained" through the proposals app's own service."""
+    from proposals.models import ProposalStatus
+    from proposals.services import proposal_status_change
+
+    if proposal.status == ProposalStatus.RETAINED:
+        return
+    path = _path_to_retained(proposal.status)
+    if not path:
+        raise DomainError(
+            "proposal_cannot_be_retained",
+            _("La proposition « %(title)s » ne peut pas être retenue depuis son statut actuel.")
+            % {"title": proposal.title},
+        )
+    reason = _("Source de la recommandation « %(title)s ».") % {"title": recommendation.title}
+    for status in path:
+        proposal = (
+            proposal_status_change(proposal=proposal, actor=actor, new_status=status, reason=reason)
+            or proposal
+        )
+
+
+@transaction.atomic
+def recommendation_source_add(
+    *, recommendation: Recommendation, proposal, actor, note: str = ""
+) -> RecommendationSource:
+    """Link a proposal as a source; it becomes "retained". Linking twice returns the first link."""
+    from proposals.models import ProposalStatus
+
+    require_editor(actor)
+    existing = RecommendationSource.objects.filter(
+        recommendation=recommendation, proposal=proposal
+    ).first()
+    if existing:
+        return existing
+    if proposal.status == ProposalStatus.MERGED and proposal.merged_into_id:
+        raise DomainError(
+            "proposal_merged",
+            _("Cette proposition a été fusionnée : choisissez plutôt « %(title)s ».")
+            % {"title": proposal.merged_into.title},
+        )
+    if getattr(proposal, "is_hidden", False):
+        raise DomainError(
+            "proposal_hidden", _("Une proposition masquée ne peut pas servir de source.")
+        )
+    link = RecommendationSource.objects.create(
+        recommendation=recommendation, proposal=proposal, linked_by=actor, note=(note or "").strip()
+    )
+    _history(
+        actor=actor,
+        verb="source_added",
+        changes={"proposal": ["", proposal.title]},
+        note=link.note,
+        recommendation=recommendation,
+    )
+    _retain(proposal=proposal, actor=actor, recommendation=recommendation)
+    if recommendation.is_public:
+        _notify_sources(
+            recommendation=recommendation,
+            proposal_ids=[proposal.pk],
+            kind=NotificationKind.RECOMMENDATION,
+        )
+    return link
+
+
+@transaction.atomic
+def recommendation_source_remove(*, source: RecommendationSource, actor, note: str = "") -> None:
+    """Remove a trace link (the proposal keeps its status: it was retained by the Codev)."""
+    require_editor(actor)
+    _history(
+        actor=actor,
+        verb="source_removed",
+        changes={"proposal": [source.proposal.title, ""]},
+        note=note,
+        recommendation=source.recommendation,
+    )
+    source.delete()
+
+
+@transaction.atomic
+def recommendation_status_change(
+    *, recommendation: Recommendation, actor, new_status: str, note: str = "", request=None
+) -> Recommendation:
+    """Move along draft → adopted → published → withdrawn; publishing is audited and announced."""
+    from accounts.services import audit_record
+
+    require_editor(actor)
+    recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+    old = recommendation.status
+    if new_status not in RecommendationStatus.values:
+        raise DomainError("invalid_status", _("Statut inconnu."), field="status")
+    if new_status == old:
+        return recommendation
+    if new_status not in RECOMMENDATION_TRANSITIONS[old]:
+        raise DomainError(
+            "invalid_transition",
+            _("Une recommandation « %(old)s » ne peut pas passer à « %(new)s ».")
+            % {
+                "old": RecommendationStatus(old).label,
+                "new": RecommendationStatus(new_status).label,
+            },
+            field="status",
+        )
+    now = timezone.now()
+    first_publication = False
+    recommendation.status = new_status
+    if new_status == RecommendationStatus.ADOPTED and not recommendation.adopted_at:
+        recommendation.adopted_at = now
+    if new_status == RecommendationStatus.PUBLISHED:
+        first_publication = recommendation.published_at is None
+        recommendation.published_at = recommendation.published_at or now
+    recommendation.save()
+    _history(
+        actor=actor,
+        verb="status_changed",
+        changes={"status": [old, new_status]},
+        note=note,
+        recommendation=recommendation,
+    )
+    if new_status in (RecommendationStatus.PUBLISHED, RecommendationStatus.WITHDRAWN):
+        audit_record(
+            actor=actor,
+            action=f"recommendation.{new_status}",
+            target=recommendation,
+            data={"old_status": old, "note": note},
+            request=request,
+        )
+    if new_status == RecommendationStatus.PUBLISHED and first_publication:
+        _notify_sources(
+            recommendation=recommendation,
+            proposal_ids=list(recommendation.sources.values_list("proposal_id", flat=True)),
+            kind=NotificationKind.RECOMMENDATION,
+        )
+    return recommendation
+
+
+# --- Action items ------------------------------------------------------------------------------
+
+
+def _clean_action_values(values: dict) -> dict:
+    if "title" in values:
+        values["title"] = _require_text(values["title"], "title", _("Indiquez un titre."))
+    if "owner_name" in values:
+        values["owner_name"] = _require_text(
+            values["owner_name"], "owner_name", _("Indiquez l'organisation porteuse.")
+        )
+    start, due = values.get("start_date"), values.get("due_date")
+    if start and due and due < start:
+        raise DomainError(
+            "invalid_dates",
+            _("L'échéance ne peut pas précéder la date de début."),
+            field="due_date",
+        )
+    budget = values.get("budget")
+    if budget is not None and budget < 0:
+        raise DomainError(
+            "invalid_budget", _("Le budget ne peut pas être négatif."), field="budget"
+        )
+    return values
+
+
+def _clean_progress(progress) -> int:
+    try:
+        progress = int(progress)
+    except (TypeError, ValueError):
+        raise DomainError(
+            "invalid_progress", _("L'avancement est un nombre de 0 à 100."), field="progress"
+        ) from None
+    if not 0 <= progress <= 100:
+        raise DomainError(
+            "invalid_progress", _("L'avancement est un nombre de 0 à 100."), field="progress"
+        )
+    return progress
+
+
+@transaction.atomic
+def action_create(
+    *, actor, recommendation: Recommendation, indicators: list | tuple = (), **values
+) -> ActionItem:
+    require_editor(actor)
+    values = _clean_action_values({k: v for k, v in values.items() if k in ACTION_FIELDS})
+    for required in ("title", "owner_name"):
+        if required not in values:
+            _clean_action_values({required: ""})
+    action = ActionItem(recommendation=recommendation, created_by=actor, **values)
+    action.description_html = markdown_to_html(action.description)
+    action.save()
+    if indicators:
+        action.indicators.set(indicators)
+    _history(actor=actor, verb="created", action=action)
+    return action
+
+
+@transaction.atomic
+def action_update(*, action: ActionItem, actor, indicators=None, **values) -> ActionItem:
+    """Change an action's description fields (status and progress go through ``action_report``)."""
+    require_editor(actor)
+    action = ActionItem.objects.select_for_update().get(pk=action.pk)
+    merged = {
+        "start_date": action.start_date,
+        "due_date": action.due_date,
+        **{k: v for k, v in values.items() if k in ACTION_FIELDS},
+    }
+    values = _clean_action_values(merged)
+    changes = _apply_fields(action, ACTION_FIELDS, values)
+    if indicators is not None:
+        old_ids = set(action.indicators.values_list("pk", flat=True))
+        new_ids = {i.pk for i in indicators}
+        if old_ids != new_ids:
+            action.indicators.set(indicators)
+            changes["indicators"] = [
+                ", ".join(sorted(str(i) for i in Indicator.objects.filter(pk__in=old_ids))),
+                ", ".join(sorted(str(i) for i in indicators)),
+            ]
+    if not changes:
+        return action
+    action.description_html = markdown_to_html(action.description)
+    action.save()
+    if "description" in changes:
+        changes["description"] = ["…", "…"]
+    _history(actor=actor, verb="updated", changes=changes, action=action)
+    return action
+
+
+@transaction.atomic
+def action_report(
+    *,
+    action: ActionItem,
+    actor,
+    text: str,
+    progress: int | None = None,
+    status: str | None = None,
+    on: date | None = None,
+) -> ActionUpdate:
+    """Post a dated public update (text, progress, maybe a new status); contributors are told
+    when the status changes."""
+    require_editor(actor)
+    text = _require_text(text, "text", _("Décrivez où en est l'action."))
+    action = ActionItem.objects.select_for_update().get(pk=action.pk)
+    new_progress = action.progress if progress is None else _clean_progress(progress)
+    new_status = status or action.status
+    if new_status not in ActionStatus.values:
+        raise DomainError("invalid_status", _("Statut inconnu."), field="status")
+    if new_status == ActionStatus.DONE and progress is None:
+        new_progress = 100
+    update = ActionUpdate.objects.create(
+        action=action,
+        date=on or timezone.localdate(),
+        text=text,
+        text_html=markdown_to_html(text),
+        progress=new_progress,
+        old_status=action.status,
+        new_status=new_status,
+        author=actor,
+    )
+    changes = {}
+    if action.progress != new_progress:
+        changes["progress"] = [str(action.progress), str(new_progress)]
+    if action.status != new_status:
+        changes["status"] = [action.status, new_status]
+    action.progress = new_progress
+    action.status = new_status
+    action.save(update_fields=["progress", "status", "updated_at"])
+    _history(actor=actor, verb="reported", changes=changes, note=text[:500], action=action)
+    if update.status_changed and action.recommendation.is_public:
+        _notify_sources(
+            recommendation=action.recommendation,
+            proposal_ids=list(action.recommendation.sources.values_list("proposal_id", flat=True)),
+            kind=NotificationKind.ACTION_STATUS,
+            action=action,
+        )
+    return update
+
+
+# --- Indicators --------------------------------------------------------------------------------
+
+
+def _clean_indicator_values(values: dict) -> dict:
+    if "name" in values:
+        values["name"] = _require_text(values["name"], "name", _("Indiquez un nom."))
+    if "unit" in values:
+        values["unit"] = _require_text(values["unit"], "unit", _("Indiquez une unité."))
+    return values
+
+
+@transaction.atomic
+def indicator_create(*, actor, slug: str, **values) -> Indicator:
+    from django.utils.text import slugify
+
+    require_editor(actor)
+    values = _clean_indicator_values({k: v for k, v in values.items() if k in INDICATOR_FIELDS})
+    for required in ("name", "unit"):
+        if required not in values:
+            _clean_indicator_values({required: ""})
+    slug = slugify(slug or values["name"])[:80]
+    if Indicator.objects.filter(slug=slug).exists():
+        raise DomainError("slug_taken", _("Cet identifiant est déjà utilisé."), field="slug")
+    indicator = Indicator.objects.create(slug=slug, **values)
+    _history(actor=actor, verb="created", indicator=indicator)
+    return indicator
+
+
+@transaction.atomic
+def indicator_update(*, indicator: Indicator, actor, **values) -> Indicator:
+    require_editor(actor)
+    indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
+    values = _clean_indicator_values(values)
+    changes = _apply_fields(indicator, INDICATOR_FIELDS, values)
+    if changes:
+        indicator.save()
+        _history(actor=actor, verb="updated", changes=changes, indicator=indicator)
+    return indicator
+
+
+@transaction.atomic
+def measurement_record(
+    *, indicator: Indicator, actor, on: date, value, source: str = ""
+) -> Measurement:
+    """Record the value of an indicator on a date (a second value for the same date replaces it)."""
+    require_editor(actor)
+    try:
+        value = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise DomainError("invalid_value", _("Indiquez un nombre."), field="value") from None
+    if not value.is_finite():
+        raise DomainError("invalid_value", _("Indiquez un nombre."), field="value")
+    if on is None:
+        raise DomainError("required", _("Indiquez la date de la mesure."), field="date")
+    source = _require_text(source, "source", _("Indiquez la source de la mesure."))
+    existing = Measurement.objects.select_for_update().filter(indicator=indicator, date=on).first()
+    old = _text(existing.value) if existing else ""
+    measurement, _created = Measurement.objects.update_or_create(
+        indicator=indicator,
+        date=on,
+        defaults={"value": value, "source": source, "entered_by": actor},
+    )
+    _history(
+        actor=actor,
+        verb="measured",
+        changes={on.isoformat(): [old, _text(value)]},
+        note=source,
+        indicator=indicator,
+    )
+    return measurement
+
+
+@transaction.atomic
+def measurement_delete(*, measurement: Measurement, actor) -> None:
+    require_editor(actor)
+    _history(
+        actor=actor,
+        verb="measurement_deleted",
+        changes={measurement.date.isoformat(): [_text(measurement.value), ""]},
+        indicator=measurement.indicator,
+    )
+    measurement.delete()
+
+
+# --- Notifications -----------------------------------------------------------------------------
+
+
+def contributors_of(proposal_ids: list[int]) -> dict[int, set[int]]:
+    """{user id: {proposal ids}}: the authors of these proposals and of those merged into them.
+
+    Two queries whatever the number of proposals (merges are at most one level deep here:
+    the proposals app merges into a target that is not itself merged).
+    """
+    from proposals.models import Proposal
+
+    result: dict[int, set[int]] = {}
+    rows = Proposal.objects.filter(pk__in=proposal_ids).values_list("pk", "author_id")
+    for pk, author_id in rows:
+        result.setdefault(author_id, set()).add(pk)
+    for target_id, author_id in Proposal.objects.filter(
+        merged_into_id__in=proposal_ids
+    ).values_list("merged_into_id", "author_id"):
+        result.setdefault(author_id, set()).add(target_id)
+    return result
+
+
+def _notify_sources(
+    *,
+    recommendation: Recommendation,
+    proposal_ids: list[int],
+    kind: str,
+    action: ActionItem | None = None,
+) -> int:
+    """One notification per contributor of these proposals (one per person, not per proposal)."""
+    if not proposal_ids:
+        return 0
+    from proposals.models import Proposal
+
+    titles = dict(Proposal.objects.filter(pk__in=proposal_ids).values_list("pk", "title"))
+    notifications = []
+    for user_id, pids in contributors_of(proposal_ids).items():
+        title = titles[min(pids)]
+        if kind == NotificationKind.ACTION_STATUS and action is not None:
+            message = _(
+                "L'action « %(action)s », issue de votre proposition « %(proposal)s », "
+                "est désormais : %(status)s."
+            ) % {
+                "action": action.title,
+                "proposal": title,
+                "status": ActionStatus(action.status).label,
+            }
+            url = action.get_absolute_url()
+        else:
+            message = _(
+                "Votre proposition « %(proposal)s » fait partie de la recommandation "
+                "« %(recommendation)s »."
+            ) % {"proposal": title, "recommendation": recommendation.title}
+            url = recommendation.get_absolute_url()
+        notifications.append(
+            Notification(
+                recipient_id=user_id,
+                kind=kind,
+                message=message[:400],
+                url=url,
+                proposal_id=min(pids),
+            )
+        )
+    Notification.objects.bulk_create(notifications)
+    return len(notifications)
+
+
+def notify_proposal_status(
+    *, proposal, old_status: str, new_status: str, actor=None, reason: str = ""
+) -> int:
+    """Tell a proposal's contributors that it was shortlisted, retained, merged or not retained."""
+    from proposals.models import ProposalStatus
+
+    if new_status not in (
+        ProposalStatus.SHORTLISTED,
+        ProposalStatus.RETAINED,
+        ProposalStatus.MERGED,
+        ProposalStatus.NOT_RETAINED,
+    ):
+        return 0
+    label = ProposalStatus(new_status).label
+    if new_status == ProposalStatus.MERGED and proposal.merged_into_id:
+        message = _("Votre proposition « %(proposal)s » a été fusionnée dans « %(target)s ».") % {
+            "proposal": proposal.title,
+            "target": proposal.merged_into.title,
+        }
+    else:
+        message = _("Votre proposition « %(proposal)s » est désormais : %(status)s.") % {
+            "proposal": proposal.title,
+            "status": str(label).lower(),
+        }
+    if reason:
+        message = f"{message} {reason}"
+    notifications = [
+        Notification(
+            recipient_id=user_id,
+            kind=NotificationKind.PROPOSAL_STATUS,
+            message=message[:400],
+            url=proposal.get_absolute_url(),
+            proposal=proposal,
+        )
+        for user_id in contributors_of([proposal.pk])
+        if not (actor is not None and user_id == actor.pk)
+    ]
+    Notification.objects.bulk_create(notifications)
+    return len(notifications)
+
+
+def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())
+
+
+def notifications_send_digest(*, now=None) -> int:
+    """E-mail each opted-in person the notifications not yet e-mailed, in French, once.
+
+    Returns the number of e-mails sent. Safe to run twice: sent notifications are stamped.
+    """
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.mail import EmailMultiAlternatives
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    now = now or timezone.now()
+    user_model = get_user_model()
+    pending = (
+        Notification.objects.for_digest()
+        .filter(
+            created_at__lte=now,
+            recipient__email_opt_in=True,
+            recipient__is_active=True,
+            recipient__is_guest=False,
+            recipient__deleted_at__isnull=True,
+        )
+        .exclude(recipient__email="")
+        .order_by("recipient_id", "created_at", "pk")
+    )
+    by_user: dict[int, list[Notification]] = {}
+    for notification in pending:
+        by_user.setdefault(notification.recipient_id, []).append(notification)
+    if not by_user:
+        return 0
+    users = user_model.objects.in_bulk(list(by_user))
+    base_url = getattr(settings, "SITE_URL", "").rstrip("/")
+    sent = 0
+    with translation.override("fr"):
+        for user_id, items in by_user.items():
+            user = users[user_id]
+            context = {"user": user, "notifications": items, "base_url": base_url}
+            subject = _("Ce que sont devenues vos idées — %(count)d nouvelle(s)") % {
+                "count": len(items)
+            }
+            body = render_to_string("decisions/email/digest.txt", context)
+            message = EmailMultiAlternatives(
+                subject=f"{settings.PLATFORM_NAME} : {subject}",
+                body=body,
+                to=[user.email],
+            )
+            message.send()
+            Notification.objects.filter(pk__in=[n.pk for n in items]).update(emailed_at=now)
+            sent += 1
+    return sent

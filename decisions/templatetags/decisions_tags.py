@@ -1,0 +1,96 @@
+"""Template tags other apps use to show decisions: the forward trace of a proposal
+("what became of this idea") and an axis's recommendations, actions and indicators."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+from decisions.models import ActionStatus, RecommendationStatus
+
+register = template.Library()
+
+# Colours of the colleges in charts (contrast ≥ 3:1 against white, distinguishable in greyscale order).
+COLLEGE_COLOURS = ["#0b4f6c", "#c2410c", "#5b3f99", "#1e6b34"]
+
+VERBS = {
+    "created": _("création"),
+    "updated": _("modification"),
+    "status_changed": _("changement de statut"),
+    "source_added": _("proposition source ajoutée"),
+    "source_removed": _("proposition source retirée"),
+    "reported": _("point d'étape publié"),
+    "measured": _("mesure enregistrée"),
+    "measurement_deleted": _("mesure supprimée"),
+}
+
+
+@register.filter
+def history_verb(entry) -> str:
+    return str(VERBS.get(entry.verb, entry.verb))
+
+
+def _field_labels() -> dict[str, str]:
+    return {
+        "title": _("titre"),
+        "body": _("texte"),
+        "rationale": _("justification"),
+        "axis": _("axe"),
+        "status": _("statut"),
+        "proposal": _("proposition"),
+        "progress": _("avancement (%)"),
+        "description": _("description"),
+        "owner_kind": _("type de porteur"),
+        "owner_name": _("porteur"),
+        "lead_name": _("personne référente"),
+        "start_date": _("début"),
+        "due_date": _("échéance"),
+        "budget": _("budget"),
+        "indicators": _("indicateurs"),
+        "name": _("nom"),
+        "unit": _("unité"),
+        "source": _("source"),
+        "baseline_value": _("valeur de référence"),
+        "baseline_date": _("date de référence"),
+        "target_2030": _("cible 2030"),
+        "direction": _("sens souhaité"),
+        "context_note": _("éléments de comparaison"),
+    }
+
+
+@register.filter
+def history_field(name: str) -> str:
+    return _field_labels().get(name, name)
+
+
+@register.filter
+def history_value(value: str, field: str) -> str:
+    """Status codes shown with their label."""
+    if field == "status":
+        for choices in (RecommendationStatus, ActionStatus):
+            if value in choices.values:
+                return str(choices(value).label)
+    return value
+
+
+@register.filter
+def college_colour(index: int) -> str:
+    return COLLEGE_COLOURS[int(index) % len(COLLEGE_COLOURS)]
+
+
+@register.inclusion_tag("decisions/includes/forward_trace.html", takes_context=True)
+def proposal_forward_trace(context, proposal) -> dict:
+    """« Ce qu'est devenue cette idée » on a proposal page: 1–3 queries."""
+    from decisions.trace import proposal_forward_trace as forward
+
+    user = context.get("user") or getattr(context.get("request"), "user", None)
+    return {"forward": forward(proposal, user), "proposal": proposal}
+
+
+@register.inclusion_tag("decisions/includes/axis_decisions.html", takes_context=True)
+def axis_decisions(context, axis) -> dict:
+    """An axis page's recommendations, actions and indicators: 4 queries."""
+    from decisions.selectors import axis_decisions as select
+
+    user = context.get("user") or getattr(context.get("request"), "user", None)
+    return select(axis=axis, user=user)

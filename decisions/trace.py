@@ -1,0 +1,416 @@
+"""The lineage of a decision: action ← recommendation ← proposals ← workshops and vote sessions.
+
+Computed with a bounded number of queries whatever its size: each level is
+fetched with one query over all its members (``__in`` lookups), never one per
+row, and the contributor counts are aggregated in the database or from rows
+already fetched:
+
+1. the source links with their proposals, axes and the people who linked them;
+2. the proposals merged into them, one query per level of merging (bounded by
+   ``MAX_MERGE_DEPTH``: a merged proposal's target is normally not merged again);
+3. the contributors: supports and comments of all these proposals (one query each);
+4. the workshops the proposals came from, and 5. their participants by college;
+6. the action items (when not given), and 7. the vote sessions, when the votes
+   app provides them.
+
+A contributor is a person who wrote, supported or commented a proposal (or a
+proposal merged into it); each person counts once at each level — a merged
+proposal's contributors count once at its target — with the college they had
+when they contributed (their first contribution decides).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from accounts.models import College
+from decisions.models import ActionItem, Recommendation, RecommendationSource
+
+MAX_MERGE_DEPTH = 4
+
+
+@dataclass
+class Contributions:
+    """Distinct people counted by college, plus the number of contributions they made."""
+
+    people_by_college: dict[str, int]
+    contributions: int = 0
+
+    @property
+    def people(self) -> int:
+        return sum(self.people_by_college.values())
+
+    def by_college(self) -> list[tuple[str, str, int]]:
+        """(college, label, count) in the order of the colleges, zeros left out."""
+        return [
+            (value, str(label), self.people_by_college[value])
+            for value, label in College.choices
+            if self.people_by_college.get(value)
+        ]
+
+    def summary(self) -> str:
+        """« 37 contributeur·rices : 21 Citoyen·nes, 11 Entreprises, 5 … »"""
+        parts = ", ".join(f"{count} {label}" for _value, label, count in self.by_college())
+        head = _("%(count)d contributeur·rices") % {"count": self.people}
+        return f"{head} : {parts}" if parts else head
+
+    def as_dict(self) -> dict:
+        return {
+            "people": self.people,
+            "contributions": self.contributions,
+            "by_college": {value: count for value, _label, count in self.by_college()},
+        }
+
+
+def _contributions(people: dict[int, str], contributions: int) -> Contributions:
+    return Contributions(dict(Counter(people.values())), contributions)
+
+
+@dataclass
+class TraceProposal:
+    proposal: object
+    link: RecommendationSource | None
+    merged: list = field(default_factory=list)
+    contributors: Contributions | None = None
+
+    @property
+    def is_hidden(self) -> bool:
+        return bool(getattr(self.proposal, "is_hidden", False))
+
+
+def _safe_url(obj) -> str:
+    """The object's page, or "" while the app that owns it has no page for it."""
+    from django.urls import NoReverseMatch
+
+    try:
+        return obj.get_absolute_url()
+    except (AttributeError, NoReverseMatch):
+        return ""
+
+
+@dataclass
+class TraceWorkshop:
+    workshop: object
+    proposal_ids: list[int]
+    participants: Contributions
+
+    @property
+    def url(self) -> str:
+        return _safe_url(self.workshop)
+
+
+@dataclass
+class TraceVoteSession:
+    session: object
+    link: object
+
+    @property
+    def url(self) -> str:
+        return _safe_url(self.session)
+
+
+@dataclass
+class Trace:
+    recommendation: Recommendation
+    actions: list[ActionItem]
+    proposals: list[TraceProposal]
+    workshops: list[TraceWorkshop]
+    vote_sessions: list[TraceVoteSession]
+    contributors: Contributions
+    focus_action: ActionItem | None = None
+
+    def as_dict(self) -> dict:
+        rec = self.recommendation
+        return {
+            "recommendation": {
+                "id": rec.pk,
+                "title": rec.title,
+                "status": rec.status,
+                "axis": rec.axis.slug,
+                "url": rec.get_absolute_url(),
+            },
+            "actions": [
+                {
+                    "id": a.pk,
+                    "title": a.title,
+                    "status": a.status,
+                    "progress": a.progress,
+                    "due_date": a.due_date.isoformat() if a.due_date else None,
+                    "url": a.get_absolute_url(),
+                }
+                for a in self.actions
+            ],
+            "proposals": [
+                {
+                    "id": tp.proposal.pk,
+                    "title": None if tp.is_hidden else tp.proposal.title,
+                    "status": tp.proposal.status,
+                    "origin_workshop": tp.proposal.origin_workshop_id,
+                    "linked_by": tp.link.linked_by.public_name
+                    if tp.link and tp.link.linked_by
+                    else None,
+                    "linked_at": tp.link.linked_at.isoformat() if tp.link else None,
+                    "note": tp.link.note if tp.link else "",
+                    "merged": [m.pk for m in tp.merged],
+                    "contributors": tp.contributors.as_dict() if tp.contributors else None,
+                }
+                for tp in self.proposals
+            ],
+            "workshops": [
+                {
+                    "id": tw.workshop.pk,
+                    "title": tw.workshop.title,
+                    "slug": tw.workshop.slug,
+                    "proposals": tw.proposal_ids,
+                    "participants": tw.participants.as_dict(),
+                }
+                for tw in self.workshops
+            ],
+            "vote_sessions": [
+                {"id": tv.session.pk, "title": str(tv.session)} for tv in self.vote_sessions
+            ],
+            "contributors": self.contributors.as_dict(),
+        }
+
+
+def vote_session_model():
+    """The votes app's VoteSession model, once it exists (the trace link is optional)."""
+    try:
+        return apps.get_model("votes", "VoteSession")
+    except LookupError:
+        return None
+
+
+def _merged_descendants(root_ids: list[int]) -> dict[int, list]:
+    """For each root proposal, every proposal merged into it (directly or through a chain)."""
+    from proposals.models import Proposal
+
+    root_of: dict[int, int] = {pk: pk for pk in root_ids}
+    result: dict[int, list] = {pk: [] for pk in root_ids}
+    frontier = list(root_ids)
+    for _depth in range(MAX_MERGE_DEPTH):
+        if not frontier:
+            break
+        merged = list(
+            Proposal.objects.filter(merged_into_id__in=frontier)
+            .only(
+                "id",
+                "title",
+                "status",
+                "is_hidden",
+                "author_id",
+                "author_college",
+                "merged_into_id",
+                "origin_workshop_id",
+                "created_at",
+            )
+            .order_by("created_at", "pk")
+        )
+        frontier = []
+        for p in merged:
+            if p.pk in root_of:  # a cycle would be a data error: don't loop on it
+                continue
+            root_of[p.pk] = root_of[p.merged_into_id]
+            result[root_of[p.pk]].append(p)
+            frontier.append(p.pk)
+    return result
+
+
+def _people_per_proposal(proposals: list) -> tuple[dict[int, dict[int, str]], Counter]:
+    """{proposal id: {user id: college}} from authors, supports and visible comments, and the
+    number of contributions (the proposal, its supports, its comments) per proposal: 2 queries."""
+    from proposals import models as proposal_models
+
+    people: dict[int, dict[int, str]] = {p.pk: {p.author_id: p.author_college} for p in proposals}
+    contributions: Counter = Counter({pk: 1 for pk in people})
+    ids = list(people)
+    support = getattr(proposal_models, "Support", None)
+    if support is not None and ids:
+        for pid, uid, college in (
+            support.objects.filter(proposal_id__in=ids)
+            .order_by("created_at", "pk")
+            .values_list("proposal_id", "user_id", "user_college")
+        ):
+            people[pid].setdefault(uid, college)
+            contributions[pid] += 1
+    comment = getattr(proposal_models, "Comment", None)
+    if comment is not None and ids:
+        for pid, uid, college in (
+            comment.objects.filter(proposal_id__in=ids, is_hidden=False, is_deleted=False)
+            .order_by("created_at", "pk")
+            .values_list("proposal_id", "author_id", "author_college")
+        ):
+            people[pid].setdefault(uid, college)
+            contributions[pid] += 1
+    return people, contributions
+
+
+def build_trace(
+    recommendation: Recommendation,
+    *,
+    actions: list[ActionItem] | None = None,
+    focus_action: ActionItem | None = None,
+) -> Trace:
+    """The lineage of a recommendation (and of one of its actions when ``focus_action`` is given)."""
+    from workshops.models import Participant, Workshop
+
+    links = list(
+        RecommendationSource.objects.filter(recommendation=recommendation)
+        .select_related("proposal", "proposal__axis", "linked_by")
+        .defer("proposal__body", "proposal__body_html")
+        .order_by("linked_at", "pk")
+    )
+    roots = [link.proposal for link in links]
+    merged = _merged_descendants([p.pk for p in roots])
+    all_proposals = roots + [m for ms in merged.values() for m in ms]
+    people, contribution_counts = _people_per_proposal(all_proposals)
+
+    trace_proposals: list[TraceProposal] = []
+    everyone: dict[int, str] = {}
+    total_contributions = 0
+    for link in links:
+        p = link.proposal
+        family = [p, *merged[p.pk]]
+        family_people: dict[int, str] = {}
+        contributions = 0
+        for member in family:
+            for uid, college in people[member.pk].items():
+                family_people.setdefault(uid, college)
+            contributions += contribution_counts[member.pk]
+        for uid, college in family_people.items():
+            everyone.setdefault(uid, college)
+        total_contributions += contributions
+        trace_proposals.append(
+            TraceProposal(
+                proposal=p,
+                link=link,
+                merged=merged[p.pk],
+                contributors=_contributions(family_people, contributions),
+            )
+        )
+
+    # Workshops of the source proposals and of the proposals merged into them.
+    by_workshop: dict[int, list[int]] = {}
+    for tp in trace_proposals:
+        for member in [tp.proposal, *tp.merged]:
+            if member.origin_workshop_id:
+                ids = by_workshop.setdefault(member.origin_workshop_id, [])
+                if tp.proposal.pk not in ids:
+                    ids.append(tp.proposal.pk)
+    workshops: list[TraceWorkshop] = []
+    if by_workshop:
+        participant_counts: dict[int, Counter] = {wid: Counter() for wid in by_workshop}
+        for wid, college, n in (
+            Participant.objects.filter(workshop_id__in=list(by_workshop), removed_at__isnull=True)
+            .values_list("workshop_id", "college")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            participant_counts[wid][college] += n
+        for workshop in Workshop.objects.filter(pk__in=list(by_workshop)).only(
+            "id", "title", "slug", "starts_at", "state", "visibility"
+        ):
+            counts = participant_counts[workshop.pk]
+            workshops.append(
+                TraceWorkshop(
+                    workshop=workshop,
+                    proposal_ids=by_workshop[workshop.pk],
+                    participants=Contributions(dict(counts), sum(counts.values())),
+                )
+            )
+        workshops.sort(
+            key=lambda tw: (tw.workshop.starts_at is None, tw.workshop.starts_at, tw.workshop.pk)
+        )
+
+    vote_sessions: list[TraceVoteSession] = []
+    if vote_session_model() is not None and hasattr(recommendation, "vote_sources"):
+        for vlink in recommendation.vote_sources.select_related("session").order_by("linked_at"):
+            vote_sessions.append(TraceVoteSession(session=vlink.session, link=vlink))
+
+    if actions is None:
+        actions = list(recommendation.actions.order_by("due_date", "pk"))
+
+    return Trace(
+        recommendation=recommendation,
+        actions=actions,
+        proposals=trace_proposals,
+        workshops=workshops,
+        vote_sessions=vote_sessions,
+        contributors=_contributions(everyone, total_contributions),
+        focus_action=focus_action,
+    )
+
+
+def action_trace(action: ActionItem) -> Trace:
+    """The lineage of one action item (its recommendation's, focused on it)."""
+    return build_trace(action.recommendation, actions=[action], focus_action=action)
+
+
+# --- Forward: what became of a proposal --------------------------------------------------------
+
+
+@dataclass
+class ForwardTrace:
+    proposal: object
+    merged_into: object | None
+    recommendations: list[Recommendation]
+    actions_by_recommendation: dict[int, list[ActionItem]]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.recommendations and self.merged_into is None
+
+
+def proposal_forward_trace(proposal, user) -> ForwardTrace:
+    """The recommendations a proposal (or the proposal it was merged into) became part of,
+    and their action items — as ``user`` may see them. Two or three queries."""
+    from proposals.models import Proposal
+
+    chain = [proposal.pk]
+    target = None
+    if proposal.merged_into_id:
+        # One query follows up to three merges.
+        current = (
+            Proposal.objects.select_related("merged_into__merged_into__merged_into")
+            .only(
+                "id",
+                "merged_into__id",
+                "merged_into__title",
+                "merged_into__merged_into_id",
+                "merged_into__merged_into__id",
+                "merged_into__merged_into__title",
+                "merged_into__merged_into__merged_into_id",
+                "merged_into__merged_into__merged_into__id",
+                "merged_into__merged_into__merged_into__title",
+            )
+            .get(pk=proposal.pk)
+        )
+        node = current.merged_into
+        while node is not None and len(chain) <= 3:
+            chain.append(node.pk)
+            target = node
+            node = node.merged_into if node.merged_into_id else None
+    recommendations = list(
+        Recommendation.objects.visible_to(user)
+        .filter(sources__proposal_id__in=chain)
+        .select_related("axis")
+        .distinct()
+        .order_by("created_at")
+    )
+    actions: dict[int, list[ActionItem]] = {r.pk: [] for r in recommendations}
+    if recommendations:
+        for action in ActionItem.objects.filter(recommendation__in=recommendations).order_by(
+            "due_date", "pk"
+        ):
+            actions[action.recommendation_id].append(action)
+    return ForwardTrace(
+        proposal=proposal,
+        merged_into=target,
+        recommendations=recommendations,
+        actions_by_recommendation=actions,
+    )
