@@ -109,6 +109,52 @@ def test_my_data_never_contains_other_peoples_data(client, user, other_user, axi
 
 
 @pytest.mark.django_db
+def test_my_data_has_my_comments_and_supports_but_not_the_comments_i_answered(
+    client, user, other_user, axis
+):
+    from proposals.services import comment_create, proposal_create, report_create, support_add
+
+    theirs = proposal_create(author=other_user, axis=axis, title="Tramway de nuit", body="…")
+    their_comment = comment_create(proposal=theirs, author=other_user, body="Commentaire privé X")
+    comment_create(proposal=theirs, author=user, body="Ma réponse", parent=their_comment)
+    support_add(proposal=theirs, user=user)
+    report_create(reporter=user, reason="Doublon", comment=their_comment)
+    client.force_login(user)
+
+    files = _download(client)
+    dump = json.dumps(files, ensure_ascii=False)
+
+    assert [c["body"] for c in files["comments.json"]] == ["Ma réponse"]
+    assert files["comments.json"][0]["parent"] == {
+        "type": "proposals.comment",
+        "id": their_comment.pk,
+    }
+    assert files["supports.json"][0]["proposal"]["title"] == "Tramway de nuit"
+    assert any(r.get("reason") == "Doublon" for r in files["other.json"])
+    assert "Commentaire privé X" not in dump
+    assert other_user.display_name not in dump and other_user.email not in dump
+    assert "body_html" not in dump and "client_key" not in dump
+
+
+@pytest.mark.django_db
+def test_deleting_my_account_keeps_supports_and_comments_in_the_counts(client, user, axis):
+    from proposals.services import comment_create, proposal_create, support_add
+
+    proposal = proposal_create(author=user, axis=axis, title="Covoiturage PSA", body="…")
+    comment_create(proposal=proposal, author=user, body="Je précise")
+    support_add(proposal=proposal, user=user)
+    proposal.refresh_from_db()
+    counts = (proposal.support_count, proposal.comment_count)
+
+    privacy.account_delete(user=user)
+
+    proposal.refresh_from_db()
+    assert (proposal.support_count, proposal.comment_count) == counts
+    assert proposal.supports.count() == 1
+    assert str(proposal.comments.get().author) == "Participant·e supprimé·e"
+
+
+@pytest.mark.django_db
 def test_the_download_link_is_only_for_its_owner(client, user, other_user):
     token = privacy.export_token_make(user=user)
     other = Client()
