@@ -59,9 +59,12 @@ class PageParser(HTMLParser):
                 self.problems.append(f"<{tag} {name}=…> event handler attribute")
             if name == "style":
                 self.problems.append(f"<{tag} style=…> inline style attribute")
-            if name in ("href", "src", "action", "formaction") and value:
-                if value.strip().lower().startswith("javascript:"):
-                    self.problems.append(f"<{tag} {name}=javascript:…>")
+            if (
+                name in ("href", "src", "action", "formaction")
+                and value
+                and value.strip().lower().startswith("javascript:")
+            ):
+                self.problems.append(f"<{tag} {name}=javascript:…>")
         if tag == "script":
             kind = (attributes.get("type") or "").lower()
             data_block = kind in ("application/json", "application/ld+json", "text/template")
@@ -145,9 +148,12 @@ def crawl(client, *, start: list[str] | None = None, max_pages: int = MAX_PAGES)
                 if f"'nonce-{nonce}'" not in csp:
                     result.problems.append(f"{path}: script nonce not in the CSP header")
             queue.extend(parser.links)
-        elif response.status_code == 200 and "svg" in content_type:
-            if b"<script" in response.content.lower():
-                result.problems.append(f"{path}: script inside an SVG image")
+        elif (
+            response.status_code == 200
+            and "svg" in content_type
+            and b"<script" in response.content.lower()
+        ):
+            result.problems.append(f"{path}: script inside an SVG image")
     return result
 
 
