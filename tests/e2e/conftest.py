@@ -1,0 +1,92 @@
+"""Real-browser fixtures: Debian's Chromium driven by Playwright against a live ASGI server.
+
+Every test here carries ``@pytest.mark.e2e`` (skipped without Chromium, failing
+in CI). The server is ``tests.servers.asgi_server`` (uvicorn subprocess, the
+real ASGI stack with WebSockets, on this run's test database): data created
+here with the ORM must be committed, hence ``transactional_db``.
+
+Playwright's sync API runs an asyncio loop in this thread, which makes Django
+refuse ORM calls ("async context"). The test process may set
+DJANGO_ALLOW_ASYNC_UNSAFE for the duration of an e2e test (it only runs test
+set-up code); the server subprocess is started with it explicitly unset, so
+the code under test keeps Django's protection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests.conftest import chromium_path
+from tests.e2e.helpers import DESKTOP, PHONE, Site
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture
+def site(asgi_server, monkeypatch, tmp_path) -> Site:
+    """One live server (the real ASGI application) on the test database."""
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    server = asgi_server(
+        extra_env={"DJANGO_ALLOW_ASYNC_UNSAFE": "", "TEST_EMAIL_FILE_PATH": str(mail_dir)}
+    )
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
+    return Site(server, mail_dir)
+
+
+@pytest.fixture
+def browser(site) -> Iterator[Browser]:
+    # Started per test, not per session: a running Playwright loop would make
+    # the rest of the suite (ORM, pytest-asyncio) believe it runs in async code.
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def new_context(browser, site) -> Callable[..., BrowserContext]:
+    """``new_context("phone")`` / ``new_context("desktop")``: a fresh browser profile (own cookies)."""
+
+    def factory(size: str = "desktop", **kwargs) -> BrowserContext:
+        viewport = {"phone": PHONE, "desktop": DESKTOP}[size]
+        context = browser.new_context(
+            base_url=site.url,
+            viewport=viewport,
+            locale="fr-FR",
+            timezone_id="Europe/Paris",
+            is_mobile=size == "phone",
+            has_touch=size == "phone",
+            device_scale_factor=1,
+            **kwargs,
+        )
+        context.set_default_timeout(10_000)
+        return context
+
+    return factory
+
+
+@pytest.fixture
+def page(new_context) -> Page:
+    """A desktop page, French, on the live server."""
+    return new_context("desktop").new_page()
