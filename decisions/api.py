@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from decisions import selectors, services
 from decisions.models import ActionItem, Indicator, Recommendation
@@ -293,7 +293,7 @@ def create_recommendation(request, payload: RecommendationIn):
         note=payload.note,
         request=request,
     )
-    return 201, _recommendation_out(_recommendations_qs(request.auth).get(pk=rec.pk))
+    return Status(201, _recommendation_out(_recommendations_qs(request.auth).get(pk=rec.pk)))
 
 
 @router.patch("/recommendations/{rec_id}", response=RecommendationOut, auth=api_auth)
@@ -331,7 +331,7 @@ def add_recommendation_source(request, rec_id: int, payload: SourceIn):
     services.recommendation_source_add(
         recommendation=rec, proposal=proposal, actor=request.auth, note=payload.note
     )
-    return 201, _recommendation_out(_recommendations_qs(request.auth).get(pk=rec.pk))
+    return Status(201, _recommendation_out(_recommendations_qs(request.auth).get(pk=rec.pk)))
 
 
 # --- Actions -----------------------------------------------------------------------------------
@@ -398,7 +398,9 @@ def create_action(request, payload: ActionIn):
         indicators=_indicators(payload.indicators),
         **values,
     )
-    return 201, _action_out(_actions_qs(request.auth).get(pk=action.pk), timezone.localdate())
+    return Status(
+        201, _action_out(_actions_qs(request.auth).get(pk=action.pk), timezone.localdate())
+    )
 
 
 @router.patch("/actions/{action_id}", response=ActionOut, auth=api_auth)
@@ -428,7 +430,7 @@ def report_action(request, action_id: int, payload: ActionUpdateIn):
         status=payload.status,
         on=payload.date,
     )
-    return 201, update
+    return Status(201, update)
 
 
 # --- Indicators --------------------------------------------------------------------------------
@@ -461,4 +463,4 @@ def record_measurement(request, slug: str, payload: MeasurementIn):
         value=payload.value,
         source=payload.source,
     )
-    return 201, {"date": m.date, "value": m.value, "source": m.source}
+    return Status(201, {"date": m.date, "value": m.value, "source": m.source})
