@@ -20,11 +20,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def validation_error(request, exc: ValidationError):
         fields: dict[str, list[str]] = {}
         for error in exc.errors:
-            loc = [
-                str(part)
-                for part in error.get("loc", [])
-                if part not in ("body", "payload", "query", "path")
-            ]
+            loc = [str(part) for part in error.get("loc", [])]
+            # Drop only the leading source markers: a field may itself be called "body".
+            while len(loc) > 1 and loc[0] in ("body", "payload", "query", "path"):
+                loc.pop(0)
             fields.setdefault(".".join(loc) or "__all__", []).append(error.get("msg", ""))
         body = {
             "code": "invalid",
