@@ -13,7 +13,7 @@ from typing import Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from accounts.models import College
 from project.api_auth import api_auth, api_user
@@ -277,7 +277,7 @@ def create_proposal(request: HttpRequest, payload: ProposalIn):
     except DomainError as exc:
         raise _with_fields(exc) from exc
     proposal = selectors.get_proposal_for_user(request.auth, proposal.pk)
-    return 201, _detail(proposal, request.auth)
+    return Status(201, _detail(proposal, request.auth))
 
 
 def _with_fields(exc: DomainError) -> DomainError:
@@ -361,4 +361,4 @@ def create_comment(request: HttpRequest, proposal_id: int, payload: CommentIn):
         )
     except DomainError as exc:
         raise _with_fields(exc) from exc
-    return 201, _comment(comment)
+    return Status(201, _comment(comment))

@@ -108,7 +108,7 @@ class ProposalQuerySet(models.QuerySet):
 
     def for_list(self) -> ProposalQuerySet:
         return self.select_related("axis", "author", "origin_workshop").defer(
-            "body", "search_text", "search_vector"
+            "body", "body_html", "search_text", "search_vector"
         )
 
 

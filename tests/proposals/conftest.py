@@ -6,6 +6,26 @@ from accounts.models import College
 from tests.factories import UserFactory
 
 
+def ensure_axes() -> None:
+    """Transactional tests flush tables, data migrations included: reload the axes if gone."""
+    import importlib
+
+    from django.apps import apps
+
+    from proposals.models import Axis
+
+    if not Axis.objects.exists():
+        importlib.import_module("proposals.migrations.0003_load_axes").load_axes(apps, None)
+
+
+@pytest.fixture
+def axis(db):
+    from proposals.models import Axis
+
+    ensure_axes()
+    return Axis.objects.get(slug="filieres-avenir")
+
+
 @pytest.fixture
 def make_proposal(db, axis):
     """Create proposals through the service, as every caller does."""
