@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 LICENCE_NAME = "Licence Ouverte / Open Licence version 2.0 (Etalab)"
 LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
-CHUNK = 2000
+CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -629,8 +629,26 @@ def licence_line(dataset: Dataset) -> str:
     )
 
 
+def _buffered(parts: Iterable[str], size: int = 32_768) -> Iterator[str]:
+    """Join small pieces into chunks of about ``size`` characters: fewer, larger writes."""
+    buffer: list[str] = []
+    length = 0
+    for part in parts:
+        buffer.append(part)
+        length += len(part)
+        if length >= size:
+            yield "".join(buffer)
+            buffer, length = [], 0
+    if buffer:
+        yield "".join(buffer)
+
+
 def iter_csv(dataset: Dataset) -> Iterator[str]:
     """The licence line (starting with #), the header (keys), then one line per row."""
+    return _buffered(_csv_lines(dataset))
+
+
+def _csv_lines(dataset: Dataset) -> Iterator[str]:
     writer = csv.writer(_Echo(), lineterminator="\r\n")
     yield licence_line(dataset) + "\r\n"
     yield writer.writerow([c.key for c in dataset.columns])
@@ -640,6 +658,10 @@ def iter_csv(dataset: Dataset) -> Iterator[str]:
 
 def iter_json(dataset: Dataset) -> Iterator[str]:
     """A JSON object: metadata (licence, schema), then ``donnees`` streamed one object at a time."""
+    return _buffered(_json_parts(dataset))
+
+
+def _json_parts(dataset: Dataset) -> Iterator[str]:
     head = {
         "jeu_de_donnees": dataset.slug,
         "titre": str(dataset.title),

@@ -12,13 +12,13 @@ from workshops.models import Attendance, WorkshopState
 
 # (username, college, attendance, e-mail opt-in)
 PEOPLE = [
-    ("lucie", College.CITIZENS, Attendance.ON_SITE, True),
-    ("marc", College.CITIZENS, Attendance.ONLINE, False),
-    ("ines", College.CITIZENS, Attendance.ON_SITE, True),
-    ("nathalie", College.ENTERPRISES, Attendance.ON_SITE, True),
-    ("pierre", College.ENTERPRISES, Attendance.ONLINE, False),
-    ("jean", College.ELECTED, Attendance.ON_SITE, False),
-    ("paul", College.CIVIL_SOCIETY, Attendance.ONLINE, True),
+    ("lucie.synthese-test", College.CITIZENS, Attendance.ON_SITE, True),
+    ("marc.synthese-test", College.CITIZENS, Attendance.ONLINE, False),
+    ("ines.synthese-test", College.CITIZENS, Attendance.ON_SITE, True),
+    ("nathalie.synthese-test", College.ENTERPRISES, Attendance.ON_SITE, True),
+    ("pierre.synthese-test", College.ENTERPRISES, Attendance.ONLINE, False),
+    ("jean.synthese-test", College.ELECTED, Attendance.ON_SITE, False),
+    ("paul.synthese-test", College.CIVIL_SOCIETY, Attendance.ONLINE, True),
 ]
 
 
@@ -52,7 +52,7 @@ def held_workshop(db):
     for username, college, attendance, opt_in in PEOPLE:
         user = UserFactory(username=username, college=college, email_opt_in=opt_in)
         ParticipantFactory(workshop=workshop, user=user, attendance=attendance)
-        people[username] = user
+        people[username.split(".")[0]] = user
     guest = guest_create(display_name="Gaston Invité", college=College.CITIZENS)
     guest.email_opt_in = True
     guest.email = "gaston.invite@example.org"  # claimed but not confirmed: still a guest
