@@ -1,7 +1,19 @@
-"""The founding document's indicators: its 4 success indicators and the context figures it gives."""
+"""Demo decisions of PMA 2030 (idempotent).
+
+- the founding document's indicators: its 4 success indicators and the context figures it gives;
+- its concrete recommendations (Agence Territoriale de Souveraineté, fonds d'investissement
+  territorial, clause de souveraineté, infrastructure IA dédiée, former massivement) as
+  recommendations of the Codev, with action items and dated updates, traced to the demo
+  proposals of the board (``ctx["proposals"]``) and to the ideas of the live workshop
+  (``ctx["live_ideas"]``);
+- demo measurements, always with the source « Données de démonstration ».
+
+Everything goes through the services (trace links, statuses, history, notifications).
+"""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from decimal import Decimal
 
@@ -86,6 +98,11 @@ INDICATORS = [
 
 
 def seed(ctx: dict) -> None:
+    seed_indicators(ctx)
+    seed_recommendations(ctx)
+
+
+def seed_indicators(ctx: dict) -> None:
     from proposals.models import Axis
 
     axes = {a.slug: a for a in Axis.objects.all()}
@@ -99,3 +116,422 @@ def seed(ctx: dict) -> None:
         )
         indicators[indicator.slug] = indicator
     ctx["indicators"] = indicators
+
+
+DEMO_SOURCE = "Données de démonstration"
+
+# Demo measurements: clearly labelled as such by their source; the founding document gives
+# no figures for the success indicators and no numeric 2030 targets.
+DEMO_MEASUREMENTS = {
+    "foncier-friches-requalifiees": [("2024-12-31", "2"), ("2025-12-31", "4")],
+    "innovation-projets-finances": [("2024-12-31", "6"), ("2025-12-31", "9")],
+    "formation-diplomes-nouveaux-metiers": [("2024-12-31", "120"), ("2025-12-31", "185")],
+}
+
+DEMO_INDICATOR = {
+    "slug": "demo-pme-accompagnees-fonds",
+    "kind": IndicatorKind.CUSTOM,
+    "name": "PME stratégiques financées par le fonds territorial (démonstration)",
+    "description": (
+        "Indicateur complémentaire de démonstration : nombre cumulé de PME locales "
+        "financées par le fonds d'investissement territorial. Valeurs et cible fictives."
+    ),
+    "axis": "gouvernance-souverainete",
+    "unit": "PME",
+    "direction": Direction.UP,
+    "baseline_value": Decimal("0"),
+    "baseline_date": date(2024, 12, 31),
+    "target_2030": Decimal("40"),
+    "source": DEMO_SOURCE,
+    "measurements": [("2025-06-30", "3"), ("2025-12-31", "7"), ("2026-06-30", "11")],
+}
+
+RECOMMENDATIONS = [
+    {
+        "title": "Créer une Agence Territoriale de Souveraineté",
+        "axis": "gouvernance-souverainete",
+        "status": "published",
+        "body": (
+            "Créer une structure qui coordonne **les filières, les investissements et la formation "
+            "massive** à l'échelle du Pays de Montbéliard, avec les entreprises, les communes, "
+            "la Région et les organismes de formation."
+        ),
+        "rationale": (
+            "Le territoire a perdu 10 % de ses emplois industriels entre 2016 et 2020. "
+            "Les participant·es ont demandé un lieu unique où se décident ensemble filières, "
+            "investissements et compétences."
+        ),
+        "keywords": ["agence", "souverainet", "coordin", "guichet"],
+        "actions": [
+            {
+                "title": "Préfigurer l'Agence : mission, statuts et gouvernance",
+                "owner_kind": "pma",
+                "owner_name": "Pays de Montbéliard Agglomération",
+                "lead_name": "Direction du développement économique",
+                "start_date": date(2025, 3, 1),
+                "due_date": date(2026, 12, 31),
+                "budget": Decimal("180000"),
+                "indicators": ["emploi-filieres-diversification"],
+                "updates": [
+                    (
+                        date(2025, 3, 10),
+                        "Lancement de la mission de préfiguration.",
+                        10,
+                        "in_progress",
+                    ),
+                    (
+                        date(2025, 9, 22),
+                        "Trois scénarios de statuts présentés au bureau communautaire.",
+                        35,
+                        "in_progress",
+                    ),
+                    (
+                        date(2026, 4, 2),
+                        "Scénario retenu : une société publique locale associant la Région.",
+                        60,
+                        "in_progress",
+                    ),
+                ],
+            },
+            {
+                "title": "Installer le comité filières–investissement–formation",
+                "owner_kind": "association",
+                "owner_name": "Codev PMA et partenaires",
+                "lead_name": "",
+                "start_date": date(2026, 1, 15),
+                "due_date": date(2027, 3, 31),
+                "budget": None,
+                "indicators": [],
+                "updates": [],
+            },
+        ],
+    },
+    {
+        "title": "Créer un fonds d'investissement territorial alimenté par l'épargne locale",
+        "axis": "gouvernance-souverainete",
+        "status": "published",
+        "body": "Financer les **PME locales stratégiques** grâce à l'épargne des habitant·es et des entreprises du territoire.",
+        "rationale": "Les PME de la diversification (hydrogène, maroquinerie) peinent à financer leurs investissements.",
+        "keywords": ["fonds", "épargne", "financ", "investis"],
+        "actions": [
+            {
+                "title": "Étude de faisabilité juridique et financière du fonds",
+                "owner_kind": "region",
+                "owner_name": "Région Bourgogne-Franche-Comté",
+                "lead_name": "Service ingénierie financière",
+                "start_date": date(2025, 6, 1),
+                "due_date": date(2026, 6, 30),
+                "budget": Decimal("60000"),
+                "indicators": ["innovation-projets-finances", "demo-pme-accompagnees-fonds"],
+                "updates": [
+                    (
+                        date(2025, 6, 15),
+                        "Cahier des charges validé, cabinet retenu.",
+                        15,
+                        "in_progress",
+                    ),
+                    (
+                        date(2026, 2, 10),
+                        "Le montage en société de capital-risque régionale est à l'étude.",
+                        55,
+                        "in_progress",
+                    ),
+                ],
+            },
+            {
+                "title": "Première levée d'épargne citoyenne",
+                "owner_kind": "firm",
+                "owner_name": "Banque coopérative partenaire",
+                "lead_name": "",
+                "start_date": None,
+                "due_date": date(2027, 12, 31),
+                "budget": None,
+                "indicators": ["demo-pme-accompagnees-fonds"],
+                "updates": [],
+            },
+        ],
+    },
+    {
+        "title": "Introduire une clause de souveraineté dans les appels d'offres publics",
+        "axis": "gouvernance-souverainete",
+        "status": "published",
+        "body": "Favoriser les **entreprises locales** dans la commande publique, dans le respect du droit des marchés.",
+        "rationale": "La commande publique est un levier direct pour les entreprises du bassin.",
+        "keywords": ["clause", "appel", "marché", "commande publique", "achat"],
+        "actions": [
+            {
+                "title": "Rédiger une clause type avec les juristes des communes",
+                "owner_kind": "pma",
+                "owner_name": "Pays de Montbéliard Agglomération",
+                "lead_name": "Service de la commande publique",
+                "start_date": date(2025, 1, 6),
+                "due_date": date(2025, 10, 31),
+                "budget": None,
+                "indicators": [],
+                "updates": [
+                    (
+                        date(2025, 2, 3),
+                        "Groupe de travail réunissant 12 communes.",
+                        20,
+                        "in_progress",
+                    ),
+                    (
+                        date(2025, 10, 20),
+                        "Clause type adoptée ; elle figure dans les nouveaux marchés de PMA.",
+                        100,
+                        "done",
+                    ),
+                ],
+            },
+            {
+                "title": "Former les acheteurs publics des communes à la clause",
+                "owner_kind": "commune",
+                "owner_name": "Communes du Pays de Montbéliard",
+                "lead_name": "",
+                "start_date": date(2025, 11, 1),
+                "due_date": date(2026, 6, 30),
+                "budget": Decimal("15000"),
+                "indicators": [],
+                "updates": [
+                    (
+                        date(2026, 3, 12),
+                        "Formation suspendue dans l'attente d'un avis juridique de l'État.",
+                        20,
+                        "blocked",
+                    ),
+                ],
+            },
+        ],
+    },
+    {
+        "title": "Établir une infrastructure d'IA dédiée, éthique et inclusive",
+        "axis": "intelligence-artificielle",
+        "status": "published",
+        "body": "Considérer l'IA comme un **acte politique** : une infrastructure de calcul partagée et une charte pour une IA éthique et inclusive.",
+        "rationale": "L'IA est une opportunité pour reprendre le contrôle du développement économique, à condition de ne pas la subir.",
+        "keywords": ["ia", "intelligence artificielle", "numérique", "donnée", "calcul"],
+        "actions": [
+            {
+                "title": "Cartographier les besoins en calcul des industriels",
+                "owner_kind": "training",
+                "owner_name": "Université de Franche-Comté et UTBM",
+                "lead_name": "",
+                "start_date": date(2025, 9, 1),
+                "due_date": date(2026, 9, 30),
+                "budget": Decimal("40000"),
+                "indicators": ["innovation-projets-finances"],
+                "updates": [
+                    (
+                        date(2025, 12, 5),
+                        "45 entreprises interrogées ; premiers besoins : maintenance prédictive et vision.",
+                        50,
+                        "in_progress",
+                    ),
+                ],
+            },
+        ],
+    },
+    {
+        "title": "Former massivement aux métiers de demain et accompagner les reconversions",
+        "axis": "former-massivement",
+        "status": "published",
+        "body": "Anticiper les métiers de demain et accompagner les **reconversions des salarié·es** dont les emplois sont menacés.",
+        "rationale": "Former localement les diplômé·es des nouveaux métiers est l'un des 4 indicateurs de réussite de PMA 2030.",
+        "keywords": ["form", "métier", "reconversion", "compétence", "apprenti", "gpec"],
+        "actions": [
+            {
+                "title": "Plateforme de reconversion des salarié·es de la sous-traitance automobile",
+                "owner_kind": "state",
+                "owner_name": "France Travail et Région Bourgogne-Franche-Comté",
+                "lead_name": "",
+                "start_date": date(2025, 4, 1),
+                "due_date": date(2026, 12, 31),
+                "budget": Decimal("450000"),
+                "indicators": ["formation-diplomes-nouveaux-metiers"],
+                "updates": [
+                    (
+                        date(2025, 4, 15),
+                        "Ouverture de la plateforme à Montbéliard.",
+                        15,
+                        "in_progress",
+                    ),
+                    (
+                        date(2025, 11, 30),
+                        "210 salarié·es accompagné·es, 85 en formation qualifiante.",
+                        45,
+                        "in_progress",
+                    ),
+                ],
+            },
+            {
+                "title": "Ouvrir une formation locale aux métiers de l'hydrogène",
+                "owner_kind": "training",
+                "owner_name": "Lycées et CFA du Nord Franche-Comté",
+                "lead_name": "",
+                "start_date": None,
+                "due_date": date(2027, 9, 1),
+                "budget": None,
+                "indicators": ["formation-diplomes-nouveaux-metiers"],
+                "updates": [],
+            },
+        ],
+    },
+]
+
+
+def _as_list(value) -> list:
+    """ctx entries may be a list, a dict of proposals, or missing."""
+    if not value:
+        return []
+    if isinstance(value, dict):
+        return list(value.values())
+    return list(value)
+
+
+def _usable(proposals: list) -> list:
+    """Fresh rows; merged proposals are replaced by their target, hidden ones left out."""
+    from proposals.models import Proposal
+
+    ids = [p.pk for p in proposals if getattr(p, "pk", None)]
+    rows = Proposal.objects.filter(pk__in=ids).select_related("axis", "merged_into")
+    by_id = {p.pk: p for p in rows}
+    result, seen = [], set()
+    for pid in ids:
+        p = by_id.get(pid)
+        if p is None:
+            continue
+        if p.merged_into_id:
+            p = p.merged_into
+        if p.is_hidden or p.pk in seen:
+            continue
+        seen.add(p.pk)
+        result.append(p)
+    return result
+
+
+def _pick(spec: dict, candidates: list, limit: int = 4) -> list:
+    def matches(p) -> bool:
+        text = f"{p.title} {p.body}".lower()
+        return any(k in text for k in spec["keywords"])
+
+    chosen = [p for p in candidates if matches(p)]
+    chosen += [p for p in candidates if p not in chosen and p.axis.slug == spec["axis"]]
+    return chosen[:limit]
+
+
+def seed_recommendations(ctx: dict) -> None:
+    from decisions.models import ActionItem, Recommendation
+    from decisions.services import (
+        action_create,
+        action_report,
+        indicator_create,
+        measurement_record,
+        recommendation_create,
+        recommendation_source_add,
+        recommendation_status_change,
+    )
+    from proposals.models import Axis
+
+    editor = ctx["editor"]
+    axes = {a.slug: a for a in Axis.objects.all()}
+
+    # Demo measurements (only those not recorded yet: the seed is idempotent).
+    indicators = ctx["indicators"]
+    spec = dict(DEMO_INDICATOR)
+    measurements = spec.pop("measurements")
+    demo = Indicator.objects.filter(slug=spec["slug"]).first()
+    if demo is None:
+        axis_slug = spec.pop("axis")
+        demo = indicator_create(actor=editor, **{**spec, "axis": axes.get(axis_slug)})
+    indicators[demo.slug] = demo
+    for slug, values in [*DEMO_MEASUREMENTS.items(), (demo.slug, measurements)]:
+        indicator = indicators[slug]
+        known = set(indicator.measurements.values_list("date", flat=True))
+        for on, value in values:
+            on = date.fromisoformat(on)
+            if on not in known:
+                measurement_record(
+                    indicator=indicator,
+                    actor=editor,
+                    on=on,
+                    value=Decimal(value),
+                    source=DEMO_SOURCE,
+                )
+
+    board = _usable(_as_list(ctx.get("proposals")))
+    live = _usable(_as_list(ctx.get("live_ideas")))
+    used: set[int] = set()
+    recommendations = {}
+    for spec in RECOMMENDATIONS:
+        rec = Recommendation.objects.filter(title=spec["title"]).first()
+        if rec is None:
+            rec = recommendation_create(
+                actor=editor,
+                title=spec["title"],
+                axis=axes[spec["axis"]],
+                body=spec["body"],
+                rationale=spec["rationale"],
+            )
+        recommendations[spec["title"]] = rec
+        for proposal in _pick(spec, [p for p in board if p.pk not in used]):
+            used.add(proposal.pk)
+            _link(
+                recommendation_source_add,
+                rec,
+                proposal,
+                editor,
+                "Proposition du tableau reprise par le Codev.",
+            )
+        for action_spec in spec["actions"]:
+            if ActionItem.objects.filter(recommendation=rec, title=action_spec["title"]).exists():
+                continue
+            data = dict(action_spec)
+            updates = data.pop("updates")
+            wanted = data.pop("indicators")
+            action = action_create(
+                actor=editor,
+                recommendation=rec,
+                indicators=[indicators[s] for s in wanted],
+                **data,
+            )
+            for on, text, progress, status in updates:
+                action_report(
+                    action=action, actor=editor, text=text, progress=progress, status=status, on=on
+                )
+
+    # The live workshop's ideas feed the recommendation closest to them (the one whose
+    # keywords or axis they match best), so that a demo trace reaches back to a workshop.
+    if live:
+        best = max(RECOMMENDATIONS, key=lambda s: len(_pick(s, live)))
+        rec = recommendations[best["title"]]
+        chosen = _pick(best, live) or live
+        for proposal in chosen[:3] if len(chosen) >= 2 else live[:3]:
+            _link(
+                recommendation_source_add,
+                rec,
+                proposal,
+                editor,
+                "Idée née en atelier, reprise par le Codev.",
+            )
+
+    for spec in RECOMMENDATIONS:
+        rec = recommendations[spec["title"]]
+        rec.refresh_from_db()
+        if rec.status == "draft":
+            rec = recommendation_status_change(
+                recommendation=rec, actor=editor, new_status="adopted"
+            )
+        if spec["status"] == "published" and rec.status == "adopted":
+            rec = recommendation_status_change(
+                recommendation=rec, actor=editor, new_status="published"
+            )
+        recommendations[spec["title"]] = rec
+    ctx["recommendations"] = recommendations
+
+
+def _link(add, rec, proposal, editor, note: str) -> None:
+    from project.errors import DomainError
+
+    # A demo proposal in a status that can't be retained (e.g. not retained) stays out.
+    with contextlib.suppress(DomainError):
+        add(recommendation=rec, proposal=proposal, actor=editor, note=note)
