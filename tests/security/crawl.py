@@ -170,6 +170,8 @@ def check_headers(response) -> list[str]:
         "no-referrer",
     ):
         problems.append(f"Referrer-Policy is {response.get('Referrer-Policy')!r}")
+    if "camera=()" not in response.get("Permissions-Policy", ""):
+        problems.append("Permissions-Policy missing")
     csp = response.get("Content-Security-Policy")
     if not csp:
         problems.append("no enforced Content-Security-Policy")
