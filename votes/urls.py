@@ -1,3 +1,17 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from votes import views
+
 app_name = "votes"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("votes/", views.session_list, name="list"),
+    path("votes/nouveau/", views.session_create, name="create"),
+    path("votes/<int:pk>/", views.session_detail, name="detail"),
+    path("votes/<int:pk>/bulletin/", views.ballot_submit, name="ballot"),
+    path("votes/<int:pk>/resultats/", views.session_results, name="results"),
+    path("votes/<int:pk>/resultats.svg", views.session_results_svg, name="results_svg"),
+    path("votes/<int:pk>/gerer/", views.session_manage, name="manage"),
+]

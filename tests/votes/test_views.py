@@ -1,0 +1,168 @@
+"""The no-JavaScript pages: ballot forms, results with SVG and tables, the console, the list."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.votes.conftest import option_ids
+from votes.models import Ballot
+from votes.services import ballot_cast, session_close
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "method", ["support", "dots", "poll", "majority_judgment", "open_question"]
+)
+def test_each_method_has_a_labelled_ballot_form(client, make_session, participants, method):
+    session = make_session(method)
+    client.force_login(participants[0])
+    response = client.get(reverse("votes:detail", args=[session.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'action="{reverse("votes:ballot", args=[session.pk])}"' in html
+    assert "style=" not in html and "<script>" not in html
+    # Every input has a label (wrapping or for=).
+    for input_id in re.findall(r'<input[^>]+type="(?:number|text)"[^>]+id="([^"]+)"', html):
+        assert f'for="{input_id}"' in html
+
+
+def test_submitting_the_form_votes_then_shows_the_choice_again(client, make_session, participants):
+    session = make_session("support")
+    a, b, _c = option_ids(session)
+    client.force_login(participants[0])
+    response = client.post(reverse("votes:ballot", args=[session.pk]), {f"option-{a}": "1"})
+    assert response.status_code == 302
+    page = client.get(reverse("votes:detail", args=[session.pk])).content.decode()
+    assert "Votre vote est enregistré" in page
+    assert f'name="option-{a}" value="1" checked' in page
+    assert "Modifier mon vote" in page
+    response = client.post(
+        reverse("votes:ballot", args=[session.pk]), {f"option-{b}": "1"}, follow=True
+    )
+    assert "Votre vote a été modifié" in response.content.decode()
+    assert Ballot.objects.filter(session=session).count() == 1
+
+
+def test_bad_ballot_is_shown_again_with_what_was_typed(client, make_session, participants):
+    session = make_session("dots", dot_budget=4, dot_cap=3)
+    a, b, _c = option_ids(session)
+    client.force_login(participants[0])
+    response = client.post(
+        reverse("votes:ballot", args=[session.pk]), {f"option-{a}": "3", f"option-{b}": "2"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Vous avez placé 5 gommettes pour 4 disponibles." in html
+    assert f'name="option-{a}" min="0" max="3" step="1" value="3"' in html
+    assert f'name="option-{b}" min="0" max="3" step="1" value="2"' in html
+    assert not Ballot.objects.filter(session=session).exists()
+
+
+def test_late_ballot_gets_a_clear_refusal(client, make_session, participants, facilitator):
+    session = make_session("poll")
+    client.force_login(participants[0])
+    session_close(session=session, actor=facilitator)
+    response = client.post(
+        reverse("votes:ballot", args=[session.pk]), {"choice": option_ids(session)[0]}
+    )
+    assert response.status_code == 409
+    assert (
+        "Ce vote est clos : votre bulletin n&#x27;a pas été enregistré."
+        in response.content.decode()
+    )
+
+
+def test_results_page_has_svg_and_table(client, make_session, participants):
+    session = make_session("majority_judgment")
+    a, b, c = option_ids(session)
+    for voter in participants:
+        ballot_cast(session=session, voter=voter, choices={a: 5, b: 2})
+    response = client.get(reverse("votes:results", args=[session.pk]))
+    html = response.content.decode()
+    assert '<svg class="vote-chart' in html and 'role="img"' in html
+    assert "médiane" in html
+    assert "<table" in html and "Mention majoritaire" in html
+    assert "Très bien" in html
+
+
+def test_at_close_results_are_hidden_until_revealed(
+    client, make_session, participants, facilitator
+):
+    from votes.services import session_reveal
+
+    session = make_session("support", reveal="at_close")
+    ballot_cast(session=session, voter=participants[0], choices={option_ids(session)[0]: 1})
+    client.force_login(participants[1])
+    html = client.get(reverse("votes:results", args=[session.pk])).content.decode()
+    assert "pas encore dévoilés" in html and "vote-chart" not in html
+    assert "1 vote sur 8 participant·es" in html
+    session_close(session=session, actor=facilitator)
+    assert (
+        "vote-chart" not in client.get(reverse("votes:results", args=[session.pk])).content.decode()
+    )
+    session_reveal(session=session, actor=facilitator)
+    assert "vote-chart" in client.get(reverse("votes:results", args=[session.pk])).content.decode()
+
+
+def test_console_opens_and_closes(client, make_session, facilitator, participants):
+    session = make_session("support", open=False)
+    client.force_login(facilitator)
+    url = reverse("votes:manage", args=[session.pk])
+    assert client.get(url).status_code == 200
+    client.post(url, {"action": "open"})
+    session.refresh_from_db()
+    assert session.state == "open"
+    client.post(url, {"action": "close"})
+    session.refresh_from_db()
+    assert session.state == "closed"
+    client.force_login(participants[0])
+    assert client.get(url).status_code == 403
+
+
+def test_create_a_workshop_session_from_the_form(client, workshop, facilitator):
+    client.force_login(facilitator)
+    url = reverse("votes:create") + f"?atelier={workshop.slug}"
+    response = client.post(
+        url,
+        {
+            "title": "Quelle priorité ?",
+            "method": "poll",
+            "reveal": "live",
+            "labels": "Mobilité\nFormation\n",
+            "dot_budget": 5,
+            "dot_cap": 3,
+            "atelier": workshop.slug,
+        },
+    )
+    assert response.status_code == 302
+    session = workshop.vote_sessions.get()
+    assert list(session.options.values_list("label", flat=True)) == ["Mobilité", "Formation"]
+
+
+def test_list_page_query_count_is_constant(
+    client, board_session, editor, django_assert_max_num_queries
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from votes.services import session_create
+
+    for i in range(5):
+        session_create(
+            actor=editor,
+            title=f"Vote {i}",
+            method="poll",
+            labels=["a", "b"],
+            starts_at=timezone.now(),
+            ends_at=timezone.now() + timedelta(days=1),
+        )
+    client.force_login(editor)
+    # session + user + roles (auth), axes of the nav, sessions with ballot counts
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("votes:list"))
+    assert response.content.decode().count('class="card"') == 6

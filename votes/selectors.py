@@ -1,0 +1,269 @@
+"""Reads on votes: results (aggregates only), turnout, a voter's own ballot.
+
+Every result is built from ``GROUP BY`` queries (options, voters per college,
+choices per option/value/college or words) handed to ``votes.tally``; nothing
+here iterates over ballots. The dictionaries returned are what pages, the
+API and the socket show: they never contain a voter.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from accounts.models import College
+from votes import tally
+from votes.models import (
+    MJ_GRADE_LABELS,
+    MJ_GRADES,
+    AnswerWord,
+    Ballot,
+    BallotChoice,
+    Method,
+    VoteOption,
+    VoteSession,
+)
+
+
+def college_label(key: str) -> str:
+    if key == tally.OTHERS:
+        return _("Autres collèges")
+    return str(College(key).label) if key in College.values else key
+
+
+@dataclass
+class Results:
+    session_id: int
+    method: str
+    ballots: int
+    options: list[dict[str, Any]] = field(default_factory=list)
+    words: list[dict[str, Any]] = field(default_factory=list)
+    by_college: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "session": self.session_id,
+            "method": self.method,
+            "ballots": self.ballots,
+            "options": self.options,
+            "words": self.words,
+            "by_college": self.by_college,
+        }
+
+
+def ballot_count(session: VoteSession) -> int:
+    return Ballot.objects.filter(session=session).count()
+
+
+def eligible_count(session: VoteSession) -> int | None:
+    """Who may vote: the workshop's participants (None for a board session: everyone)."""
+    if session.workshop_id is None:
+        return None
+    from workshops.models import Participant
+
+    return Participant.objects.filter(
+        workshop_id=session.workshop_id, removed_at__isnull=True
+    ).count()
+
+
+def turnout(session: VoteSession) -> dict[str, Any]:
+    """Ballots cast and who could cast one (present in the room when known, else participants)."""
+    voted = ballot_count(session)
+    present = present_count(session)
+    eligible = eligible_count(session)
+    return {"session": session.pk, "voted": voted, "present": present, "eligible": eligible}
+
+
+def present_count(session: VoteSession) -> int | None:
+    """People connected to the room now, from the realtime presence (None if unknown)."""
+    if session.workshop_id is None:
+        return None
+    try:
+        from realtime import presence
+    except ImportError:
+        return None
+    counter = getattr(presence, "room_count", None) or getattr(presence, "present_count", None)
+    if counter is None:
+        return None
+    try:
+        return int(counter(session.workshop_id))
+    except Exception:  # presence is a nicety: never fail a page or a tally for it
+        return None
+
+
+def _option_rows(session: VoteSession) -> list[dict[str, Any]]:
+    return list(
+        VoteOption.objects.filter(session=session)
+        .order_by("order", "id")
+        .values("id", "label", "proposal_id")
+    )
+
+
+def results_compute(session: VoteSession) -> Results:
+    """The whole result of a session, by college too (4 queries whatever the number of ballots)."""
+    # Query 1: voters per college.
+    voters = {
+        row["college"]: row["n"]
+        for row in Ballot.objects.filter(session=session)
+        .values("college")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    total = sum(voters.values())
+    mapping = tally.merge_small_groups(voters)
+    groups_voters = tally.group_voters(voters, mapping)
+    result = Results(session_id=session.pk, method=session.method, ballots=total)
+
+    if session.method == Method.OPEN_QUESTION:
+        # Query 2: words (hidden answers have no words; hidden words are filtered here).
+        counts = dict(
+            AnswerWord.objects.filter(session=session)
+            .exclude(word__in=session.hidden_words or [])
+            .values_list("word")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        result.words = [
+            {"word": w.word, "count": w.count, "weight": w.weight} for w in tally.word_cloud(counts)
+        ]
+        return result
+
+    # Query 2: options; query 3: choices per college, option and value.
+    options = _option_rows(session)
+    rows = (
+        BallotChoice.objects.filter(session=session)
+        .values("college", "option_id", "value")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    labels = {o["id"]: o["label"] for o in options}
+    proposals = {o["id"]: o["proposal_id"] for o in options}
+
+    if session.method == Method.MAJORITY_JUDGMENT:
+        per_college: dict[str, dict[int, list[int]]] = defaultdict(
+            lambda: {o["id"]: [0] * tally.MJ_GRADE_COUNT for o in options}
+        )
+        for row in rows:
+            if row["option_id"] in labels and 0 <= row["value"] < tally.MJ_GRADE_COUNT:
+                per_college[row["college"]][row["option_id"]][row["value"]] += row["n"]
+        overall = {o["id"]: [0] * tally.MJ_GRADE_COUNT for o in options}
+        for counts in per_college.values():
+            for option_id, profile in counts.items():
+                overall[option_id] = [
+                    a + b for a, b in zip(overall[option_id], profile, strict=True)
+                ]
+        padded = tally.pad_ungraded(overall, total)
+        result.options = [
+            _mj_option(r, labels, proposals, total) for r in tally.majority_judgment(padded)
+        ]
+        merged = tally.merge_by_group(dict(per_college), mapping)
+        for group, n in _ordered_groups(groups_voters):
+            group_profiles = tally.pad_ungraded(
+                {o["id"]: merged.get(group, {}).get(o["id"], [0] * 7) for o in options}, n
+            )
+            result.by_college.append(
+                {
+                    "college": group,
+                    "label": college_label(group),
+                    "voters": n,
+                    "options": [
+                        _mj_option(r, labels, proposals, n)
+                        for r in tally.majority_judgment(group_profiles)
+                    ],
+                }
+            )
+        return result
+
+    # Support and poll count choices; dots add them up.
+    use_sum = session.method == Method.DOTS
+    per_college_counts: dict[str, dict[int, int]] = defaultdict(
+        lambda: {o["id"]: 0 for o in options}
+    )
+    for row in rows:
+        if row["option_id"] in labels:
+            per_college_counts[row["college"]][row["option_id"]] += (
+                row["n"] * row["value"] if use_sum else row["n"]
+            )
+    overall_counts = {o["id"]: 0 for o in options}
+    for counts in per_college_counts.values():
+        for option_id, n in counts.items():
+            overall_counts[option_id] += n
+    denominator = None if use_sum else total
+    result.options = [
+        _count_option(r, labels, proposals)
+        for r in tally.rank_counts(overall_counts, denominator=denominator)
+    ]
+    merged_counts = tally.merge_by_group(dict(per_college_counts), mapping)
+    for group, n in _ordered_groups(groups_voters):
+        counts = {o["id"]: int(merged_counts.get(group, {}).get(o["id"], 0)) for o in options}
+        result.by_college.append(
+            {
+                "college": group,
+                "label": college_label(group),
+                "voters": n,
+                "options": [
+                    _count_option(r, labels, proposals)
+                    for r in tally.rank_counts(counts, denominator=None if use_sum else n)
+                ],
+            }
+        )
+    return result
+
+
+def _ordered_groups(groups_voters: dict[str, int]) -> list[tuple[str, int]]:
+    order = {key: i for i, key in enumerate([*College.values, tally.OTHERS])}
+    return sorted(groups_voters.items(), key=lambda item: order.get(item[0], 99))
+
+
+def _mj_option(r: tally.MJResult, labels, proposals, total: int) -> dict[str, Any]:
+    return {
+        "id": r.option,
+        "label": labels[r.option],
+        "proposal": proposals[r.option],
+        "rank": r.rank,
+        "majority_grade": r.majority_grade,
+        "majority_grade_label": str(MJ_GRADE_LABELS[r.majority_grade]),
+        "profile": list(r.profile),
+        "voters": total,
+    }
+
+
+def _count_option(r: tally.CountResult, labels, proposals) -> dict[str, Any]:
+    return {
+        "id": r.option,
+        "label": labels[r.option],
+        "proposal": proposals[r.option],
+        "rank": r.rank,
+        "count": r.count,
+        "share": round(r.share, 4),
+    }
+
+
+def grade_choices() -> list[tuple[int, str]]:
+    """Grades best first, as a ballot shows them."""
+    return [(value, str(label)) for value, label in reversed(MJ_GRADES)]
+
+
+def own_ballot(session: VoteSession, user) -> dict[str, Any] | None:
+    """The signed-in voter's own ballot, to pre-fill the form (never anybody else's)."""
+    if not (user and user.is_authenticated):
+        return None
+    ballot = Ballot.objects.filter(session=session, voter=user).only("id", "answer").first()
+    if ballot is None:
+        return None
+    choices = dict(BallotChoice.objects.filter(ballot=ballot).values_list("option_id", "value"))
+    return {"choices": choices, "answer": ballot.answer, "updated": True}
+
+
+def answers_for_moderation(session: VoteSession) -> list[dict[str, Any]]:
+    """Open answers for the facilitator: text and moderation state, never the author."""
+    return list(
+        Ballot.objects.filter(session=session)
+        .exclude(answer="")
+        .order_by("id")
+        .values("id", "answer", "answer_hidden")
+    )

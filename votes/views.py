@@ -1,0 +1,291 @@
+"""Vote pages, all usable without JavaScript: list, ballot, results, facilitator console."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from project.errors import DomainError, NotFoundError, PermissionDeniedError
+from votes import charts, rules, selectors, services
+from votes.forms import BallotForm, SessionForm
+from votes.models import ANSWER_MAX_LENGTH, Method, SessionState, VoteSession
+
+
+def _get(request: HttpRequest, pk: int, *, manage: bool = False) -> VoteSession:
+    try:
+        return rules.get_session_for_user(request.user, pk, manage=manage)
+    except NotFoundError:
+        raise Http404 from None
+    except PermissionDeniedError as exc:
+        raise PermissionDenied(exc.message) from None
+
+
+def results_context(session: VoteSession, *, chart_prefix: str = "vote") -> dict[str, Any]:
+    """Results with their SVG charts, overall and by college (aggregates only)."""
+    results = selectors.results_compute(session).as_dict()
+    colleges = [
+        {**group, "svg": charts.results_svg({**results, **group}, chart_id=f"{chart_prefix}-c{i}")}
+        for i, group in enumerate(results["by_college"])
+    ]
+    return {
+        "results": results,
+        "results_svg": charts.results_svg(results, chart_id=f"{chart_prefix}-all"),
+        "colleges": colleges,
+        "grades": selectors.grade_choices(),
+    }
+
+
+def ballot_context(
+    request: HttpRequest, session: VoteSession, form: BallotForm | None = None
+) -> dict:
+    user = request.user
+    own = selectors.own_ballot(session, user) if rules.can_vote(user, session) else None
+    form = form or BallotForm(session, initial=own)
+    return {
+        "session": session,
+        "options": list(
+            session.options.order_by("order", "id").values("id", "label", "proposal_id")
+        ),
+        "form": form,
+        "values": form.values(),
+        "has_voted": own is not None,
+        "can_vote": rules.can_vote(user, session) and session.accepts_ballots(),
+        "grades": selectors.grade_choices(),
+        "answer_max": ANSWER_MAX_LENGTH,
+        "dot_range": range(0, session.dot_cap + 1),
+    }
+
+
+@require_GET
+def session_list(request: HttpRequest) -> HttpResponse:
+    """Board sessions (open and finished); managers also see drafts.
+
+    Queries: sessions with their axis (1), ballots per session (1).
+    """
+    from django.db.models import Count
+
+    qs = (
+        VoteSession.objects.on_board()
+        .select_related("axis")
+        .annotate(ballot_total=Count("ballots"))
+    )
+    if not rules.can_create_board_session(request.user):
+        qs = qs.not_draft()
+    sessions = list(qs.order_by("-created_at")[:100])
+    return render(
+        request,
+        "votes/session_list.html",
+        {"sessions": sessions, "can_create": rules.can_create_board_session(request.user)},
+    )
+
+
+@require_GET
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _get(request, pk)
+    context = ballot_context(request, session)
+    context["turnout"] = selectors.turnout(session)
+    context["can_manage"] = rules.can_manage(request.user, session)
+    context["can_see_results"] = rules.can_see_results(request.user, session)
+    context["results_revealed"] = rules.results_revealed(session)
+    if context["can_see_results"] and session.state != SessionState.DRAFT:
+        context.update(results_context(session))
+    return render(request, "votes/session_detail.html", context)
+
+
+@require_POST
+def ballot_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _get(request, pk)
+    if not request.user.is_authenticated:
+        return redirect(f"{_login_url()}?next={session.get_absolute_url()}")
+    form = BallotForm(session, data=request.POST)
+    try:
+        _ballot, changed = services.ballot_cast(
+            session=session, voter=request.user, choices=form.choices(), answer=form.answer()
+        )
+    except DomainError as exc:
+        form.errors.append(exc.message)
+        context = ballot_context(request, session, form)
+        context.update(
+            turnout=selectors.turnout(session),
+            can_manage=rules.can_manage(request.user, session),
+            can_see_results=False,
+            results_revealed=rules.results_revealed(session),
+        )
+        return render(request, "votes/session_detail.html", context, status=exc.status)
+    if changed:
+        messages.success(
+            request, _("Votre vote a été modifié. Vous pouvez le changer jusqu'à la clôture.")
+        )
+    else:
+        messages.success(
+            request, _("Votre vote est enregistré. Vous pouvez le changer jusqu'à la clôture.")
+        )
+    return redirect(request.POST.get("next") if _safe_next(request) else session.get_absolute_url())
+
+
+def _safe_next(request: HttpRequest) -> bool:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next")
+    return bool(target) and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+
+
+def _login_url() -> str:
+    from django.conf import settings
+    from django.shortcuts import resolve_url
+
+    return resolve_url(settings.LOGIN_URL)
+
+
+@require_GET
+def session_results(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _get(request, pk)
+    if not rules.can_see_results(request.user, session):
+        context = {"session": session, "turnout": selectors.turnout(session), "hidden": True}
+        return render(request, "votes/session_results.html", context)
+    context = {"session": session, "turnout": selectors.turnout(session), "hidden": False}
+    context.update(results_context(session))
+    return render(request, "votes/session_results.html", context)
+
+
+@require_GET
+def session_results_svg(request: HttpRequest, pk: int) -> HttpResponse:
+    """The overall chart alone (embedding in PDFs and the projector)."""
+    session = _get(request, pk)
+    if not rules.can_see_results(request.user, session):
+        raise Http404
+    results = selectors.results_compute(session).as_dict()
+    svg = charts.results_svg(results, chart_id="vote")
+    return HttpResponse(str(svg), content_type="image/svg+xml; charset=utf-8")
+
+
+MANAGE_ACTIONS = {
+    "open": services.session_open,
+    "close": services.session_close,
+    "reveal": services.session_reveal,
+    "publish": services.session_publish,
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_manage(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _get(request, pk, manage=True)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action in MANAGE_ACTIONS:
+                session = MANAGE_ACTIONS[action](
+                    session=session, actor=request.user, request=request
+                )
+                messages.success(request, _("C'est fait."))
+            elif action in ("hide_answer", "restore_answer"):
+                services.answer_hide(
+                    session=session,
+                    actor=request.user,
+                    ballot_id=int(request.POST.get("answer") or 0),
+                    hidden=action == "hide_answer",
+                    request=request,
+                )
+                messages.success(request, _("Modération enregistrée."))
+            elif action in ("hide_word", "restore_word"):
+                services.word_hide(
+                    session=session,
+                    actor=request.user,
+                    word=request.POST.get("word", ""),
+                    hidden=action == "hide_word",
+                    request=request,
+                )
+                messages.success(request, _("Modération enregistrée."))
+            else:
+                messages.error(request, _("Action inconnue."))
+        except (DomainError, ValueError) as exc:
+            messages.error(request, getattr(exc, "message", _("Valeur invalide.")))
+        return redirect("votes:manage", pk=session.pk)
+    context = {
+        "session": session,
+        "turnout": selectors.turnout(session),
+        "answers": selectors.answers_for_moderation(session)
+        if session.method == Method.OPEN_QUESTION
+        else [],
+        "hidden_words": session.hidden_words or [],
+    }
+    if session.state != SessionState.DRAFT:
+        context.update(results_context(session))
+    return render(request, "votes/session_manage.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_create(request: HttpRequest) -> HttpResponse:
+    """A new session: on a workshop (``?atelier=<slug>``, its ideas as options) or on the board."""
+    from proposals.models import Axis, Proposal
+    from workshops.models import Workshop
+
+    workshop = None
+    slug = request.GET.get("atelier") or request.POST.get("atelier")
+    if slug:
+        workshop = Workshop.objects.filter(slug=slug).first()
+        if workshop is None:
+            raise Http404
+        if not rules.is_workshop_facilitator(request.user, workshop):
+            raise PermissionDenied
+        candidates = Proposal.objects.filter(origin_workshop=workshop, is_hidden=False)
+    else:
+        if not rules.can_create_board_session(request.user):
+            raise PermissionDenied
+        candidates = Proposal.objects.filter(
+            is_hidden=False, status__in=["shortlisted", "under_review", "retained"]
+        )
+    candidates = candidates.order_by("-support_count", "-created_at")[:200]
+    axes = list(Axis.objects.all())
+    form = SessionForm(
+        request.POST or None,
+        proposals_qs=Proposal.objects.filter(pk__in=[p.pk for p in candidates]),
+        board=workshop is None,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        axis = None
+        if workshop is None and request.POST.get("axis"):
+            axis = next((a for a in axes if str(a.pk) == request.POST.get("axis")), None)
+        try:
+            session = services.session_create(
+                actor=request.user,
+                title=data["title"],
+                question=data["question"],
+                method=data["method"],
+                reveal=data["reveal"],
+                workshop=workshop,
+                axis=axis,
+                starts_at=data.get("starts_at"),
+                ends_at=data.get("ends_at"),
+                max_choices=data.get("max_choices"),
+                dot_budget=data["dot_budget"],
+                dot_cap=data["dot_cap"],
+                proposals=data["proposals"],
+                labels=form.labels_list(),
+                request=request,
+            )
+        except DomainError as exc:
+            form.add_error(
+                exc.extra.get("field") if exc.extra.get("field") in form.fields else None,
+                exc.message,
+            )
+        else:
+            messages.success(request, _("Vote créé en brouillon : vérifiez-le puis ouvrez-le."))
+            return redirect("votes:manage", pk=session.pk)
+    return render(
+        request,
+        "votes/session_form.html",
+        {"form": form, "workshop": workshop, "axes": axes if workshop is None else []},
+    )
