@@ -214,7 +214,11 @@ def session_create(
 
 
 def _locked(session: VoteSession) -> VoteSession:
-    return VoteSession.objects.select_for_update().select_related("workshop").get(pk=session.pk)
+    return (
+        VoteSession.objects.select_for_update(of=("self",))
+        .select_related("workshop")
+        .get(pk=session.pk)
+    )
 
 
 def _transition(
