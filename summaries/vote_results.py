@@ -1,35 +1,114 @@
-"""Vote results for summaries, read through the votes app (its tallies and its SVG charts).
+"""Vote results for summaries and open data, read through the votes app.
 
-Only aggregates ever come out of here: counts per option (and per college,
-with the small colleges merged as the votes app does), never a ballot.
+The votes app computes results (``votes.selectors.results_compute``, a few
+``GROUP BY`` queries per session whatever the number of ballots) and draws
+them (``votes.charts.results_svg``); this module only picks the finished
+sessions and flattens the result. Only aggregates come out of here: counts
+per option and voters per college (small colleges merged into « autres »
+by the votes app), never a ballot or a voter.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import apps
 from django.db.models import QuerySet
+from django.utils import timezone
+
+FINISHED_STATES = ("closed", "published")
 
 
-def results_for_workshops(workshops: QuerySet) -> list[dict] | None:
-    """Closed vote sessions of these workshops with their results; None while votes has no model."""
+def _votes_api():
+    """The votes app's model, results and chart functions, or None while it has not shipped them."""
     try:
-        apps.get_model("votes", "VoteSession")
-    except LookupError:
+        VoteSession = apps.get_model("votes", "VoteSession")
+        from votes.charts import results_svg
+        from votes.selectors import results_compute
+    except (LookupError, ImportError):
         return None
-    return []
+    return VoteSession, results_compute, results_svg
+
+
+def _score(method: str, option: dict[str, Any]) -> str:
+    if method == "majority_judgment":
+        return str(option.get("majority_grade_label", ""))
+    count = option.get("count", 0)
+    if method in ("support", "poll") and option.get("share") is not None:
+        return f"{count} ({round(100 * option['share'])} %)"
+    return str(count)
+
+
+def _session_result(session, results_compute, results_svg, *, with_chart: bool) -> dict:
+    results = results_compute(session).as_dict()
+    method = results["method"]
+    if method == "open_question":
+        rows = [
+            {"rank": i, "label": w["word"], "score": str(w["count"])}
+            for i, w in enumerate(results["words"], start=1)
+        ]
+    else:
+        rows = [
+            {"rank": o["rank"], "label": o["label"], "score": _score(method, o)}
+            for o in results["options"]
+        ]
+    closed = session.closed_at
+    data = {
+        "id": session.pk,
+        "title": session.title,
+        "workshop": session.workshop.slug if session.workshop_id else "",
+        "method": method,
+        "method_label": str(session.get_method_display()),
+        "closed_on": timezone.localtime(closed).date().isoformat() if closed else None,
+        "voters": results["ballots"],
+        "results": rows,
+        "by_college": [
+            {"code": g["college"], "label": str(g["label"]), "voters": g["voters"]}
+            for g in results["by_college"]
+        ],
+    }
+    if with_chart:
+        # The votes app's own SVG, frozen with the figures when the summary is published.
+        data["chart_svg"] = str(results_svg(results, chart_id=f"vote-{session.pk}"))
+    return data
+
+
+def results_for_workshops(
+    workshops: QuerySet | None, *, with_chart: bool = True
+) -> list[dict] | None:
+    """Finished vote sessions of these workshops (all of them when None), with their results.
+
+    None while the votes app has no model yet.
+    """
+    api = _votes_api()
+    if api is None:
+        return None
+    VoteSession, results_compute, results_svg = api
+    sessions = VoteSession.objects.filter(state__in=FINISHED_STATES).select_related("workshop")
+    if workshops is not None:
+        sessions = sessions.filter(workshop__in=workshops)
+    return [
+        _session_result(s, results_compute, results_svg, with_chart=with_chart)
+        for s in sessions.order_by("closed_at", "pk")
+    ]
 
 
 def open_data_rows():
-    """Rows of the « resultats-votes » dataset (one per option of each closed session)."""
-    for session in results_for_workshops(None) or []:
-        by_college = "; ".join(f"{c['code']}={c['voters']}" for c in session.get("by_college", []))
+    """Rows of the « resultats-votes » dataset: one per option of each finished session.
+
+    Open questions are left out: their words are free text typed by people.
+    """
+    for session in results_for_workshops(None, with_chart=False) or []:
+        if session["method"] == "open_question":
+            continue
+        by_college = "; ".join(f"{c['code']}={c['voters']}" for c in session["by_college"])
         for row in session["results"]:
             yield (
                 session["id"],
                 session["title"],
-                session.get("workshop", ""),
+                session["workshop"],
                 session["method"],
-                session.get("closed_on"),
+                session["closed_on"],
                 row["label"],
                 row["rank"],
                 row["score"],

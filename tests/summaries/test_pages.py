@@ -1,0 +1,98 @@
+"""Public pages of summaries: the list, the Atom feed, the API; constant queries on lists."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.utils.html import escape
+
+from summaries.services import summary_create_for_workshop, summary_publish
+from tests.summaries.conftest import PEOPLE
+from tests.workshops.factories import WorkshopFactory
+from workshops.models import WorkshopState
+
+pytestmark = pytest.mark.django_db
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def _publish_summaries(editor, n: int) -> list:
+    summaries = []
+    for _i in range(n):
+        workshop = WorkshopFactory(state=WorkshopState.CLOSED)
+        summary = summary_create_for_workshop(actor=editor, workshop=workshop)
+        summary_publish(summary=summary, actor=editor)
+        summaries.append(summary)
+    return summaries
+
+
+def test_the_list_shows_published_summaries_and_hides_drafts(held_workshop, editor, client):
+    published = _publish_summaries(editor, 2)
+    draft = summary_create_for_workshop(actor=editor, workshop=held_workshop)
+    html = client.get("/syntheses/").content.decode()
+    for summary in published:
+        assert escape(summary.title) in html
+        assert f"/syntheses/{summary.slug}.pdf" in html
+    assert escape(draft.title) not in html
+    assert "Générer le brouillon" not in html  # editors only
+
+
+def test_the_list_takes_constant_queries(editor, client, django_assert_max_num_queries):
+    _publish_summaries(editor, 2)
+    # summaries with their current version (1); the nav axes of the layout (1)
+    with django_assert_max_num_queries(2):
+        client.get("/syntheses/")
+    _publish_summaries(editor, 5)
+    with django_assert_max_num_queries(2):
+        assert client.get("/syntheses/").status_code == 200
+
+
+def test_the_editor_list_takes_constant_queries(editor, client, django_assert_max_num_queries):
+    client.force_login(editor)
+    _publish_summaries(editor, 2)
+    WorkshopFactory(state=WorkshopState.CLOSED)
+    # session, user, roles; published summaries; drafts; closed workshops without a summary;
+    # axes of the creation form; the nav axes of the layout
+    with django_assert_max_num_queries(9):
+        client.get("/syntheses/")
+    _publish_summaries(editor, 4)
+    for _i in range(4):
+        WorkshopFactory(state=WorkshopState.CLOSED)
+    with django_assert_max_num_queries(9):
+        assert client.get("/syntheses/").status_code == 200
+
+
+def test_the_atom_feed_lists_published_versions_and_corrections(held_workshop, editor, client):
+    summary = summary_create_for_workshop(actor=editor, workshop=held_workshop)
+    summary_publish(summary=summary, actor=editor)
+    summary_publish(summary=summary, actor=editor, change_note="Chiffres de participation revus.")
+    _draft = summary_create_for_workshop(
+        actor=editor,
+        workshop=WorkshopFactory(state=WorkshopState.CLOSED, title="Atelier brouillon"),
+    )
+    response = client.get("/syntheses/flux.atom")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    feed = ET.fromstring(response.content)
+    entries = feed.findall(f"{ATOM}entry")
+    titles = [e.find(f"{ATOM}title").text for e in entries]
+    assert titles == [f"{summary.title} (version 2, corrigée)", summary.title]
+    assert "Atelier brouillon" not in response.content.decode()
+    assert "Chiffres de participation revus." in entries[0].find(f"{ATOM}summary").text
+    assert entries[0].find(f"{ATOM}link").get("href").endswith(f"/syntheses/{summary.slug}/v2/")
+
+
+def test_the_api_gives_published_versions_only(held_workshop, editor, client):
+    summary = summary_create_for_workshop(actor=editor, workshop=held_workshop)
+    assert client.get(f"/api/v1/summaries/{summary.slug}").status_code == 404
+    assert client.get("/api/v1/summaries").json() == []
+    summary_publish(summary=summary, actor=editor)
+    listing = client.get("/api/v1/summaries").json()
+    assert [s["slug"] for s in listing] == [summary.slug]
+    assert listing[0]["pdf_url"] == f"/syntheses/{summary.slug}.pdf"
+    detail = client.get(f"/api/v1/summaries/{summary.slug}").json()
+    assert detail["number"] == 1
+    assert detail["data"]["participation"]["total"] == len(PEOPLE) + 1
+    assert "note" not in detail["sections"][0]  # only the sanitised HTML leaves
+    assert client.get(f"/api/v1/summaries/{summary.slug}/versions/1").status_code == 200
+    assert client.get(f"/api/v1/summaries/{summary.slug}/versions/2").status_code == 404
