@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class RealtimeConfig(AppConfig):
     name = "realtime"
     verbose_name = _("Temps réel")
+
+    def ready(self) -> None:
+        from realtime.actions import autodiscover
+
+        autodiscover()

@@ -1,0 +1,41 @@
+"""Limits and timings of the live rooms (settings override the defaults; tests shorten them)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from project.env import envint, envstr
+
+_DEFAULTS = {
+    # Largest client frame accepted, in characters.
+    "REALTIME_MAX_FRAME": 8 * 1024,
+    # Token bucket per connection: sustained messages per second, and burst.
+    "REALTIME_RATE_PER_SECOND": 5,
+    "REALTIME_RATE_BURST": 15,
+    # Ideas a participant may post per minute (across processes: counted in the cache).
+    "REALTIME_IDEAS_PER_MINUTE": 6,
+    # A client further behind than this is told to resync instead of replaying.
+    "REALTIME_REPLAY_MAX": 500,
+    # Frames waiting for a slow client before it is disconnected (it resumes by replay).
+    "REALTIME_CLIENT_QUEUE": 256,
+    # Presence: an entry lives this long unless its connection refreshes it.
+    "REALTIME_PRESENCE_TTL": 60,
+    "REALTIME_PRESENCE_HEARTBEAT": 20,
+    # How long an out-of-order event waits for the missing ones before they are read from the DB.
+    "REALTIME_GAP_WAIT_MS": 250,
+    # How often a room checks the database for events the channel layer did not bring.
+    "REALTIME_RECONCILE_SECONDS": 5,
+}
+
+
+def get(name: str) -> int:
+    if hasattr(settings, name):
+        return getattr(settings, name)
+    return envint(name, _DEFAULTS[name])
+
+
+def key_prefix() -> str:
+    """Prefix of the Redis keys of presence (shared by every process of a deployment)."""
+    return getattr(settings, "REALTIME_KEY_PREFIX", None) or envstr(
+        "REALTIME_KEY_PREFIX", "agir:rt"
+    )

@@ -1,0 +1,242 @@
+"""The room socket: ``/ws/workshops/<slug>/``.
+
+It only translates frames (the design's protocol)::
+
+    server → client  {"type": "proposal.created", "seq": 42, "data": {…}}
+                     {"type": "ack", "ref": "c-17", "data": {…}}
+                     {"type": "error", "ref": "c-17", "code": "…", "message": "…"}
+                     {"type": "ready", "data": {"seq": 42, …}}   after connect and replay
+                     {"type": "resync", "data": {"seq": 42}}      too far behind: reload
+                     {"type": "presence", "data": {"total": …, "colleges": {…}}}
+    client → server  {"action": "proposal.create", "ref": "c-17", "data": {…}}
+
+Access is checked by ``workshops.selectors.get_workshop_for_user`` (the same
+as the room page); actions go to the handlers registered in
+``realtime.actions``, which call the services. Room events come from the
+process's ``RoomHub``, not from a channel-layer message per consumer. The
+consumer's own channel serves the user group ``user.<pk>``: a
+``user.disconnect`` message there (logout, account deletion, removal from
+a workshop) closes the socket with code 4001.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils.translation import gettext as _
+
+from project.errors import DomainError
+from realtime import actions, conf
+from realtime.broadcast import encode
+from realtime.hub import ClientStream, get_hub, replay_since
+from realtime.presence import Member
+
+logger = logging.getLogger(__name__)
+
+CLOSE_DISCONNECTED = 4001  # user.disconnect: logged out, deleted, removed from the workshop
+CLOSE_FORBIDDEN = 4003
+CLOSE_NOT_FOUND = 4004
+CLOSE_TOO_SLOW = 4008  # the bounded queue overflowed: reconnect with ?since=
+
+
+def _load_access(user, slug: str):
+    from workshops.selectors import get_workshop_for_user
+
+    access = get_workshop_for_user(user, slug)
+    # Resolve lazy attributes here, in the worker thread, not in the event loop.
+    if user.is_authenticated:
+        _ = user.college
+    return access
+
+
+class TokenBucket:
+    """Messages per second per connection, with a burst."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.capacity = rate, burst
+        self.tokens = float(burst)
+        self.at = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+class RoomConsumer(AsyncWebsocketConsumer):
+    stream: ClientStream | None = None
+    access = None
+
+    async def connect(self) -> None:
+        self.user = self.scope.get("user")
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        try:
+            self.access = await database_sync_to_async(_load_access)(self.user, slug)
+        except DomainError as error:
+            await self.close(code=CLOSE_NOT_FOUND if error.status == 404 else CLOSE_FORBIDDEN)
+            return
+        self.workshop = self.access.workshop
+        self.bucket = TokenBucket(
+            conf.get("REALTIME_RATE_PER_SECOND"), conf.get("REALTIME_RATE_BURST")
+        )
+        await self.accept()
+
+        if self.user.is_authenticated:
+            hub = get_hub()
+            async with hub.layer_ops:
+                await self.channel_layer.group_add(f"user.{self.user.pk}", self.channel_name)
+
+        self.stream = ClientStream(
+            self.base_send, facilitator=self.access.is_facilitator, on_overflow=self._too_slow
+        )
+        participant = self.access.participant
+        member = None
+        if participant is not None or self.access.is_facilitator:
+            member = Member(
+                user_id=self.user.pk,
+                college=participant.college if participant else self.user.college,
+                attendance=participant.attendance if participant else "on_site",
+                facilitator=self.access.is_facilitator,
+            )
+        hub = get_hub()
+        room = await hub.attach(self.workshop.pk, self.stream, member)
+        since = self._since()
+        if since is None:
+            # A fresh client (its page was rendered from the database just now) starts here.
+            self.stream.go_live(room.next_seq - 1)
+            last = room.next_seq - 1
+        else:
+            last, frames = await database_sync_to_async(replay_since)(
+                self.workshop.pk,
+                since,
+                facilitator=self.access.is_facilitator,
+                limit=conf.get("REALTIME_REPLAY_MAX"),
+            )
+            if frames is None:
+                await self.send(text_data=encode({"type": "resync", "data": {"seq": last}}))
+            else:
+                for frame in frames:
+                    await self.send(text_data=frame)
+            self.stream.go_live(last)
+        await self.send(
+            text_data=encode(
+                {
+                    "type": "ready",
+                    "data": {"seq": last, "facilitator": self.access.is_facilitator},
+                }
+            )
+        )
+        if room.presence_frame:
+            self.stream.offer(None, "room", room.presence_frame)
+
+    def _since(self) -> int | None:
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        values = query.get("since")
+        if not values:
+            return None
+        try:
+            return max(0, int(values[0]))
+        except ValueError:
+            return 0
+
+    def _too_slow(self) -> None:
+        asyncio.ensure_future(self.close(code=CLOSE_TOO_SLOW, reason="too slow"))
+
+    async def disconnect(self, code: int) -> None:
+        if self.stream is not None:
+            await get_hub().detach(self.workshop.pk, self.stream)
+        if self.access is not None and self.user.is_authenticated:
+            hub = get_hub()
+            try:
+                async with hub.layer_ops:
+                    await self.channel_layer.group_discard(
+                        f"user.{self.user.pk}", self.channel_name
+                    )
+            except Exception:
+                logger.warning("group_discard of user.%s failed", self.user.pk, exc_info=True)
+
+    # --- client → server ---------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None:
+            await self._error(None, "binary", _("Seuls les messages texte (JSON) sont acceptés."))
+            return
+        if len(text_data) > conf.get("REALTIME_MAX_FRAME"):
+            await self._error(None, "too_large", _("Message trop long."))
+            return
+        if not self.bucket.take():
+            await self._error(
+                _peek_ref(text_data), "rate_limited", _("Trop de messages : ralentissez un peu.")
+            )
+            return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            await self._error(None, "malformed", _("Message illisible (JSON attendu)."))
+            return
+        if not isinstance(frame, dict):
+            await self._error(None, "malformed", _("Message illisible (objet JSON attendu)."))
+            return
+        ref = frame.get("ref")
+        if ref is not None and not (isinstance(ref, str | int) and len(str(ref)) <= 64):
+            await self._error(None, "malformed", _("Référence de message invalide."))
+            return
+        action, data = frame.get("action"), frame.get("data", {})
+        if not isinstance(action, str) or not isinstance(data, dict):
+            await self._error(
+                ref, "malformed", _("Message incomplet : action et données attendues.")
+            )
+            return
+        handler = actions.get_handler(action)
+        if handler is None:
+            await self._error(ref, "unknown_action", _("Action inconnue."))
+            return
+        client_key = frame.get("client_key") or data.get("client_key") or ""
+        ctx = actions.ActionContext(
+            user=self.user,
+            workshop=self.workshop,
+            participant=self.access.participant,
+            client_key=str(client_key)[:64],
+            is_facilitator=self.access.is_facilitator,
+        )
+        try:
+            result = await database_sync_to_async(handler)(ctx, data)
+        except DomainError as error:
+            await self._error(ref, error.code, str(error.message))
+            return
+        except Exception:
+            logger.exception("socket action %s failed", action)
+            await self._error(ref, "server_error", _("Erreur inattendue ; réessayez."))
+            return
+        await self.send(text_data=encode({"type": "ack", "ref": ref, "data": result or {}}))
+
+    async def _error(self, ref, code: str, message: str) -> None:
+        await self.send(
+            text_data=encode({"type": "error", "ref": ref, "code": code, "message": message})
+        )
+
+    # --- channel-layer messages to this connection -------------------------------------------
+
+    async def user_disconnect(self, event: dict) -> None:
+        workshop = event.get("workshop")
+        if workshop is None or workshop == self.workshop.pk:
+            await self.close(code=CLOSE_DISCONNECTED)
+
+
+def _peek_ref(text: str):
+    try:
+        frame = json.loads(text)
+    except ValueError:
+        return None
+    ref = frame.get("ref") if isinstance(frame, dict) else None
+    return ref if isinstance(ref, str | int) and len(str(ref)) <= 64 else None

@@ -1,0 +1,40 @@
+"""Permissions on workshops, in one place: views, the API and the room socket all call these."""
+
+from __future__ import annotations
+
+from workshops.models import Participant, Visibility, Workshop, WorkshopState
+
+
+def is_workshop_facilitator(user, workshop: Workshop) -> bool:
+    """A facilitator of this workshop (or an administrator)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    cache = getattr(workshop, "_facilitator_ids", None)
+    if cache is None:
+        cache = set(workshop.facilitators.values_list("pk", flat=True))
+        workshop._facilitator_ids = cache
+    return user.pk in cache
+
+
+def can_see_workshop(user, workshop: Workshop, participant: Participant | None) -> bool:
+    """Drafts are for their facilitators; private workshops for invited participants."""
+    if is_workshop_facilitator(user, workshop):
+        return True
+    if workshop.state == WorkshopState.DRAFT:
+        return False
+    if participant is not None and participant.removed_at is not None:
+        return False
+    if workshop.visibility == Visibility.PRIVATE:
+        return participant is not None
+    return True
+
+
+def can_participate(user, workshop: Workshop, participant: Participant | None) -> bool:
+    """Post ideas, react, raise a hand: a present (not removed) participant of a live workshop."""
+    return (
+        participant is not None
+        and participant.removed_at is None
+        and workshop.state == WorkshopState.LIVE
+    )
