@@ -47,10 +47,8 @@ def _board_workshops():
 
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
-    axes = list(Axis.objects.all())
-    form = BoardFilterForm(request.GET or None, axes=axes, workshops=_board_workshops())
-    if not form.is_bound:
-        form = BoardFilterForm({}, axes=axes, workshops=_board_workshops())
+    # Always bound (an empty query is a valid, unfiltered board).
+    form = BoardFilterForm(request.GET, axes=Axis.objects.all(), workshops=_board_workshops())
     query = form.to_query(
         seed=_visitor_seed(request), page=request.GET.get("page"), default_sort="random"
     )
