@@ -15,6 +15,7 @@ from accounts.models import User
 from summaries.opendata import DATASETS, LICENCE_URL
 from summaries.services import summary_create_for_workshop, summary_publish
 from tests.summaries.conftest import make_proposal
+from tests.summaries.test_votes_section import voted_workshop  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -36,15 +37,15 @@ def _csv_rows(text: str) -> tuple[str, list[dict]]:
 
 
 @pytest.fixture
-def everything(held_workshop, editor):
-    """The held workshop, its published summary, and decisions data when the app has it."""
+def everything(voted_workshop, editor):
+    """The demo, the held workshop with its closed vote and its published summary."""
     from django.core.management import call_command
 
     call_command("seed_demo", verbosity=0)
     summary_publish(
-        summary=summary_create_for_workshop(actor=editor, workshop=held_workshop), actor=editor
+        summary=summary_create_for_workshop(actor=editor, workshop=voted_workshop), actor=editor
     )
-    return held_workshop
+    return voted_workshop
 
 
 def test_the_open_data_page_documents_every_dataset_and_the_licence(client):

@@ -1,0 +1,95 @@
+"""Vote results in summaries and open data: the votes app's tallies and charts, aggregates only."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from summaries.services import summary_create_for_workshop, summary_publish
+from votes import services as votes
+from votes.models import Method
+from workshops.models import WorkshopState
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def voted_workshop(held_workshop, facilitator):
+    """The held workshop with one closed approval vote: 5 voters, guest included."""
+    held_workshop.facilitators.add(facilitator)
+    held_workshop.state = WorkshopState.LIVE
+    held_workshop.save()
+    session = votes.session_create(
+        actor=facilitator,
+        title="Quelle friche requalifier en premier ?",
+        method=Method.SUPPORT,
+        workshop=held_workshop,
+        labels=["Friche Peugeot d'Audincourt", "Site des Forges de Valentigney"],
+    )
+    votes.session_open(session=session, actor=facilitator)
+    audincourt, valentigney = session.options.order_by("order", "pk")
+    people = held_workshop.people
+    for name, option in [
+        ("lucie", audincourt),
+        ("ines", audincourt),
+        ("nathalie", audincourt),
+        ("jean", valentigney),
+        ("guest", valentigney),
+    ]:
+        votes.ballot_cast(session=session, voter=people[name], choices={option.pk: 1})
+    votes.session_close(session=session, actor=facilitator)
+    held_workshop.state = WorkshopState.CLOSED
+    held_workshop.save()
+    held_workshop.vote_session = session
+    return held_workshop
+
+
+def test_the_summary_shows_the_votes_with_the_votes_apps_chart(voted_workshop, editor, client):
+    summary = summary_create_for_workshop(actor=editor, workshop=voted_workshop)
+    section = summary.data["votes"]
+    assert section["available"] is True
+    [session] = section["sessions"]
+    assert session["voters"] == 5
+    assert [(r["rank"], r["label"]) for r in session["results"]] == [
+        (1, "Friche Peugeot d'Audincourt"),
+        (2, "Site des Forges de Valentigney"),
+    ]
+    assert session["results"][0]["score"].startswith("3 ")
+    assert '<svg class="vote-chart' in session["chart_svg"]
+    assert sum(c["voters"] for c in session["by_college"]) == 5
+
+    summary_publish(summary=summary, actor=editor)
+    html = client.get(f"/syntheses/{summary.slug}/").content.decode()
+    assert '<svg class="vote-chart' in html
+    assert "Quelle friche requalifier en premier ?" in html
+    assert "Aucun vote pour cet atelier." not in html
+
+
+def test_published_vote_figures_are_frozen(voted_workshop, editor, facilitator, client):
+    summary = summary_create_for_workshop(actor=editor, workshop=voted_workshop)
+    summary_publish(summary=summary, actor=editor)
+    # The vote is renamed afterwards: the published summary keeps what was true then.
+    session = voted_workshop.vote_session
+    type(session).objects.filter(pk=session.pk).update(title="Titre changé après coup")
+    html = client.get(f"/syntheses/{summary.slug}/").content.decode()
+    assert "Quelle friche requalifier en premier ?" in html
+    assert "Titre changé après coup" not in html
+
+
+def test_the_vote_results_export_has_aggregates_and_no_ballot(voted_workshop, client):
+    response = client.get("/donnees/resultats-votes.csv")
+    text = b"".join(response.streaming_content).decode()
+    rows = list(csv.DictReader(io.StringIO(text.partition("\r\n")[2])))
+    assert [(r["rang"], r["option"], r["votants"]) for r in rows] == [
+        ("1", "Friche Peugeot d'Audincourt", "5"),
+        ("2", "Site des Forges de Valentigney", "5"),
+    ]
+    assert rows[0]["atelier"] == voted_workshop.slug
+    people = voted_workshop.people
+    for person in people.values():
+        assert person.display_name not in text and person.username not in text
+    # Voters per college add up to the total, never one row per ballot.
+    by_college = dict(pair.split("=") for pair in rows[0]["votants_par_college"].split("; "))
+    assert sum(int(n) for n in by_college.values()) == 5
