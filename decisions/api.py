@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from datetime import date
 from decimal import Decimal
+from typing import Annotated
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -93,7 +94,8 @@ class RecommendationIn(Schema):
     axis: str = Field(..., description="slug de l'axe ou du thème transversal")
     body: str = ""
     rationale: str = ""
-    proposals: list[int] = []
+    # Bounded: a 30-digit id must be a 422, not a database overflow (found by schemathesis).
+    proposals: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = []
     note: str = ""
 
 
