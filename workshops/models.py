@@ -84,6 +84,37 @@ class Workshop(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    # Online and hybrid sessions.
+    video_url = models.URLField(
+        _("lien de visioconférence"),
+        blank=True,
+        help_text=_("Jitsi, BigBlueButton ou toute autre visio, pour les participant·es en ligne."),
+    )
+    livestream_url = models.URLField(
+        _("diffusion en direct (intégration)"),
+        blank=True,
+        help_text=_("Adresse d'intégration de la retransmission des plénières."),
+    )
+    # The live room.
+    current_phase = models.ForeignKey(
+        "workshops.Phase",
+        verbose_name=_("phase en cours"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    spotlight = models.ForeignKey(
+        "proposals.Proposal",
+        verbose_name=_("idée à l'écran"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    board_locked = models.BooleanField(_("mur d'idées verrouillé"), default=False)
+    started_at = models.DateTimeField(_("ouvert le"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("clos le"), null=True, blank=True)
 
     objects = WorkshopQuerySet.as_manager()
 
@@ -105,6 +136,143 @@ class Workshop(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("workshops:room", kwargs={"slug": self.slug})
+
+    @property
+    def is_live(self) -> bool:
+        return self.state == WorkshopState.LIVE
+
+    @property
+    def is_online(self) -> bool:
+        return self.place in (Place.ONLINE, Place.HYBRID)
+
+
+class PhaseKind(models.TextChoices):
+    WELCOME = "welcome", _("Accueil")
+    IDEATION = "ideation", _("Idéation")
+    CLUSTERING = "clustering", _("Regroupement")
+    DEBATE = "debate", _("Débat")
+    VOTE = "vote", _("Vote")
+    SYNTHESIS = "synthesis", _("Synthèse")
+    OTHER = "other", _("Autre")
+
+
+DEFAULT_AGENDA = [
+    (PhaseKind.WELCOME, 10),
+    (PhaseKind.IDEATION, 20),
+    (PhaseKind.CLUSTERING, 15),
+    (PhaseKind.DEBATE, 25),
+    (PhaseKind.VOTE, 10),
+    (PhaseKind.SYNTHESIS, 10),
+]
+
+
+class Phase(models.Model):
+    """A step of a workshop's agenda; ``started_at``/``ended_at`` keep the agenda as it ran.
+
+    The timer: running when ``timer_ends_at`` is set; paused with
+    ``timer_remaining`` seconds left otherwise.
+    """
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="phases")
+    kind = models.CharField(_("type"), max_length=12, choices=PhaseKind.choices)
+    title = models.CharField(_("titre"), max_length=120)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    planned_minutes = models.PositiveSmallIntegerField(_("durée prévue (minutes)"), default=15)
+    started_at = models.DateTimeField(_("commencée le"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("terminée le"), null=True, blank=True)
+    timer_ends_at = models.DateTimeField(_("fin du minuteur"), null=True, blank=True)
+    timer_remaining = models.PositiveIntegerField(_("secondes restantes"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("phase")
+        verbose_name_plural = _("phases")
+        ordering = ["workshop", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def timer_running(self) -> bool:
+        return self.timer_ends_at is not None
+
+    def seconds_left(self, now=None) -> int:
+        from django.utils import timezone
+
+        if self.timer_ends_at is not None:
+            now = now or timezone.now()
+            return max(0, int((self.timer_ends_at - now).total_seconds()))
+        if self.timer_remaining is not None:
+            return self.timer_remaining
+        return self.planned_minutes * 60
+
+
+class HandRaiseQuerySet(models.QuerySet):
+    """Raised hands; ``waiting()`` is the queue, oldest first."""
+
+    def waiting(self) -> HandRaiseQuerySet:
+        return self.filter(taken_at__isnull=True, lowered_at__isnull=True).order_by(
+            "raised_at", "pk"
+        )
+
+
+class HandRaise(models.Model):
+    """A participant asking to speak; taken in order by a facilitator."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="hands")
+    participant = models.ForeignKey(
+        "workshops.Participant", on_delete=models.CASCADE, related_name="hands"
+    )
+    raised_at = models.DateTimeField(_("levée le"), auto_now_add=True)
+    taken_at = models.DateTimeField(_("prise le"), null=True, blank=True)
+    lowered_at = models.DateTimeField(_("baissée le"), null=True, blank=True)
+
+    objects = HandRaiseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("main levée")
+        verbose_name_plural = _("mains levées")
+        constraints = [
+            # One waiting hand per participant.
+            models.UniqueConstraint(
+                fields=["participant"],
+                condition=models.Q(taken_at__isnull=True, lowered_at__isnull=True),
+                name="hand_one_waiting_per_participant",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant}"
+
+
+class ReactionKind(models.TextChoices):
+    AGREE = "agree", _("D'accord")
+    STRONG = "strong", _("Idée forte")
+    QUESTION = "question", _("Question")
+
+
+class Reaction(models.Model):
+    """A participant's quick reaction to an idea of the room (one per kind per person)."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="reactions")
+    proposal = models.ForeignKey(
+        "proposals.Proposal", on_delete=models.CASCADE, related_name="reactions"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("réaction"), max_length=10, choices=ReactionKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("réaction")
+        verbose_name_plural = _("réactions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "user", "kind"], name="reaction_unique_per_kind"
+            )
+        ]
+        indexes = [models.Index(fields=["workshop", "proposal"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.proposal_id}"
 
 
 class ParticipantRole(models.TextChoices):

@@ -46,3 +46,68 @@ def get_workshop_for_user(user, slug: str) -> RoomAccess:
         participant=participant,
         is_facilitator=rules.is_workshop_facilitator(user, workshop),
     )
+
+
+def room_ideas(workshop: Workshop, *, facilitator: bool) -> list:
+    """The ideas of the room, newest first, with their reaction counts (2 queries)."""
+    from django.db.models import Count, Q
+
+    from proposals.models import Proposal
+    from workshops.models import ReactionKind
+
+    qs = (
+        Proposal.objects.filter(origin_workshop=workshop, merged_into__isnull=True)
+        .select_related("author", "axis")
+        .annotate(
+            **{
+                f"n_{kind}": Count("reactions", filter=Q(reactions__kind=kind))
+                for kind in ReactionKind.values
+            }
+        )
+        .order_by("-created_at", "-pk")
+    )
+    if not facilitator:
+        qs = qs.filter(is_hidden=False)
+    ideas = list(qs)
+    for idea in ideas:
+        idea.reaction_list = [
+            (kind, label, getattr(idea, f"n_{kind}")) for kind, label in ReactionKind.choices
+        ]
+    return ideas
+
+
+def participant_counts(workshop: Workshop) -> dict:
+    """Participants recorded (not removed), by college and by attendance (1 query)."""
+    from django.db.models import Count
+
+    rows = (
+        Participant.objects.filter(workshop=workshop, removed_at__isnull=True)
+        .values("college", "attendance")
+        .annotate(n=Count("pk"))
+    )
+    colleges: dict[str, int] = {}
+    attendance: dict[str, int] = {}
+    for row in rows:
+        colleges[row["college"]] = colleges.get(row["college"], 0) + row["n"]
+        attendance[row["attendance"]] = attendance.get(row["attendance"], 0) + row["n"]
+    return {"total": sum(colleges.values()), "colleges": colleges, "attendance": attendance}
+
+
+def workshops_for_list(user) -> dict:
+    """Live and upcoming workshops the user may see (1 query), split by state."""
+    from django.db.models import Q
+
+    from workshops.models import Visibility, WorkshopState
+
+    qs = Workshop.objects.filter(state__in=[WorkshopState.SCHEDULED, WorkshopState.LIVE])
+    if not (user and user.is_authenticated and user.is_superuser):
+        visible = Q(visibility=Visibility.PUBLIC)
+        if user and user.is_authenticated:
+            visible |= Q(participants__user=user, participants__removed_at__isnull=True)
+            visible |= Q(facilitators=user)
+        qs = qs.filter(visible).distinct()
+    workshops = list(qs.order_by("starts_at", "pk"))
+    return {
+        "live": [w for w in workshops if w.state == WorkshopState.LIVE],
+        "upcoming": [w for w in workshops if w.state == WorkshopState.SCHEDULED],
+    }

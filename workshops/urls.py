@@ -1,5 +1,17 @@
+from django.urls import path
+
+from workshops import views
+
 app_name = "workshops"
 
-urlpatterns: list = [
-    # ateliers/, rejoindre/, ateliers/<slug>/ come with the live workshop rooms.
+urlpatterns = [
+    path("ateliers/", views.workshop_list, name="list"),
+    path("rejoindre/", views.join, name="join"),
+    path("ateliers/<slug:slug>/", views.room, name="room"),
+    path("ateliers/<slug:slug>/ecran/", views.projector, name="projector"),
+    path("ateliers/<slug:slug>/qr.svg", views.qr_code, name="qr"),
+    path("ateliers/<slug:slug>/idees/", views.idea_create, name="idea_create"),
+    path("ateliers/<slug:slug>/reactions/", views.reaction, name="reaction"),
+    path("ateliers/<slug:slug>/main/", views.hand, name="hand"),
+    path("ateliers/<slug:slug>/console/<slug:op>/", views.console, name="console"),
 ]

@@ -1,0 +1,347 @@
+// Live workshop room: the socket only adds liveness; every form also works as a plain POST.
+//
+// Protocol (see realtime/consumers.py): server frames {type, seq?, data}; client frames
+// {action, ref, data}. The last seen seq is kept so that a reconnect (?since=) replays what
+// was missed, in order, exactly once; a "resync" frame means "reload the page".
+
+const room = document.getElementById("room");
+
+class RoomSocket {
+  constructor(root) {
+    this.root = root;
+    this.path = root.dataset.ws;
+    this.seq = Number(root.dataset.seq || 0);
+    this.refs = new Map();
+    this.nextRef = 1;
+    this.attempt = 0;
+    this.ws = null;
+    this.ready = false;
+    this.handlers = {};
+    this.statusNode = root.querySelector("[data-connection]");
+  }
+
+  on(type, handler) {
+    this.handlers[type] = handler;
+  }
+
+  status(state) {
+    this.root.dataset.connection = state;
+    if (this.statusNode) this.statusNode.textContent = this.root.dataset[`text${state[0].toUpperCase()}${state.slice(1)}`] || state;
+  }
+
+  connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    this.status("connecting");
+    this.ready = false;
+    const ws = new WebSocket(`${scheme}://${location.host}${this.path}?since=${this.seq}`);
+    this.ws = ws;
+    ws.addEventListener("message", (event) => this.receive(event.data));
+    ws.addEventListener("close", (event) => this.closed(event));
+  }
+
+  closed(event) {
+    this.ready = false;
+    for (const { reject } of this.refs.values()) reject({ code: "offline" });
+    this.refs.clear();
+    // 4001: logged out / removed; 4003/4004: no access. Don't hammer the server.
+    if ([4001, 4003, 4004].includes(event.code)) {
+      this.status("closed");
+      return;
+    }
+    this.status("offline");
+    const delay = Math.min(30000, 500 * 2 ** this.attempt) * (0.5 + Math.random() / 2);
+    this.attempt += 1;
+    setTimeout(() => this.connect(), delay);
+  }
+
+  receive(raw) {
+    let frame;
+    try {
+      frame = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    if (frame.type === "ack" || (frame.type === "error" && frame.ref != null)) {
+      const pending = this.refs.get(frame.ref);
+      if (pending) {
+        this.refs.delete(frame.ref);
+        if (frame.type === "ack") pending.resolve(frame.data);
+        else pending.reject(frame);
+      }
+      return;
+    }
+    if (frame.type === "ready") {
+      this.ready = true;
+      this.attempt = 0;
+      this.seq = Math.max(this.seq, frame.data.seq);
+      this.status("live");
+      return;
+    }
+    if (frame.type === "resync") {
+      location.reload();
+      return;
+    }
+    if (typeof frame.seq === "number") {
+      if (frame.seq <= this.seq) return; // already applied
+      this.seq = frame.seq;
+    }
+    const handler = this.handlers[frame.type];
+    if (handler) {
+      try {
+        handler(frame.data, frame);
+      } catch (error) {
+        console.error(error);
+      }
+    }
+  }
+
+  send(action, data) {
+    return new Promise((resolve, reject) => {
+      if (!this.ready || this.ws.readyState !== WebSocket.OPEN) {
+        reject({ code: "offline" });
+        return;
+      }
+      const ref = `c-${this.nextRef++}`;
+      this.refs.set(ref, { resolve, reject });
+      this.ws.send(JSON.stringify({ action, ref, data }));
+    });
+  }
+}
+
+const $ = (selector, scope = document) => scope.querySelector(selector);
+const $$ = (selector, scope = document) => Array.from(scope.querySelectorAll(selector));
+
+function formData(form) {
+  const data = {};
+  for (const [key, value] of new FormData(form).entries()) {
+    if (key === "csrfmiddlewaretoken" || key === "op") continue;
+    data[key] = /^\d+$/.test(value) && key !== "title" && key !== "body" ? Number(value) : value;
+  }
+  return data;
+}
+
+function feedback(form, text, isError) {
+  const node = $("[data-feedback]", form) || $("[data-console-feedback]");
+  if (!node) return;
+  node.textContent = text;
+  node.classList.toggle("form-feedback--error", Boolean(isError));
+}
+
+function newKey() {
+  return crypto.randomUUID ? crypto.randomUUID().replaceAll("-", "") : String(Date.now()) + Math.random();
+}
+
+// --- rendering events -------------------------------------------------------------------------
+
+function formatSeconds(total) {
+  const s = Math.max(0, Math.round(total));
+  const m = Math.floor(s / 60);
+  return `${String(m).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+}
+
+const timer = {
+  node: $("[data-timer]"),
+  endsAt: null,
+  remaining: null,
+  set(data) {
+    if (!this.node) return;
+    this.endsAt = data && data.running && data.ends_at ? Date.parse(data.ends_at) : null;
+    this.remaining = data ? data.remaining : null;
+    const state = $("[data-timer-state]", this.node);
+    if (state) state.textContent = data && !data.running && data.remaining != null ? "⏸" : "";
+    this.tick();
+  },
+  tick() {
+    if (!this.node) return;
+    const text = $("[data-timer-text]", this.node);
+    let left = this.remaining;
+    if (this.endsAt) left = (this.endsAt - Date.now()) / 1000;
+    text.textContent = left == null ? "—" : formatSeconds(left);
+    this.node.classList.toggle("timer--ending", left != null && left <= 60);
+  },
+  init() {
+    if (!this.node) return;
+    const d = this.node.dataset;
+    this.set({ running: d.running === "1", ends_at: d.endsAt || null, remaining: d.remaining ? Number(d.remaining) : null });
+    setInterval(() => this.tick(), 1000);
+  },
+};
+
+function ideaCount(delta) {
+  for (const node of $$("[data-idea-count]")) node.textContent = String(Number(node.textContent) + delta);
+}
+
+function renderIdea(idea) {
+  const list = $("[data-ideas]");
+  const template = $("#idea-template");
+  if (!list || !template || list.querySelector(`[data-idea="${idea.id}"]`)) return;
+  const node = template.content.firstElementChild.cloneNode(true);
+  node.dataset.idea = idea.id;
+  if (node.id !== undefined) node.id = `idee-${idea.id}`;
+  $("[data-idea-title]", node).textContent = idea.title;
+  const body = $("[data-idea-body]", node);
+  if (body) body.innerHTML = idea.body_html; // sanitised on the server when it was written
+  $("[data-idea-author]", node).textContent = idea.author;
+  const college = $("[data-idea-college]", node);
+  if (college) college.textContent = idea.college_label;
+  for (const input of $$("[data-idea-id]", node)) input.value = idea.id;
+  for (const el of $$("[id]", node)) el.id = `${el.id}${idea.id}`;
+  for (const label of $$("label[for]", node)) label.htmlFor = `${label.htmlFor}${idea.id}`;
+  $("[data-empty]", list)?.remove();
+  list.prepend(node);
+  if (list.dataset.compact) {
+    while (list.children.length > 12) list.lastElementChild.remove();
+  }
+  ideaCount(1);
+}
+
+function setReactions(id, counts) {
+  const node = $(`[data-ideas] [data-idea="${id}"]`);
+  if (!node) return;
+  for (const [kind, n] of Object.entries(counts || {})) {
+    const count = $(`[data-reaction="${kind}"]`, node);
+    if (count) count.textContent = String(n);
+  }
+}
+
+function removeIdea(id) {
+  const node = $(`[data-ideas] [data-idea="${id}"]`);
+  if (node) {
+    node.remove();
+    ideaCount(-1);
+  }
+}
+
+function renderSpotlight(idea) {
+  for (const box of $$("[data-spotlight]")) {
+    box.replaceChildren();
+    if (!idea) continue;
+    const title = document.createElement("p");
+    title.className = "room__spotlight-title";
+    title.textContent = idea.title;
+    const who = document.createElement("p");
+    who.className = "muted";
+    who.textContent = idea.author;
+    box.append(title, who);
+  }
+}
+
+function renderAgenda(data) {
+  const list = $("[data-agenda]");
+  const current = data.phases.find((p) => p.id === data.current);
+  for (const node of $$("[data-current-phase]")) node.textContent = current ? current.title : "—";
+  if (list) {
+    list.replaceChildren(
+      ...data.phases.map((phase) => {
+        const li = document.createElement("li");
+        li.dataset.phase = phase.id;
+        li.textContent = `${phase.title} (${phase.planned_minutes} min)`;
+        if (phase.id === data.current) {
+          li.setAttribute("aria-current", "step");
+          li.className = "agenda__current";
+        }
+        return li;
+      }),
+    );
+  }
+  timer.set(data.timer);
+}
+
+function renderHands(data) {
+  const list = $("[data-hands]");
+  if (list) {
+    list.replaceChildren(
+      ...data.queue.map((hand) => {
+        const li = document.createElement("li");
+        li.textContent = hand.name;
+        return li;
+      }),
+    );
+  }
+  const speaking = $("[data-speaking]");
+  if (speaking && data.speaking) speaking.textContent = `🎤 ${data.speaking.name}`;
+}
+
+function renderPresence(data) {
+  for (const node of $$("[data-presence-total]")) node.textContent = String(data.total);
+  for (const node of $$("[data-presence-college]")) node.textContent = String(data.colleges[node.dataset.presenceCollege] || 0);
+  for (const node of $$("[data-presence-attendance]")) node.textContent = String(data.attendance[node.dataset.presenceAttendance] || 0);
+}
+
+function renderLock(locked) {
+  const banner = $("[data-board-locked]");
+  if (banner) banner.hidden = !locked;
+  const value = $("[data-lock-value]");
+  const button = $("[data-lock-button]");
+  if (value) value.value = locked ? "0" : "1";
+  if (button) button.textContent = locked ? button.dataset.textUnlock : button.dataset.textLock;
+}
+
+// --- wiring ----------------------------------------------------------------------------------
+
+if (room && "WebSocket" in window) {
+  const socket = new RoomSocket(room);
+  socket.on("proposal.created", renderIdea);
+  socket.on("reaction.changed", (d) => setReactions(d.id, d.reactions));
+  socket.on("proposal.hidden", (d) => removeIdea(d.id));
+  socket.on("proposal.merged", (d) => {
+    removeIdea(d.source);
+    setReactions(d.target, d.reactions);
+  });
+  socket.on("spotlight.changed", (d) => renderSpotlight(d.idea));
+  socket.on("phase.changed", renderAgenda);
+  socket.on("timer.changed", (d) => timer.set(d));
+  socket.on("hands.changed", renderHands);
+  socket.on("presence", renderPresence);
+  socket.on("board.locked", (d) => renderLock(d.locked));
+  socket.on("workshop.code_changed", (d) => {
+    for (const node of $$("[data-join-code]")) node.textContent = d.code;
+    const qr = $("[data-qr]");
+    if (qr) qr.src = `${qr.src.split("?")[0]}?v=${encodeURIComponent(d.code)}`;
+  });
+  // A new state changes which controls exist: the server renders them.
+  socket.on("workshop.state_changed", () => location.reload());
+
+  // Forms with data-action go through the socket when it is up, as a plain POST otherwise.
+  document.addEventListener("submit", async (event) => {
+    const form = event.target;
+    const action = form.dataset && form.dataset.action;
+    if (!action || !socket.ready) return;
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      return;
+    }
+    event.preventDefault();
+    const data = formData(form);
+    if (action === "proposal.create") {
+      const key = form.querySelector("[name=client_key]");
+      data.client_key = key && key.value ? key.value : newKey();
+    }
+    const button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    try {
+      await socket.send(action, data);
+      if (action === "proposal.create") {
+        form.reset();
+        const key = form.querySelector("[name=client_key]");
+        if (key) key.value = newKey();
+        feedback(form, room.dataset.textSent, false);
+      } else if (action === "hand.raise" || action === "hand.lower") {
+        location.reload();
+      } else {
+        feedback(form, "", false);
+      }
+    } catch (error) {
+      if (error.code === "offline") {
+        form.submit(); // the socket dropped: fall back to the plain form
+        return;
+      }
+      feedback(form, error.message || error.code, true);
+    } finally {
+      if (button) button.disabled = false;
+    }
+  });
+
+  timer.init();
+  socket.connect();
+}

@@ -1,0 +1,106 @@
+"""The data of the room's events: what the page shows, as JSON (one builder per event type).
+
+The same dictionaries feed the templates' ``data-`` attributes and the socket,
+so a change seen live and after a reload look the same.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count
+
+from workshops.models import HandRaise, Phase, Reaction, ReactionKind, Workshop
+
+
+def idea(proposal) -> dict:
+    return {
+        "id": proposal.pk,
+        "title": proposal.title,
+        "body_html": proposal.body_html,
+        "axis": proposal.axis.short_title if proposal.axis_id else "",
+        "author": proposal.author.public_name,
+        "college": proposal.author_college,
+        "college_label": str(_college_label(proposal.author_college)),
+        "created_at": proposal.created_at,
+        "url": proposal.get_absolute_url(),
+    }
+
+
+def _college_label(value: str) -> str:
+    from accounts.models import College
+
+    try:
+        return College(value).label
+    except ValueError:
+        return value
+
+
+def reaction_counts(proposal_id: int) -> dict[str, int]:
+    counts = dict.fromkeys(ReactionKind.values, 0)
+    for row in (
+        Reaction.objects.filter(proposal_id=proposal_id).values("kind").annotate(n=Count("pk"))
+    ):
+        counts[row["kind"]] = row["n"]
+    return counts
+
+
+def timer(phase: Phase | None) -> dict:
+    if phase is None:
+        return {"phase": None, "running": False, "ends_at": None, "remaining": None}
+    return {
+        "phase": phase.pk,
+        "running": phase.timer_running,
+        "ends_at": phase.timer_ends_at,
+        "remaining": phase.seconds_left(),
+    }
+
+
+def agenda(workshop: Workshop) -> dict:
+    phases = list(workshop.phases.order_by("order", "pk"))
+    current = next((p for p in phases if p.pk == workshop.current_phase_id), None)
+    return {
+        "current": workshop.current_phase_id,
+        "phases": [
+            {
+                "id": p.pk,
+                "title": p.title,
+                "kind": p.kind,
+                "planned_minutes": p.planned_minutes,
+                "started_at": p.started_at,
+                "ended_at": p.ended_at,
+            }
+            for p in phases
+        ],
+        "timer": timer(current),
+    }
+
+
+def state(workshop: Workshop) -> dict:
+    return {
+        "state": workshop.state,
+        "label": str(workshop.get_state_display()),
+        "board_locked": workshop.board_locked,
+    }
+
+
+def hands(workshop: Workshop, speaking: HandRaise | None = None) -> dict:
+    queue = (
+        HandRaise.objects.waiting().filter(workshop=workshop).select_related("participant__user")
+    )
+    data = {
+        "queue": [
+            {
+                "id": h.pk,
+                "participant": h.participant_id,
+                "name": h.participant.user.public_name,
+                "college": h.participant.college,
+            }
+            for h in queue
+        ]
+    }
+    if speaking is not None:
+        data["speaking"] = {
+            "id": speaking.pk,
+            "participant": speaking.participant_id,
+            "name": speaking.participant.user.public_name,
+        }
+    return data

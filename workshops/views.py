@@ -1,0 +1,321 @@
+"""Workshop pages: list, join by code, the room (with the facilitator console), the projector.
+
+Every form posts to a view that calls one service and redirects back to the
+room, so the room works without JavaScript; the socket only makes it live.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import College
+from project.errors import DomainError
+from realtime.broadcast import room_last_seq
+from workshops import qr, selectors, services
+from workshops.forms import IdeaForm, JoinForm
+from workshops.models import Participant, Phase, PhaseKind, ReactionKind, WorkshopState
+
+
+def _access(request: HttpRequest, slug: str) -> selectors.RoomAccess:
+    try:
+        return selectors.get_workshop_for_user(request.user, slug)
+    except DomainError as error:
+        if error.status == 404:
+            raise Http404(error.message) from None
+        raise
+
+
+@require_GET
+def workshop_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "workshops/workshop_list.html", selectors.workshops_for_list(request.user)
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest) -> HttpResponse:
+    guest = not request.user.is_authenticated
+    if request.method == "GET":
+        form = JoinForm(guest=guest, initial={"code": request.GET.get("code", "")})
+        return render(request, "workshops/workshop_join.html", {"form": form})
+    form = JoinForm(request.POST, guest=guest)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if guest:
+                user, participant = services.guest_join(
+                    code=data["code"],
+                    display_name=data["display_name"],
+                    college=data["college"],
+                    attendance=data["attendance"],
+                )
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            else:
+                workshop = services.workshop_by_code(data["code"])
+                participant = services.workshop_join(
+                    workshop=workshop, user=request.user, attendance=data["attendance"]
+                )
+        except DomainError as error:
+            form.add_error(
+                error.extra.get("field") if error.extra.get("field") in form.fields else None,
+                error.message,
+            )
+        else:
+            messages.success(
+                request,
+                _("Bienvenue dans l'atelier « %(title)s » !")
+                % {"title": participant.workshop.title},
+            )
+            return redirect(participant.workshop.get_absolute_url())
+    return render(request, "workshops/workshop_join.html", {"form": form}, status=400)
+
+
+def _room_context(request: HttpRequest, access: selectors.RoomAccess, idea_form=None) -> dict:
+    workshop = access.workshop
+    phases = list(workshop.phases.order_by("order", "pk"))
+    current = next((p for p in phases if p.pk == workshop.current_phase_id), None)
+    counts = selectors.participant_counts(workshop)
+    context = {
+        "workshop": workshop,
+        "access": access,
+        "participant": access.participant,
+        "is_facilitator": access.is_facilitator,
+        "can_participate": access.participant is not None
+        and access.participant.removed_at is None
+        and workshop.state == WorkshopState.LIVE,
+        "phases": phases,
+        "current_phase": current,
+        "ideas": selectors.room_ideas(workshop, facilitator=access.is_facilitator),
+        "spotlight": workshop.spotlight
+        if workshop.spotlight_id and not workshop.spotlight.is_hidden
+        else None,
+        "hands": list(workshop.hands.waiting().select_related("participant__user")),
+        "my_hand": access.participant is not None
+        and workshop.hands.waiting().filter(participant=access.participant).exists(),
+        "counts": counts,
+        "college_counts": [
+            (value, label, counts["colleges"].get(value, 0)) for value, label in College.choices
+        ],
+        "seq": room_last_seq(workshop.pk),
+        "idea_form": idea_form
+        or IdeaForm(workshop=workshop, initial={"client_key": uuid.uuid4().hex}),
+        "reaction_kinds": ReactionKind.choices,
+        "phase_kinds": PhaseKind.choices,
+        "states": WorkshopState,
+        "next_states": sorted(services.TRANSITIONS[WorkshopState(workshop.state)]),
+        "ws_path": f"/ws/workshops/{workshop.slug}/",
+    }
+    if access.is_facilitator:
+        context["participants"] = list(
+            Participant.objects.filter(workshop=workshop, removed_at__isnull=True)
+            .select_related("user")
+            .order_by("joined_at")
+        )
+    return context
+
+
+@require_GET
+def room(request: HttpRequest, slug: str) -> HttpResponse:
+    access = _access(request, slug)
+    return render(request, "workshops/workshop_room.html", _room_context(request, access))
+
+
+@require_GET
+def projector(request: HttpRequest, slug: str) -> HttpResponse:
+    access = _access(request, slug)
+    context = _room_context(request, access)
+    context["join_url"] = qr.join_url(request, access.workshop)
+    return render(request, "workshops/workshop_projector.html", context)
+
+
+@require_GET
+def qr_code(request: HttpRequest, slug: str) -> HttpResponse:
+    access = _access(request, slug)
+    svg = qr.join_qr_svg(request, access.workshop)
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+def _back(access: selectors.RoomAccess, anchor: str = "") -> HttpResponse:
+    return redirect(access.workshop.get_absolute_url() + (f"#{anchor}" if anchor else ""))
+
+
+@require_POST
+def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
+    access = _access(request, slug)
+    form = IdeaForm(request.POST, workshop=access.workshop)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.idea_post(
+                workshop=access.workshop,
+                user=request.user,
+                axis=data["axis"],
+                title=data["title"],
+                body=data["body"],
+                client_key=data["client_key"],
+            )
+        except DomainError as error:
+            field = error.extra.get("field")
+            form.add_error(field if field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Votre idée est au mur."))
+            return _back(access, "idees")
+    # Re-display what they typed, with the errors.
+    return render(
+        request,
+        "workshops/workshop_room.html",
+        _room_context(request, access, idea_form=form),
+        status=400,
+    )
+
+
+def _run(request: HttpRequest, access, anchor: str, call) -> HttpResponse:
+    try:
+        call()
+    except DomainError as error:
+        messages.error(request, error.message)
+    return _back(access, anchor)
+
+
+@require_POST
+def reaction(request: HttpRequest, slug: str) -> HttpResponse:
+    access = _access(request, slug)
+    return _run(
+        request,
+        access,
+        f"idee-{request.POST.get('id', '')}",
+        lambda: services.reaction_toggle(
+            workshop=access.workshop,
+            user=request.user,
+            proposal_id=_int(request.POST.get("id")),
+            kind=request.POST.get("kind", ""),
+        ),
+    )
+
+
+@require_POST
+def hand(request: HttpRequest, slug: str) -> HttpResponse:
+    access = _access(request, slug)
+    if request.POST.get("op") == "lower":
+        return _run(
+            request,
+            access,
+            "mains",
+            lambda: services.hand_lower(workshop=access.workshop, user=request.user),
+        )
+    return _run(
+        request,
+        access,
+        "mains",
+        lambda: services.hand_raise(workshop=access.workshop, user=request.user),
+    )
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _phase(access, request) -> Phase:
+    phase = Phase.objects.filter(workshop=access.workshop, pk=_int(request.POST.get("id"))).first()
+    if phase is None:
+        raise DomainError("not_found", _("Cette phase n'est pas dans cet atelier."))
+    return phase
+
+
+def _participant(access, request) -> Participant:
+    participant = (
+        Participant.objects.filter(workshop=access.workshop, pk=_int(request.POST.get("id")))
+        .select_related("user")
+        .first()
+    )
+    if participant is None:
+        raise DomainError("not_found", _("Cette personne ne participe pas à cet atelier."))
+    return participant
+
+
+CONSOLE_OPS = {
+    "state": lambda w, u, p, r: services.workshop_state_change(
+        workshop=w, actor=u, to=p.get("to", ""), request=r
+    ),
+    "code": lambda w, u, p, r: services.join_code_regenerate(workshop=w, actor=u, request=r),
+    "phase-start": lambda w, u, p, r: services.phase_start(
+        workshop=w, actor=u, phase=_phase(r.access, r), request=r
+    ),
+    "phase-next": lambda w, u, p, r: services.phase_next(workshop=w, actor=u, request=r),
+    "phase-add": lambda w, u, p, r: services.phase_add(
+        workshop=w,
+        actor=u,
+        title=p.get("title", ""),
+        kind=p.get("kind", PhaseKind.OTHER),
+        planned_minutes=p.get("planned_minutes"),
+    ),
+    "phase-update": lambda w, u, p, r: services.phase_update(
+        workshop=w,
+        actor=u,
+        phase=_phase(r.access, r),
+        title=p.get("title", ""),
+        planned_minutes=p.get("planned_minutes"),
+    ),
+    "phase-move": lambda w, u, p, r: services.phase_move(
+        workshop=w, actor=u, phase=_phase(r.access, r), direction=p.get("direction", "")
+    ),
+    "timer-start": lambda w, u, p, r: services.timer_start(workshop=w, actor=u),
+    "timer-pause": lambda w, u, p, r: services.timer_pause(workshop=w, actor=u),
+    "timer-extend": lambda w, u, p, r: services.timer_extend(
+        workshop=w, actor=u, minutes=p.get("minutes")
+    ),
+    "spotlight": lambda w, u, p, r: services.idea_spotlight(
+        workshop=w, actor=u, proposal_id=_int(p.get("id"))
+    ),
+    "lock": lambda w, u, p, r: services.board_lock(
+        workshop=w, actor=u, locked=p.get("locked") == "1"
+    ),
+    "hide": lambda w, u, p, r: services.idea_hide(
+        workshop=w, actor=u, proposal_id=_int(p.get("id")), reason=p.get("reason", ""), request=r
+    ),
+    "merge": lambda w, u, p, r: services.idea_merge(
+        workshop=w,
+        actor=u,
+        source_id=_int(p.get("source")),
+        target_id=_int(p.get("target")),
+        request=r,
+    ),
+    "hand-take": lambda w, u, p, r: services.hand_take(
+        workshop=w, actor=u, hand_id=_int(p.get("id"))
+    ),
+    "remove": lambda w, u, p, r: services.participant_remove(
+        workshop=w,
+        actor=u,
+        participant=_participant(r.access, r),
+        reason=p.get("reason", ""),
+        request=r,
+    ),
+}
+
+
+@require_POST
+def console(request: HttpRequest, slug: str, op: str) -> HttpResponse:
+    """One facilitator action (the service checks that the user facilitates this workshop)."""
+    access = _access(request, slug)
+    action = CONSOLE_OPS.get(op)
+    if action is None:
+        raise Http404
+    request.access = access
+    return _run(
+        request,
+        access,
+        "console",
+        lambda: action(access.workshop, request.user, request.POST, request),
+    )
