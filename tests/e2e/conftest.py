@@ -35,6 +35,32 @@ CHROMIUM_ARGS = [
 ]
 
 
+def ensure_reference_data() -> None:
+    """Transactional tests flush every table after them, data migrations included:
+    put back what the migrations load (the axes, the role groups) if it is gone."""
+    import importlib
+
+    from django.apps import apps
+
+    from proposals.models import Axis
+
+    if not Axis.objects.exists():
+        importlib.import_module("proposals.migrations.0003_load_axes").load_axes(apps, None)
+    importlib.import_module("accounts.migrations.0002_roles").create_roles(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(transactional_db) -> None:
+    ensure_reference_data()
+
+
+@pytest.fixture
+def axis(_reference_data):
+    from proposals.models import Axis
+
+    return Axis.objects.get(slug="filieres-avenir")
+
+
 @pytest.fixture
 def site(asgi_server, monkeypatch, tmp_path) -> Site:
     """One live server (the real ASGI application) on the test database."""

@@ -40,7 +40,9 @@ SIGNED_IN_PAGES = [
 def test_public_pages_have_no_accessibility_violations(site, page):
     for name, path in PUBLIC_PAGES:
         response = page.goto(site(path))
-        assert response.status == (404 if name == "not-found" else 200), f"{path}: {response.status}"
+        assert response.status == (404 if name == "not-found" else 200), (
+            f"{path}: {response.status}"
+        )
         expect(page.locator("h1")).to_have_count(1)
         check_page(page, name)
 
