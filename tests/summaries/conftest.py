@@ -100,3 +100,37 @@ def held_workshop(db):
     Proposal.objects.filter(pk=hidden.pk).update(is_hidden=True)
     workshop.people = people
     return workshop
+
+
+@pytest.fixture
+def voted_workshop(held_workshop, facilitator):
+    from votes import services as votes
+    from votes.models import Method
+
+    """The held workshop with one closed approval vote: 5 voters, guest included."""
+    held_workshop.facilitators.add(facilitator)
+    held_workshop.state = WorkshopState.LIVE
+    held_workshop.save()
+    session = votes.session_create(
+        actor=facilitator,
+        title="Quelle friche requalifier en premier ?",
+        method=Method.SUPPORT,
+        workshop=held_workshop,
+        labels=["Friche Peugeot d'Audincourt", "Site des Forges de Valentigney"],
+    )
+    votes.session_open(session=session, actor=facilitator)
+    audincourt, valentigney = session.options.order_by("order", "pk")
+    people = held_workshop.people
+    for name, option in [
+        ("lucie", audincourt),
+        ("ines", audincourt),
+        ("nathalie", audincourt),
+        ("jean", valentigney),
+        ("guest", valentigney),
+    ]:
+        votes.ballot_cast(session=session, voter=people[name], choices={option.pk: 1})
+    votes.session_close(session=session, actor=facilitator)
+    held_workshop.state = WorkshopState.CLOSED
+    held_workshop.save()
+    held_workshop.vote_session = session
+    return held_workshop

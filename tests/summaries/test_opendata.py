@@ -15,7 +15,6 @@ from accounts.models import User
 from summaries.opendata import DATASETS, LICENCE_URL
 from summaries.services import summary_create_for_workshop, summary_publish
 from tests.summaries.conftest import make_proposal
-from tests.summaries.test_votes_section import voted_workshop  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 

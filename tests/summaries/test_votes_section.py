@@ -8,42 +8,8 @@ import io
 import pytest
 
 from summaries.services import summary_create_for_workshop, summary_publish
-from votes import services as votes
-from votes.models import Method
-from workshops.models import WorkshopState
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def voted_workshop(held_workshop, facilitator):
-    """The held workshop with one closed approval vote: 5 voters, guest included."""
-    held_workshop.facilitators.add(facilitator)
-    held_workshop.state = WorkshopState.LIVE
-    held_workshop.save()
-    session = votes.session_create(
-        actor=facilitator,
-        title="Quelle friche requalifier en premier ?",
-        method=Method.SUPPORT,
-        workshop=held_workshop,
-        labels=["Friche Peugeot d'Audincourt", "Site des Forges de Valentigney"],
-    )
-    votes.session_open(session=session, actor=facilitator)
-    audincourt, valentigney = session.options.order_by("order", "pk")
-    people = held_workshop.people
-    for name, option in [
-        ("lucie", audincourt),
-        ("ines", audincourt),
-        ("nathalie", audincourt),
-        ("jean", valentigney),
-        ("guest", valentigney),
-    ]:
-        votes.ballot_cast(session=session, voter=people[name], choices={option.pk: 1})
-    votes.session_close(session=session, actor=facilitator)
-    held_workshop.state = WorkshopState.CLOSED
-    held_workshop.save()
-    held_workshop.vote_session = session
-    return held_workshop
 
 
 def test_the_summary_shows_the_votes_with_the_votes_apps_chart(voted_workshop, editor, client):
