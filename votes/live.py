@@ -1,7 +1,8 @@
 """Live tallies: coalesced snapshots, the same for every server process.
 
 A ballot never produces a message of its own. After it commits it bumps the
-session's *version* in the shared cache (Redis in a multi-process deployment)
+session's *version* in a shared store (Redis in a multi-process deployment,
+the local cache in the embedded one)
 and tries to become the session's *flusher* with an atomic ``add`` of a
 pending key. Only one process at a time holds that key; it waits until at
 least ``INTERVAL`` has passed since the last snapshot (the time of which is
@@ -34,6 +35,7 @@ thread (management commands, WSGI).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import os
 import threading
@@ -41,6 +43,7 @@ import time
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import close_old_connections, connections, transaction
 
@@ -51,26 +54,92 @@ PENDING_TTL = 10  # seconds; frees the flusher key if its process died
 VERSION_TTL = 7 * 24 * 3600
 
 
+class _CacheStore:
+    """Django's cache: enough for one process (the embedded set-up, local-memory cache)."""
+
+    def get(self, key: str):
+        return cache.get(key)
+
+    def set(self, key: str, value, ttl: float) -> None:
+        cache.set(key, value, timeout=ttl)
+
+    def add(self, key: str, value, ttl: float) -> bool:
+        return bool(cache.add(key, value, timeout=ttl))
+
+    def delete(self, key: str) -> None:
+        cache.delete(key)
+
+    def incr(self, key: str, ttl: float) -> int:
+        cache.add(key, 0, timeout=ttl)
+        try:
+            return int(cache.incr(key))
+        except ValueError:  # evicted between add and incr
+            cache.set(key, 1, timeout=ttl)
+            return 1
+
+
+class _RedisStore:
+    """Redis itself, with the deployment-wide prefix of the live rooms.
+
+    Not Django's cache: its key prefix may differ between processes (the test
+    settings make it per process), and these keys must be the same for all.
+    """
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url)
+
+    def get(self, key: str):
+        value = self._redis.get(key)
+        return value.decode() if isinstance(value, bytes) else value
+
+    def set(self, key: str, value, ttl: float) -> None:
+        self._redis.set(key, value, px=int(ttl * 1000))
+
+    def add(self, key: str, value, ttl: float) -> bool:
+        return bool(self._redis.set(key, value, px=int(ttl * 1000), nx=True))
+
+    def delete(self, key: str) -> None:
+        self._redis.delete(key)
+
+    def incr(self, key: str, ttl: float) -> int:
+        pipe = self._redis.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, int(ttl))
+        return int(pipe.execute()[0])
+
+
+_store_instance: _CacheStore | _RedisStore | None = None
+
+
+def _store() -> _CacheStore | _RedisStore:
+    global _store_instance
+    if _store_instance is None:
+        _store_instance = _RedisStore(settings.REDIS_URL) if settings.REDIS_URL else _CacheStore()
+    return _store_instance
+
+
 def _key(session_id: int, name: str) -> str:
-    return f"votes:live:{session_id}:{name}"
+    from realtime.conf import key_prefix
+
+    # The database name keeps a test run's keys apart from a development server's.
+    database = settings.DATABASES["default"].get("NAME", "")
+    return f"{key_prefix()}:votes:{database}:{session_id}:{name}"
 
 
 def tally_touch_on_commit(session) -> None:
     """Ask for a snapshot of ``session`` once the current transaction commits."""
     if session.workshop_id is None:
         return
-    transaction.on_commit(partial(tally_touch, session.pk))
+    transaction.on_commit(partial(tally_touch, session.pk, session.workshop_id))
 
 
-def tally_touch(session_id: int) -> None:
-    version_key = _key(session_id, "version")
-    cache.add(version_key, 0, timeout=VERSION_TTL)
-    try:
-        cache.incr(version_key)
-    except ValueError:  # evicted between add and incr
-        cache.set(version_key, 1, timeout=VERSION_TTL)
-    if cache.add(_key(session_id, "pending"), os.getpid(), timeout=PENDING_TTL):
-        _start_flusher(session_id)
+def tally_touch(session_id: int, workshop_id: int | None = None) -> None:
+    store = _store()
+    store.incr(_key(session_id, "version"), VERSION_TTL)
+    if store.add(_key(session_id, "pending"), os.getpid(), PENDING_TTL):
+        _start_flusher(session_id, workshop_id)
 
 
 def _main_loop() -> asyncio.AbstractEventLoop | None:
@@ -91,38 +160,58 @@ def _main_loop() -> asyncio.AbstractEventLoop | None:
 _tasks: set[asyncio.Task] = set()
 
 
-def _start_flusher(session_id: int) -> None:
+def _start_flusher(session_id: int, workshop_id: int | None) -> None:
     loop = _main_loop()
     if loop is not None:
 
         def spawn() -> None:
-            task = loop.create_task(_flush_async(session_id))
+            # A fresh context: not the request's (asgiref would see its executor as busy).
+            task = loop.create_task(
+                _flush_async(session_id, workshop_id), context=contextvars.Context()
+            )
             _tasks.add(task)
             task.add_done_callback(_tasks.discard)
 
-        loop.call_soon_threadsafe(spawn)
+        loop.call_soon_threadsafe(spawn, context=contextvars.Context())
     else:
         threading.Thread(target=_flush_thread, args=(session_id,), daemon=True).start()
 
 
 def _delay(session_id: int) -> float:
-    last = cache.get(_key(session_id, "last"))
+    last = _store().get(_key(session_id, "last"))
     return max(0.0, (float(last) + INTERVAL - time.time())) if last else 0.0
 
 
-async def _flush_async(session_id: int) -> None:
+async def _present(workshop_id: int | None) -> int | None:
+    """People connected to the room now (this deployment's presence), or None if unknown."""
+    if workshop_id is None:
+        return None
+    try:
+        from realtime.hub import get_hub
+        from realtime.presence import count
+
+        return count(await get_hub().presence.members(workshop_id))["total"]
+    except Exception:  # presence is a nicety: a tally never fails for it
+        logger.debug("no presence for room %s", workshop_id, exc_info=True)
+        return None
+
+
+async def _flush_async(session_id: int, workshop_id: int | None) -> None:
     from channels.db import database_sync_to_async
 
+    # Not thread-sensitive: the flusher must not queue behind the request threads.
+    in_thread = partial(database_sync_to_async, thread_sensitive=False)
     try:
         while True:
-            delay = await database_sync_to_async(_delay)(session_id)
+            delay = await in_thread(_delay)(session_id)
             if delay:
                 await asyncio.sleep(delay)
-            if not await database_sync_to_async(_flush_once)(session_id):
+            present = await _present(workshop_id)
+            if not await in_thread(_flush_once)(session_id, present):
                 return
     except Exception:
         logger.exception("live tally of vote session %s failed", session_id)
-        cache.delete(_key(session_id, "pending"))
+        _store().delete(_key(session_id, "pending"))
 
 
 def _flush_thread(session_id: int) -> None:
@@ -135,38 +224,48 @@ def _flush_thread(session_id: int) -> None:
                 return
     except Exception:
         logger.exception("live tally of vote session %s failed", session_id)
-        cache.delete(_key(session_id, "pending"))
+        _store().delete(_key(session_id, "pending"))
     finally:
         connections.close_all()
 
 
-def _flush_once(session_id: int) -> bool:
+def _flush_once(session_id: int, present: int | None = None) -> bool:
     """Send one snapshot; True if another is due (a ballot arrived since the version was read)."""
     close_old_connections()
+    store = _store()
     version_key = _key(session_id, "version")
     pending_key = _key(session_id, "pending")
-    version = cache.get(version_key) or 0
+    version = int(store.get(version_key) or 0)
+    now = time.time()
     try:
-        tally_broadcast(session_id, version=int(version))
+        tally_broadcast(session_id, version=version, present=present, at=now)
     finally:
-        cache.set(_key(session_id, "last"), time.time(), timeout=60)
-        cache.delete(pending_key)
-    if (cache.get(version_key) or 0) == version:
+        store.set(_key(session_id, "last"), now, 60)
+        store.delete(pending_key)
+    if int(store.get(version_key) or 0) == version:
         return False
-    return bool(cache.add(pending_key, os.getpid(), timeout=PENDING_TTL))
+    return store.add(pending_key, os.getpid(), PENDING_TTL)
 
 
-def snapshot(session, *, version: int = 0) -> dict[str, Any]:
-    """Turnout, and the results when the session shows them live."""
+def snapshot(
+    session, *, version: int = 0, present: int | None = None, at: float | None = None
+) -> dict[str, Any]:
+    """Turnout, and the results when the session shows them live (``at``: when, epoch seconds)."""
     from votes import rules, selectors
 
-    data: dict[str, Any] = {"version": version, **selectors.turnout(session)}
+    data: dict[str, Any] = {
+        "version": version,
+        "at": round(at if at is not None else time.time(), 3),
+        **selectors.turnout(session, present=present),
+    }
     if rules.results_revealed(session):
         data["results"] = selectors.results_compute(session).as_dict()
     return data
 
 
-def tally_broadcast(session_id: int, *, version: int) -> None:
+def tally_broadcast(
+    session_id: int, *, version: int, present: int | None = None, at: float | None = None
+) -> None:
     from votes import selectors
     from votes.models import SessionState, VoteSession
 
@@ -175,7 +274,7 @@ def tally_broadcast(session_id: int, *, version: int) -> None:
         return
     from realtime.broadcast import broadcast_on_commit
 
-    data = snapshot(session, version=version)
+    data = snapshot(session, version=version, present=present, at=at)
     broadcast_on_commit(session.workshop_id, "vote.tally", data)
     if "results" not in data:
         # « À la clôture »: the room sees the turnout only; facilitators follow the results.
@@ -185,4 +284,11 @@ def tally_broadcast(session_id: int, *, version: int) -> None:
 
 def is_idle(session_id: int) -> bool:
     """No snapshot pending for the session (tests and the bench wait on this)."""
-    return cache.get(_key(session_id, "pending")) is None
+    return _store().get(_key(session_id, "pending")) is None
+
+
+def reset(session_id: int) -> None:
+    """Forget a session's live state (tests reuse primary keys across runs)."""
+    store = _store()
+    for name in ("version", "pending", "last"):
+        store.delete(_key(session_id, name))

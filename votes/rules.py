@@ -40,17 +40,10 @@ def active_participant(user, workshop):
 
 
 def is_workshop_facilitator(user, workshop) -> bool:
-    if not is_signed_in(user):
-        return False
-    if user.is_superuser:
-        return True
-    if workshop.facilitators.filter(pk=user.pk).exists():
-        return True
-    from workshops.models import Participant, ParticipantRole
+    """The workshop app's rule: its facilitators (and administrators)."""
+    from workshops import rules as workshop_rules
 
-    return Participant.objects.filter(
-        workshop=workshop, user=user, role=ParticipantRole.FACILITATOR, removed_at__isnull=True
-    ).exists()
+    return workshop_rules.is_workshop_facilitator(user, workshop)
 
 
 def can_create_board_session(user) -> bool:
@@ -70,10 +63,11 @@ def can_view(user, session: VoteSession) -> bool:
         return can_manage(user, session)
     if session.workshop_id is None:
         return True
+    from workshops import rules as workshop_rules
+    from workshops.selectors import participant_for
+
     workshop = session.workshop
-    if workshop.visibility == "public":
-        return True
-    return active_participant(user, workshop) is not None or can_manage(user, session)
+    return workshop_rules.can_see_workshop(user, workshop, participant_for(user, workshop))
 
 
 def can_vote(user, session: VoteSession) -> bool:

@@ -70,29 +70,14 @@ def eligible_count(session: VoteSession) -> int | None:
     ).count()
 
 
-def turnout(session: VoteSession) -> dict[str, Any]:
-    """Ballots cast and who could cast one (present in the room when known, else participants)."""
-    voted = ballot_count(session)
-    present = present_count(session)
-    eligible = eligible_count(session)
-    return {"session": session.pk, "voted": voted, "present": present, "eligible": eligible}
-
-
-def present_count(session: VoteSession) -> int | None:
-    """People connected to the room now, from the realtime presence (None if unknown)."""
-    if session.workshop_id is None:
-        return None
-    try:
-        from realtime import presence
-    except ImportError:
-        return None
-    counter = getattr(presence, "room_count", None) or getattr(presence, "present_count", None)
-    if counter is None:
-        return None
-    try:
-        return int(counter(session.workshop_id))
-    except Exception:  # presence is a nicety: never fail a page or a tally for it
-        return None
+def turnout(session: VoteSession, *, present: int | None = None) -> dict[str, Any]:
+    """Ballots cast, people present in the room (when the live presence is known), participants."""
+    return {
+        "session": session.pk,
+        "voted": ballot_count(session),
+        "present": present,
+        "eligible": eligible_count(session),
+    }
 
 
 def _option_rows(session: VoteSession) -> list[dict[str, Any]]:

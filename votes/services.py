@@ -55,10 +55,8 @@ def _broadcast(
 ) -> None:
     if session.workshop_id is None:
         return
-    try:
-        from realtime.broadcast import broadcast_on_commit
-    except ImportError:  # a deployment without live rooms: pages still show the true state
-        return
+    from realtime.broadcast import broadcast_on_commit
+
     broadcast_on_commit(session.workshop_id, event_type, data, audience=audience)
 
 

@@ -1,0 +1,197 @@
+"""Live votes over the room socket: actions, coalesced tally snapshots, reveal modes.
+
+Frames are counted to prove coalescing: a burst of ballots gives far fewer
+``vote.tally`` frames than ballots, never two closer than the interval, and
+always a last one that includes the last ballot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from channels.db import database_sync_to_async
+from django.core.cache import cache
+
+from tests.realtime.helpers import communicator, connect_ready, receive
+from tests.votes.conftest import join, make_workshop, option_ids
+from votes import live
+from votes.services import session_create, session_open
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("hub_cleanup")]
+
+
+@pytest.fixture
+async def hub_cleanup():
+    from channels.layers import channel_layers
+
+    channel_layers.backends.pop("default", None)
+    await database_sync_to_async(cache.clear)()
+    yield
+    from realtime.hub import close_hub
+
+    await close_hub()
+    layer = channel_layers.backends.pop("default", None)
+    if layer is not None and hasattr(layer, "close_pools"):
+        await layer.close_pools()
+
+
+@database_sync_to_async
+def setup_room(facilitator, method="support", n=12, **kwargs):
+    ws = make_workshop()
+    ws.facilitators.add(facilitator)
+    voters = [join(ws, college=["citizens", "enterprises", "elected"][i % 3]) for i in range(n)]
+    session = session_create(
+        actor=facilitator,
+        title="Vote en direct",
+        method=method,
+        workshop=ws,
+        labels=["A", "B", "C"],
+        **kwargs,
+    )
+    live.reset(session.pk)
+    return ws, voters, session, option_ids(session)
+
+
+async def frames_until(comm, predicate, timeout=5.0) -> list[dict]:
+    """Every vote.* frame (with its arrival time) until one satisfies ``predicate``."""
+    frames = []
+    deadline = time.monotonic() + timeout
+    while True:
+        frame = await receive(comm, max(0.1, deadline - time.monotonic()))
+        if frame["type"].startswith("vote."):
+            frame["_at"] = time.monotonic()
+            frames.append(frame)
+            if predicate(frame):
+                return frames
+
+
+async def test_ballots_over_the_socket_are_acked_and_tallies_coalesced(facilitator):
+    ws, voters, session, ids = await setup_room(facilitator, n=30)
+    observer = await communicator(ws.slug, facilitator)
+    await connect_ready(observer)
+    await database_sync_to_async(session_open)(session=session, actor=facilitator)
+    opened = await frames_until(observer, lambda f: f["type"] == "vote.opened")
+    assert opened[-1]["data"]["options"][0]["label"] == "A"
+
+    sockets = []
+    for voter in voters:
+        comm = await communicator(ws.slug, voter)
+        await connect_ready(comm)
+        sockets.append(comm)
+    # Every voter casts at once, over its own socket.
+    for i, comm in enumerate(sockets):
+        await comm.send_json_to(
+            {
+                "action": "vote.cast",
+                "ref": f"c-{i}",
+                "data": {"session": session.pk, "choices": {str(ids[i % 3]): 1}},
+            }
+        )
+    for i, comm in enumerate(sockets):
+        while True:
+            frame = await receive(comm)
+            if frame["type"] == "ack":
+                assert frame["ref"] == f"c-{i}"
+                assert frame["data"]["status"] == "recorded"
+                break
+            assert frame["type"] != "error", frame
+
+    tallies = [
+        f
+        for f in await frames_until(
+            observer, lambda f: f["type"] == "vote.tally" and f["data"]["voted"] == 30
+        )
+        if f["type"] == "vote.tally"
+    ]
+    # Coalesced: far fewer snapshots than ballots, spaced by the interval, the last one complete.
+    assert 1 <= len(tallies) < 30
+    # Spacing as sent (the snapshot's own time; arrival can bunch up on a busy loop).
+    gaps = [b["data"]["at"] - a["data"]["at"] for a, b in zip(tallies, tallies[1:], strict=False)]
+    assert all(gap >= live.INTERVAL - 0.002 for gap in gaps), gaps
+    last = tallies[-1]["data"]
+    assert last["results"]["ballots"] == 30
+    assert sorted(o["count"] for o in last["results"]["options"]) == [10, 10, 10]
+    # Nothing more after the last ballot's snapshot.
+    await asyncio.sleep(live.INTERVAL * 3)
+    while not await observer.receive_nothing(timeout=0.05):
+        frame = await receive(observer)
+        assert frame["type"] != "vote.tally", frame
+    for comm in [observer, *sockets]:
+        await comm.disconnect()
+
+
+async def test_at_close_mode_streams_turnout_only_to_the_room(facilitator):
+    ws, voters, session, ids = await setup_room(facilitator, n=4, reveal="at_close")
+    await database_sync_to_async(session_open)(session=session, actor=facilitator)
+    room = await communicator(ws.slug, voters[0])
+    console = await communicator(ws.slug, facilitator)
+    await connect_ready(room)
+    await connect_ready(console)
+    await room.send_json_to(
+        {
+            "action": "vote.cast",
+            "ref": "r1",
+            "data": {"session": session.pk, "choices": {str(ids[0]): 1}},
+        }
+    )
+    room_frames = await frames_until(room, lambda f: f["type"] == "vote.tally")
+    assert room_frames[-1]["data"]["voted"] == 1
+    assert "results" not in room_frames[-1]["data"]  # turnout only
+    console_frames = await frames_until(
+        console, lambda f: f["type"] == "vote.tally" and "results" in f["data"]
+    )
+    assert console_frames[-1]["data"]["results"]["options"][0]["count"] == 1
+    # A participant cannot close or reveal.
+    await room.send_json_to({"action": "vote.close", "ref": "r2", "data": {"session": session.pk}})
+    while (frame := await receive(room))["type"] != "error":
+        pass
+    assert frame["ref"] == "r2" and frame["code"] == "forbidden"
+    # The facilitator closes then reveals from the console: the room gets the results then.
+    await console.send_json_to(
+        {"action": "vote.close", "ref": "f1", "data": {"session": session.pk}}
+    )
+    closed = await frames_until(room, lambda f: f["type"] == "vote.closed")
+    assert "results" not in closed[-1]["data"] and closed[-1]["data"]["turnout"]["voted"] == 1
+    await console.send_json_to(
+        {"action": "vote.reveal", "ref": "f2", "data": {"session": session.pk}}
+    )
+    revealed = await frames_until(room, lambda f: f["type"] == "vote.revealed")
+    assert revealed[-1]["data"]["results"]["ballots"] == 1
+    # A late ballot over the socket gets the clear refusal.
+    await room.send_json_to(
+        {
+            "action": "vote.cast",
+            "ref": "r3",
+            "data": {"session": session.pk, "choices": {str(ids[1]): 1}},
+        }
+    )
+    while (frame := await receive(room))["type"] != "error":
+        pass
+    assert frame["code"] == "vote_closed"
+    assert frame["message"] == "Ce vote est clos : votre bulletin n'a pas été enregistré."
+    await room.disconnect()
+    await console.disconnect()
+
+
+async def test_tally_frames_carry_no_voter(facilitator):
+    ws, voters, session, ids = await setup_room(facilitator, n=3)
+    await database_sync_to_async(session_open)(session=session, actor=facilitator)
+    room = await communicator(ws.slug, voters[0])
+    await connect_ready(room)
+    for voter in voters:
+        await database_sync_to_async(
+            lambda v=voter: __import__("votes.services").services.ballot_cast(
+                session=session, voter=v, choices={ids[0]: 1}
+            )
+        )()
+    frames = await frames_until(
+        room, lambda f: f["type"] == "vote.tally" and f["data"]["voted"] == 3
+    )
+    import json
+
+    text = json.dumps(frames)
+    for voter in voters:
+        assert voter.display_name not in text and f'"user": {voter.pk}' not in text
+    await room.disconnect()

@@ -1,0 +1,118 @@
+"""Vote actions over the workshop socket: the same services as the pages and the API.
+
+    {"action": "vote.cast", "ref": "c-3", "data": {"session": 12, "choices": {"31": 1}}}
+    {"action": "vote.cast", "ref": "c-4", "data": {"session": 13, "answer": "hydrogène"}}
+    {"action": "vote.get", "data": {"session": 12}}        session, turnout, my ballot, results if shown
+    {"action": "vote.open" | "vote.close" | "vote.reveal" | "vote.publish", "data": {"session": 12}}
+    {"action": "vote.hide_answer" | "vote.restore_answer", "data": {"session": 13, "answer": 88}}
+    {"action": "vote.hide_word" | "vote.restore_word", "data": {"session": 13, "word": "…"}}
+
+The acks carry no one else's ballot: the caller's own status, the turnout and
+(when the reveal mode allows) aggregate results. Tallies reach the room as
+coalesced ``vote.tally`` snapshots (``votes.live``), never one per ballot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from project.errors import DomainError, NotFoundError
+from realtime.actions import register
+from votes import rules, selectors, services
+from votes.models import VoteSession
+
+
+def _session(ctx, data: dict) -> VoteSession:
+    """The session named in the frame, which must belong to this socket's workshop."""
+    if not isinstance(data, dict):
+        raise DomainError("invalid", _("Message invalide."))
+    raw = data.get("session")
+    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
+        raise DomainError("invalid", _("Indiquez le vote concerné."), field="session")
+    session = rules.get_session_for_user(ctx.user, int(raw))
+    if session.workshop_id != ctx.workshop.pk:
+        raise NotFoundError(_("Ce vote n'existe pas ou n'est pas accessible."))
+    return session
+
+
+@register("vote.cast")
+def vote_cast(ctx, data: dict) -> dict:
+    session = _session(ctx, data)
+    choices = data.get("choices") or {}
+    answer = data.get("answer") or ""
+    if not isinstance(choices, dict) or not isinstance(answer, str):
+        raise DomainError("invalid", _("Une valeur du bulletin est invalide."), field="choices")
+    _ballot, changed = services.ballot_cast(
+        session=session, voter=ctx.user, choices=choices, answer=answer
+    )
+    return {
+        "session": session.pk,
+        "status": "changed" if changed else "recorded",
+        "turnout": selectors.turnout(session),
+    }
+
+
+@register("vote.get")
+def vote_get(ctx, data: dict) -> dict:
+    session = _session(ctx, data)
+    own = selectors.own_ballot(session, ctx.user) if rules.can_vote(ctx.user, session) else None
+    body: dict[str, Any] = {
+        **services.session_public_data(session),
+        "turnout": selectors.turnout(session),
+        "can_vote": rules.can_vote(ctx.user, session) and session.accepts_ballots(),
+        "my_ballot": {
+            "choices": {str(k): v for k, v in own["choices"].items()},
+            "answer": own["answer"],
+        }
+        if own
+        else None,
+    }
+    if rules.can_see_results(ctx.user, session):
+        body["results"] = selectors.results_compute(session).as_dict()
+    return body
+
+
+def _state_action(service):
+    def handler(ctx, data: dict) -> dict:
+        session = service(session=_session(ctx, data), actor=ctx.user)
+        return {"session": session.pk, "state": session.state}
+
+    return handler
+
+
+register("vote.open")(_state_action(services.session_open))
+register("vote.close")(_state_action(services.session_close))
+register("vote.reveal")(_state_action(services.session_reveal))
+register("vote.publish")(_state_action(services.session_publish))
+
+
+def _answer_action(hidden: bool):
+    def handler(ctx, data: dict) -> dict:
+        session = _session(ctx, data)
+        raw = data.get("answer")
+        if not str(raw).isdigit():
+            raise DomainError("invalid", _("Indiquez la réponse concernée."), field="answer")
+        services.answer_hide(session=session, actor=ctx.user, ballot_id=int(raw), hidden=hidden)
+        return {"session": session.pk, "answer": int(raw), "hidden": hidden}
+
+    return handler
+
+
+def _word_action(hidden: bool):
+    def handler(ctx, data: dict) -> dict:
+        session = _session(ctx, data)
+        word = data.get("word")
+        if not isinstance(word, str):
+            raise DomainError("invalid", _("Indiquez le mot concerné."), field="word")
+        services.word_hide(session=session, actor=ctx.user, word=word, hidden=hidden)
+        return {"session": session.pk, "hidden_words": session.hidden_words}
+
+    return handler
+
+
+register("vote.hide_answer")(_answer_action(True))
+register("vote.restore_answer")(_answer_action(False))
+register("vote.hide_word")(_word_action(True))
+register("vote.restore_word")(_word_action(False))
