@@ -85,6 +85,8 @@ class RoomSocket {
       if (frame.seq <= this.seq) return; // already applied
       this.seq = frame.seq;
     }
+    // Other apps' modules (votes: static/js/ballot.js) follow room events too.
+    document.dispatchEvent(new CustomEvent("room:event", { detail: frame }));
     const handler = this.handlers[frame.type];
     if (handler) {
       try {
