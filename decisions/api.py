@@ -282,8 +282,9 @@ def create_recommendation(request, payload: RecommendationIn):
     from proposals.models import Proposal
 
     require_editor(request.auth)
-    proposals = list(Proposal.objects.filter(pk__in=payload.proposals))
-    if len(proposals) != len(set(payload.proposals)):
+    ids = set(payload.proposals)
+    proposals = list(Proposal.objects.filter(pk__in=[i for i in ids if 0 < i < 2**63]))
+    if len(proposals) != len(ids):
         raise DomainError("invalid_proposal", _("Proposition inconnue."), field="proposals")
     rec = services.recommendation_create(
         actor=request.auth,
@@ -329,7 +330,13 @@ def add_recommendation_source(request, rec_id: int, payload: SourceIn):
 
     require_editor(request.auth)
     rec = get_recommendation_for_user(request.auth, rec_id)
-    proposal = get_object_or_404(Proposal, pk=payload.proposal)
+    proposal = (
+        Proposal.objects.filter(pk=payload.proposal).first()
+        if 0 < payload.proposal < 2**63
+        else None
+    )
+    if proposal is None:
+        raise DomainError("invalid_proposal", _("Proposition inconnue."), field="proposal")
     services.recommendation_source_add(
         recommendation=rec, proposal=proposal, actor=request.auth, note=payload.note
     )

@@ -28,10 +28,17 @@ def require_editor(user) -> None:
         )
 
 
+def _is_id(pk) -> bool:
+    """A primary key the database can hold (a bigger number would be a 500, not a 404)."""
+    return isinstance(pk, int) and 0 < pk < 2**63
+
+
 def get_recommendation_for_user(user, pk: int):
     """The recommendation if ``user`` may see it, else 404 (drafts don't exist for the public)."""
     from decisions.models import Recommendation
 
+    if not _is_id(pk):
+        raise Http404(_("Recommandation introuvable."))
     try:
         return (
             Recommendation.objects.visible_to(user).select_related("axis", "created_by").get(pk=pk)
@@ -44,6 +51,8 @@ def get_action_for_user(user, pk: int):
     """The action item if ``user`` may see its recommendation, else 404."""
     from decisions.models import ActionItem
 
+    if not _is_id(pk):
+        raise Http404(_("Action introuvable."))
     try:
         return (
             ActionItem.objects.visible_to(user)

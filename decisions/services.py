@@ -32,7 +32,10 @@ from decisions.models import (
 from decisions.rules import require_editor
 from project.errors import DomainError
 from project.sanitizer import markdown_to_html
+from project.text import clean_line, strip_invisible
 
+TEXT_MAX = 20_000
+AMOUNT_LIMIT = Decimal(10) ** 12
 RECOMMENDATION_FIELDS = ("title", "body", "rationale", "axis")
 ACTION_FIELDS = (
     "title",
@@ -92,11 +95,47 @@ def _apply_fields(obj, fields: tuple[str, ...], values: dict) -> dict:
     return changes
 
 
-def _require_text(value: str, field: str, message: str) -> str:
-    value = (value or "").strip()
+def _require_text(value: str, field: str, message: str, *, max_length: int = 200) -> str:
+    """A required line of text: invisible characters removed, not empty, not too long."""
+    value = _line(value, field, max_length=max_length)
     if not value:
         raise DomainError("required", message, field=field)
     return value
+
+
+def _line(value, field: str, *, max_length: int) -> str:
+    value = clean_line(str(value or ""))
+    if len(value) > max_length:
+        raise DomainError(
+            "too_long",
+            _("%(max)d caractères au plus.") % {"max": max_length},
+            field=field,
+        )
+    return value
+
+
+def _long_text(value, field: str, *, max_length: int = TEXT_MAX) -> str:
+    value = strip_invisible(str(value or "")).strip()
+    if len(value) > max_length:
+        raise DomainError(
+            "too_long",
+            _("%(max)d caractères au plus.") % {"max": max_length},
+            field=field,
+        )
+    return value
+
+
+def _amount(value, field: str) -> Decimal | None:
+    """A decimal that fits the database columns (12 digits before the point, 2 after)."""
+    if value is None or value == "":
+        return None
+    try:
+        value = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise DomainError("invalid_number", _("Indiquez un nombre."), field=field) from None
+    if not value.is_finite() or abs(value) >= AMOUNT_LIMIT:
+        raise DomainError("invalid_number", _("Ce nombre est trop grand."), field=field)
+    return value.quantize(Decimal("0.01"))
 
 
 # --- Recommendations ---------------------------------------------------------------------------
@@ -117,6 +156,9 @@ def recommendation_create(
     """A draft recommendation, with the given proposals as its sources."""
     require_editor(actor)
     title = _require_text(title, "title", _("Indiquez un titre."))
+    body = _long_text(body, "body")
+    rationale = _long_text(rationale, "rationale")
+    note = _long_text(note, "note", max_length=2000)
     if axis is None:
         raise DomainError("required", _("Choisissez un axe ou un thème transversal."), field="axis")
     recommendation = Recommendation.objects.create(
@@ -142,6 +184,11 @@ def recommendation_update(*, recommendation: Recommendation, actor, **values) ->
     recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
     if "title" in values:
         values["title"] = _require_text(values["title"], "title", _("Indiquez un titre."))
+    for name in ("body", "rationale"):
+        if name in values:
+            values[name] = _long_text(values[name], name)
+    if "axis" in values and values["axis"] is None:
+        raise DomainError("required", _("Choisissez un axe ou un thème transversal."), field="axis")
     changes = _apply_fields(recommendation, RECOMMENDATION_FIELDS, values)
     if not changes:
         return recommendation
@@ -226,7 +273,10 @@ def recommendation_source_add(
             "proposal_hidden", _("Une proposition masquée ne peut pas servir de source.")
         )
     link = RecommendationSource.objects.create(
-        recommendation=recommendation, proposal=proposal, linked_by=actor, note=(note or "").strip()
+        recommendation=recommendation,
+        proposal=proposal,
+        linked_by=actor,
+        note=_long_text(note, "note", max_length=2000),
     )
     _history(
         actor=actor,
@@ -271,6 +321,7 @@ def recommendation_status_change(
     old = recommendation.status
     if new_status not in RecommendationStatus.values:
         raise DomainError("invalid_status", _("Statut inconnu."), field="status")
+    note = _long_text(note, "note", max_length=2000)
     if new_status == old:
         return recommendation
     if new_status not in RECOMMENDATION_TRANSITIONS[old]:
@@ -320,11 +371,23 @@ def recommendation_status_change(
 
 
 def _clean_action_values(values: dict) -> dict:
+    from decisions.models import OwnerKind
+
     if "title" in values:
         values["title"] = _require_text(values["title"], "title", _("Indiquez un titre."))
     if "owner_name" in values:
         values["owner_name"] = _require_text(
             values["owner_name"], "owner_name", _("Indiquez l'organisation porteuse.")
+        )
+    if "lead_name" in values:
+        values["lead_name"] = _line(values["lead_name"], "lead_name", max_length=120)
+    if "description" in values:
+        values["description"] = _long_text(values["description"], "description")
+    if "owner_kind" in values and values["owner_kind"] not in OwnerKind.values:
+        raise DomainError(
+            "invalid_owner_kind",
+            _("Choisissez un type de porteur dans la liste."),
+            field="owner_kind",
         )
     start, due = values.get("start_date"), values.get("due_date")
     if start and due and due < start:
@@ -333,11 +396,12 @@ def _clean_action_values(values: dict) -> dict:
             _("L'échéance ne peut pas précéder la date de début."),
             field="due_date",
         )
-    budget = values.get("budget")
-    if budget is not None and budget < 0:
-        raise DomainError(
-            "invalid_budget", _("Le budget ne peut pas être négatif."), field="budget"
-        )
+    if "budget" in values:
+        values["budget"] = _amount(values["budget"], "budget")
+        if values["budget"] is not None and values["budget"] < 0:
+            raise DomainError(
+                "invalid_budget", _("Le budget ne peut pas être négatif."), field="budget"
+            )
     return values
 
 
@@ -417,7 +481,9 @@ def action_report(
     """Post a dated public update (text, progress, maybe a new status); contributors are told
     when the status changes."""
     require_editor(actor)
-    text = _require_text(text, "text", _("Décrivez où en est l'action."))
+    text = _long_text(text, "text", max_length=5000)
+    if not text:
+        raise DomainError("required", _("Décrivez où en est l'action."), field="text")
     action = ActionItem.objects.select_for_update().get(pk=action.pk)
     new_progress = action.progress if progress is None else _clean_progress(progress)
     new_status = status or action.status
@@ -458,10 +524,24 @@ def action_report(
 
 
 def _clean_indicator_values(values: dict) -> dict:
+    from decisions.models import Direction
+
     if "name" in values:
         values["name"] = _require_text(values["name"], "name", _("Indiquez un nom."))
     if "unit" in values:
-        values["unit"] = _require_text(values["unit"], "unit", _("Indiquez une unité."))
+        values["unit"] = _require_text(
+            values["unit"], "unit", _("Indiquez une unité."), max_length=40
+        )
+    if "source" in values:
+        values["source"] = _line(values["source"], "source", max_length=200)
+    for name in ("description", "context_note"):
+        if name in values:
+            values[name] = _long_text(values[name], name, max_length=5000)
+    for name in ("baseline_value", "target_2030"):
+        if name in values:
+            values[name] = _amount(values[name], name)
+    if "direction" in values and values["direction"] not in Direction.values:
+        raise DomainError("invalid_direction", _("Sens inconnu."), field="direction")
     return values
 
 
@@ -475,6 +555,8 @@ def indicator_create(*, actor, slug: str, **values) -> Indicator:
         if required not in values:
             _clean_indicator_values({required: ""})
     slug = slugify(slug or values["name"])[:80]
+    if not slug:
+        raise DomainError("invalid_slug", _("Indiquez un identifiant."), field="slug")
     if Indicator.objects.filter(slug=slug).exists():
         raise DomainError("slug_taken", _("Cet identifiant est déjà utilisé."), field="slug")
     indicator = Indicator.objects.create(slug=slug, **values)
@@ -500,12 +582,9 @@ def measurement_record(
 ) -> Measurement:
     """Record the value of an indicator on a date (a second value for the same date replaces it)."""
     require_editor(actor)
-    try:
-        value = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise DomainError("invalid_value", _("Indiquez un nombre."), field="value") from None
-    if not value.is_finite():
-        raise DomainError("invalid_value", _("Indiquez un nombre."), field="value")
+    value = _amount(value, "value")
+    if value is None:
+        raise DomainError("invalid_number", _("Indiquez un nombre."), field="value")
     if on is None:
         raise DomainError("required", _("Indiquez la date de la mesure."), field="date")
     source = _require_text(source, "source", _("Indiquez la source de la mesure."))

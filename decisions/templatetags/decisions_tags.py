@@ -94,3 +94,9 @@ def axis_decisions(context, axis) -> dict:
 
     user = context.get("user") or getattr(context.get("request"), "user", None)
     return select(axis=axis, user=user)
+
+
+@register.inclusion_tag("decisions/includes/notification_badge.html", takes_context=True)
+def notification_badge(context) -> dict:
+    """The header link to « Mes idées » with the unread count (1 query, signed-in people only)."""
+    return {"unread": context.get("unread_notifications", 0)}

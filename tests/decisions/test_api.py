@@ -126,3 +126,32 @@ def test_writes_need_an_editor(client, user, editor, axis, make_proposal):
         **headers,
     )
     assert status.status_code == 400 and status.json()["code"] == "invalid_transition"
+
+
+def test_hostile_input_gets_clear_errors_not_500s(client, editor, axis, make_recommendation):
+    headers = _token(editor)
+
+    def post(url, payload):
+        return client.post(url, payload, content_type="application/json", **headers)
+
+    too_long = post("/api/v1/recommendations", {"title": "x" * 201, "axis": axis.slug})
+    assert too_long.status_code == 400 and too_long.json()["field"] == "title"
+    nul = post(
+        "/api/v1/recommendations",
+        {"title": "Titre\x00 propre", "axis": axis.slug, "body": "a\x00b"},
+    )
+    assert nul.status_code == 201 and nul.json()["title"] == "Titre propre"
+    huge = post("/api/v1/recommendations", {"title": "T", "axis": axis.slug, "proposals": [2**70]})
+    assert huge.status_code in (400, 422)
+    assert client.get(f"/api/v1/actions/{2**70}").status_code in (404, 422)
+    rec = make_recommendation()
+    budget = post(
+        "/api/v1/actions",
+        {"recommendation": rec.pk, "title": "A", "owner_name": "B", "budget": "1e20"},
+    )
+    assert budget.status_code == 400 and budget.json()["field"] == "budget"
+    kind = post(
+        "/api/v1/actions",
+        {"recommendation": rec.pk, "title": "A", "owner_name": "B", "owner_kind": "zzz"},
+    )
+    assert kind.status_code == 400 and kind.json()["code"] == "invalid_owner_kind"

@@ -190,7 +190,7 @@ def test_measurement_record_replaces_the_same_date_and_keeps_history(editor):
         .order_by("pk")
         .values_list("changes", flat=True)
     )
-    assert changes == [{"2025-01-01": ["", "3.5"]}, {"2025-01-01": ["3.50", "4"]}]
+    assert changes == [{"2025-01-01": ["", "3.50"]}, {"2025-01-01": ["3.50", "4.00"]}]
     with pytest.raises(DomainError):
         services.measurement_record(
             indicator=indicator, actor=editor, on=date(2025, 2, 1), value="abc", source="x"
