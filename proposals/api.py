@@ -150,7 +150,7 @@ def _summary(p: Proposal, supported: set[int] | None) -> dict:
         "axis": p.axis.slug,
         "title": p.title,
         "status": p.status,
-        "status_label": str(p.get_status_display()),
+        "status_label": p.status_label,
         "author": _author(p.author, p.author_college),
         "origin_workshop": p.origin_workshop.slug if p.origin_workshop_id else None,
         "merged_into": p.merged_into_id,

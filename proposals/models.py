@@ -196,6 +196,16 @@ class Proposal(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("proposals:detail", kwargs={"pk": self.pk})
 
+    # Labels without Model._get_FIELD_display, which hashes every lazy choice label on each
+    # call (a quarter of the board's rendering time before this).
+    @property
+    def status_label(self) -> str:
+        return str(ProposalStatus(self.status).label)
+
+    @property
+    def college_label(self) -> str:
+        return str(College(self.author_college).label) if self.author_college else ""
+
     @property
     def is_merged(self) -> bool:
         return self.status == ProposalStatus.MERGED
@@ -288,6 +298,10 @@ class Comment(models.Model):
         return f"{self.proposal.get_absolute_url()}#commentaire-{self.pk}"
 
     @property
+    def college_label(self) -> str:
+        return str(College(self.author_college).label) if self.author_college else ""
+
+    @property
     def counts(self) -> bool:
         """Whether the comment is in ``proposal.comment_count``."""
         return not (self.is_deleted or self.is_hidden)
@@ -316,6 +330,14 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal_id}: {self.old_status or '—'} → {self.new_status}"
+
+    @property
+    def old_label(self) -> str:
+        return str(ProposalStatus(self.old_status).label) if self.old_status else ""
+
+    @property
+    def new_label(self) -> str:
+        return str(ProposalStatus(self.new_status).label)
 
 
 class ReportStatus(models.TextChoices):
