@@ -14,4 +14,13 @@ urlpatterns = [
     path("votes/<int:pk>/resultats/", views.session_results, name="results"),
     path("votes/<int:pk>/resultats.svg", views.session_results_svg, name="results_svg"),
     path("votes/<int:pk>/gerer/", views.session_manage, name="manage"),
+    path(
+        "votes/<int:pk>/resultats/partiel/", views.session_results_partial, name="results_partial"
+    ),
+    path("votes/atelier/<slug:slug>/panneau/", views.room_panel_partial, name="room_panel"),
+    path(
+        "votes/atelier/<slug:slug>/projection/",
+        views.projector_panel_partial,
+        name="projector_panel",
+    ),
 ]

@@ -289,3 +289,43 @@ def session_create(request: HttpRequest) -> HttpResponse:
         "votes/session_form.html",
         {"form": form, "workshop": workshop, "axes": axes if workshop is None else []},
     )
+
+
+@require_GET
+def session_results_partial(request: HttpRequest, pk: int) -> HttpResponse:
+    """The results block alone, for the room's live refresh (204 while they are hidden)."""
+    session = _get(request, pk)
+    if session.state == SessionState.DRAFT or not rules.can_see_results(request.user, session):
+        return HttpResponse(status=204)
+    context = {"session": session, **results_context(session, chart_prefix=f"live-{session.pk}")}
+    return render(request, "votes/_results.html", context)
+
+
+@require_GET
+def room_panel_partial(request: HttpRequest, slug: str) -> HttpResponse:
+    """The room's vote panel alone (a vote opened, closed or was revealed)."""
+    from votes.templatetags.votes_tags import room_vote_panel
+    from workshops.selectors import get_workshop_for_user
+
+    try:
+        access = get_workshop_for_user(request.user, slug)
+    except NotFoundError:
+        raise Http404 from None
+    except PermissionDeniedError as exc:
+        raise PermissionDenied(exc.message) from None
+    return HttpResponse(room_vote_panel({"request": request}, access.workshop, inner=True))
+
+
+@require_GET
+def projector_panel_partial(request: HttpRequest, slug: str) -> HttpResponse:
+    """The projector's vote panel alone (only what the room may see)."""
+    from votes.templatetags.votes_tags import projector_vote_panel
+    from workshops.selectors import get_workshop_for_user
+
+    try:
+        access = get_workshop_for_user(request.user, slug)
+    except NotFoundError:
+        raise Http404 from None
+    except PermissionDeniedError as exc:
+        raise PermissionDenied(exc.message) from None
+    return HttpResponse(projector_vote_panel({"request": request}, access.workshop, inner=True))

@@ -1,40 +1,106 @@
-// Ballots: progressive enhancement only (every ballot works as a plain form).
+// Ballots and live vote panels: progressive enhancement only (every ballot is a plain form).
 // - dot voting: shows how many dots remain as the voter types;
-// - live rooms: updates the turnout of a vote from "vote.tally" frames the room
-//   socket re-dispatches as DOM events ("room:event", detail = the frame).
+// - live rooms: room.js re-dispatches every room frame as a "room:event" DOM event.
+//   vote.opened/closed/revealed/published → the vote panel is fetched again;
+//   vote.tally (coalesced snapshots, at most 4 per second) → the turnout is updated at
+//   once, and the results blocks are fetched again, at most every REFRESH_MS.
 
 const gettext = window.gettext || ((s) => s);
 const interpolate = window.interpolate || ((fmt, obj) => fmt.replace(/%\((\w+)\)s/g, (_, k) => obj[k]));
+const REFRESH_MS = 2000;
 
-function setupDots(form) {
-  const budget = Number(form.dataset.budget || 0);
-  const inputs = form.querySelectorAll("input[data-dots]");
-  const out = form.querySelector("[data-remaining]");
-  if (!out || !inputs.length) return;
-  const update = () => {
-    let spent = 0;
-    inputs.forEach((input) => { spent += Math.max(0, Number(input.value) || 0); });
-    const left = budget - spent;
-    out.hidden = false;
-    out.classList.toggle("ballot__remaining--over", left < 0);
-    out.textContent = left >= 0
-      ? interpolate(gettext("Gommettes restantes : %(n)s"), { n: left }, true)
-      : interpolate(gettext("Trop de gommettes : %(n)s en trop"), { n: -left }, true);
-  };
-  inputs.forEach((input) => input.addEventListener("input", update));
-  update();
+function setupDots(scope) {
+  scope.querySelectorAll("form[data-ballot='dots']").forEach((form) => {
+    if (form.dataset.enhanced) return;
+    form.dataset.enhanced = "1";
+    const budget = Number(form.dataset.budget || 0);
+    const inputs = form.querySelectorAll("input[data-dots]");
+    const out = form.querySelector("[data-remaining]");
+    if (!out || !inputs.length) return;
+    const update = () => {
+      let spent = 0;
+      inputs.forEach((input) => { spent += Math.max(0, Number(input.value) || 0); });
+      const left = budget - spent;
+      out.hidden = false;
+      out.classList.toggle("ballot__remaining--over", left < 0);
+      out.textContent = left >= 0
+        ? interpolate(gettext("Gommettes restantes : %(n)s"), { n: left }, true)
+        : interpolate(gettext("Trop de gommettes : %(n)s en trop"), { n: -left }, true);
+    };
+    inputs.forEach((input) => input.addEventListener("input", update));
+    update();
+  });
 }
 
-document.querySelectorAll("form[data-ballot='dots']").forEach(setupDots);
+async function fetchHtml(url) {
+  const response = await fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } });
+  if (!response.ok) return null;
+  return response.status === 204 ? "" : response.text();
+}
 
-document.addEventListener("room:event", (event) => {
-  const frame = event.detail || {};
-  if (frame.type !== "vote.tally" || !frame.data) return;
-  const { session, voted, present, eligible } = frame.data;
+async function refreshPanels(kind) {
+  for (const slot of document.querySelectorAll("[data-vote-panel]")) {
+    if (kind === "tally" && slot.dataset.voteRefresh !== "tally") continue;
+    const html = await fetchHtml(slot.dataset.votePanel);
+    if (html === null) continue;
+    // Keep the keyboard focus where it was when it is not inside the panel.
+    const focusInside = slot.contains(document.activeElement);
+    slot.innerHTML = html;
+    setupDots(slot);
+    if (focusInside) slot.querySelector("h2, h3")?.setAttribute("tabindex", "-1");
+  }
+}
+
+async function refreshResults(session) {
+  for (const block of document.querySelectorAll(`[data-results="${session}"][data-results-url]`)) {
+    const html = await fetchHtml(block.dataset.resultsUrl);
+    if (!html) continue;
+    const template = document.createElement("template");
+    template.innerHTML = html.trim();
+    const fresh = template.content.firstElementChild;
+    if (fresh) {
+      // Keep an open "by college" section open.
+      const open = Array.from(block.querySelectorAll("details[open]")).map((d) => d.querySelector("summary")?.textContent);
+      fresh.querySelectorAll("details").forEach((d) => {
+        if (open.includes(d.querySelector("summary")?.textContent)) d.open = true;
+      });
+      block.replaceWith(fresh);
+    }
+  }
+}
+
+function updateTurnout({ session, voted, present, eligible }) {
   document.querySelectorAll(`[data-turnout="${session}"]`).forEach((el) => {
     const of = present ?? eligible;
     el.textContent = of == null
       ? interpolate(gettext("%(n)s votes"), { n: voted }, true)
       : interpolate(gettext("%(n)s votes sur %(of)s"), { n: voted, of }, true);
   });
+}
+
+const lastRefresh = new Map();
+const timers = new Map();
+
+function throttled(key, fn) {
+  const since = Date.now() - (lastRefresh.get(key) || 0);
+  if (timers.has(key)) return;
+  const run = () => { timers.delete(key); lastRefresh.set(key, Date.now()); fn(); };
+  if (since >= REFRESH_MS) run();
+  else timers.set(key, setTimeout(run, REFRESH_MS - since));
+}
+
+setupDots(document);
+
+document.addEventListener("room:event", (event) => {
+  const frame = event.detail || {};
+  if (!frame.type || !frame.type.startsWith("vote.")) return;
+  if (frame.type === "vote.tally" && frame.data) {
+    updateTurnout(frame.data);
+    if (frame.data.results) {
+      throttled(`r${frame.data.session}`, () => refreshResults(frame.data.session));
+      throttled("projector", () => refreshPanels("tally"));
+    }
+    return;
+  }
+  refreshPanels("state");
 });

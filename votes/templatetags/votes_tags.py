@@ -4,8 +4,10 @@
 open vote (or its results when already voted and shown live) and the
 results of the last finished vote once revealed; ``{% projector_vote_panel
 workshop %}`` the live turnout and the revealed results for the projector.
-Both render nothing when the workshop has no vote to show. The socket
-(``vote.tally`` frames) then updates the turnout and results in place.
+Both render an empty container when the workshop has no vote to show;
+``static/js/ballot.js`` refreshes the container from ``votes:room_panel`` /
+``votes:projector_panel`` when a vote opens, closes or is revealed, and
+updates turnout and results from the coalesced ``vote.tally`` frames.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from django import template
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 register = template.Library()
 
@@ -55,8 +58,28 @@ def _panel_sessions(workshop) -> list:
     return open_ones + finished
 
 
+def _slot(html: str, url: str, *, refresh: str, inner: bool) -> str:
+    """The panel inside the container that ballot.js refreshes (nothing visible when empty)."""
+    if inner:
+        return html
+    from django.templatetags.static import static
+    from django.utils.html import format_html
+    from django.utils.safestring import mark_safe
+
+    # The assets come with the slot, so a room without a vote yet still follows the next one.
+    return format_html(
+        '<link rel="stylesheet" href="{}"><script type="module" src="{}"></script>'
+        '<div class="vote-slot" data-vote-panel="{}" data-vote-refresh="{}">{}</div>',
+        static("css/votes.css"),
+        static("js/ballot.js"),
+        url,
+        refresh,
+        mark_safe(html),  # noqa: S308 - rendered by our templates, autoescaped
+    )
+
+
 @register.simple_tag(takes_context=True)
-def room_vote_panel(context, workshop) -> str:
+def room_vote_panel(context, workshop, inner: bool = False) -> str:
     from votes import rules, selectors, views
 
     request = context.get("request")
@@ -75,17 +98,21 @@ def room_vote_panel(context, workshop) -> str:
         if rules.can_see_results(user, session):
             item.update(views.results_context(session, chart_prefix=f"room-{session.pk}"))
         blocks.append(item)
-    if not blocks:
-        return ""
-    return render_to_string(
-        "votes/room_panel.html",
-        {"blocks": blocks, "next": request.get_full_path() if request else ""},
-        request=request,
+    html = ""
+    if blocks:
+        next_url = request.get_full_path() if request else ""
+        if next_url.startswith("/votes/atelier/"):  # refreshed by ballot.js: back to the room
+            next_url = workshop.get_absolute_url()
+        html = render_to_string(
+            "votes/room_panel.html", {"blocks": blocks, "next": next_url}, request=request
+        )
+    return _slot(
+        html, reverse("votes:room_panel", args=[workshop.slug]), refresh="state", inner=inner
     )
 
 
 @register.simple_tag(takes_context=True)
-def projector_vote_panel(context, workshop) -> str:
+def projector_vote_panel(context, workshop, inner: bool = False) -> str:
     from votes import rules, selectors, views
 
     request = context.get("request")
@@ -97,6 +124,11 @@ def projector_vote_panel(context, workshop) -> str:
         if rules.results_revealed(session):
             item.update(views.results_context(session, chart_prefix=f"proj-{session.pk}"))
         blocks.append(item)
-    if not blocks:
-        return ""
-    return render_to_string("votes/projector_panel.html", {"blocks": blocks}, request=request)
+    html = (
+        render_to_string("votes/projector_panel.html", {"blocks": blocks}, request=request)
+        if blocks
+        else ""
+    )
+    return _slot(
+        html, reverse("votes:projector_panel", args=[workshop.slug]), refresh="tally", inner=inner
+    )
