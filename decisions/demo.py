@@ -162,6 +162,7 @@ RECOMMENDATIONS = [
             "investissements et compétences."
         ),
         "keywords": ["agence", "souverainet", "coordin", "guichet"],
+        "source_keys": ["agence-souverainete"],
         "actions": [
             {
                 "title": "Préfigurer l'Agence : mission, statuts et gouvernance",
@@ -213,6 +214,7 @@ RECOMMENDATIONS = [
         "body": "Financer les **PME locales stratégiques** grâce à l'épargne des habitant·es et des entreprises du territoire.",
         "rationale": "Les PME de la diversification (hydrogène, maroquinerie) peinent à financer leurs investissements.",
         "keywords": ["fonds", "épargne", "financ", "investis"],
+        "source_keys": ["fonds-epargne-locale", "diversification-soustraitants"],
         "actions": [
             {
                 "title": "Étude de faisabilité juridique et financière du fonds",
@@ -258,6 +260,7 @@ RECOMMENDATIONS = [
         "body": "Favoriser les **entreprises locales** dans la commande publique, dans le respect du droit des marchés.",
         "rationale": "La commande publique est un levier direct pour les entreprises du bassin.",
         "keywords": ["clause", "appel", "marché", "commande publique", "achat"],
+        "source_keys": ["clause-souverainete"],
         "actions": [
             {
                 "title": "Rédiger une clause type avec les juristes des communes",
@@ -310,6 +313,7 @@ RECOMMENDATIONS = [
         "body": "Considérer l'IA comme un **acte politique** : une infrastructure de calcul partagée et une charte pour une IA éthique et inclusive.",
         "rationale": "L'IA est une opportunité pour reprendre le contrôle du développement économique, à condition de ne pas la subir.",
         "keywords": ["ia", "intelligence artificielle", "numérique", "donnée", "calcul"],
+        "source_keys": ["infrastructure-ia", "ia-acte-politique"],
         "actions": [
             {
                 "title": "Cartographier les besoins en calcul des industriels",
@@ -338,6 +342,7 @@ RECOMMENDATIONS = [
         "body": "Anticiper les métiers de demain et accompagner les **reconversions des salarié·es** dont les emplois sont menacés.",
         "rationale": "Former localement les diplômé·es des nouveaux métiers est l'un des 4 indicateurs de réussite de PMA 2030.",
         "keywords": ["form", "métier", "reconversion", "compétence", "apprenti", "gpec"],
+        "source_keys": ["formation-massive", "reconversion-soustraitants"],
         "actions": [
             {
                 "title": "Plateforme de reconversion des salarié·es de la sous-traitance automobile",
@@ -459,6 +464,10 @@ def seed_recommendations(ctx: dict) -> None:
                 )
 
     board = _usable(_as_list(ctx.get("proposals")))
+    by_key = {
+        key: p.merged_into if p.merged_into_id else p
+        for key, p in (ctx.get("proposals_by_key") or {}).items()
+    }
     live = _usable(_as_list(ctx.get("live_ideas")))
     used: set[int] = set()
     recommendations = {}
@@ -473,7 +482,10 @@ def seed_recommendations(ctx: dict) -> None:
                 rationale=spec["rationale"],
             )
         recommendations[spec["title"]] = rec
-        for proposal in _pick(spec, [p for p in board if p.pk not in used]):
+        # The proposals the recommendation is known to come from; by topic otherwise.
+        keyed = [by_key[k] for k in spec["source_keys"] if k in by_key]
+        sources = keyed or _pick(spec, [p for p in board if p.pk not in used])
+        for proposal in _usable(sources):
             used.add(proposal.pk)
             _link(
                 recommendation_source_add,
