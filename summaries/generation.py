@@ -171,6 +171,9 @@ def _agenda(scope: Scope) -> dict:
         "items": [],
         "starts_at": _iso(workshop.starts_at),
         "ends_at": _iso(workshop.ends_at),
+        # The room's real opening and closing times, when the workshops app recorded them.
+        "started_at": _iso(getattr(workshop, "started_at", None)),
+        "closed_at": _iso(getattr(workshop, "closed_at", None)),
     }
 
 

@@ -120,14 +120,14 @@ def summary_create(
 def summary_create_for_workshop(*, actor, workshop) -> DecisionSummary:
     """The one-click draft of a closed workshop; clicking twice opens the same draft."""
     _require_editor(actor)
-    if workshop.state not in SUMMARISABLE_WORKSHOP_STATES:
-        raise DomainError(
-            "workshop_not_closed",
-            _("La synthèse se prépare une fois l'atelier clos."),
-        )
     with transaction.atomic():
         # Lock the workshop row: two editors clicking at once get one draft.
-        type(workshop).objects.select_for_update().filter(pk=workshop.pk).first()
+        workshop = type(workshop).objects.select_for_update().get(pk=workshop.pk)
+        if workshop.state not in SUMMARISABLE_WORKSHOP_STATES:
+            raise DomainError(
+                "workshop_not_closed",
+                _("La synthèse se prépare une fois l'atelier clos."),
+            )
         existing = DecisionSummary.objects.filter(workshop=workshop, scope=Scope.WORKSHOP).first()
         if existing is not None:
             return existing

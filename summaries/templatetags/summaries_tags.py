@@ -47,3 +47,29 @@ def css_string(value) -> str:
 
     escaped = "".join(f"\\{ord(ch):x} " if ch in '"\\<>&\n\r' else ch for ch in str(value or ""))
     return mark_safe(escaped)  # noqa: S308 — every character that could end the string or the tag is escaped
+
+
+@register.inclusion_tag("summaries/_workshop_summary.html", takes_context=True)
+def workshop_summary(context, workshop) -> dict:
+    """For a workshop page: its published summary, or (editors) the one-click draft button.
+
+    ``{% load summaries_tags %}{% workshop_summary workshop %}`` — one query.
+    """
+    from summaries.models import DecisionSummary
+    from summaries.rules import can_edit_summaries
+    from summaries.services import SUMMARISABLE_WORKSHOP_STATES
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    summary = (
+        DecisionSummary.objects.filter(workshop=workshop, scope="workshop")
+        .select_related("current_version")
+        .first()
+    )
+    return {
+        "workshop": workshop,
+        "summary": summary,
+        "can_edit": can_edit_summaries(user),
+        "can_generate": workshop.state in SUMMARISABLE_WORKSHOP_STATES,
+        "csrf_token": context.get("csrf_token"),
+    }

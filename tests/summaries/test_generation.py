@@ -105,3 +105,34 @@ def test_an_axis_summary_counts_the_ideas_of_the_axis(held_workshop, editor):
     summary = summary_create(actor=editor, scope=ScopeKind.AXIS, axis=axis)
     assert summary.data["ideas"]["total"] == 1
     assert summary.data["scope"]["axis"]["slug"] == "filieres-avenir"
+
+
+def test_the_agenda_is_the_phases_as_they_ran(facilitator, editor):
+    from datetime import timedelta
+
+    from tests.workshops.factories import WorkshopFactory
+    from workshops import services as workshops
+    from workshops.models import Phase, WorkshopState
+
+    workshop = WorkshopFactory(state=WorkshopState.SCHEDULED, facilitators=[facilitator])
+    workshops.workshop_state_change(workshop=workshop, actor=facilitator, to=WorkshopState.LIVE)
+    workshops.phase_next(workshop=workshop, actor=facilitator)
+    workshops.phase_next(workshop=workshop, actor=facilitator)
+    workshops.workshop_state_change(workshop=workshop, actor=facilitator, to=WorkshopState.CLOSED)
+    # Give the phases real-looking times: 10:00, 10:12, 10:40, closed at 10:55.
+    welcome, ideation, clustering = Phase.objects.filter(workshop=workshop).order_by("order")[:3]
+    start = welcome.started_at.replace(hour=9, minute=0, second=0, microsecond=0)
+    for phase, begin, end in [(welcome, 0, 12), (ideation, 12, 40), (clustering, 40, 55)]:
+        Phase.objects.filter(pk=phase.pk).update(
+            started_at=start + timedelta(minutes=begin), ended_at=start + timedelta(minutes=end)
+        )
+
+    summary = summary_create_for_workshop(actor=editor, workshop=workshop)
+    agenda = summary.data["agenda"]
+    assert agenda["kind"] == "phases"
+    # Phases that never started (debate, vote, synthesis) did not happen.
+    assert [(p["kind"], p["minutes"], p["planned_minutes"]) for p in agenda["items"]] == [
+        ("welcome", 12, 10),
+        ("ideation", 28, 20),
+        ("clustering", 15, 15),
+    ]

@@ -96,3 +96,21 @@ def test_the_api_gives_published_versions_only(held_workshop, editor, client):
     assert "note" not in detail["sections"][0]  # only the sanitised HTML leaves
     assert client.get(f"/api/v1/summaries/{summary.slug}/versions/1").status_code == 200
     assert client.get(f"/api/v1/summaries/{summary.slug}/versions/2").status_code == 404
+
+
+def test_the_workshop_summary_tag_offers_the_one_click_draft(held_workshop, editor, rf):
+    from django.contrib.auth.models import AnonymousUser
+    from django.template import Context, Template
+
+    template = Template("{% load summaries_tags %}{% workshop_summary workshop %}")
+    request = rf.get("/")
+    request.user = editor
+    html = template.render(Context({"request": request, "workshop": held_workshop}))
+    assert f'action="/syntheses/atelier/{held_workshop.slug}/"' in html
+    request.user = AnonymousUser()
+    assert "form" not in template.render(Context({"request": request, "workshop": held_workshop}))
+
+    summary = summary_create_for_workshop(actor=editor, workshop=held_workshop)
+    summary_publish(summary=summary, actor=editor)
+    html = template.render(Context({"request": request, "workshop": held_workshop}))
+    assert f'href="/syntheses/{summary.slug}/"' in html
