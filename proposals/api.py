@@ -18,7 +18,7 @@ from ninja import Field, Query, Router, Schema, Status
 from accounts.models import College
 from project.api_auth import api_auth, api_user
 from project.errors import DomainError
-from proposals import selectors, services
+from proposals import rules, selectors, services
 from proposals.models import Axis, Comment, Proposal, ProposalStatus
 
 router = Router(tags=["propositions"])
@@ -54,10 +54,10 @@ class ProposalSummaryOut(Schema):
     id: int
     url: str
     axis: str
-    title: str
+    title: str = Field(description="Vide si la proposition est masquée par la modération")
     status: str
     status_label: str
-    author: AuthorOut
+    author: AuthorOut | None
     origin_workshop: str | None
     merged_into: int | None
     is_hidden: bool
@@ -72,7 +72,7 @@ class ProposalOut(ProposalSummaryOut):
     body: str = Field(description="Texte source en Markdown")
     body_html: str = Field(description="HTML nettoyé par le sanitiser de la plateforme")
     status_reason: str
-    hidden_reason: str
+    hidden_reason: str = Field(description="Motif public du masquage, le cas échéant")
 
 
 class ProposalPageOut(Schema):
@@ -295,7 +295,12 @@ def _with_fields(exc: DomainError) -> DomainError:
 )
 def get_proposal(request: HttpRequest, proposal_id: int):
     user = api_user(request)
-    return _detail(selectors.get_proposal_for_user(user, proposal_id), user)
+    proposal = selectors.get_proposal_for_user(user, proposal_id, tombstone=True)
+    data = _detail(proposal, user)
+    if not rules.can_view_proposal(user, proposal):
+        # Hidden: only the fact and the public reason, never the content.
+        data.update(title="", body="", body_html="", author=None, supported_by_me=None)
+    return data
 
 
 @router.post(

@@ -129,14 +129,17 @@ def supported_ids(user, proposals: list[Proposal]) -> set[int]:
     )
 
 
-def get_proposal_for_user(user, pk: int) -> Proposal:
-    """The proposal if this visitor may see it, else 404 (hidden ones don't leak)."""
+def get_proposal_for_user(user, pk: int, *, tombstone: bool = False) -> Proposal:
+    """The proposal if this visitor may see it, else 404 (hidden ones don't leak).
+
+    With ``tombstone=True`` a hidden proposal is returned to everyone: its page and
+    API record then show only that it was hidden and the moderators' public reason."""
     proposal = (
         Proposal.objects.select_related("axis", "author", "origin_workshop", "merged_into")
         .filter(pk=pk)
         .first()
     )
-    if proposal is None or not rules.can_view_proposal(user, proposal):
+    if proposal is None or not (tombstone or rules.can_view_proposal(user, proposal)):
         raise Http404
     return proposal
 

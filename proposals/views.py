@@ -61,6 +61,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "query": query,
         "base_query": params.urlencode(),
         "can_create": rules.can_create_proposal(request.user),
+        "can_moderate": rules.can_moderate(request.user),
     }
     # Don't send the whole layout to htmx: it swaps the results only.
     if request.htmx and request.htmx.target == "board-results":
@@ -175,7 +176,10 @@ def _detail_context(request: HttpRequest, proposal: Proposal) -> dict:
 
 @require_GET
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = selectors.get_proposal_for_user(request.user, pk)
+    proposal = selectors.get_proposal_for_user(request.user, pk, tombstone=True)
+    if not rules.can_view_proposal(request.user, proposal):
+        # Hidden: the public sees that it was, and why; the content stays in the database.
+        return render(request, "proposals/proposal_hidden.html", {"proposal": proposal})
     return render(request, "proposals/proposal_detail.html", _detail_context(request, proposal))
 
 

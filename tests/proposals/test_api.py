@@ -158,14 +158,22 @@ def test_errors_are_translated(client, token, axis):
     assert response.json()["message"] == "Give a title of at least 5 characters."
 
 
-def test_participant_cannot_see_hidden_proposal_but_moderator_can(client, proposal, moderator):
+def test_hidden_proposal_shows_only_its_public_reason_except_to_moderators(
+    client, proposal, moderator
+):
     services.proposal_hide(proposal=proposal, actor=moderator, reason="Spam")
-    assert client.get(f"/api/v1/proposals/{proposal.pk}").status_code == 404
     other = token_create(user=UserFactory(), name="x")[1]
-    assert client.get(f"/api/v1/proposals/{proposal.pk}", **bearer(other)).status_code == 404
+    for headers in ({}, bearer(other)):
+        data = client.get(f"/api/v1/proposals/{proposal.pk}", **headers).json()
+        assert data["is_hidden"] and data["hidden_reason"] == "Spam"
+        assert data["title"] == data["body"] == data["body_html"] == "" and data["author"] is None
+    assert proposal.pk not in [p["id"] for p in client.get("/api/v1/proposals").json()["results"]]
     mod_token = token_create(user=moderator, name="x")[1]
-    response = client.get(f"/api/v1/proposals/{proposal.pk}", **bearer(mod_token))
-    assert response.status_code == 200 and response.json()["hidden_reason"] == "Spam"
+    data = client.get(f"/api/v1/proposals/{proposal.pk}", **bearer(mod_token)).json()
+    assert data["title"] == proposal.title and data["hidden_reason"] == "Spam"
+    # Hidden proposals take no supports.
+    response = client.post(f"/api/v1/proposals/{proposal.pk}/support", **bearer(other))
+    assert response.status_code == 404
 
 
 def test_comments_thread_and_errors(client, proposal, token):

@@ -16,7 +16,9 @@ def test_generate_load_creates_realistic_rows_with_exact_counters():
     call_command("generate_load", proposals=120, users=30, stdout=StringIO())
     load = Proposal.objects.filter(client_key__startswith="load-")
     assert load.count() == 120
-    assert set(load.values_list("axis__slug", flat=True)) == set(Axis.objects.values_list("slug", flat=True))
+    assert set(load.values_list("axis__slug", flat=True)) == set(
+        Axis.objects.values_list("slug", flat=True)
+    )
     assert len(set(load.values_list("status", flat=True))) == 6
     assert len(set(load.values_list("author_college", flat=True))) == 4
     assert Support.objects.exists() and Comment.objects.filter(parent__isnull=False).exists()
@@ -34,7 +36,11 @@ def test_generate_load_is_idempotent_and_tops_up():
     call_command("generate_load", proposals=50, users=10, stdout=StringIO())
     counts = (Proposal.objects.count(), Support.objects.count(), StatusChange.objects.count())
     call_command("generate_load", proposals=50, users=10, stdout=StringIO())
-    assert (Proposal.objects.count(), Support.objects.count(), StatusChange.objects.count()) == counts
+    assert (
+        Proposal.objects.count(),
+        Support.objects.count(),
+        StatusChange.objects.count(),
+    ) == counts
     call_command("generate_load", proposals=80, users=10, stdout=StringIO())
     assert Proposal.objects.count() == 80
 

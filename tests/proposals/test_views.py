@@ -99,7 +99,13 @@ def test_hidden_proposals_are_not_on_the_board_for_the_public(client, make_propo
     hidden = make_proposal(title="Contenu masqué ici")
     services.proposal_hide(proposal=hidden, actor=moderator, reason="Hors charte")
     assert "Contenu masqué ici" not in client.get(reverse("proposals:board")).content.decode()
-    assert client.get(hidden.get_absolute_url()).status_code == 404
+    # Its page says it was hidden and why, without the content.
+    tombstone = client.get(hidden.get_absolute_url()).content.decode()
+    assert "Proposition masquée" in tombstone and "Hors charte" in tombstone
+    assert "Contenu masqué ici" not in tombstone
+    # Its author still sees it, with the reason.
+    client.force_login(hidden.author)
+    assert "Contenu masqué ici" in client.get(hidden.get_absolute_url()).content.decode()
     client.force_login(moderator)
     assert "Contenu masqué ici" in client.get(reverse("proposals:board")).content.decode()
     page = client.get(hidden.get_absolute_url()).content.decode()
