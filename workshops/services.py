@@ -548,11 +548,20 @@ def _check_idea_rate(user) -> None:
         cache.set(key, 1, timeout=120)
         count = 1
     if count > limit:
+        _release_idea_slot(user)
         raise DomainError(
             "rate_limited",
             _("Vous avez posté %(n)d idées en une minute : attendez un peu avant la suivante.")
             % {"n": limit},
         )
+
+
+def _release_idea_slot(user) -> None:
+    window = int(timezone.now().timestamp() // 60)
+    try:
+        cache.decr(f"workshops:ideas:{user.pk}:{window}")
+    except ValueError:
+        pass
 
 
 def idea_post(*, workshop: Workshop, user, axis, title: str, body: str = "", client_key: str = ""):
@@ -584,16 +593,21 @@ def idea_post(*, workshop: Workshop, user, axis, title: str, body: str = "", cli
     elif workshop.axes.exists() and not workshop.axes.filter(pk=axis.pk).exists():
         raise DomainError("invalid_axis", _("Choisissez un des axes de l'atelier."), field="axis")
     _check_idea_rate(user)
-    with transaction.atomic():
-        proposal = proposal_create(
-            author=user,
-            axis=axis,
-            title=title,
-            body=body,
-            origin_workshop=workshop,
-            client_key=client_key,
-        )
-        broadcast_on_commit(workshop, "proposal.created", events.idea(proposal))
+    try:
+        with transaction.atomic():
+            proposal = proposal_create(
+                author=user,
+                axis=axis,
+                title=title,
+                body=body,
+                origin_workshop=workshop,
+                client_key=client_key,
+            )
+            broadcast_on_commit(workshop, "proposal.created", events.idea(proposal))
+    except DomainError:
+        # A refused idea (too short a title…) does not count against the limit.
+        _release_idea_slot(user)
+        raise
     return proposal
 
 

@@ -31,3 +31,20 @@ def workshop(db, facilitator):
 @pytest.fixture
 def participant(workshop, user):
     return ParticipantFactory(workshop=workshop, user=user)
+
+
+@pytest.fixture
+def axis(db):
+    """Axis 3 (transactional tests flush the data migration's rows: recreate it if needed)."""
+    from proposals.models import Axis
+
+    axis, _ = Axis.objects.get_or_create(
+        slug="filieres-avenir",
+        defaults={
+            "number": 3,
+            "title": "Filières d'avenir",
+            "short_title": "Filières d'avenir",
+            "order": 3,
+        },
+    )
+    return axis
