@@ -134,3 +134,64 @@ def voted_workshop(held_workshop, facilitator):
     held_workshop.save()
     held_workshop.vote_session = session
     return held_workshop
+
+
+@pytest.fixture
+def decided_workshop(held_workshop, editor):
+    """The held workshop whose ideas became a published recommendation with 4 actions,
+    and a second one adopted but not yet public."""
+    from datetime import date
+
+    from decisions import services as decisions
+
+    ideas = {p.title: p for p in held_workshop.proposals.all()}
+    foncier = Axis.objects.get(slug="environnement-accueil")
+    published = decisions.recommendation_create(
+        actor=editor,
+        title="Créer un inventaire public et partagé des friches",
+        axis=foncier,
+        body="Un inventaire ouvert, mis à jour chaque année.",
+        proposals=[
+            ideas["Inventaire public des friches"],
+            ideas["Réserve foncière intercommunale"],
+        ],
+    )
+    for status in ("adopted", "published"):
+        decisions.recommendation_status_change(
+            recommendation=published, actor=editor, new_status=status
+        )
+    actions = [
+        decisions.action_create(
+            actor=editor,
+            recommendation=published,
+            title=title,
+            owner_name="Pays de Montbéliard Agglomération",
+            lead_name="Mme Hortense Référente",
+            due_date=date(2027, month, 1),
+        )
+        for title, month in [
+            ("Recenser les friches de plus d'un hectare", 3),
+            ("Publier la carte des friches", 6),
+            ("Lancer l'appel à projets de requalification", 9),
+            ("Évaluer la première année", 12),
+        ]
+    ]
+    decisions.action_report(
+        action=actions[0],
+        actor=editor,
+        text="Recensement commencé.",
+        progress=20,
+        status="in_progress",
+    )
+    pending = decisions.recommendation_create(
+        actor=editor,
+        title="Guichet unique foncier",
+        axis=foncier,
+        proposals=[ideas["Guichet unique foncier pour les PME"]],
+    )
+    decisions.recommendation_status_change(
+        recommendation=pending, actor=editor, new_status="adopted"
+    )
+    held_workshop.recommendation = published
+    held_workshop.actions = actions
+    return held_workshop

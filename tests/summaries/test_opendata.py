@@ -36,8 +36,9 @@ def _csv_rows(text: str) -> tuple[str, list[dict]]:
 
 
 @pytest.fixture
-def everything(voted_workshop, editor):
-    """The demo, the held workshop with its closed vote and its published summary."""
+def everything(voted_workshop, decided_workshop, editor):
+    """The demo, the held workshop with its closed vote, its recommendations and actions
+    (and their updates), and its published summary."""
     from django.core.management import call_command
 
     call_command("seed_demo", verbosity=0)
@@ -78,7 +79,7 @@ def test_proposals_export_has_counts_status_and_college_but_not_hidden_ones(ever
     row = titles["Inventaire public des friches"]
     assert row["soutiens"] == "12"
     assert row["college_auteur"] == "citizens"
-    assert row["statut"] == "submitted"
+    assert row["statut"] == "retained"  # it became a source of a recommendation
     assert row["atelier_origine"] == "friches-test"
     assert row["axe"] == "environnement-accueil"
 
@@ -103,6 +104,7 @@ def test_no_export_contains_personal_data(everything, client):
     for person in people:
         forbidden |= {person.email, person.username, person.display_name}
         forbidden |= {person.first_name, person.last_name}
+    forbidden.add("Hortense Référente")  # an action's contact person
     forbidden = {f for f in forbidden if f and len(f) > 3}
     assert "Gaston Invité" in forbidden  # the guest's name is among those searched for
 
