@@ -1,4 +1,11 @@
-"""Demo workshops of PMA 2030: a scheduled workshop on axis 1."""
+"""Demo workshops of PMA 2030: a scheduled workshop on axis 1 and a live one on axis 3.
+
+The live workshop ("filières d'avenir": hydrogène, luxe / maroquinerie) has
+its agenda, participants of every college and ideas posted through the same
+service as the room (``idea_post`` → ``proposal_create``). ``ctx["live_workshop"]``
+and ``ctx["live_ideas"]`` (in the order below) are for the votes and decisions demos.
+Idempotent: ideas carry client keys, the set-up runs once.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +13,90 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from proposals.models import Axis
-from workshops.models import Place, Workshop, WorkshopState
-from workshops.services import join_code_generate
+from proposals.models import Axis, Proposal
+from workshops import services
+from workshops.models import Attendance, Place, Workshop, WorkshopState
+
+LIVE_SLUG = "filieres-avenir-hydrogene-maroquinerie"
+
+LIVE_AGENDA = [
+    # kind, title, minutes
+    ("welcome", "Accueil et tour de table des collèges", 10),
+    ("ideation", "Idées : hydrogène et maroquinerie", 25),
+    ("clustering", "Regroupement des idées", 15),
+    ("debate", "Débat : quelles priorités pour 2030 ?", 25),
+    ("vote", "Vote au jugement majoritaire", 10),
+    ("synthesis", "Synthèse pour le Codev", 10),
+]
+
+LIVE_PEOPLE = [
+    # username, attendance
+    ("pierre.h2", Attendance.ON_SITE),
+    ("amelie.maroq", Attendance.ON_SITE),
+    ("nathalie.equip", Attendance.ONLINE),
+    ("lucie.citoyenne", Attendance.ON_SITE),
+    ("marc.citoyen", Attendance.ONLINE),
+    ("jean.elu", Attendance.ON_SITE),
+    ("fatima.elue", Attendance.ONLINE),
+    ("paul.expert", Attendance.ON_SITE),
+    ("helene.asso", Attendance.ON_SITE),
+]
+
+LIVE_IDEAS = [
+    # key, author, title, body
+    (
+        "station-h2",
+        "pierre.h2",
+        "Une station hydrogène mutualisée pour les bus et les camions du Nord Franche-Comté",
+        "Une seule station pour les flottes publiques et les transporteurs privés : "
+        "la demande groupée rend l'hydrogène vert rentable plus tôt.",
+    ),
+    (
+        "ecole-maroquinerie",
+        "amelie.maroq",
+        "Une école de la maroquinerie et des métiers d'art adossée aux ateliers d'Audincourt",
+        "Les maisons de luxe cherchent des artisan·es formé·es ; nos ateliers peuvent accueillir "
+        "des apprenti·es si une formation qualifiante existe sur place.",
+    ),
+    (
+        "sous-traitants-piles",
+        "nathalie.equip",
+        "Accompagner les sous-traitants automobiles vers les composants de piles à combustible",
+        "Usinage de précision, plasturgie, contrôle qualité : beaucoup de savoir-faire du "
+        "thermique servent aussi à l'hydrogène. Il manque un guichet pour les qualifier.",
+    ),
+    (
+        "foncier-h2",
+        "jean.elu",
+        "Réserver des friches requalifiées aux projets de la filière hydrogène",
+        "Caractériser les parcelles mobilisables et en flécher une part vers l'énergie, "
+        "sans étalement urbain.",
+    ),
+    (
+        "diplome-h2",
+        "paul.expert",
+        "Un diplôme « technicien·ne hydrogène » avec l'université et les lycées professionnels",
+        "Former sur place les technicien·nes de maintenance dont la filière aura besoin d'ici 2030.",
+    ),
+    (
+        "visites-colleges",
+        "lucie.citoyenne",
+        "Des visites d'entreprises de l'hydrogène et du cuir pour les collégien·nes et leurs parents",
+        "Changer l'image de l'industrie commence à 14 ans, en famille.",
+    ),
+    (
+        "insertion-cuir",
+        "helene.asso",
+        "Des parcours d'insertion vers les métiers du cuir pour les personnes éloignées de l'emploi",
+        "Avec les ateliers volontaires : tutorat, immersion, puis contrat.",
+    ),
+    (
+        "vitrine-savoir-faire",
+        "marc.citoyen",
+        "Une vitrine du savoir-faire local (cuir, horlogerie, hydrogène) au centre de Montbéliard",
+        "Un lieu ouvert pour montrer ce qu'on fabrique ici, et vendre.",
+    ),
+]
 
 
 def seed(ctx: dict) -> None:
@@ -27,7 +115,7 @@ def seed(ctx: dict) -> None:
             "location": "Maison de l'agglomération, Montbéliard",
             "capacity": 120,
             "state": WorkshopState.SCHEDULED,
-            "join_code": join_code_generate(),
+            "join_code": services.join_code_generate(),
             "created_by": ctx["facilitator"],
         },
     )
@@ -35,3 +123,75 @@ def seed(ctx: dict) -> None:
         workshop.axes.set(Axis.objects.filter(slug="environnement-accueil"))
         workshop.facilitators.add(ctx["facilitator"])
     ctx["scheduled_workshop"] = workshop
+    _seed_live(ctx, now)
+
+
+def _seed_live(ctx: dict, now) -> None:
+    facilitator = ctx["facilitator"]
+    users = ctx["users"]
+    workshop, created = Workshop.objects.get_or_create(
+        slug=LIVE_SLUG,
+        defaults={
+            "title": "Filières d'avenir : hydrogène et maroquinerie, quels projets pour 2030 ?",
+            "description": (
+                "Axe 3 de PMA 2030 : accélérer la diversification vers l'énergie / hydrogène et le luxe / "
+                "savoir-faire (maroquinerie, métiers d'art). Entreprises, élu·es, citoyen·nes et expert·es "
+                "proposent, débattent et votent."
+            ),
+            "starts_at": now - timedelta(minutes=30),
+            "ends_at": now + timedelta(hours=2),
+            "place": Place.HYBRID,
+            "location": "Pavillon des sciences, Montbéliard",
+            "video_url": "https://meet.jit.si/agir-ensemble-pma2030-filieres-avenir",
+            "capacity": 200,
+            "state": WorkshopState.SCHEDULED,
+            "join_code": services.join_code_generate(),
+            "created_by": facilitator,
+        },
+    )
+    if created:
+        workshop.axes.set(Axis.objects.filter(slug="filieres-avenir"))
+        workshop.facilitators.add(facilitator)
+        for order, (kind, title, minutes) in enumerate(LIVE_AGENDA):
+            workshop.phases.create(kind=kind, title=title, order=order, planned_minutes=minutes)
+        workshop = services.workshop_state_change(
+            workshop=workshop, actor=facilitator, to=WorkshopState.LIVE
+        )
+        services.phase_next(workshop=workshop, actor=facilitator)
+        services.timer_start(workshop=workshop, actor=facilitator)
+    for username, attendance in LIVE_PEOPLE:
+        if users[username].participations.filter(workshop=workshop).exists():
+            continue
+        services.workshop_join(workshop=workshop, user=users[username], attendance=attendance)
+    axis = Axis.objects.get(slug="filieres-avenir")
+    ideas = []
+    for key, author, title, body in LIVE_IDEAS:
+        existing = Proposal.objects.filter(
+            author=users[author], client_key=f"demo-live-{key}"
+        ).first()
+        if existing is None:
+            existing = services.idea_post(
+                workshop=workshop,
+                user=users[author],
+                axis=axis,
+                title=title,
+                body=body,
+                client_key=f"demo-live-{key}",
+            )
+        ideas.append(existing)
+    if created:
+        reactions = [
+            ("lucie.citoyenne", 0, "agree"),
+            ("jean.elu", 0, "strong"),
+            ("paul.expert", 1, "agree"),
+            ("helene.asso", 1, "strong"),
+            ("marc.citoyen", 4, "question"),
+            ("fatima.elue", 6, "agree"),
+        ]
+        for username, index, kind in reactions:
+            services.reaction_toggle(
+                workshop=workshop, user=users[username], proposal_id=ideas[index].pk, kind=kind
+            )
+        services.hand_raise(workshop=workshop, user=users["fatima.elue"])
+    ctx["live_workshop"] = workshop
+    ctx["live_ideas"] = ideas

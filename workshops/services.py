@@ -7,6 +7,7 @@ the admin all call these functions, so permissions are checked here.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 from django.core.cache import cache
@@ -558,10 +559,8 @@ def _check_idea_rate(user) -> None:
 
 def _release_idea_slot(user) -> None:
     window = int(timezone.now().timestamp() // 60)
-    try:
+    with contextlib.suppress(ValueError):
         cache.decr(f"workshops:ideas:{user.pk}:{window}")
-    except ValueError:
-        pass
 
 
 def idea_post(*, workshop: Workshop, user, axis, title: str, body: str = "", client_key: str = ""):
