@@ -1,4 +1,9 @@
-"""Demo: a published summary of the demo workshop (once the workshops demo provides a held one)."""
+"""Demo: the Codev's published summary of the live demo workshop (filières d'avenir).
+
+Runs after the workshops, votes and decisions demos, so the summary carries
+their participants, ideas, vote and recommendations. Idempotent: the summary
+is created and published once.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +11,34 @@ from summaries.models import DecisionSummary, Scope
 from summaries.services import summary_create, summary_draft_update, summary_publish
 
 INTRO = (
-    "Le Codev remercie les participant·es de cet atelier consacré au foncier et aux friches "
-    "industrielles, premier axe de PMA 2030 : **un environnement d'accueil optimum**.\n\n"
-    "Cette synthèse rassemble ce qui a été dit, voté et décidé, et ce qui va suivre."
+    "Le Codev remercie les participant·es de cette première séance consacrée à l'axe 3 de "
+    "PMA 2030, **accélérer la diversification vers les filières d'avenir** : l'hydrogène et "
+    "le luxe / savoir-faire (maroquinerie, métiers d'art).\n\n"
+    "Citoyen·nes, entreprises, élu·es et acteurs de la formation ont déposé leurs idées, en "
+    "salle et en ligne, puis les ont départagées au jugement majoritaire. Cette synthèse "
+    "rassemble ce qui a été dit, voté et décidé, et ce qui va suivre."
 )
-NEXT_STEPS = (
-    "Le Codev présentera ces recommandations au bureau communautaire de PMA. "
-    "Un point d'étape public sur les friches requalifiées sera publié sur cette plateforme."
-)
+NOTES = {
+    "votes": (
+        "Le vote au jugement majoritaire permet à chacun·e d'évaluer toutes les idées ; "
+        "le classement tient compte de l'ensemble des mentions, pas seulement des premières."
+    ),
+    "next_steps": (
+        "Le Codev présentera ces recommandations au bureau communautaire de PMA. Une deuxième "
+        "séance, consacrée à la formation aux métiers de l'hydrogène, sera annoncée ici."
+    ),
+}
 
 
 def seed(ctx: dict) -> None:
     workshop = ctx.get("live_workshop")
     if workshop is None:
-        # The workshops demo has no held workshop yet: nothing honest to summarise.
-        return
+        return  # no demo workshop to summarise
     editor = ctx["editor"]
     summary = DecisionSummary.objects.filter(workshop=workshop, scope=Scope.WORKSHOP).first()
     if summary is None:
         summary = summary_create(actor=editor, scope=Scope.WORKSHOP, workshop=workshop)
-        sections = [
-            {**s, "note": NEXT_STEPS if s["key"] == "next_steps" else s.get("note", "")}
-            for s in summary.sections
-        ]
+        sections = [{**s, "note": NOTES.get(s["key"], "")} for s in summary.sections]
         summary_draft_update(
             summary=summary, actor=editor, title=summary.title, intro=INTRO, sections=sections
         )
