@@ -74,20 +74,26 @@ def site(asgi_server, monkeypatch, tmp_path) -> Site:
 
 
 @pytest.fixture
-def browser(site) -> Iterator[Browser]:
-    # Started per test, not per session: a running Playwright loop would make
-    # the rest of the suite (ORM, pytest-asyncio) believe it runs in async code.
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-    finally:
-        playwright.stop()
+def browser(site) -> Iterator[Callable[[], Browser]]:
+    """Chromium, started on first use (so that the test's data fixtures, which may
+    broadcast through async_to_sync, run before Playwright's loop exists) and per
+    test, not per session: a running Playwright loop would make the rest of the
+    suite (ORM, pytest-asyncio) believe it runs in async code."""
+    state: dict = {}
+
+    def get() -> Browser:
+        if "browser" not in state:
+            state["playwright"] = sync_playwright().start()
+            state["browser"] = state["playwright"].chromium.launch(
+                executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
+            )
+        return state["browser"]
+
+    yield get
+    if "browser" in state:
+        state["browser"].close()
+    if "playwright" in state:
+        state["playwright"].stop()
 
 
 @pytest.fixture
@@ -96,7 +102,7 @@ def new_context(browser, site) -> Callable[..., BrowserContext]:
 
     def factory(size: str = "desktop", **kwargs) -> BrowserContext:
         viewport = {"phone": PHONE, "desktop": DESKTOP}[size]
-        context = browser.new_context(
+        context = browser().new_context(
             base_url=site.url,
             viewport=viewport,
             locale="fr-FR",
