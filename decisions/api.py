@@ -343,6 +343,31 @@ def add_recommendation_source(request, rec_id: int, payload: SourceIn):
     return Status(201, _recommendation_out(_recommendations_qs(request.auth).get(pk=rec.pk)))
 
 
+class VoteSourceIn(Schema):
+    session: int
+    note: str = ""
+
+
+@router.post("/recommendations/{rec_id}/votes", response={201: RecommendationOut}, auth=api_auth)
+def add_recommendation_vote(request, rec_id: int, payload: VoteSourceIn):
+    """Link a closed vote session whose results support the recommendation."""
+    from votes.models import VoteSession
+
+    require_editor(request.auth)
+    rec = get_recommendation_for_user(request.auth, rec_id)
+    session = (
+        VoteSession.objects.filter(pk=payload.session).first()
+        if 0 < payload.session < 2**63
+        else None
+    )
+    if session is None:
+        raise DomainError("invalid_session", _("Vote inconnu."), field="session")
+    services.recommendation_vote_source_add(
+        recommendation=rec, session=session, actor=request.auth, note=payload.note
+    )
+    return Status(201, _recommendation_out(_recommendations_qs(request.auth).get(pk=rec.pk)))
+
+
 # --- Actions -----------------------------------------------------------------------------------
 
 

@@ -192,8 +192,9 @@ def trace_diagram(trace, *, labels: dict[str, str]) -> Diagram:
             sub = labels["participants"] % {"count": tw.participants.people}
             url = tw.url
         else:
-            sub = labels["vote"]
-            url = trace.vote_sessions[i - len(trace.workshops)].url
+            tv = trace.vote_sessions[i - len(trace.workshops)]
+            sub = labels["voters"] % {"count": tv.voters.people}
+            url = tv.url
         key = f"{kind}-{obj.pk}"
         nodes[key] = Node(key, col_x[0], top + off + i * row_h, _short(obj), sub, url, kind)
     off = centre_offset(len(trace.proposals))

@@ -434,7 +434,9 @@ def seed_recommendations(ctx: dict) -> None:
         recommendation_create,
         recommendation_source_add,
         recommendation_status_change,
+        recommendation_vote_source_add,
     )
+    from project.errors import DomainError
     from proposals.models import Axis
 
     editor = ctx["editor"]
@@ -525,6 +527,15 @@ def seed_recommendations(ctx: dict) -> None:
                 editor,
                 "Idée née en atelier, reprise par le Codev.",
             )
+        session = ctx.get("demo_vote_session")
+        if session is not None:
+            with contextlib.suppress(DomainError):
+                recommendation_vote_source_add(
+                    recommendation=rec,
+                    session=session,
+                    actor=editor,
+                    note="Les idées les mieux classées par le vote de l'atelier.",
+                )
 
     for spec in RECOMMENDATIONS:
         rec = recommendations[spec["title"]]

@@ -59,9 +59,32 @@ class RecommendationCreateForm(RecommendationForm):
     class Meta(RecommendationForm.Meta):
         pass
 
+    vote_session = forms.ModelChoiceField(
+        label=_("Vote à l'appui"),
+        queryset=None,
+        required=False,
+        help_text=_("Le vote clos dont les résultats appuient la recommandation."),
+    )
+
     def __init__(self, *args, proposal_queryset=None, **kwargs):
+        from votes.models import SessionState, VoteSession
+
         super().__init__(*args, **kwargs)
         self.fields["proposals"].queryset = proposal_queryset
+        self.fields["vote_session"].queryset = VoteSession.objects.filter(
+            state__in=[SessionState.CLOSED, SessionState.PUBLISHED]
+        ).order_by("-closed_at", "-pk")
+
+
+class VoteSourceAddForm(forms.Form):
+    session = forms.IntegerField(
+        label=_("Numéro du vote"),
+        min_value=1,
+        help_text=_("Le numéro figure dans l'adresse de la page de résultats du vote."),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class RecommendationStatusForm(forms.Form):

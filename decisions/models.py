@@ -237,6 +237,43 @@ class RecommendationSource(models.Model):
         return f"{self.proposal} → {self.recommendation}"
 
 
+class RecommendationVoteSource(models.Model):
+    """Trace link: the results of this (closed) vote session support this recommendation."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="vote_sources"
+    )
+    session = models.ForeignKey(
+        "votes.VoteSession",
+        verbose_name=_("vote"),
+        on_delete=models.PROTECT,
+        related_name="recommendation_links",
+    )
+    note = models.TextField(_("note"), blank=True)
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lien établi par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    linked_at = models.DateTimeField(_("lien établi le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("vote à l'appui de la recommandation")
+        verbose_name_plural = _("votes à l'appui de la recommandation")
+        ordering = ["linked_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "session"], name="recommendation_vote_source_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session} → {self.recommendation}"
+
+
 # --- Action items ----------------------------------------------------------------------------
 
 

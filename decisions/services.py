@@ -28,6 +28,7 @@ from decisions.models import (
     Recommendation,
     RecommendationSource,
     RecommendationStatus,
+    RecommendationVoteSource,
 )
 from decisions.rules import require_editor
 from project.errors import DomainError
@@ -151,9 +152,10 @@ def recommendation_create(
     rationale: str = "",
     proposals: list | tuple = (),
     note: str = "",
+    vote_session=None,
     request=None,
 ) -> Recommendation:
-    """A draft recommendation, with the given proposals as its sources."""
+    """A draft recommendation, with the given proposals (and vote session) as its sources."""
     require_editor(actor)
     title = _require_text(title, "title", _("Indiquez un titre."))
     body = _long_text(body, "body")
@@ -174,6 +176,10 @@ def recommendation_create(
     for proposal in proposals:
         recommendation_source_add(
             recommendation=recommendation, proposal=proposal, actor=actor, note=note
+        )
+    if vote_session is not None:
+        recommendation_vote_source_add(
+            recommendation=recommendation, session=vote_session, actor=actor, note=note
         )
     return recommendation
 
@@ -292,6 +298,41 @@ def recommendation_source_add(
             proposal_ids=[proposal.pk],
             kind=NotificationKind.RECOMMENDATION,
         )
+    return link
+
+
+@transaction.atomic
+def recommendation_vote_source_add(
+    *, recommendation: Recommendation, session, actor, note: str = ""
+) -> RecommendationVoteSource:
+    """Link a finished vote session whose results support the recommendation (idempotent)."""
+    from votes.models import SessionState
+
+    require_editor(actor)
+    existing = RecommendationVoteSource.objects.filter(
+        recommendation=recommendation, session=session
+    ).first()
+    if existing:
+        return existing
+    if session.state not in (SessionState.CLOSED, SessionState.PUBLISHED):
+        raise DomainError(
+            "vote_not_finished",
+            _("Seul un vote clos peut appuyer une recommandation."),
+            field="session",
+        )
+    link = RecommendationVoteSource.objects.create(
+        recommendation=recommendation,
+        session=session,
+        linked_by=actor,
+        note=_long_text(note, "note", max_length=2000),
+    )
+    _history(
+        actor=actor,
+        verb="vote_added",
+        changes={"vote": ["", session.title]},
+        note=link.note,
+        recommendation=recommendation,
+    )
     return link
 
 

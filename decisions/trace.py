@@ -10,8 +10,9 @@ already fetched:
    ``MAX_MERGE_DEPTH``: a merged proposal's target is normally not merged again);
 3. the contributors: supports and comments of all these proposals (one query each);
 4. the workshops the proposals came from, and 5. their participants by college;
-6. the action items (when not given), and 7. the vote sessions, when the votes
-   app provides them.
+6. the vote sessions linked to the recommendation, and 7. their ballots counted by
+   college (only when there are such links);
+8. the action items (when not given).
 
 A contributor is a person who wrote, supported or commented a proposal (or a
 proposal merged into it); each person counts once at each level — a merged
@@ -24,12 +25,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from accounts.models import College
-from decisions.models import ActionItem, Recommendation, RecommendationSource
+from decisions.models import (
+    ActionItem,
+    Recommendation,
+    RecommendationSource,
+    RecommendationVoteSource,
+)
 
 MAX_MERGE_DEPTH = 4
 
@@ -108,6 +113,7 @@ class TraceWorkshop:
 class TraceVoteSession:
     session: object
     link: object
+    voters: Contributions
 
     @property
     def url(self) -> str:
@@ -172,18 +178,19 @@ class Trace:
                 for tw in self.workshops
             ],
             "vote_sessions": [
-                {"id": tv.session.pk, "title": str(tv.session)} for tv in self.vote_sessions
+                {
+                    "id": tv.session.pk,
+                    "title": str(tv.session),
+                    "workshop": tv.session.workshop_id,
+                    "linked_by": tv.link.linked_by.public_name if tv.link.linked_by else None,
+                    "linked_at": tv.link.linked_at.isoformat(),
+                    "note": tv.link.note,
+                    "voters": tv.voters.as_dict(),
+                }
+                for tv in self.vote_sessions
             ],
             "contributors": self.contributors.as_dict(),
         }
-
-
-def vote_session_model():
-    """The votes app's VoteSession model, once it exists (the trace link is optional)."""
-    try:
-        return apps.get_model("votes", "VoteSession")
-    except LookupError:
-        return None
 
 
 def _merged_descendants(root_ids: list[int]) -> dict[int, list]:
@@ -327,10 +334,34 @@ def build_trace(
             key=lambda tw: (tw.workshop.starts_at is None, tw.workshop.starts_at, tw.workshop.pk)
         )
 
+    # Vote sessions whose results support the recommendation, with their voters by college
+    # (aggregates only: ballots are secret).
     vote_sessions: list[TraceVoteSession] = []
-    if vote_session_model() is not None and hasattr(recommendation, "vote_sources"):
-        for vlink in recommendation.vote_sources.select_related("session").order_by("linked_at"):
-            vote_sessions.append(TraceVoteSession(session=vlink.session, link=vlink))
+    vote_links = list(
+        RecommendationVoteSource.objects.filter(recommendation=recommendation)
+        .select_related("session", "linked_by")
+        .order_by("linked_at", "pk")
+    )
+    if vote_links:
+        from votes.models import Ballot
+
+        voters: dict[int, Counter] = {link.session_id: Counter() for link in vote_links}
+        for sid, college, n in (
+            Ballot.objects.filter(session_id__in=list(voters))
+            .values_list("session_id", "college")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            voters[sid][college] += n
+        for link in vote_links:
+            counts = voters[link.session_id]
+            vote_sessions.append(
+                TraceVoteSession(
+                    session=link.session,
+                    link=link,
+                    voters=Contributions(dict(counts), sum(counts.values())),
+                )
+            )
 
     if actions is None:
         actions = list(recommendation.actions.order_by("due_date", "pk"))

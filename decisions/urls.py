@@ -28,6 +28,11 @@ urlpatterns = [
         name="recommendation_source_add",
     ),
     path(
+        "recommandations/<int:pk>/votes/",
+        views.recommendation_vote_add,
+        name="recommendation_vote_add",
+    ),
+    path(
         "recommandations/<int:pk>/sources/<int:source_pk>/retirer/",
         views.recommendation_source_remove,
         name="recommendation_source_remove",

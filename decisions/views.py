@@ -24,6 +24,7 @@ from decisions.forms import (
     RecommendationForm,
     RecommendationStatusForm,
     SourceAddForm,
+    VoteSourceAddForm,
 )
 from decisions.models import (
     RECOMMENDATION_TRANSITIONS,
@@ -61,6 +62,7 @@ def _diagram_labels() -> dict[str, str]:
         "contributors": _("%(count)d contributeur·rices"),
         "merged": _("%(count)d fusionnée(s)"),
         "vote": _("Session de vote"),
+        "voters": _("vote · %(count)d votant·es"),
         "hidden": _("Proposition masquée"),
     }
 
@@ -253,6 +255,7 @@ def _recommendation_context(request, recommendation, **extra) -> dict:
     context = {
         "recommendation": recommendation,
         "sources": sources,
+        "vote_sources": list(recommendation.vote_sources.select_related("session", "linked_by")),
         "actions": list(recommendation.actions.order_by("due_date", "pk")),
         "history": list(recommendation.history.select_related("actor")[:50]),
         "can_edit": can_edit,
@@ -266,6 +269,7 @@ def _recommendation_context(request, recommendation, **extra) -> dict:
         ]
         context["status_form"] = status_form
         context["source_form"] = SourceAddForm()
+        context["vote_form"] = VoteSourceAddForm()
     context.update(extra)
     return context
 
@@ -300,6 +304,8 @@ def recommendation_create(request: HttpRequest) -> HttpResponse:
         form = RecommendationCreateForm(request.POST, proposal_queryset=queryset)
     else:
         initial = {"proposals": [p.pk for p in queryset]}
+        if str(request.GET.get("vote", "")).isdigit():
+            initial["vote_session"] = int(request.GET["vote"])
         first = next(iter(queryset), None)
         if first is not None:
             initial["axis"] = first.axis_id
@@ -315,6 +321,7 @@ def recommendation_create(request: HttpRequest) -> HttpResponse:
                 rationale=data["rationale"],
                 proposals=list(data["proposals"]),
                 note=data["note"],
+                vote_session=data.get("vote_session"),
                 request=request,
             )
         except DomainError as exc:
@@ -407,6 +414,35 @@ def recommendation_source_add(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Proposition ajoutée aux sources."))
                 return redirect(recommendation)
     context = _recommendation_context(request, recommendation, source_form=form)
+    return render(request, "decisions/recommendation_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def recommendation_vote_add(request: HttpRequest, pk: int) -> HttpResponse:
+    from votes.models import VoteSession
+
+    _require_editor(request)
+    recommendation = get_recommendation_for_user(request.user, pk)
+    form = VoteSourceAddForm(request.POST)
+    if form.is_valid():
+        session = VoteSession.objects.filter(pk=form.cleaned_data["session"]).first()
+        if session is None:
+            form.add_error("session", _("Aucun vote ne porte ce numéro."))
+        else:
+            try:
+                services.recommendation_vote_source_add(
+                    recommendation=recommendation,
+                    session=session,
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                )
+            except DomainError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, _("Vote ajouté à l'appui de la recommandation."))
+                return redirect(recommendation)
+    context = _recommendation_context(request, recommendation, vote_form=form)
     return render(request, "decisions/recommendation_detail.html", context, status=400)
 
 

@@ -134,11 +134,11 @@ def test_the_trace_takes_the_same_number_of_queries_whatever_its_size(
 
     action = ActionItem.objects.select_related("recommendation__axis").get(pk=action.pk)
     # links+proposals+axes+linkers, merged (level 1), merged (level 2: none), supports,
-    # comments, participants by college, workshops
-    with django_assert_num_queries(7):
+    # comments, participants by college, workshops, vote links (+ ballots by college when any)
+    with django_assert_num_queries(8):
         small = action_trace(action)
     _grow(make_proposal, rec, editor, 6, moderator)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         big = action_trace(action)
     assert len(small.proposals) == 2 and len(big.proposals) == 8
     assert len(big.workshops) == 8
@@ -160,17 +160,17 @@ def test_the_trace_pages_take_the_same_number_of_queries_whatever_their_size(
     action = make_action(rec)
     publish(rec)
     _grow(make_proposal, rec, editor, 2, moderator)
-    # Anonymous visitor. Action page: the action with its recommendation and axis, the 7
-    # trace queries, the axes of the header = 9. Recommendation page: the recommendation,
-    # the 7 trace queries, its actions, the axes of the header = 10.
-    with django_assert_num_queries(9):
-        assert client.get(f"/actions/{action.pk}/trace/").status_code == 200
+    # Anonymous visitor. Action page: the action with its recommendation and axis, the 8
+    # trace queries, the axes of the header = 10. Recommendation page: the recommendation,
+    # the 8 trace queries, its actions, the axes of the header = 11.
     with django_assert_num_queries(10):
+        assert client.get(f"/actions/{action.pk}/trace/").status_code == 200
+    with django_assert_num_queries(11):
         assert client.get(f"/recommandations/{rec.pk}/trace/").status_code == 200
     _grow(make_proposal, rec, editor, 6, moderator)
-    with django_assert_num_queries(9):
-        response = client.get(f"/actions/{action.pk}/trace/")
     with django_assert_num_queries(10):
+        response = client.get(f"/actions/{action.pk}/trace/")
+    with django_assert_num_queries(11):
         assert client.get(f"/recommandations/{rec.pk}/trace/").status_code == 200
     html = response.content.decode()
     assert "<svg" in html and html.count('class="trace-node trace-node--proposal') == 8
@@ -229,3 +229,65 @@ def test_a_draft_recommendations_trace_is_not_public(client, make_recommendation
     action = make_action(rec)
     assert client.get(f"/recommandations/{rec.pk}/trace/").status_code == 404
     assert client.get(f"/actions/{action.pk}/trace/").status_code == 404
+
+
+def _closed_vote(voters_by_college: dict[str, int], title: str = "Vote de l'atelier"):
+    """A closed vote session with ballots (test data written directly: only counts matter)."""
+    from votes.models import Ballot, VoteSession
+
+    workshop = WorkshopFactory()
+    session = VoteSession.objects.create(
+        title=title, method="support", state="closed", workshop=workshop
+    )
+    for college, n in voters_by_college.items():
+        for _ in range(n):
+            Ballot.objects.create(
+                session=session, voter=UserFactory(college=college), college=college
+            )
+    return session
+
+
+def test_vote_sessions_that_support_a_recommendation_are_in_its_trace_with_voters_by_college(
+    make_recommendation, make_action, make_proposal, editor, django_assert_num_queries
+):
+    from decisions.services import recommendation_vote_source_add
+
+    rec = make_recommendation(proposals=[make_proposal(origin_workshop=WorkshopFactory())])
+    action = make_action(rec)
+    first = _closed_vote({"citizens": 3, "enterprises": 2})
+    recommendation_vote_source_add(
+        recommendation=rec, session=first, actor=editor, note="Large soutien"
+    )
+    # links, merged (one level: none), supports, comments, participants, workshops, vote links,
+    # ballots by college
+    with django_assert_num_queries(8):
+        trace = action_trace(action)
+    [tv] = trace.vote_sessions
+    assert tv.session == first and tv.link.note == "Large soutien" and tv.link.linked_by == editor
+    assert tv.voters.people_by_college == {"citizens": 3, "enterprises": 2}
+    for i in range(4):
+        recommendation_vote_source_add(
+            recommendation=rec, session=_closed_vote({"elected": 2}, f"Vote {i}"), actor=editor
+        )
+    with django_assert_num_queries(8):
+        trace = action_trace(action)
+    assert len(trace.vote_sessions) == 5
+    assert trace.as_dict()["vote_sessions"][0]["voters"]["by_college"] == {
+        "citizens": 3,
+        "enterprises": 2,
+    }
+    assert rec.history.filter(verb="vote_added").count() == 5
+
+
+def test_an_open_vote_cannot_support_a_recommendation(make_recommendation, editor):
+    from decisions.services import recommendation_vote_source_add
+    from project.errors import DomainError
+
+    session = _closed_vote({})
+    session.state = "open"
+    session.save()
+    with pytest.raises(DomainError) as exc:
+        recommendation_vote_source_add(
+            recommendation=make_recommendation(), session=session, actor=editor
+        )
+    assert exc.value.code == "vote_not_finished"
