@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from workshops.models import Participant, Workshop
+from workshops.models import Participant, Phase, Workshop
+
+
+class PhaseInline(admin.TabularInline):
+    model = Phase
+    fields = ["order", "kind", "title", "planned_minutes", "started_at", "ended_at"]
+    readonly_fields = ["started_at", "ended_at"]
+    extra = 0
 
 
 class ParticipantInline(admin.TabularInline):
@@ -16,4 +23,5 @@ class WorkshopAdmin(admin.ModelAdmin):
     search_fields = ["title"]
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["axes", "facilitators"]
-    inlines = [ParticipantInline]
+    inlines = [PhaseInline, ParticipantInline]
+    raw_id_fields = ["spotlight", "current_phase", "created_by"]

@@ -100,6 +100,29 @@ def test_only_its_facilitators_run_a_workshop(live, participant, user):
             services.hand_take(workshop=live, actor=actor)
         with pytest.raises(PermissionDeniedError):
             services.participant_remove(workshop=live, actor=actor, participant=participant)
+        with pytest.raises(PermissionDeniedError):
+            services.timer_pause(workshop=live, actor=actor)
+        with pytest.raises(PermissionDeniedError):
+            services.timer_extend(workshop=live, actor=actor, minutes=2)
+        with pytest.raises(PermissionDeniedError):
+            services.phase_add(workshop=live, actor=actor, title="Pirate", planned_minutes=5)
+        phase = live.phases.first()
+        with pytest.raises(PermissionDeniedError):
+            services.phase_update(
+                workshop=live, actor=actor, phase=phase, title="X", planned_minutes=5
+            )
+        with pytest.raises(PermissionDeniedError):
+            services.phase_move(workshop=live, actor=actor, phase=phase, direction="down")
+        with pytest.raises(PermissionDeniedError):
+            services.phase_start(workshop=live, actor=actor, phase=phase)
+        with pytest.raises(PermissionDeniedError):
+            services.idea_spotlight(workshop=live, actor=actor, proposal_id=None)
+        with pytest.raises(PermissionDeniedError):
+            services.idea_hide(workshop=live, actor=actor, proposal_id=1, reason="x")
+        with pytest.raises(PermissionDeniedError):
+            services.idea_merge(workshop=live, actor=actor, source_id=1, target_id=2)
+        with pytest.raises(PermissionDeniedError):
+            services.join_code_regenerate(workshop=live, actor=actor)
 
 
 def test_moving_between_phases_keeps_start_and_end_times(live, facilitator):
