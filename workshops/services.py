@@ -680,6 +680,7 @@ def reaction_toggle(*, workshop: Workshop, user, proposal_id, kind: str) -> dict
     """Add the reaction, or take it back if it was there. Returns the idea's counts."""
     if kind not in ReactionKind.values:
         raise DomainError("invalid_reaction", _("Réaction inconnue."), field="kind")
+    workshop = Workshop.objects.get(pk=workshop.pk)  # its state now, not when the socket opened
     participant = (
         Participant.objects.filter(workshop=workshop, user=user).first()
         if user and user.is_authenticated
@@ -713,6 +714,7 @@ def reaction_toggle(*, workshop: Workshop, user, proposal_id, kind: str) -> dict
 
 
 def hand_raise(*, workshop: Workshop, user) -> HandRaise:
+    workshop = Workshop.objects.get(pk=workshop.pk)
     participant = (
         Participant.objects.filter(workshop=workshop, user=user).first()
         if user and user.is_authenticated

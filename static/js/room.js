@@ -329,7 +329,11 @@ if (room && "WebSocket" in window) {
         if (key) key.value = newKey();
         feedback(form, room.dataset.textSent, false);
       } else if (action === "hand.raise" || action === "hand.lower") {
-        location.reload();
+        const raised = action === "hand.raise";
+        form.dataset.action = raised ? "hand.lower" : "hand.raise";
+        const op = form.querySelector("[name=op]");
+        if (op) op.value = raised ? "lower" : "raise";
+        if (button) button.textContent = raised ? button.dataset.textLower : button.dataset.textRaise;
       } else {
         feedback(form, "", false);
       }
