@@ -73,3 +73,28 @@ def workshop_summary(context, workshop) -> dict:
         "can_generate": workshop.state in SUMMARISABLE_WORKSHOP_STATES,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.filter
+def choice_label(code: str, kind: str) -> str:
+    """The label of a status code in the reader's language (the snapshot keeps the code).
+
+    ``kind``: "action", "recommendation", "vote_method" or "college" (votes merge small colleges into "others").
+    """
+    from django.apps import apps
+
+    try:
+        if kind == "college":
+            if code in ("others", "autres"):
+                from votes.selectors import college_label as votes_college_label
+
+                return str(votes_college_label(code))
+            return _college_label(code)
+        if kind == "vote_method":
+            module = apps.get_app_config("votes").models_module
+            return str(dict(module.Method.choices).get(code, code))
+        module = apps.get_app_config("decisions").models_module
+        choices = {"action": "ActionStatus", "recommendation": "RecommendationStatus"}[kind]
+        return str(dict(getattr(module, choices).choices).get(code, code))
+    except (LookupError, AttributeError, ImportError, KeyError):
+        return code

@@ -195,3 +195,13 @@ def decided_workshop(held_workshop, editor):
     held_workshop.recommendation = published
     held_workshop.actions = actions
     return held_workshop
+
+
+def seed_demo() -> None:
+    """seed_demo on a fresh test database. The demo posts its ideas through the room's
+    rate-limited service, whose counters live in the cache (not rolled back between tests)."""
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    cache.clear()
+    call_command("seed_demo", verbosity=0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -13,14 +12,14 @@ from summaries.generation import Scope, summary_data_generate
 from summaries.models import Scope as ScopeKind
 from summaries.services import summary_create, summary_create_for_workshop
 from tests.factories import UserFactory
-from tests.summaries.conftest import make_proposal
+from tests.summaries.conftest import make_proposal, seed_demo
 from tests.workshops.factories import ParticipantFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_generation_on_the_demo_data(held_workshop, editor):
-    call_command("seed_demo", verbosity=0)
+    seed_demo()
     summary = summary_create_for_workshop(actor=editor, workshop=held_workshop)
     data = summary.data
 

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import User
 from summaries.opendata import DATASETS, LICENCE_URL
 from summaries.services import summary_create_for_workshop, summary_publish
-from tests.summaries.conftest import make_proposal
+from tests.summaries.conftest import make_proposal, seed_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +39,8 @@ def _csv_rows(text: str) -> tuple[str, list[dict]]:
 def everything(voted_workshop, decided_workshop, editor):
     """The demo, the held workshop with its closed vote, its recommendations and actions
     (and their updates), and its published summary."""
-    from django.core.management import call_command
 
-    call_command("seed_demo", verbosity=0)
+    seed_demo()
     summary_publish(
         summary=summary_create_for_workshop(actor=editor, workshop=voted_workshop), actor=editor
     )
