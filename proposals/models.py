@@ -187,6 +187,13 @@ class Proposal(models.Model):
             models.Index(fields=["-support_count", "-created_at"]),
             models.Index(fields=["-comment_count", "-created_at"]),
             models.Index(fields=["author_college", "created_at"]),
+            # What the public board lists: lets COUNT and the random order's id scan read
+            # this small index instead of the wide rows.
+            models.Index(
+                fields=["id"],
+                condition=Q(is_hidden=False) & ~Q(status="merged"),
+                name="proposal_public_idx",
+            ),
         ]
         # The GIN index on search_vector is created on PostgreSQL only (migration 0005).
 

@@ -106,11 +106,22 @@ class BoardPage:
 
 
 def board_page(user, query: BoardQuery) -> BoardPage:
-    """One page of the board: a COUNT, the page's rows (axis, author, workshop joined) and,
-    for a signed-in visitor, one query for which of them they support."""
-    paginator = Paginator(board_queryset(user, query), query.page_size)
-    page = paginator.get_page(query.page)
-    proposals = list(page.object_list)
+    """One page of the board: a COUNT, the page's rows (axis, author, workshop joined; in
+    random order an id query first) and, for a signed-in visitor, one query for which of
+    them they support."""
+    queryset = board_queryset(user, query)
+    if query.sort == "random":
+        # Deferred join: order the ids alone (an index scan, not the wide rows), then fetch
+        # the page's 20 rows by primary key and put them back in that order.
+        paginator = Paginator(queryset.values_list("pk", flat=True), query.page_size)
+        page = paginator.get_page(query.page)
+        ids = list(page.object_list)
+        rows = {p.pk: p for p in Proposal.objects.for_list().filter(pk__in=ids)}
+        proposals = [rows[pk] for pk in ids if pk in rows]
+    else:
+        paginator = Paginator(queryset, query.page_size)
+        page = paginator.get_page(query.page)
+        proposals = list(page.object_list)
     return BoardPage(
         page=page,
         proposals=proposals,

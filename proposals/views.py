@@ -40,9 +40,14 @@ def _visitor_seed(request: HttpRequest) -> int:
 
 
 def _board_workshops():
+    """Workshops that produced proposals (an EXISTS per workshop on the origin index, not a
+    DISTINCT over a join with every proposal)."""
+    from django.db.models import Exists, OuterRef
+
     from workshops.models import Workshop
 
-    return Workshop.objects.filter(proposals__isnull=False).distinct().only("slug", "title")
+    has_proposals = Exists(Proposal.objects.filter(origin_workshop=OuterRef("pk")))
+    return Workshop.objects.filter(has_proposals).only("slug", "title")
 
 
 @require_GET

@@ -15,7 +15,7 @@ import time
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -387,3 +387,9 @@ class Command(BaseCommand):
                 comment_count=Coalesce(Subquery(comment_counts), Value(0)),
             )
             refresh_search_vector(load.filter(Q(search_vector__isnull=True)))
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            # Fresh statistics and visibility map after the bulk load, as autovacuum would
+            # do later: the board's index-only scans and plans depend on them.
+            with connection.cursor() as cursor:
+                for table in ("proposals_proposal", "proposals_support", "proposals_comment"):
+                    cursor.execute(f"VACUUM ANALYZE {table}")
