@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from tests/e2e/conftest.py)
 """Summary and open-data pages in a real browser: zero axe-core violations (WCAG 2.1 A/AA)
 at phone and desktop widths, for the public and for an editor."""
 

@@ -135,3 +135,18 @@ def test_the_agenda_is_the_phases_as_they_ran(facilitator, editor):
         ("ideation", 28, 20),
         ("clustering", 15, 15),
     ]
+
+
+def test_seed_demo_publishes_a_summary_of_the_demo_workshop(client):
+    from summaries.models import DecisionSummary
+
+    seed_demo()
+    seed_demo()  # idempotent: still one summary, one version
+    summary = DecisionSummary.objects.get()
+    assert summary.versions.count() == 1
+    version = summary.current_version
+    assert version.data["participation"]["total"] > 0
+    assert version.data["ideas"]["total"] > 0
+    page = client.get(f"/syntheses/{summary.slug}/")
+    assert page.status_code == 200
+    assert "diversification vers les filières" in page.content.decode()
