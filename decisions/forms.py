@@ -49,6 +49,12 @@ class RecommendationCreateForm(RecommendationForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    more_proposals = forms.CharField(
+        label=_("Autres propositions (numéros)"),
+        required=False,
+        max_length=300,
+        help_text=_("Numéros séparés par des virgules ou des espaces, par exemple : 12, 15, 31."),
+    )
     note = forms.CharField(
         label=_("Note sur les sources"),
         required=False,
@@ -65,6 +71,15 @@ class RecommendationCreateForm(RecommendationForm):
         required=False,
         help_text=_("Le vote clos dont les résultats appuient la recommandation."),
     )
+
+    def clean_more_proposals(self) -> list[int]:
+        import re
+
+        raw = self.cleaned_data.get("more_proposals") or ""
+        parts = [p for p in re.split(r"[\s,;]+", raw) if p]
+        if any(not p.isdigit() or len(p) > 12 for p in parts):
+            raise forms.ValidationError(_("Indiquez des numéros de propositions."))
+        return [int(p) for p in parts]
 
     def __init__(self, *args, proposal_queryset=None, **kwargs):
         from votes.models import SessionState, VoteSession

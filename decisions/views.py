@@ -293,7 +293,7 @@ def recommendation_create(request: HttpRequest) -> HttpResponse:
     _require_editor(request)
     # The candidates shown stay the same when the form comes back with an error.
     wanted = request.POST.getlist("candidates") or request.GET.getlist("proposals")
-    wanted_ids = [int(x) for x in wanted if str(x).isdigit()]
+    wanted_ids = [int(x) for x in wanted if str(x).isdigit() and len(str(x)) <= 12]
     queryset = (
         Proposal.objects.filter(is_hidden=False)
         .exclude(status=ProposalStatus.MERGED)
@@ -304,12 +304,31 @@ def recommendation_create(request: HttpRequest) -> HttpResponse:
         form = RecommendationCreateForm(request.POST, proposal_queryset=queryset)
     else:
         initial = {"proposals": [p.pk for p in queryset]}
-        if str(request.GET.get("vote", "")).isdigit():
+        if str(request.GET.get("vote", "")).isdigit() and len(request.GET["vote"]) <= 12:
             initial["vote_session"] = int(request.GET["vote"])
         first = next(iter(queryset), None)
         if first is not None:
             initial["axis"] = first.axis_id
         form = RecommendationCreateForm(initial=initial, proposal_queryset=queryset)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        proposals = list(data["proposals"])
+        if data["more_proposals"]:
+            found = list(
+                Proposal.objects.filter(pk__in=data["more_proposals"]).exclude(
+                    pk__in=[p.pk for p in proposals]
+                )
+            )
+            missing = (
+                set(data["more_proposals"]) - {p.pk for p in found} - {p.pk for p in proposals}
+            )
+            if missing:
+                form.add_error(
+                    "more_proposals",
+                    _("Aucune proposition ne porte ce numéro : %(numbers)s.")
+                    % {"numbers": ", ".join(str(n) for n in sorted(missing))},
+                )
+            proposals += found
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -319,7 +338,7 @@ def recommendation_create(request: HttpRequest) -> HttpResponse:
                 axis=data["axis"],
                 body=data["body"],
                 rationale=data["rationale"],
-                proposals=list(data["proposals"]),
+                proposals=proposals,
                 note=data["note"],
                 vote_session=data.get("vote_session"),
                 request=request,

@@ -83,10 +83,15 @@ def college_colour(index: int) -> str:
 @register.inclusion_tag("decisions/includes/forward_trace.html", takes_context=True)
 def proposal_forward_trace(context, proposal) -> dict:
     """« Ce qu'est devenue cette idée » on a proposal page: 1–3 queries."""
+    from decisions.rules import can_edit_decisions
     from decisions.trace import proposal_forward_trace as forward
 
     user = context.get("user") or getattr(context.get("request"), "user", None)
-    return {"forward": forward(proposal, user), "proposal": proposal}
+    return {
+        "forward": forward(proposal, user),
+        "proposal": proposal,
+        "can_edit": can_edit_decisions(user) and proposal.status != "merged",
+    }
 
 
 @register.inclusion_tag("decisions/includes/axis_decisions.html", takes_context=True)

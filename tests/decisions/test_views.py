@@ -317,3 +317,58 @@ def test_pages_speak_english(client, make_recommendation, make_action, publish):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert "Action tracker" in client.get("/actions/").content.decode()
     assert ActionItem.objects.count() == 1
+
+
+def test_editor_adds_proposals_by_number_and_a_supporting_vote(client, editor, make_proposal, axis):
+    from tests.workshops.factories import WorkshopFactory
+    from votes.models import VoteSession
+
+    a, b = make_proposal(), make_proposal()
+    vote = VoteSession.objects.create(
+        title="Vote clos", method="support", state="closed", workshop=WorkshopFactory()
+    )
+    client.force_login(editor)
+    page = client.get(
+        f"/recommandations/nouvelle/?proposals={a.pk}&vote={vote.pk}"
+    ).content.decode()
+    assert f'value="{vote.pk}" selected' in page
+    bad = client.post(
+        "/recommandations/nouvelle/",
+        {
+            "title": "T",
+            "axis": axis.pk,
+            "candidates": [a.pk],
+            "proposals": [a.pk],
+            "more_proposals": "999999",
+        },
+    )
+    assert bad.status_code == 400 and "999999" in bad.content.decode()
+    assert not Recommendation.objects.exists()
+    ok = client.post(
+        "/recommandations/nouvelle/",
+        {
+            "title": "T",
+            "axis": axis.pk,
+            "candidates": [a.pk],
+            "proposals": [a.pk],
+            "more_proposals": f"{b.pk}",
+            "vote_session": vote.pk,
+        },
+    )
+    assert ok.status_code == 302
+    rec = Recommendation.objects.get()
+    assert set(rec.sources.values_list("proposal_id", flat=True)) == {a.pk, b.pk}
+    assert rec.vote_sources.get().session == vote
+
+
+def test_proposal_page_offers_editors_to_build_a_recommendation(make_proposal, editor, user):
+    from django.template import Context, Template
+
+    p = make_proposal()
+    template = Template("{% load decisions_tags %}{% proposal_forward_trace proposal %}")
+    assert "/recommandations/nouvelle/?proposals=" in template.render(
+        Context({"proposal": p, "user": editor})
+    )
+    assert "/recommandations/nouvelle/" not in template.render(
+        Context({"proposal": p, "user": user})
+    )
