@@ -114,3 +114,39 @@ def test_the_workshop_summary_tag_offers_the_one_click_draft(held_workshop, edit
     summary_publish(summary=summary, actor=editor)
     html = template.render(Context({"request": request, "workshop": held_workshop}))
     assert f'href="/syntheses/{summary.slug}/"' in html
+
+
+def test_editors_create_a_period_summary_from_the_list(held_workshop, editor, user, client):
+    from summaries.models import DecisionSummary
+
+    form = {
+        "scope": "period",
+        "title": "",
+        "period_start": "2026-01-01",
+        "period_end": "2026-12-31",
+    }
+    client.force_login(user)
+    assert client.post("/syntheses/nouvelle/", form).status_code == 403
+    client.force_login(editor)
+    response = client.post("/syntheses/nouvelle/", form)
+    summary = DecisionSummary.objects.get()
+    assert response["Location"] == f"/syntheses/{summary.slug}/modifier/"
+    assert summary.title == "Synthèse du 01/01/2026 au 31/12/2026"
+
+
+def test_a_wrong_period_is_refused_and_what_was_typed_stays(editor, client):
+    from summaries.models import DecisionSummary
+
+    client.force_login(editor)
+    form = {
+        "scope": "period",
+        "title": "Bilan du premier semestre",
+        "period_start": "2026-06-30",
+        "period_end": "2026-01-01",
+    }
+    response = client.post("/syntheses/nouvelle/", form)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "La fin de la période doit suivre son début." in html
+    assert 'value="Bilan du premier semestre"' in html
+    assert not DecisionSummary.objects.exists()
