@@ -150,3 +150,22 @@ def test_a_wrong_period_is_refused_and_what_was_typed_stays(editor, client):
     assert "La fin de la période doit suivre son début." in html
     assert 'value="Bilan du premier semestre"' in html
     assert not DecisionSummary.objects.exists()
+
+
+def test_a_summary_page_takes_constant_queries_whatever_its_versions(
+    held_workshop, editor, client, django_assert_max_num_queries
+):
+    summary = summary_create_for_workshop(actor=editor, workshop=held_workshop)
+    summary_publish(summary=summary, actor=editor)
+    summary_publish(summary=summary, actor=editor, change_note="Correction 1.")
+    # summary with its current version; the list of versions; the previous version (for
+    # the diff); the nav axes of the layout
+    with django_assert_max_num_queries(4):
+        assert client.get(f"/syntheses/{summary.slug}/").status_code == 200
+    for n in range(2, 7):
+        summary_publish(summary=summary, actor=editor, change_note=f"Correction {n}.")
+    with django_assert_max_num_queries(4):
+        assert client.get(f"/syntheses/{summary.slug}/").status_code == 200
+    # the open-data page only reads the layout's axes
+    with django_assert_max_num_queries(1):
+        assert client.get("/donnees/").status_code == 200
