@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -55,6 +56,8 @@ def main(argv: list[str] | None = None) -> dict:
             stats["queries"] = common.count_queries(paths[0])
             stats["path"] = paths[0]
             result[name] = stats
+    # Other processes on the machine skew latencies; baseline_rps shows by how much.
+    result["load_average_1m"] = round(os.getloadavg()[0], 2)
     print(json.dumps(result, ensure_ascii=False, indent=2))
     return result
 
