@@ -81,7 +81,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.user = self.scope.get("user")
         slug = self.scope["url_route"]["kwargs"]["slug"]
         try:
-            self.access = await database_sync_to_async(_load_access)(self.user, slug)
+            # Not the thread-sensitive thread: hundreds of sockets arrive at once when a room
+            # fills, and these reads need no ordering with anything else.
+            self.access = await database_sync_to_async(_load_access, thread_sensitive=False)(
+                self.user, slug
+            )
         except DomainError as error:
             await self.close(code=CLOSE_NOT_FOUND if error.status == 404 else CLOSE_FORBIDDEN)
             return

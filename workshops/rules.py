@@ -11,6 +11,10 @@ def is_workshop_facilitator(user, workshop: Workshop) -> bool:
         return False
     if user.is_superuser:
         return True
+    flag = getattr(workshop, "_user_facilitates", None)
+    # Annotated by get_workshop_for_user for the user who loaded the page or socket.
+    if flag is not None and getattr(workshop, "_user_facilitates_for", None) == user.pk:
+        return bool(flag)
     cache = getattr(workshop, "_facilitator_ids", None)
     if cache is None:
         cache = set(workshop.facilitators.values_list("pk", flat=True))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from project.errors import NotFoundError, PermissionDeniedError
@@ -30,9 +31,23 @@ def get_workshop_for_user(user, slug: str) -> RoomAccess:
     A private workshop answers "not found" to outsiders (its existence is private too);
     a participant removed by a facilitator is refused.
     """
-    workshop = Workshop.objects.filter(slug=slug).first()
+    qs = Workshop.objects.filter(slug=slug)
+    authenticated = bool(user and user.is_authenticated)
+    if authenticated:
+        # One query for the workshop and whether this user facilitates it (sockets connect
+        # by the hundred when a room fills up).
+        qs = qs.annotate(
+            _user_facilitates=Exists(
+                Workshop.facilitators.through.objects.filter(
+                    workshop_id=OuterRef("pk"), user_id=user.pk
+                )
+            )
+        )
+    workshop = qs.first()
     if workshop is None:
         raise NotFoundError(_("Cet atelier n'existe pas."))
+    if authenticated:
+        workshop._user_facilitates_for = user.pk
     participant = participant_for(user, workshop)
     if not rules.can_see_workshop(user, workshop, participant):
         if participant is not None and participant.removed_at is not None:
