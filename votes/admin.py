@@ -19,6 +19,19 @@ class VoteOptionInline(admin.TabularInline):
     fields = ("order", "label", "proposal")
     raw_id_fields = ("proposal",)
 
+    # Options are frozen once a session has been opened: ballots refer to them.
+    def _editable(self, obj) -> bool:
+        return obj is None or obj.state == "draft"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
 
 @admin.register(VoteSession)
 class VoteSessionAdmin(admin.ModelAdmin):

@@ -27,13 +27,14 @@ def is_signed_in(user) -> bool:
 
 
 def active_participant(user, workshop):
-    """The user's participation in the workshop (None if absent or removed)."""
+    """The user's participation in the workshop (or workshop id); None if absent or removed."""
     if not is_signed_in(user) or workshop is None:
         return None
     from workshops.models import Participant
 
+    workshop_id = workshop if isinstance(workshop, int) else workshop.pk
     return (
-        Participant.objects.filter(workshop=workshop, user=user, removed_at__isnull=True)
+        Participant.objects.filter(workshop_id=workshop_id, user=user, removed_at__isnull=True)
         .only("id", "college", "role")
         .first()
     )

@@ -323,11 +323,69 @@ def _lock_session_shared(session_id: int) -> VoteSession | None:
     """
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(VoteSession._meta.db_table)
+        rows = list(
+            VoteSession.objects.raw(f"SELECT * FROM {table} WHERE id = %s FOR SHARE", [session_id])  # noqa: S608
+        )
+        return rows[0] if rows else None
+    return VoteSession.objects.filter(pk=session_id).first()
+
+
+# Options never change once a session accepts ballots (no service edits them, the
+# admin shows them read-only): each process keeps their ids for the ballot checks.
+# Keyed by (id, opening time): a primary key can come back (tests, a restored database).
+_option_ids_cache: dict[tuple[int, Any], frozenset[int]] = {}
+_OPTION_CACHE_SIZE = 512
+
+
+def _option_ids(session: VoteSession) -> frozenset[int]:
+    key = (session.pk, session.opened_at)
+    cached = _option_ids_cache.get(key)
+    if cached is None:
+        cached = frozenset(VoteOption.objects.filter(session=session).values_list("id", flat=True))
+        if session.state != SessionState.DRAFT and session.opened_at is not None:
+            if len(_option_ids_cache) >= _OPTION_CACHE_SIZE:
+                _option_ids_cache.clear()
+            _option_ids_cache[key] = cached
+    return cached
+
+
+def _ballot_upsert(
+    *, session: VoteSession, voter, college: str, answer: str
+) -> tuple[Ballot, bool]:
+    """Create the voter's ballot or take the existing one, locked until commit; (ballot, created).
+
+    One ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` on PostgreSQL (the row
+    lock makes concurrent submissions by one voter queue; ``xmax = 0`` tells a
+    new row from an updated one).
+    """
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Ballot._meta.db_table)
+        sql = (
+            f"INSERT INTO {table} (session_id, voter_id, college, answer, answer_hidden, created_at, updated_at) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, false, %s, %s) "
+            "ON CONFLICT (session_id, voter_id) DO UPDATE SET college = EXCLUDED.college, "
+            "answer = EXCLUDED.answer, answer_hidden = false, updated_at = EXCLUDED.updated_at "
+            "RETURNING id, (xmax = 0) AS inserted"
+        )
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR SHARE", [session_id])  # noqa: S608
-            if cursor.fetchone() is None:
-                return None
-    return VoteSession.objects.select_related("workshop").filter(pk=session_id).first()
+            cursor.execute(sql, [session.pk, voter.pk, college, answer, now, now])
+            pk, inserted = cursor.fetchone()
+        ballot = Ballot(
+            pk=pk, session=session, voter=voter, college=college, answer=answer, updated_at=now
+        )
+        return ballot, bool(inserted)
+    # SQLite: writing transactions are serialised (IMMEDIATE), so look-then-insert is safe.
+    ballot = Ballot.objects.select_for_update().filter(session=session, voter=voter).first()
+    if ballot is None:
+        return Ballot.objects.create(
+            session=session, voter=voter, college=college, answer=answer
+        ), True
+    ballot.college = college
+    ballot.answer = answer
+    ballot.answer_hidden = False
+    ballot.save(update_fields=["college", "answer", "answer_hidden", "updated_at"])
+    return ballot, False
 
 
 def _refused_closed(session: VoteSession) -> DomainError:
@@ -469,7 +527,7 @@ def ballot_cast(
     if not current.accepts_ballots():
         raise _refused_closed(current)
     if current.workshop_id is not None:
-        participant = rules.active_participant(voter, current.workshop)
+        participant = rules.active_participant(voter, current.workshop_id)
         if participant is None:
             raise PermissionDeniedError(
                 _("Seul·es les participant·es de l'atelier peuvent voter."), code="not_participant"
@@ -483,28 +541,23 @@ def ballot_cast(
     if current.method == Method.OPEN_QUESTION:
         answer, words = clean_answer(answer)
     else:
-        option_ids = set(VoteOption.objects.filter(session=current).values_list("id", flat=True))
-        cleaned = clean_choices(current, choices, option_ids)
+        cleaned = clean_choices(current, choices, set(_option_ids(current)))
         answer = ""
 
-    # Create-or-lock: concurrent submissions by one voter queue on this row.
-    Ballot.objects.bulk_create(
-        [Ballot(session=current, voter=voter, college=college)], ignore_conflicts=True
-    )
-    ballot = Ballot.objects.select_for_update().get(session=current, voter=voter)
-    deleted_choices, _detail = BallotChoice.objects.filter(ballot=ballot).delete()
-    deleted_words, _detail = AnswerWord.objects.filter(ballot=ballot).delete()
-    changed = bool(deleted_choices or deleted_words or ballot.answer)
-    ballot.college = college
-    ballot.answer = answer
-    ballot.answer_hidden = False
-    ballot.save(update_fields=["college", "answer", "answer_hidden", "updated_at"])
+    # Create-or-lock: concurrent submissions by one voter queue on this row, and
+    # the replacement below is all-or-nothing with it.
+    ballot, created = _ballot_upsert(session=current, voter=voter, college=college, answer=answer)
+    changed = not created
+    if changed:
+        BallotChoice.objects.filter(ballot_id=ballot.pk).delete()
+        if current.method == Method.OPEN_QUESTION:
+            AnswerWord.objects.filter(ballot_id=ballot.pk).delete()
     if cleaned:
         BallotChoice.objects.bulk_create(
             [
                 BallotChoice(
-                    ballot=ballot,
-                    session=current,
+                    ballot_id=ballot.pk,
+                    session_id=current.pk,
                     option_id=option_id,
                     college=college,
                     value=value,
@@ -514,7 +567,7 @@ def ballot_cast(
         )
     if words:
         AnswerWord.objects.bulk_create(
-            [AnswerWord(ballot=ballot, session=current, word=w[:60]) for w in words]
+            [AnswerWord(ballot_id=ballot.pk, session_id=current.pk, word=w[:60]) for w in words]
         )
     live.tally_touch_on_commit(current)
     return ballot, changed

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from project.errors import DomainError, NotFoundError
 from realtime.actions import register
 from votes import rules, selectors, services
-from votes.models import VoteSession
+from votes.models import SessionState, VoteSession
 
 
 def _session(ctx, data: dict) -> VoteSession:
@@ -31,8 +31,14 @@ def _session(ctx, data: dict) -> VoteSession:
     raw = data.get("session")
     if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
         raise DomainError("invalid", _("Indiquez le vote concerné."), field="session")
-    session = rules.get_session_for_user(ctx.user, int(raw))
-    if session.workshop_id != ctx.workshop.pk:
+    # The socket's own access check (workshop visible, participant not removed) already ran
+    # when it connected; the services re-read and lock what they depend on.
+    session = (
+        VoteSession.objects.select_related("workshop")
+        .filter(pk=int(raw), workshop_id=ctx.workshop.pk)
+        .first()
+    )
+    if session is None or (session.state == SessionState.DRAFT and not ctx.is_facilitator):
         raise NotFoundError(_("Ce vote n'existe pas ou n'est pas accessible."))
     return session
 
@@ -47,11 +53,8 @@ def vote_cast(ctx, data: dict) -> dict:
     _ballot, changed = services.ballot_cast(
         session=session, voter=ctx.user, choices=choices, answer=answer
     )
-    return {
-        "session": session.pk,
-        "status": "changed" if changed else "recorded",
-        "turnout": selectors.turnout(session),
-    }
+    # The turnout reaches everyone in the next vote.tally snapshot; the ack stays cheap.
+    return {"session": session.pk, "status": "changed" if changed else "recorded"}
 
 
 @register("vote.get")
