@@ -143,6 +143,7 @@ DEMO_INDICATOR = {
     "baseline_date": date(2024, 12, 31),
     "target_2030": Decimal("40"),
     "source": DEMO_SOURCE,
+    "order": 100,
     "measurements": [("2025-06-30", "3"), ("2025-12-31", "7"), ("2026-06-30", "11")],
 }
 

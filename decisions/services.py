@@ -59,6 +59,7 @@ INDICATOR_FIELDS = (
     "target_2030",
     "direction",
     "context_note",
+    "order",
 )
 
 

@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import College
 from decisions.models import (
@@ -61,7 +61,9 @@ class Contributions:
     def summary(self) -> str:
         """« 37 contributeur·rices : 21 Citoyen·nes, 11 Entreprises, 5 … »"""
         parts = ", ".join(f"{count} {label}" for _value, label, count in self.by_college())
-        head = _("%(count)d contributeur·rices") % {"count": self.people}
+        head = ngettext(
+            "%(count)d contributeur·rice", "%(count)d contributeur·rices", self.people
+        ) % {"count": self.people}
         return f"{head} : {parts}" if parts else head
 
     def as_dict(self) -> dict:

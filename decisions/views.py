@@ -58,11 +58,11 @@ def _diagram_labels() -> dict[str, str]:
         "proposals": _("Propositions"),
         "recommendation": _("Recommandation"),
         "actions": _("Actions"),
-        "participants": _("%(count)d participant·es"),
-        "contributors": _("%(count)d contributeur·rices"),
+        "participants": _("participant·es : %(count)d"),
+        "contributors": _("contributeur·rices : %(count)d"),
         "merged": _("%(count)d fusionnée(s)"),
         "vote": _("Session de vote"),
-        "voters": _("vote · %(count)d votant·es"),
+        "voters": _("vote · votant·es : %(count)d"),
         "hidden": _("Proposition masquée"),
     }
 
