@@ -130,9 +130,13 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache that behaves as an empty cache while Redis is away
+            # (rate limits fail open) instead of turning every request into a 500.
+            "BACKEND": "project.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": envstr("CACHE_KEY_PREFIX", "agir"),
+            # A dead Redis must cost a request a second, not a hang.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:

@@ -1,0 +1,117 @@
+"""The Redis cache, tolerant of Redis being away.
+
+The cache holds rate-limit counters (allauth, ideas per minute) and other
+short-lived keys. When Redis stops, Django's ``RedisCache`` raises on every
+call, so a login or an idea would answer 500 although the database is fine.
+This backend logs the error and behaves like an empty cache instead: reads
+miss, writes are dropped, ``add`` succeeds, ``incr`` says the key is missing.
+Rate limits therefore fail open for the length of the outage — a deliberate
+choice: during an incident, people keep participating; the limits come back
+with Redis, without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+
+logger = logging.getLogger(__name__)
+
+# One warning every this many seconds at most: an outage must not flood the logs.
+WARN_EVERY = 10.0
+
+
+def _redis_errors() -> tuple[type[BaseException], ...]:
+    import redis
+
+    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+class ResilientRedisCache(RedisCache):
+    _last_warning = 0.0
+
+    def _failed(self, operation: str) -> None:
+        now = time.monotonic()
+        if now - ResilientRedisCache._last_warning >= WARN_EVERY:
+            ResilientRedisCache._last_warning = now
+            logger.warning(
+                "cache unavailable (%s): behaving as an empty cache", operation, exc_info=True
+            )
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().add(key, value, timeout, version)
+        except _redis_errors():
+            self._failed("add")
+            return True
+
+    def get(self, key, default=None, version=None):
+        try:
+            return super().get(key, default, version)
+        except _redis_errors():
+            self._failed("get")
+            return default
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            super().set(key, value, timeout, version)
+        except _redis_errors():
+            self._failed("set")
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().touch(key, timeout, version)
+        except _redis_errors():
+            self._failed("touch")
+            return False
+
+    def delete(self, key, version=None):
+        try:
+            return super().delete(key, version)
+        except _redis_errors():
+            self._failed("delete")
+            return False
+
+    def get_many(self, keys, version=None):
+        try:
+            return super().get_many(keys, version)
+        except _redis_errors():
+            self._failed("get_many")
+            return {}
+
+    def has_key(self, key, version=None):
+        try:
+            return super().has_key(key, version)
+        except _redis_errors():
+            self._failed("has_key")
+            return False
+
+    def incr(self, key, delta=1, version=None):
+        try:
+            return super().incr(key, delta, version)
+        except _redis_errors() as exc:
+            self._failed("incr")
+            raise ValueError(f"Key '{key}' not found (cache unavailable)") from exc
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().set_many(data, timeout, version)
+        except _redis_errors():
+            self._failed("set_many")
+            return list(data)
+
+    def delete_many(self, keys, version=None):
+        try:
+            super().delete_many(keys, version)
+        except _redis_errors():
+            self._failed("delete_many")
+
+    def clear(self):
+        try:
+            return super().clear()
+        except _redis_errors():
+            self._failed("clear")
+            return False
