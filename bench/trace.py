@@ -1,0 +1,193 @@
+"""Trace benchmark: how the lineage of an action scales with the number of source proposals.
+
+    python -m bench.trace --sizes 10 100 1000
+
+For each size N, one published recommendation with one action gets N source
+proposals, each with a merged duplicate, 3 supports and a comment, coming from
+N/10 workshops with 20 participants each. Prints one JSON object with, per size:
+
+- ``trace_queries``: queries of ``action_trace`` (must not grow with N);
+- ``page_queries``: queries of GET /actions/<id>/trace/ (must not grow with N);
+- ``trace_build_ms``: median time to compute the trace in-process (5 runs);
+- ``page``: latencies of the trace page served by uvicorn; ``api``: of its JSON;
+- ``baseline_rps``: a trivial view on the same server, to compare machines.
+
+Database: ``DATABASE_URL`` (PostgreSQL) or a SQLite file (see ``bench/common.py``);
+the server runs on a free port in 8400-8499.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import statistics
+import time
+
+from bench import common
+
+PORTS = range(8400, 8500)
+COLLEGES = ["citizens", "enterprises", "elected", "civil_society"]
+
+
+def prepare(size: int) -> int:
+    """Bulk-create the data for one trace of ``size`` source proposals; returns the action id.
+
+    Written directly (bulk inserts): the benchmark measures reading the trace, and
+    going through the services for tens of thousands of rows would take minutes."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from accounts.models import User
+    from decisions.models import (
+        ActionItem,
+        Recommendation,
+        RecommendationSource,
+        RecommendationStatus,
+    )
+    from proposals.models import Axis, Comment, Proposal, Support
+    from workshops.models import Participant, Workshop, WorkshopState, new_join_code
+
+    run = secrets.token_hex(4)
+    axis = Axis.objects.get(slug="filieres-avenir")
+    with transaction.atomic():
+        users = User.objects.bulk_create(
+            [
+                User(username=f"bt-{run}-{i}", display_name=f"P{i}", college=COLLEGES[i % 4])
+                for i in range(max(50, size * 2))
+            ]
+        )
+        workshops = Workshop.objects.bulk_create(
+            [
+                Workshop(
+                    title=f"Atelier {run} {i}",
+                    slug=f"bt-{run}-{i}",
+                    join_code=new_join_code(),
+                    state=WorkshopState.CLOSED,
+                )
+                for i in range(max(1, size // 10))
+            ]
+        )
+        Participant.objects.bulk_create(
+            [
+                Participant(
+                    workshop=w, user=users[(wi * 20 + j) % len(users)], college=COLLEGES[j % 4]
+                )
+                for wi, w in enumerate(workshops)
+                for j in range(20)
+            ],
+            ignore_conflicts=True,
+        )
+
+        def proposal(i: int, suffix: str) -> Proposal:
+            author = users[i % len(users)]
+            return Proposal(
+                axis=axis,
+                title=f"Idée {run} {i}{suffix}",
+                author=author,
+                author_college=author.college,
+                origin_workshop=workshops[i % len(workshops)],
+                status="retained" if not suffix else "merged",
+            )
+
+        roots = Proposal.objects.bulk_create([proposal(i, "") for i in range(size)])
+        dups = [proposal(i + size, " (doublon)") for i in range(size)]
+        for dup, root in zip(dups, roots, strict=True):
+            dup.merged_into = root
+        Proposal.objects.bulk_create(dups)
+        Support.objects.bulk_create(
+            [
+                Support(
+                    proposal=p, user=users[(i * 3 + k + 1) % len(users)], user_college=COLLEGES[k]
+                )
+                for i, p in enumerate(roots)
+                for k in range(3)
+            ],
+            ignore_conflicts=True,
+        )
+        Comment.objects.bulk_create(
+            [
+                Comment(
+                    proposal=p,
+                    author=users[(i + 7) % len(users)],
+                    author_college="elected",
+                    body="Oui",
+                )
+                for i, p in enumerate(roots)
+            ]
+        )
+        rec = Recommendation.objects.create(
+            title=f"Recommandation {run}",
+            axis=axis,
+            status=RecommendationStatus.PUBLISHED,
+            published_at=timezone.now(),
+        )
+        RecommendationSource.objects.bulk_create(
+            [RecommendationSource(recommendation=rec, proposal=p) for p in roots]
+        )
+        action = ActionItem.objects.create(recommendation=rec, title="Action", owner_name="PMA")
+    return action.pk
+
+
+def trace_figures(action_id: int) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from decisions.models import ActionItem
+    from decisions.trace import action_trace
+
+    action = ActionItem.objects.select_related("recommendation__axis").get(pk=action_id)
+    with CaptureQueriesContext(connection) as captured:
+        trace = action_trace(action)
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        action_trace(action)
+        timings.append((time.perf_counter() - started) * 1000)
+    return {
+        "proposals": len(trace.proposals),
+        "workshops": len(trace.workshops),
+        "contributors": trace.contributors.people,
+        "trace_queries": len(captured.captured_queries),
+        "trace_build_ms": round(statistics.median(timings), 2),
+        "page_queries": common.count_queries(f"/actions/{action_id}/trace/"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--requests", type=int, default=100)
+    args = parser.parse_args()
+
+    env = common.bench_env("trace")
+    common.django_setup(env)
+    actions = {size: prepare(size) for size in args.sizes}
+    results = {size: trace_figures(action_id) for size, action_id in actions.items()}
+    with common.server(env, port=common.free_port(PORTS)) as base_url:
+        for size, action_id in actions.items():
+            results[size]["page"] = common.measure(
+                base_url, [f"/actions/{action_id}/trace/"], requests=args.requests, concurrency=4
+            )
+            results[size]["api"] = common.measure(
+                base_url,
+                [f"/api/v1/actions/{action_id}/trace"],
+                requests=args.requests,
+                concurrency=4,
+            )
+        baseline = common.baseline_rps(base_url)
+    print(
+        json.dumps(
+            {
+                "benchmark": "trace",
+                "database": common.database_label(),
+                "sizes": {str(k): v for k, v in results.items()},
+                "baseline_rps": baseline,
+            },
+            indent=1,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
