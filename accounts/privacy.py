@@ -271,10 +271,12 @@ def _json_default(value: Any) -> Any:
 def account_delete(*, user: User, actor: User | None = None, request=None) -> User:
     """Delete an account: one transaction, audited; contributions stay, anonymised.
 
-    The user row stays (ideas, comments, supports and ballots point at it, and
-    tallies count them), emptied of name, e-mail, organisation, password and
-    roles; its e-mail addresses, second factors and API tokens go; its
-    sessions end; its sockets are told to close once the transaction commits.
+    The user row stays (ideas, comments and supports point at it, and counts
+    include them), emptied of name, e-mail, organisation, password and roles;
+    its e-mail addresses, second factors and API tokens go; links that their
+    app declared SET_NULL are cut (a ballot's voter: the ballot stays in the
+    results, attached to nobody); its sessions end; its sockets are told to
+    close once the transaction commits.
     """
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
@@ -329,6 +331,19 @@ def _account_anonymise(user: User) -> None:
     user.groups.clear()
     user.user_permissions.clear()
     user.__dict__.pop("_role_cache", None)
+    # Links an app declared SET_NULL are the ones it lets go when a person leaves:
+    # ballots (the votes stay in the results, unlinked), "created by", "moderated by"…
+    # The audit log keeps its link to the anonymised row: staff must still see that
+    # the same (now nameless) account did those things.
+    for model, field in _fields_pointing_at_user():
+        label = model._meta.label_lower
+        if (
+            label in ACCOUNT_ONLY_MODELS
+            or not field.many_to_one
+            or field.remote_field.on_delete is not models.SET_NULL
+        ):
+            continue
+        model._default_manager.filter(**{field.name: user}).update(**{field.name: None})
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)

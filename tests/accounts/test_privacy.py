@@ -457,3 +457,72 @@ def test_purge_guests_dry_run_and_days_option(settings):
     # A second run finds nothing and writes nothing more to the log.
     call_command("purge_guests", "--days", "7", stdout=io.StringIO())
     assert AuditEvent.objects.filter(action="guests.purged").count() == 1
+
+
+# --- Votes: secret in the export, unlinked on deletion ------------------------------
+
+
+def _voted_session(user, facilitator):
+    from tests.workshops.factories import ParticipantFactory, WorkshopFactory
+    from votes.services import ballot_cast, session_create, session_open
+
+    workshop = WorkshopFactory(facilitators=[facilitator])
+    ParticipantFactory(workshop=workshop, user=user)
+    session = session_create(
+        actor=facilitator,
+        title="Priorité mobilité",
+        method="poll",
+        workshop=workshop,
+        labels=["Tramway secret", "Vélo secret"],
+        question="Un mot pour l'avenir ?",
+    )
+    session_open(session=session, actor=facilitator)
+    option = session.options.order_by("order", "pk").last()
+    ballot_cast(
+        session=session, voter=user, choices={option.pk: 1}, answer="hydrogène confidentiel"
+    )
+    return session, option
+
+
+@pytest.mark.django_db
+def test_my_data_names_the_votes_i_took_part_in_but_never_what_i_voted(client, user, facilitator):
+    session, option = _voted_session(user, facilitator)
+    client.force_login(user)
+
+    files = _download(client)
+    dump = json.dumps(files, ensure_ascii=False)
+
+    assert len(files["votes.json"]) == 1
+    vote = files["votes.json"][0]
+    assert vote["session"] == {
+        "type": "votes.votesession",
+        "id": session.pk,
+        "title": session.title,
+    }
+    assert "created_at" in vote
+    for secret in (
+        "Vélo secret",
+        "Tramway secret",
+        "hydrogène",
+        "confidentiel",
+        f'"option": {option.pk}',
+    ):
+        assert secret not in dump
+    assert not any(k in vote for k in ("answer", "college", "choices", "option"))
+
+
+@pytest.mark.django_db
+def test_deleting_my_account_unlinks_my_ballots_and_keeps_the_results(user, facilitator):
+    from votes.models import Ballot
+    from votes.selectors import results_compute
+
+    session, _option = _voted_session(user, facilitator)
+    before = results_compute(session).as_dict()
+
+    privacy.account_delete(user=user)
+
+    assert Ballot.objects.filter(session=session).count() == 1
+    assert Ballot.objects.get(session=session).voter_id is None
+    assert results_compute(session).as_dict() == before
+    # The audit log still points at the (anonymised) account.
+    assert AuditEvent.objects.filter(action="account.deleted", target_id=str(user.pk)).exists()
