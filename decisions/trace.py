@@ -26,7 +26,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count
-from django.utils.translation import ngettext
+from django.urls import reverse
+from django.utils.translation import get_language, ngettext
 
 from accounts.models import College
 from decisions.models import (
@@ -52,9 +53,10 @@ class Contributions:
 
     def by_college(self) -> list[tuple[str, str, int]]:
         """(college, label, count) in the order of the colleges, zeros left out."""
+        labels = _college_labels()
         return [
-            (value, str(label), self.people_by_college[value])
-            for value, label in College.choices
+            (value, labels[value], self.people_by_college[value])
+            for value in College.values
             if self.people_by_college.get(value)
         ]
 
@@ -72,6 +74,18 @@ class Contributions:
             "contributions": self.contributions,
             "by_college": {value: count for value, _label, count in self.by_college()},
         }
+
+
+def _college_labels() -> dict[str, str]:
+    """College labels in the active language, translated once per language."""
+    language = get_language()
+    cached = _LABELS.get(language)
+    if cached is None:
+        cached = _LABELS[language] = {value: str(label) for value, label in College.choices}
+    return cached
+
+
+_LABELS: dict[str | None, dict[str, str]] = {}
 
 
 def _contributions(people: dict[int, str], contributions: int) -> Contributions:
@@ -195,19 +209,37 @@ class Trace:
         }
 
 
-def _merged_descendants(root_ids: list[int]) -> dict[int, list]:
+@dataclass
+class ProposalRef:
+    """A proposal merged into a source: only what the trace shows (cheaper than a model row)."""
+
+    pk: int
+    title: str
+    status: str
+    is_hidden: bool
+    author_id: int
+    author_college: str
+    merged_into_id: int
+    origin_workshop_id: int | None
+
+    def get_absolute_url(self) -> str:
+        return reverse("proposals:detail", kwargs={"pk": self.pk})
+
+
+def _merged_descendants(root_ids: list[int]) -> dict[int, list[ProposalRef]]:
     """For each root proposal, every proposal merged into it (directly or through a chain)."""
     from proposals.models import Proposal
 
     root_of: dict[int, int] = {pk: pk for pk in root_ids}
-    result: dict[int, list] = {pk: [] for pk in root_ids}
+    result: dict[int, list[ProposalRef]] = {pk: [] for pk in root_ids}
     frontier = list(root_ids)
     for _depth in range(MAX_MERGE_DEPTH):
         if not frontier:
             break
-        merged = list(
+        rows = (
             Proposal.objects.filter(merged_into_id__in=frontier)
-            .only(
+            .order_by("created_at", "pk")
+            .values_list(
                 "id",
                 "title",
                 "status",
@@ -216,12 +248,11 @@ def _merged_descendants(root_ids: list[int]) -> dict[int, list]:
                 "author_college",
                 "merged_into_id",
                 "origin_workshop_id",
-                "created_at",
             )
-            .order_by("created_at", "pk")
         )
         frontier = []
-        for p in merged:
+        for row in rows:
+            p = ProposalRef(*row)
             if p.pk in root_of:  # a cycle would be a data error: don't loop on it
                 continue
             root_of[p.pk] = root_of[p.merged_into_id]

@@ -291,3 +291,18 @@ def test_an_open_vote_cannot_support_a_recommendation(make_recommendation, edito
             recommendation=make_recommendation(), session=session, actor=editor
         )
     assert exc.value.code == "vote_not_finished"
+
+
+def test_the_diagram_coordinates_stay_numbers_in_french(
+    client, make_proposal, make_recommendation, make_action, publish
+):
+    import re
+
+    rec = make_recommendation(proposals=[make_proposal(), make_proposal(), make_proposal()])
+    action = make_action(rec)
+    publish(rec)
+    svg = client.get(f"/actions/{action.pk}/trace.svg", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    transforms = re.findall(r'transform="translate\(([^)]*)\)"', svg)
+    assert transforms and all(re.fullmatch(r"[\d.]+,[\d.]+", t) for t in transforms), transforms
+    paths = re.findall(r' d="([^"]*)"', svg)
+    assert paths and all("," in p and not re.search(r"\d,\d+,\d", p) for p in paths)
