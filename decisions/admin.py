@@ -1,3 +1,5 @@
+"""Read-only admin of the decisions: every change goes through the services."""
+
 from django.contrib import admin
 
 from decisions.models import (
@@ -12,17 +14,18 @@ from decisions.models import (
 )
 
 
-class MeasurementInline(admin.TabularInline):
-    model = Measurement
-    extra = 0
-    raw_id_fields = ["entered_by"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Changes go through the app's pages and services, which record who changed what and
+    when (history, audit, notifications): the admin only shows."""
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
-@admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "unit", "baseline_value", "target_2030", "direction"]
-    list_filter = ["kind", "axis"]
-    inlines = [MeasurementInline]
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -38,6 +41,19 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+class MeasurementInline(ReadOnlyInline):
+    model = Measurement
+    fields = ["date", "value", "source", "entered_by"]
+    readonly_fields = fields
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(ReadOnlyAdmin):
+    list_display = ["name", "kind", "unit", "baseline_value", "target_2030", "direction"]
+    list_filter = ["kind", "axis"]
+    inlines = [MeasurementInline]
+
+
 class SourceInline(ReadOnlyInline):
     model = RecommendationSource
     fields = ["proposal", "linked_by", "linked_at", "note"]
@@ -45,11 +61,10 @@ class SourceInline(ReadOnlyInline):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(admin.ModelAdmin):
+class RecommendationAdmin(ReadOnlyAdmin):
     list_display = ["title", "axis", "status", "created_at", "published_at"]
     list_filter = ["status", "axis"]
     search_fields = ["title"]
-    readonly_fields = ["status", "adopted_at", "published_at", "created_by"]
     inlines = [SourceInline]
 
 
@@ -60,31 +75,20 @@ class UpdateInline(ReadOnlyInline):
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(admin.ModelAdmin):
+class ActionItemAdmin(ReadOnlyAdmin):
     list_display = ["title", "recommendation", "owner_name", "status", "progress", "due_date"]
     list_filter = ["status", "owner_kind"]
     search_fields = ["title", "owner_name"]
-    readonly_fields = ["status", "progress", "created_by"]
     inlines = [UpdateInline]
 
 
 @admin.register(HistoryEntry)
-class HistoryEntryAdmin(admin.ModelAdmin):
+class HistoryEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "verb", "actor", "recommendation", "action", "indicator"]
     list_filter = ["verb"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "recipient", "kind", "read_at", "emailed_at"]
     list_filter = ["kind"]
-    raw_id_fields = ["recipient", "proposal"]
