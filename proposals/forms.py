@@ -38,8 +38,9 @@ class BoardFilterForm(forms.Form):
         self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
 
     def to_query(self, *, seed: int, page: str | None, default_sort: str) -> BoardQuery:
-        # Invalid filter values are dropped (a stale link still shows a board).
-        data = self.cleaned_data if self.is_valid() else {}
+        # An invalid filter value is dropped, the others kept (a stale link still shows a board).
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
         try:
             page_number = int(page or 1)
         except ValueError:

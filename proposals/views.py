@@ -26,17 +26,18 @@ from proposals.forms import (
 )
 from proposals.models import Axis, Proposal, Report
 
-SEED_SESSION_KEY = "board_seed"
+SEED_COOKIE = "board_seed"
+SEED_COOKIE_AGE = 60 * 60 * 24  # a day: the order changes from one visit to the next
 
 
-def _visitor_seed(request: HttpRequest) -> int:
+def _visitor_seed(request: HttpRequest) -> tuple[int, bool]:
     """A random-order seed kept for the visit: the board's first proposals differ per visitor
-    but stay put while they page through it."""
-    seed = request.session.get(SEED_SESSION_KEY)
-    if not isinstance(seed, int):
-        seed = selectors.new_seed()
-        request.session[SEED_SESSION_KEY] = seed
-    return seed
+    but stay put while they page through it. A plain cookie, not the session: an anonymous
+    visitor's board costs no database write. Returns (seed, whether to set the cookie)."""
+    raw = request.COOKIES.get(SEED_COOKIE, "")
+    if raw.isdigit() and 1 <= int(raw) <= selectors.SEED_MAX:
+        return int(raw), False
+    return selectors.new_seed(), True
 
 
 def _board_workshops():
@@ -54,9 +55,8 @@ def _board_workshops():
 def board(request: HttpRequest) -> HttpResponse:
     # Always bound (an empty query is a valid, unfiltered board).
     form = BoardFilterForm(request.GET, axes=Axis.objects.all(), workshops=_board_workshops())
-    query = form.to_query(
-        seed=_visitor_seed(request), page=request.GET.get("page"), default_sort="random"
-    )
+    seed, new_seed = _visitor_seed(request)
+    query = form.to_query(seed=seed, page=request.GET.get("page"), default_sort="random")
     result = selectors.board_page(request.user, query)
     params = request.GET.copy()
     params.pop("page", None)
@@ -70,8 +70,14 @@ def board(request: HttpRequest) -> HttpResponse:
     }
     # Don't send the whole layout to htmx: it swaps the results only.
     if request.htmx and request.htmx.target == "board-results":
-        return render(request, "proposals/_board_results.html", context)
-    return render(request, "proposals/proposal_list.html", context)
+        response = render(request, "proposals/_board_results.html", context)
+    else:
+        response = render(request, "proposals/proposal_list.html", context)
+    if new_seed:
+        response.set_cookie(
+            SEED_COOKIE, str(seed), max_age=SEED_COOKIE_AGE, samesite="Lax", httponly=True
+        )
+    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -25,9 +25,9 @@ def test_board_queries_do_not_grow_with_rows(
         services.support_add(proposal=p, user=user)
     client.force_login(user)
     client.get(reverse("proposals:board"))  # warm the session
-    # session, user, axes (filter), workshops (filter), COUNT, page rows (axis, author and
-    # workshop joined), the visitor's supports on the page, the axis nav of the layout,
-    # session save
+    # session, user, axes (filter), workshops (filter), the user's roles (moderators see
+    # hidden items), COUNT, page rows (axis, author and workshop joined), the visitor's
+    # supports on the page; the layout: unread notifications, the axis nav
     with django_assert_max_num_queries(10):
         response = client.get(reverse("proposals:board"), {"sort": "supported"})
     assert response.status_code == 200
@@ -63,6 +63,25 @@ def test_board_filters_by_axis_college_status_and_search(client, make_proposal, 
     assert "friche Peugeot" in html and "Campagne" not in html
     html = client.get(reverse("proposals:board"), {"status": "retained"}).content.decode()
     assert "Aucune proposition" in html
+
+
+def test_an_invalid_filter_is_dropped_and_the_others_kept(client, make_proposal, axis):
+    make_proposal(title="Hydrogène à Étupes", author=UserFactory(college=College.ENTERPRISES))
+    make_proposal(title="Autre idée citoyenne")
+    response = client.get(
+        reverse("proposals:board"), {"axis": "n-existe-pas", "college": "enterprises"}
+    )
+    assert response.status_code == 200
+    assert [p.title for p in response.context["result"].proposals] == ["Hydrogène à Étupes"]
+
+
+def test_anonymous_board_writes_no_session(client, make_proposal, django_assert_max_num_queries):
+    from django.contrib.sessions.models import Session
+
+    make_proposal()
+    response = client.get(reverse("proposals:board"))
+    assert "board_seed" in response.cookies
+    assert not Session.objects.exists()
 
 
 def test_board_without_javascript_is_a_full_page_with_a_get_form(client, make_proposal):
