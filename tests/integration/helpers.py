@@ -33,10 +33,10 @@ class Client:
             headers["Cookie"] = f"{settings.SESSION_COOKIE_NAME}={self.cookie}"
         self.ready = asyncio.Event()
         self.ws = await connect(
-            url, additional_headers=headers, origin=origin or self.server.url, open_timeout=10
+            url, additional_headers=headers, origin=origin or self.server.url, open_timeout=30
         )
         self._reader = asyncio.ensure_future(self._read())
-        await asyncio.wait_for(self.ready.wait(), 10)
+        await asyncio.wait_for(self.ready.wait(), 30)
 
     async def _read(self) -> None:
         async for raw in self.ws:
@@ -56,7 +56,7 @@ class Client:
         await self.ws.send(json.dumps({"action": action, "ref": ref, "data": data or {}, **extra}))
         return ref
 
-    async def reply(self, ref: str, timeout: float = 10) -> dict:
+    async def reply(self, ref: str, timeout: float = 30) -> dict:
         async def wait() -> dict:
             while ref not in self.acks:
                 await asyncio.sleep(0.01)
@@ -64,7 +64,7 @@ class Client:
 
         return await asyncio.wait_for(wait(), timeout)
 
-    async def wait_for_seq(self, seq: int, timeout: float = 15) -> None:
+    async def wait_for_seq(self, seq: int, timeout: float = 30) -> None:
         async def wait() -> None:
             while self.last_seq < seq:
                 await asyncio.sleep(0.02)
