@@ -104,3 +104,14 @@ def dangers(html: str) -> list[str]:
     finder = DangerFinder(allowed_scripts=page_scripts(html))
     finder.feed(html)
     return finder.found
+
+
+def an_axis():
+    """The first axis of the founding document; recreated if a transactional test flushed it."""
+    from proposals.models import Axis
+
+    axis, _created = Axis.objects.get_or_create(
+        slug="filieres-avenir",
+        defaults={"title": "Filières d'avenir", "short_title": "Filières d'avenir", "number": 3},
+    )
+    return axis

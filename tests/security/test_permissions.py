@@ -55,8 +55,8 @@ def build_world() -> World:
     from django.core.cache import cache
     from django.utils import timezone
 
-    from proposals.models import Axis
     from proposals.services import proposal_create, proposal_hide
+    from tests.security.corpus import an_axis
     from tests.workshops.factories import ParticipantFactory, WorkshopFactory
     from votes.services import session_create, session_open
     from workshops.models import Visibility
@@ -64,7 +64,7 @@ def build_world() -> World:
 
     # Rate-limit counters of earlier tests (same user ids after a rollback) must not count here.
     cache.clear()
-    axis = Axis.objects.get(slug="filieres-avenir")
+    axis = an_axis()
     facilitator, editor, moderator = UserFactory(), UserFactory(), UserFactory()
     role_grant(user=facilitator, role="facilitators")
     role_grant(user=editor, role="codev_editors")
