@@ -113,11 +113,13 @@ class RoomSocket {
 const $ = (selector, scope = document) => scope.querySelector(selector);
 const $$ = (selector, scope = document) => Array.from(scope.querySelectorAll(selector));
 
+const NUMERIC = new Set(["id", "axis", "source", "target", "minutes"]);
+
 function formData(form) {
   const data = {};
   for (const [key, value] of new FormData(form).entries()) {
     if (key === "csrfmiddlewaretoken" || key === "op") continue;
-    data[key] = /^\d+$/.test(value) && key !== "title" && key !== "body" ? Number(value) : value;
+    data[key] = NUMERIC.has(key) && /^\d+$/.test(value) ? Number(value) : value;
   }
   return data;
 }
