@@ -102,8 +102,8 @@ def new_context(browser, site) -> Callable[..., BrowserContext]:
 
     def factory(size: str = "desktop", **kwargs) -> BrowserContext:
         viewport = {"phone": PHONE, "desktop": DESKTOP}[size]
+        kwargs.setdefault("base_url", site.url)
         context = browser().new_context(
-            base_url=site.url,
             viewport=viewport,
             locale="fr-FR",
             timezone_id="Europe/Paris",
