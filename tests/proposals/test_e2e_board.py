@@ -101,3 +101,25 @@ def test_moderator_pages_pass_axe(site, new_context, board_data):  # noqa: F811
     ]:
         page.goto(site(path))
         check_page(page, name)
+
+
+def test_draft_survives_a_closed_tab_and_goes_once_published(site, new_context, board_data):  # noqa: F811
+    user = UserFactory()
+    context = new_context("desktop")
+    page = context.new_page()
+    sign_in(page, site, user, next_path="/propositions/nouvelle/")
+    page.goto(site("/propositions/nouvelle/"))
+    page.get_by_label("Titre").fill("Un fonds d'épargne locale")
+    page.get_by_label("Votre proposition").fill("Des **livrets** fléchés")
+    page.wait_for_timeout(800)
+    page.close()
+    page = context.new_page()
+    page.goto(site("/propositions/nouvelle/"))
+    expect(page.get_by_label("Titre")).to_have_value("Un fonds d'épargne locale")
+    expect(page.locator("#preview strong", has_text="livrets")).to_be_visible()
+    expect(page.get_by_text("Nous avons retrouvé votre brouillon")).to_be_visible()
+    page.locator("#id_axis").select_option(label="3. Filières d'avenir")
+    page.get_by_role("button", name="Publier la proposition").click()
+    page.wait_for_url(re.compile(r"/propositions/\d+/$"))
+    page.goto(site("/propositions/nouvelle/"))
+    expect(page.get_by_label("Titre")).to_have_value("")
