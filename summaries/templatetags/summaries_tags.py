@@ -53,7 +53,8 @@ def css_string(value) -> str:
 def workshop_summary(context, workshop) -> dict:
     """For a workshop page: its published summary, or (editors) the one-click draft button.
 
-    ``{% load summaries_tags %}{% workshop_summary workshop %}`` — one query.
+    ``{% load summaries_tags %}{% workshop_summary workshop %}`` — one query once the
+    workshop is closed, none before.
     """
     from summaries.models import DecisionSummary
     from summaries.rules import can_edit_summaries
@@ -61,6 +62,9 @@ def workshop_summary(context, workshop) -> dict:
 
     request = context.get("request")
     user = getattr(request, "user", None)
+    if workshop.state not in SUMMARISABLE_WORKSHOP_STATES:
+        # A workshop still running has no summary: no query on the live room page.
+        return {"workshop": workshop, "summary": None, "can_edit": False}
     summary = (
         DecisionSummary.objects.filter(workshop=workshop, scope="workshop")
         .select_related("current_version")

@@ -169,3 +169,16 @@ def test_a_summary_page_takes_constant_queries_whatever_its_versions(
     # the open-data page only reads the layout's axes
     with django_assert_max_num_queries(1):
         assert client.get("/donnees/").status_code == 200
+
+
+def test_a_closed_workshop_page_is_one_click_from_its_draft(held_workshop, editor, client):
+    client.force_login(editor)
+    room = client.get(held_workshop.get_absolute_url()).content.decode()
+    assert f'action="/syntheses/atelier/{held_workshop.slug}/"' in room
+    response = client.post(f"/syntheses/atelier/{held_workshop.slug}/")
+    summary = held_workshop.summaries.get()
+    assert response["Location"] == f"/syntheses/{summary.slug}/modifier/"
+    summary_publish(summary=summary, actor=editor)
+    client.logout()
+    room = client.get(held_workshop.get_absolute_url()).content.decode()
+    assert f'href="/syntheses/{summary.slug}/"' in room
