@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from votes.models import MJ_GRADE_LABELS
 
-WIDTH = 640
-LABEL_MAX = 70
+WIDTH = 480  # narrow enough to stay legible on a phone; vector, so it scales up on a projector
+LABEL_MAX = 52
 
 # Worst → best: red to green through neutral, distinguishable without colour
 # by position (the order never changes) and labelled in the legend and table.
@@ -88,7 +88,7 @@ def merit_svg(options: Sequence[dict[str, Any]], *, chart_id: str = "merit") -> 
     body: list[str] = []
     # Legend, best first.
     for j, grade in enumerate(range(6, -1, -1)):
-        x = (j % 4) * 160
+        x = (j % 4) * 120
         y = 4 + (j // 4) * 22
         body.append(
             format_html(
@@ -110,7 +110,7 @@ def merit_svg(options: Sequence[dict[str, Any]], *, chart_id: str = "merit") -> 
                 '<text x="0" y="{}" font-size="14" fill="#1a1a1a">{}. {} — {}</text>',
                 y + 13,
                 option["rank"],
-                _truncate(option["label"], 55),
+                _truncate(option["label"], 38),
                 option["majority_grade_label"],
             )
         )
@@ -132,18 +132,24 @@ def merit_svg(options: Sequence[dict[str, Any]], *, chart_id: str = "merit") -> 
                 )
             )
             x += w
-    # The median line: half of the voters are on each side of it.
+    # The median line, over each bar: half of the voters are on each side of it.
+    for i in range(len(options)):
+        y = legend_h + i * row
+        body.append(
+            format_html(
+                '<line class="vote-chart__median" x1="{}" x2="{}" y1="{}" y2="{}" stroke="#000" '
+                'stroke-width="2" stroke-dasharray="4 3"/>',
+                WIDTH / 2,
+                WIDTH / 2,
+                y + 16,
+                y + 44,
+            )
+        )
     body.append(
         format_html(
-            '<line class="vote-chart__median" x1="{}" x2="{}" y1="{}" y2="{}" stroke="#000" '
-            'stroke-width="2" stroke-dasharray="4 3"/>'
             '<text x="{}" y="{}" font-size="12" text-anchor="middle" fill="#1a1a1a">{}</text>',
             WIDTH / 2,
-            WIDTH / 2,
-            legend_h + 14,
-            height - 2,
-            WIDTH / 2,
-            height + 12,
+            height + 10,
             _("médiane"),
         )
     )

@@ -105,6 +105,7 @@ def get_session_for_user(user, pk: int, *, manage: bool = False) -> VoteSession:
     )
     if session is None or not can_view(user, session):
         raise NotFoundError(_("Ce vote n'existe pas ou n'est pas accessible."))
+    session = _closed_if_due(session)
     if manage and not can_manage(user, session):
         raise PermissionDeniedError(_("Seul·es les animateur·rices de ce vote peuvent le gérer."))
     return session
@@ -116,4 +117,13 @@ def get_session_or_404(user, pk: int) -> VoteSession:
         from django.http import Http404
 
         raise Http404
+    return _closed_if_due(session)
+
+
+def _closed_if_due(session: VoteSession) -> VoteSession:
+    # A board session past its end date reads as closed, whoever looks first.
+    if session.state == SessionState.OPEN and session.ends_at is not None:
+        from votes.services import session_close_if_due
+
+        return session_close_if_due(session=session)
     return session

@@ -269,6 +269,36 @@ def session_close(*, session: VoteSession, actor, request=None) -> VoteSession:
     return locked
 
 
+def session_close_if_due(*, session: VoteSession) -> VoteSession:
+    """Close a board session whose end date has passed (on the first read after it).
+
+    Ballots are already refused after ``ends_at``; this makes the state say
+    so, and records it in the audit log as a close by nobody (the calendar).
+    """
+    if (
+        session.state != SessionState.OPEN
+        or not session.ends_at
+        or timezone.now() < session.ends_at
+    ):
+        return session
+    with transaction.atomic():
+        locked = _locked(session)
+        if locked.state != SessionState.OPEN:
+            return locked
+        locked.state = SessionState.CLOSED
+        locked.closed_at = locked.ends_at
+        locked.save(update_fields=["state", "closed_at"])
+        audit_record(
+            actor=None,
+            action="vote.closed",
+            target=locked,
+            data={"ballots": selectors.ballot_count(locked), "automatic": True},
+        )
+        data = {**session_public_data(locked), "turnout": selectors.turnout(locked)}
+        _broadcast(locked, "vote.closed", data)
+    return locked
+
+
 @transaction.atomic
 def session_reveal(*, session: VoteSession, actor, request=None) -> VoteSession:
     """Show the results of a closed « à la clôture » session to the room."""

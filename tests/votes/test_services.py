@@ -225,3 +225,16 @@ def test_results_compute_query_count_is_constant(
     # voters per college, options, choices per (college, option, grade)
     with django_assert_max_num_queries(3):
         selectors.results_compute(session)
+
+
+def test_board_session_past_its_end_date_reads_as_closed(board_session, user, client):
+    from votes.rules import get_session_for_user
+
+    ballot_cast(session=board_session, voter=user, choices={option_ids(board_session)[0]: 1})
+    board_session.ends_at = timezone.now() - timedelta(minutes=1)
+    board_session.save(update_fields=["ends_at"])
+    session = get_session_for_user(user, board_session.pk)
+    assert session.state == SessionState.CLOSED
+    event = AuditEvent.objects.get(action="vote.closed", target_id=str(session.pk))
+    assert event.actor is None and event.data == {"ballots": 1, "automatic": True}
+    assert client.get(f"/api/v1/vote-sessions/{session.pk}").json()["state"] == "closed"
