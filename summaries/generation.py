@@ -265,7 +265,13 @@ def _ideas(scope: Scope, axes: dict[int, Axis]) -> dict:
 def _votes(scope: Scope) -> dict:
     from summaries import vote_results
 
-    sessions = vote_results.results_for_workshops(scope.workshops())
+    # Board votes (outside workshops) belong to an axis or a period summary.
+    board = None
+    if scope.kind == "axis":
+        board = Q(axis=scope.axis)
+    elif scope.kind == "period":
+        board = Q(closed_at__date__gte=scope.start, closed_at__date__lte=scope.end)
+    sessions = vote_results.results_for_workshops(scope.workshops(), board=board)
     if sessions is None:
         return {"available": False, "sessions": []}
     return {"available": bool(sessions), "sessions": sessions}

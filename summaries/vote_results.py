@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 FINISHED_STATES = ("closed", "published")
@@ -74,11 +74,12 @@ def _session_result(session, results_compute, results_svg, *, with_chart: bool) 
 
 
 def results_for_workshops(
-    workshops: QuerySet | None, *, with_chart: bool = True
+    workshops: QuerySet | None, *, board: Q | None = None, with_chart: bool = True
 ) -> list[dict] | None:
-    """Finished vote sessions of these workshops (all of them when None), with their results.
+    """Finished vote sessions of these workshops (all sessions when None), with their results.
 
-    None while the votes app has no model yet.
+    ``board`` also takes in the board sessions (outside workshops) it matches. None
+    while the votes app has no model yet.
     """
     api = _votes_api()
     if api is None:
@@ -86,7 +87,10 @@ def results_for_workshops(
     VoteSession, results_compute, results_svg = api
     sessions = VoteSession.objects.filter(state__in=FINISHED_STATES).select_related("workshop")
     if workshops is not None:
-        sessions = sessions.filter(workshop__in=workshops)
+        wanted = Q(workshop__in=workshops)
+        if board is not None:
+            wanted |= Q(workshop__isnull=True) & board
+        sessions = sessions.filter(wanted)
     return [
         _session_result(s, results_compute, results_svg, with_chart=with_chart)
         for s in sessions.order_by("closed_at", "pk")

@@ -59,3 +59,42 @@ def test_the_vote_results_export_has_aggregates_and_no_ballot(voted_workshop, cl
     # Voters per college add up to the total, never one row per ballot.
     by_college = dict(pair.split("=") for pair in rows[0]["votants_par_college"].split("; "))
     assert sum(int(n) for n in by_college.values()) == 5
+
+
+def test_an_axis_summary_takes_in_the_board_votes_of_the_axis(held_workshop, editor):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from proposals.models import Axis
+    from summaries.models import Scope
+    from summaries.services import summary_create
+    from votes import services as votes
+    from votes.models import Method
+
+    axis = Axis.objects.get(slug="environnement-accueil")
+    now = timezone.now()
+    session = votes.session_create(
+        actor=editor,
+        title="Sondage : faut-il une réserve foncière intercommunale ?",
+        method=Method.POLL,
+        axis=axis,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=7),
+        labels=["Oui", "Non"],
+    )
+    votes.session_open(session=session, actor=editor)
+    yes, no = session.options.order_by("order", "pk")
+    for name, option in [("lucie", yes), ("marc", yes), ("jean", no)]:
+        votes.ballot_cast(session=session, voter=held_workshop.people[name], choices={option.pk: 1})
+    votes.session_close(session=session, actor=editor)
+
+    summary = summary_create(actor=editor, scope=Scope.AXIS, axis=axis)
+    [result] = summary.data["votes"]["sessions"]
+    assert result["workshop"] == ""
+    assert result["voters"] == 3
+    assert [r["label"] for r in result["results"]] == ["Oui", "Non"]
+    other = summary_create(
+        actor=editor, scope=Scope.AXIS, axis=Axis.objects.get(slug="filieres-avenir")
+    )
+    assert other.data["votes"]["sessions"] == []
