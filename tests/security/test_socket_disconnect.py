@@ -180,3 +180,32 @@ def test_a_logout_on_one_server_closes_a_socket_held_by_another(asgi_server):
 
     elapsed, code = _closed_within(socket, DEADLINE)
     assert code == CLOSE_DISCONNECTED, (elapsed, a.log(), b.log())
+
+
+@pytest.mark.redis
+def test_a_participant_removed_by_the_facilitator_loses_the_socket_within_5_seconds(asgi_server):
+    from workshops.models import Participant
+    from workshops.services import participant_remove
+
+    user, facilitator = UserFactory(), UserFactory()
+    workshop = _live_workshop_with(user)
+    workshop.facilitators.add(facilitator)
+    server = asgi_server()
+    key = session_cookie_for(user)
+    socket = _open_room_socket(server, workshop.slug, key)
+
+    # Called here, sent through the shared Redis layer to the server holding the socket.
+    participant_remove(
+        workshop=workshop,
+        actor=facilitator,
+        participant=Participant.objects.get(workshop=workshop, user=user),
+        reason="Propos injurieux",
+    )
+
+    elapsed, code = _closed_within(socket, DEADLINE)
+    assert code == CLOSE_DISCONNECTED, (elapsed, server.log())
+    # And the socket cannot come back.
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+    with pytest.raises((ConnectionClosed, InvalidStatus, AssertionError)):
+        _open_room_socket(server, workshop.slug, key)
