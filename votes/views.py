@@ -210,6 +210,8 @@ def session_manage(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, _("Action inconnue."))
         except (DomainError, ValueError) as exc:
             messages.error(request, getattr(exc, "message", _("Valeur invalide.")))
+        if _safe_next(request):  # the buttons in the room panel come back to the room
+            return redirect(request.POST["next"])
         return redirect("votes:manage", pk=session.pk)
     context = {
         "session": session,

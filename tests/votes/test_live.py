@@ -195,3 +195,40 @@ async def test_tally_frames_carry_no_voter(facilitator):
     for voter in voters:
         assert voter.display_name not in text and f'"user": {voter.pk}' not in text
     await room.disconnect()
+
+
+async def test_vote_get_and_moderation_over_the_socket(facilitator):
+    ws, voters, session, _ids = await setup_room(facilitator, method="open_question", n=3)
+    other_ws, _v, other_session, _o = await setup_room(facilitator, n=1)
+    await database_sync_to_async(session_open)(session=session, actor=facilitator)
+    room = await communicator(ws.slug, voters[0])
+    console = await communicator(ws.slug, facilitator)
+    await connect_ready(room)
+    await connect_ready(console)
+
+    async def call(comm, action, data, ref):
+        await comm.send_json_to({"action": action, "ref": ref, "data": data})
+        while True:
+            frame = await receive(comm)
+            if frame.get("ref") == ref:
+                return frame
+
+    ack = await call(room, "vote.cast", {"session": session.pk, "answer": "Hydrogène vert"}, "a")
+    assert ack["type"] == "ack"
+    got = await call(room, "vote.get", {"session": session.pk}, "b")
+    assert got["data"]["my_ballot"]["answer"] == "Hydrogène vert"
+    assert got["data"]["results"]["words"][0]["word"] in {"hydrogène", "vert"}
+    # A session of another workshop is not reachable through this room.
+    other = await call(room, "vote.get", {"session": other_session.pk}, "c")
+    assert other["type"] == "error" and other["code"] == "not_found"
+    # Moderation: participants cannot, the facilitator can.
+    denied = await call(room, "vote.hide_word", {"session": session.pk, "word": "vert"}, "d")
+    assert denied["type"] == "error" and denied["code"] == "forbidden"
+    hidden = await call(console, "vote.hide_word", {"session": session.pk, "word": "vert"}, "e")
+    assert hidden["type"] == "ack" and hidden["data"]["hidden_words"] == ["vert"]
+    got = await call(room, "vote.get", {"session": session.pk}, "f")
+    assert [w["word"] for w in got["data"]["results"]["words"]] == ["hydrogène"]
+    bad = await call(room, "vote.cast", {"session": "x"}, "g")
+    assert bad["type"] == "error" and bad["code"] == "invalid"
+    await room.disconnect()
+    await console.disconnect()

@@ -88,3 +88,25 @@ def test_room_panel_query_count_does_not_grow_with_ballots(
     with django_assert_max_num_queries(20):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_facilitator_opens_and_closes_from_the_room(client, make_session, workshop, facilitator):
+    session = make_session("poll", open=False)
+    client.force_login(facilitator)
+    room = reverse("workshops:room", args=[workshop.slug])
+    html = client.get(room).content.decode()
+    assert "Préparer un vote" in html and 'value="open"' in html
+    response = client.post(
+        reverse("votes:manage", args=[session.pk]), {"action": "open", "next": room}
+    )
+    assert response.status_code == 302 and response["Location"] == room
+    session.refresh_from_db()
+    assert session.state == "open"
+    assert 'value="close"' in client.get(room).content.decode()
+
+
+def test_participants_do_not_see_drafts_in_the_room(client, make_session, workshop, participants):
+    make_session("poll", open=False)
+    client.force_login(participants[0])
+    html = client.get(reverse("workshops:room", args=[workshop.slug])).content.decode()
+    assert "vote-panel__session" not in html and "Préparer un vote" not in html

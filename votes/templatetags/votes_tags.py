@@ -49,13 +49,23 @@ def percent(value: float) -> str:
         return ""
 
 
-def _panel_sessions(workshop) -> list:
+def _panel_sessions(workshop, *, drafts: bool = False) -> list:
+    """Open sessions, the last finished one, and (for facilitators) the drafts ready to open."""
     from votes.models import SessionState, VoteSession
 
     sessions = list(VoteSession.objects.for_workshop(workshop).current()[:PANEL_LIMIT])
     open_ones = [s for s in sessions if s.state == SessionState.OPEN]
     finished = [s for s in sessions if s.state != SessionState.OPEN][:1]
-    return open_ones + finished
+    waiting = (
+        list(
+            VoteSession.objects.for_workshop(workshop)
+            .filter(state=SessionState.DRAFT)
+            .order_by("-created_at")[:PANEL_LIMIT]
+        )
+        if drafts
+        else []
+    )
+    return open_ones + waiting + finished
 
 
 def _slot(html: str, url: str, *, refresh: str, inner: bool) -> str:
@@ -84,8 +94,9 @@ def room_vote_panel(context, workshop, inner: bool = False) -> str:
 
     request = context.get("request")
     user = getattr(request, "user", None)
+    is_facilitator = rules.is_workshop_facilitator(user, workshop)
     blocks = []
-    for session in _panel_sessions(workshop):
+    for session in _panel_sessions(workshop, drafts=is_facilitator):
         session.workshop = workshop
         item: dict[str, Any] = {
             "session": session,
@@ -99,12 +110,19 @@ def room_vote_panel(context, workshop, inner: bool = False) -> str:
             item.update(views.results_context(session, chart_prefix=f"room-{session.pk}"))
         blocks.append(item)
     html = ""
-    if blocks:
+    if blocks or is_facilitator:
         next_url = request.get_full_path() if request else ""
         if next_url.startswith("/votes/atelier/"):  # refreshed by ballot.js: back to the room
             next_url = workshop.get_absolute_url()
         html = render_to_string(
-            "votes/room_panel.html", {"blocks": blocks, "next": next_url}, request=request
+            "votes/room_panel.html",
+            {
+                "blocks": blocks,
+                "next": next_url,
+                "workshop": workshop,
+                "is_facilitator": is_facilitator,
+            },
+            request=request,
         )
     return _slot(
         html, reverse("votes:room_panel", args=[workshop.slug]), refresh="state", inner=inner
