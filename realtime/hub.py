@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from realtime import conf
 from realtime.broadcast import encode, room_group
@@ -264,7 +264,9 @@ class RoomHub:
 
     async def signal(self, room_id: int, kind: str) -> None:
         """Tell every process of the room (this one included) that ``kind`` changed."""
-        if self.layer is None:
+        if self.layer is None or isinstance(self.layer, InMemoryChannelLayer):
+            # One process only: no need to go through the layer (whose group_send scans
+            # every channel and group, once per joining client).
             self._on_signal({"room": room_id, "kind": kind})
             return
         try:
