@@ -648,12 +648,29 @@ def iter_csv(dataset: Dataset) -> Iterator[str]:
     return _buffered(_csv_lines(dataset))
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection):
+# text cells written by people get a leading apostrophe, as the schema page says.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv_lines(dataset: Dataset) -> Iterator[str]:
     writer = csv.writer(_Echo(), lineterminator="\r\n")
     yield licence_line(dataset) + "\r\n"
     yield writer.writerow([c.key for c in dataset.columns])
+    text = [c.type == "texte" for c in dataset.columns]
     for row in dataset.rows():
-        yield writer.writerow([_csv_value(v) for v in row])
+        yield writer.writerow(
+            [
+                _csv_text(_csv_value(v)) if t else _csv_value(v)
+                for v, t in zip(row, text, strict=True)
+            ]
+        )
 
 
 def iter_json(dataset: Dataset) -> Iterator[str]:

@@ -133,3 +133,16 @@ def test_an_export_costs_the_same_queries_whatever_the_rows(everything, client, 
         make_proposal(author=author, axis=axis, title=f"Idée {n}")
     # The rows come from one SELECT streamed through .iterator() (plus the session lookup).
     assert queries() == before <= 3
+
+
+def test_csv_text_cells_cannot_run_as_spreadsheet_formulas(held_workshop, client):
+    make_proposal(
+        author=held_workshop.people["lucie"],
+        axis=held_workshop.axes.first(),
+        title='=HYPERLINK("http://example.org","clic")',
+    )
+    _licence, rows = _csv_rows(_download(client, "propositions", "csv"))
+    titles = [r["titre"] for r in rows]
+    assert '\'=HYPERLINK("http://example.org","clic")' in titles
+    data = json.loads(_download(client, "propositions", "json"))["donnees"]
+    assert '=HYPERLINK("http://example.org","clic")' in [d["titre"] for d in data]
