@@ -196,7 +196,8 @@ def trace_diagram(trace, *, labels: dict[str, str]) -> Diagram:
             sub = labels["voters"] % {"count": tv.voters.people}
             url = tv.url
         key = f"{kind}-{obj.pk}"
-        nodes[key] = Node(key, col_x[0], top + off + i * row_h, _short(obj), sub, url, kind)
+        title = trace.workshops[i].title if kind == "workshop" else str(obj)
+        nodes[key] = Node(key, col_x[0], top + off + i * row_h, _short(title), sub, url, kind)
     off = centre_offset(len(trace.proposals))
     for i, tp in enumerate(trace.proposals):
         key = f"proposal-{tp.proposal.pk}"

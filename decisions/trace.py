@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
 
 from accounts.models import College
 from decisions.models import (
@@ -121,8 +122,17 @@ class TraceWorkshop:
     participants: Contributions
 
     @property
+    def is_private(self) -> bool:
+        # A private workshop stays private: the public trace counts it, never names it.
+        return getattr(self.workshop, "visibility", "public") == "private"
+
+    @property
+    def title(self) -> str:
+        return _("Atelier privé") if self.is_private else self.workshop.title
+
+    @property
     def url(self) -> str:
-        return _safe_url(self.workshop)
+        return "" if self.is_private else _safe_url(self.workshop)
 
 
 @dataclass
@@ -186,8 +196,8 @@ class Trace:
             "workshops": [
                 {
                     "id": tw.workshop.pk,
-                    "title": tw.workshop.title,
-                    "slug": tw.workshop.slug,
+                    "title": tw.title,
+                    "slug": None if tw.is_private else tw.workshop.slug,
                     "proposals": tw.proposal_ids,
                     "participants": tw.participants.as_dict(),
                 }

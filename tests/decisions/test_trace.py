@@ -306,3 +306,24 @@ def test_the_diagram_coordinates_stay_numbers_in_french(
     assert transforms and all(re.fullmatch(r"[\d.]+,[\d.]+", t) for t in transforms), transforms
     paths = re.findall(r' d="([^"]*)"', svg)
     assert paths and all("," in p and not re.search(r"\d,\d+,\d", p) for p in paths)
+
+
+def test_a_private_workshop_is_counted_but_never_named_in_the_public_trace(
+    client, make_proposal, make_recommendation, make_action, publish
+):
+    workshop = WorkshopFactory(title="Atelier confidentiel des RH", visibility="private")
+    ParticipantFactory(workshop=workshop)
+    rec = make_recommendation(proposals=[make_proposal(origin_workshop=workshop)])
+    action = make_action(rec)
+    publish(rec)
+    for url in [
+        f"/actions/{action.pk}/trace/",
+        f"/actions/{action.pk}/trace.svg",
+        f"/api/v1/actions/{action.pk}/trace",
+        f"/recommandations/{rec.pk}/",
+    ]:
+        body = client.get(url).content.decode()
+        assert "confidentiel" not in body, url
+    data = client.get(f"/api/v1/actions/{action.pk}/trace").json()
+    assert data["workshops"][0]["participants"]["people"] == 1
+    assert data["workshops"][0]["title"] == "Atelier privé"
