@@ -286,11 +286,14 @@ def _recommendations(scope: Scope) -> dict:
     if scope.kind == "axis":
         linked = Recommendation.objects.filter(Q(pk__in=linked.values("pk")) | Q(axis=scope.axis))
     public = getattr(Recommendation.objects, "public", None)
-    public_ids = set(public().values_list("pk", flat=True)) if public else None
-    recs = list(linked.select_related("axis").order_by("axis__order", "pk"))
-    shown = [r for r in recs if public_ids is None or r.pk in public_ids]
+    public_qs = public() if public else Recommendation.objects.filter(status="published")
+    shown = list(
+        linked.filter(pk__in=public_qs.values("pk"))
+        .select_related("axis")
+        .order_by("axis__order", "pk")
+    )
     # Adopted but not yet public: counted, not shown (the public page would leak them).
-    pending = sum(1 for r in recs if r.status == "adopted" and r not in shown)
+    pending = linked.filter(status="adopted").exclude(pk__in=public_qs.values("pk")).count()
     actions: dict[int, list[dict]] = defaultdict(list)
     if ActionItem is not None and shown:
         for action in ActionItem.objects.filter(recommendation__in=[r.pk for r in shown]).order_by(
