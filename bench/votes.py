@@ -16,7 +16,8 @@ the ``vote.tally`` frames. Prints one JSON object:
   snapshot taken after the ballot's ack, by its own ``at`` time), 99th percentile.
 
 Database: ``DATABASE_URL`` (PostgreSQL) or a SQLite file (see ``bench/common.py``);
-the server runs on a free port in 8300-8399.
+with PostgreSQL set ``DB_CONN_MAX_AGE=60`` as a deployment would (otherwise every
+socket action opens a new connection). The server runs on a free port in 8300-8399.
 """
 
 from __future__ import annotations
