@@ -44,6 +44,28 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
                 pytest.skip(f"needs {missing}")
 
 
+@pytest.fixture(autouse=True)
+def _reference_data_for_transactional_tests(request):
+    """Transactional tests flush every table when they end, data migrations included
+    (axes, role groups); pytest-django runs them last, one after the other, so put that
+    data back before each of them: their outcome must not depend on their order."""
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" not in request.fixturenames and not (
+        marker and marker.kwargs.get("transaction")
+    ):
+        return
+    import importlib
+
+    from django.apps import apps
+
+    from proposals.models import Axis
+
+    request.getfixturevalue("transactional_db")
+    if not Axis.objects.exists():
+        importlib.import_module("proposals.migrations.0003_load_axes").load_axes(apps, None)
+    importlib.import_module("accounts.migrations.0002_roles").create_roles(apps, None)
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()
