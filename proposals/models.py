@@ -90,21 +90,53 @@ STATUS_TRANSITIONS: dict[str, tuple[str, ...]] = {
 STATUSES_NEEDING_REASON = (ProposalStatus.NOT_RETAINED,)
 
 
+def private_origin_condition(user) -> Q:
+    """Proposals this person may see as far as their origin workshop goes.
+
+    Ideas posted in a private workshop (or a draft one) stay inside it: only its
+    participants (not removed), its facilitators and the proposal's author see them.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from workshops.models import Participant, Visibility, Workshop, WorkshopState
+
+    open_origin = Q(origin_workshop__isnull=True) | (
+        Q(origin_workshop__visibility=Visibility.PUBLIC)
+        & ~Q(origin_workshop__state=WorkshopState.DRAFT)
+    )
+    if user is None or not user.is_authenticated:
+        return open_origin
+    member = Exists(
+        Participant.objects.filter(
+            workshop=OuterRef("origin_workshop"), user=user, removed_at__isnull=True
+        )
+    )
+    facilitator = Exists(
+        Workshop.facilitators.through.objects.filter(
+            workshop=OuterRef("origin_workshop"), user=user
+        )
+    )
+    return open_origin | Q(author=user) | Q(member) | Q(facilitator)
+
+
 class ProposalQuerySet(models.QuerySet):
     """Proposals as people may see them, with what list pages need in one query."""
 
     def visible_to(self, user) -> ProposalQuerySet:
-        """Hidden proposals only for moderators (and their own author)."""
+        """Hidden proposals only for moderators and their author; ideas of a private
+        workshop only for its members (moderators see everything, to moderate it)."""
         from proposals.rules import can_moderate
 
         if can_moderate(user):
             return self
+        qs = self.filter(private_origin_condition(user))
         if user is not None and user.is_authenticated:
-            return self.filter(Q(is_hidden=False) | Q(author=user))
-        return self.filter(is_hidden=False)
+            return qs.filter(Q(is_hidden=False) | Q(author=user))
+        return qs.filter(is_hidden=False)
 
     def public(self) -> ProposalQuerySet:
-        return self.filter(is_hidden=False)
+        """What anyone may see: not hidden, not from a private or draft workshop."""
+        return self.filter(private_origin_condition(None), is_hidden=False)
 
     def for_list(self) -> ProposalQuerySet:
         return self.select_related("axis", "author", "origin_workshop").defer(

@@ -30,7 +30,28 @@ def can_create_proposal(user) -> bool:
     return is_signed_in(user)
 
 
+def can_see_origin(user, proposal) -> bool:
+    """An idea of a private (or draft) workshop is for that workshop's members only."""
+    workshop = proposal.origin_workshop if proposal.origin_workshop_id else None
+    if workshop is None:
+        return True
+    from workshops.models import Visibility, WorkshopState
+
+    if workshop.visibility == Visibility.PUBLIC and workshop.state != WorkshopState.DRAFT:
+        return True
+    if can_moderate(user) or (is_signed_in(user) and proposal.author_id == user.pk):
+        return True
+    if not is_signed_in(user):
+        return False
+    from workshops.rules import can_see_workshop
+    from workshops.selectors import participant_for
+
+    return can_see_workshop(user, workshop, participant_for(user, workshop))
+
+
 def can_view_proposal(user, proposal) -> bool:
+    if not can_see_origin(user, proposal):
+        return False
     if not proposal.is_hidden:
         return True
     return can_moderate(user) or (is_signed_in(user) and proposal.author_id == user.pk)
@@ -56,11 +77,21 @@ def can_merge(user) -> bool:
 
 
 def can_support(user, proposal) -> bool:
-    return is_signed_in(user) and not proposal.is_hidden and not proposal.is_merged
+    return (
+        is_signed_in(user)
+        and not proposal.is_hidden
+        and not proposal.is_merged
+        and can_see_origin(user, proposal)
+    )
 
 
 def can_comment(user, proposal) -> bool:
-    return is_signed_in(user) and not proposal.is_hidden and not proposal.is_merged
+    return (
+        is_signed_in(user)
+        and not proposal.is_hidden
+        and not proposal.is_merged
+        and can_see_origin(user, proposal)
+    )
 
 
 def can_edit_comment(user, comment, *, now=None) -> bool:

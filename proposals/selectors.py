@@ -150,7 +150,9 @@ def get_proposal_for_user(user, pk: int, *, tombstone: bool = False) -> Proposal
         .filter(pk=pk)
         .first()
     )
-    if proposal is None or not (tombstone or rules.can_view_proposal(user, proposal)):
+    if proposal is None or not rules.can_see_origin(user, proposal):
+        raise Http404  # a private workshop's idea: not even a tombstone
+    if not (tombstone or rules.can_view_proposal(user, proposal)):
         raise Http404
     return proposal
 

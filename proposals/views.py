@@ -40,7 +40,7 @@ def _visitor_seed(request: HttpRequest) -> tuple[int, bool]:
     return selectors.new_seed(), True
 
 
-def _board_workshops():
+def _board_workshops(user):
     """Workshops that produced proposals (an EXISTS per workshop on the origin index, not a
     DISTINCT over a join with every proposal)."""
     from django.db.models import Exists, OuterRef
@@ -48,13 +48,20 @@ def _board_workshops():
     from workshops.models import Workshop
 
     has_proposals = Exists(Proposal.objects.filter(origin_workshop=OuterRef("pk")))
-    return Workshop.objects.filter(has_proposals).only("slug", "title")
+    workshops = Workshop.objects.filter(has_proposals)
+    if not rules.can_moderate(user):
+        # A private workshop's name is not for the public board's filter either.
+        visible = Exists(Proposal.objects.visible_to(user).filter(origin_workshop=OuterRef("pk")))
+        workshops = workshops.filter(visible)
+    return workshops.only("slug", "title")
 
 
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
     # Always bound (an empty query is a valid, unfiltered board).
-    form = BoardFilterForm(request.GET, axes=Axis.objects.all(), workshops=_board_workshops())
+    form = BoardFilterForm(
+        request.GET, axes=Axis.objects.all(), workshops=_board_workshops(request.user)
+    )
     seed, new_seed = _visitor_seed(request)
     query = form.to_query(seed=seed, page=request.GET.get("page"), default_sort="random")
     result = selectors.board_page(request.user, query)
