@@ -170,6 +170,8 @@ class Room:
     gap_task: asyncio.Task | None = None
     close_handle: asyncio.TimerHandle | None = None
     presence_dirty: bool = True
+    # Local joins/leaves since the last tick: announced to the other processes once a second.
+    presence_local_change: bool = False
     presence_frame: str = ""
     presence_at: float = 0.0
     heartbeat_at: float = 0.0
@@ -240,7 +242,7 @@ class RoomHub:
             stream.presence_key = key  # type: ignore[attr-defined]
             room.members[key] = member
             await self.presence.touch(room_id, {key: member})
-            await self.signal(room_id, "presence")
+            room.presence_local_change = True
         return room
 
     async def detach(self, room_id: int, stream: ClientStream) -> None:
@@ -254,7 +256,7 @@ class RoomHub:
             room.members.pop(key, None)
             with contextlib.suppress(Exception):
                 await self.presence.remove(room_id, key)
-                await self.signal(room_id, "presence")
+            room.presence_local_change = True
         if not room.streams and room.close_handle is None:
             # Keep the subscription a little: a reconnect storm must not churn the group.
             loop = asyncio.get_running_loop()
@@ -412,6 +414,12 @@ class RoomHub:
         if room.members and now - room.heartbeat_at >= conf.get("REALTIME_PRESENCE_HEARTBEAT"):
             room.heartbeat_at = now
             await self.presence.touch(room.id, dict(room.members))
+        if room.presence_local_change:
+            # One signal per second at most, however many people arrive (a room filling up
+            # must not cost a layer message per connection).
+            room.presence_local_change = False
+            room.presence_dirty = True
+            await self.signal(room.id, "presence")
         # Recount on a change anywhere, and now and then so that expired entries show.
         stale = now - room.presence_at >= min(10, conf.get("REALTIME_PRESENCE_TTL") / 2)
         if room.presence_dirty or stale:
