@@ -3,7 +3,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact, In
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -96,27 +98,23 @@ def private_origin_condition(user) -> Q:
     Ideas posted in a private workshop (or a draft one) stay inside it: only its
     participants (not removed), its facilitators and the proposal's author see them.
     """
-    from django.db.models import Exists, OuterRef
-
     from workshops.models import Participant, Visibility, Workshop, WorkshopState
 
-    open_origin = Q(origin_workshop__isnull=True) | (
-        Q(origin_workshop__visibility=Visibility.PUBLIC)
-        & ~Q(origin_workshop__state=WorkshopState.DRAFT)
+    # IN over small id lists, not a join per proposal, and on an expression rather than the
+    # column: SQLite would otherwise turn the OR into lookups on the origin index instead
+    # of scanning the partial index below (the public board's COUNT and random order).
+    origin = Coalesce(F("origin_workshop_id"), Value(0))
+    open_workshops = (
+        Workshop.objects.filter(visibility=Visibility.PUBLIC)
+        .exclude(state=WorkshopState.DRAFT)
+        .values("pk")
     )
+    condition = Q(Exact(origin, 0)) | Q(In(origin, open_workshops))
     if user is None or not user.is_authenticated:
-        return open_origin
-    member = Exists(
-        Participant.objects.filter(
-            workshop=OuterRef("origin_workshop"), user=user, removed_at__isnull=True
-        )
-    )
-    facilitator = Exists(
-        Workshop.facilitators.through.objects.filter(
-            workshop=OuterRef("origin_workshop"), user=user
-        )
-    )
-    return open_origin | Q(author=user) | Q(member) | Q(facilitator)
+        return condition
+    member_of = Participant.objects.filter(user=user, removed_at__isnull=True).values("workshop_id")
+    facilitator_of = Workshop.facilitators.through.objects.filter(user=user).values("workshop_id")
+    return condition | Q(author=user) | Q(In(origin, member_of)) | Q(In(origin, facilitator_of))
 
 
 class ProposalQuerySet(models.QuerySet):
@@ -222,7 +220,7 @@ class Proposal(models.Model):
             # What the public board lists: lets COUNT and the random order's id scan read
             # this small index instead of the wide rows.
             models.Index(
-                fields=["id"],
+                fields=["id", "origin_workshop"],
                 condition=Q(is_hidden=False) & ~Q(status="merged"),
                 name="proposal_public_idx",
             ),
