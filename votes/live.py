@@ -248,25 +248,31 @@ def _flush_once(session_id: int, present: int | None = None) -> bool:
 
 
 def snapshot(
-    session, *, version: int = 0, present: int | None = None, at: float | None = None
+    session,
+    *,
+    version: int = 0,
+    present: int | None = None,
+    at: float | None = None,
+    results: bool | None = None,
 ) -> dict[str, Any]:
     """Turnout, and the results when the session shows them live (``at``: when, epoch seconds)."""
     from votes import rules, selectors
 
-    data: dict[str, Any] = {
-        "version": version,
-        "at": round(at if at is not None else time.time(), 3),
-        **selectors.turnout(session, present=present),
-    }
-    if rules.results_revealed(session):
-        data["results"] = selectors.results_compute(session).as_dict()
+    with selectors.consistent_read():  # turnout and results from the same instant
+        data: dict[str, Any] = {
+            "version": version,
+            "at": round(at if at is not None else time.time(), 3),
+            **selectors.turnout(session, present=present),
+        }
+        if results if results is not None else rules.results_revealed(session):
+            data["results"] = selectors.results_compute(session).as_dict()
     return data
 
 
 def tally_broadcast(
     session_id: int, *, version: int, present: int | None = None, at: float | None = None
 ) -> None:
-    from votes import selectors
+    from votes import rules
     from votes.models import SessionState, VoteSession
 
     session = VoteSession.objects.filter(pk=session_id).first()
@@ -274,12 +280,14 @@ def tally_broadcast(
         return
     from realtime.broadcast import broadcast_on_commit
 
-    data = snapshot(session, version=version, present=present, at=at)
-    broadcast_on_commit(session.workshop_id, "vote.tally", data)
-    if "results" not in data:
-        # « À la clôture »: the room sees the turnout only; facilitators follow the results.
-        data = {**data, "results": selectors.results_compute(session).as_dict()}
-        broadcast_on_commit(session.workshop_id, "vote.tally", data, audience="facilitators")
+    data = snapshot(session, version=version, present=present, at=at, results=True)
+    if rules.results_revealed(session):
+        broadcast_on_commit(session.workshop_id, "vote.tally", data)
+        return
+    # « À la clôture »: the room sees the turnout only; facilitators follow the results.
+    turnout_only = {key: value for key, value in data.items() if key != "results"}
+    broadcast_on_commit(session.workshop_id, "vote.tally", turnout_only)
+    broadcast_on_commit(session.workshop_id, "vote.tally", data, audience="facilitators")
 
 
 def is_idle(session_id: int) -> bool:

@@ -9,9 +9,11 @@ API and the socket show: they never contain a voter.
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
@@ -88,8 +90,32 @@ def _option_rows(session: VoteSession) -> list[dict[str, Any]]:
     )
 
 
+@contextmanager
+def consistent_read():
+    """One database snapshot for several aggregate queries (ballots keep arriving meanwhile).
+
+    PostgreSQL: a read-only REPEATABLE READ transaction, so that the number of
+    ballots and the choices counted come from the same instant. SQLite: a
+    transaction (its readers see one snapshot). Inside an existing transaction
+    (closing, which holds the session lock that ballots wait for) nothing to do.
+    """
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
 def results_compute(session: VoteSession) -> Results:
-    """The whole result of a session, by college too (4 queries whatever the number of ballots)."""
+    """The whole result of a session, by college too (3 queries whatever the number of ballots)."""
+    with consistent_read():
+        return _results_compute(session)
+
+
+def _results_compute(session: VoteSession) -> Results:
     # Query 1: voters per college.
     voters = {
         row["college"]: row["n"]

@@ -110,6 +110,11 @@ async def test_ballots_over_the_socket_are_acked_and_tallies_coalesced(facilitat
     # Spacing as sent (the snapshot's own time; arrival can bunch up on a busy loop).
     gaps = [b["data"]["at"] - a["data"]["at"] for a, b in zip(tallies, tallies[1:], strict=False)]
     assert all(gap >= live.INTERVAL - 0.002 for gap in gaps), gaps
+    for tally in tallies:  # each snapshot is one consistent instant
+        assert tally["data"]["results"]["ballots"] == tally["data"]["voted"]
+        assert (
+            sum(o["count"] for o in tally["data"]["results"]["options"]) == tally["data"]["voted"]
+        )
     last = tallies[-1]["data"]
     assert last["results"]["ballots"] == 30
     assert sorted(o["count"] for o in last["results"]["options"]) == [10, 10, 10]

@@ -65,7 +65,8 @@ def test_two_processes_stream_identical_coalesced_tallies(asgi_server, facilitat
             },
             open_timeout=10,
         ) as socket:
-            ready.wait(0)
+            while json.loads(socket.recv(timeout=10))["type"] != "ready":
+                pass  # attached to the room from here on
             connected[index].set()
             while not done.is_set():
                 try:
@@ -80,7 +81,6 @@ def test_two_processes_stream_identical_coalesced_tallies(asgi_server, facilitat
                     ):
                         finished[index].set()
 
-    ready = threading.Event()
     connected = [threading.Event(), threading.Event()]
     finished = [threading.Event(), threading.Event()]
     listeners = [
@@ -118,5 +118,9 @@ def test_two_processes_stream_identical_coalesced_tallies(asgi_server, facilitat
     last = json.loads(frames[0][-1])["data"]
     assert last["voted"] == len(voters)
     assert sum(o["count"] for o in last["results"]["options"]) == len(voters)
+    for raw in frames[0]:  # every snapshot is consistent: one instant, one poll answer per ballot
+        data = json.loads(raw)["data"]
+        assert data["results"]["ballots"] == data["voted"]
+        assert sum(o["count"] for o in data["results"]["options"]) == data["voted"]
     ats = [json.loads(f)["data"]["at"] for f in frames[0]]
     assert all(y - x >= 0.248 for x, y in zip(ats, ats[1:], strict=False)), ats
