@@ -107,6 +107,7 @@ def private_origin_condition(user) -> Q:
     open_workshops = (
         Workshop.objects.filter(visibility=Visibility.PUBLIC)
         .exclude(state=WorkshopState.DRAFT)
+        .order_by()
         .values("pk")
     )
     condition = Q(Exact(origin, 0)) | Q(In(origin, open_workshops))

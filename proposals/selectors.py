@@ -6,8 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, IntegerField, Prefetch, QuerySet
-from django.db.models.functions import Mod
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Prefetch, QuerySet
 from django.http import Http404
 
 from accounts.models import College
@@ -88,8 +87,9 @@ def _ordered(qs: QuerySet, query: BoardQuery) -> QuerySet:
     if query.sort == "commented":
         return qs.order_by("-comment_count", "-created_at", "-pk")
     if query.sort == "random":
-        key = Mod(
-            (F("pk") + query.seed) * _HASH_MULTIPLIER, _HASH_PRIME, output_field=IntegerField()
+        # The % operator, not Mod(): on SQLite Django runs MOD() as a Python function per row.
+        key = ExpressionWrapper(
+            (F("pk") + query.seed) * _HASH_MULTIPLIER % _HASH_PRIME, output_field=IntegerField()
         )
         return qs.annotate(shuffle=key).order_by("shuffle", "pk")
     if query.sort == "relevance" and is_postgres():
