@@ -182,3 +182,30 @@ def test_a_closed_workshop_page_is_one_click_from_its_draft(held_workshop, edito
     client.logout()
     room = client.get(held_workshop.get_absolute_url()).content.decode()
     assert f'href="/syntheses/{summary.slug}/"' in room
+
+
+def test_the_admin_shows_summaries_and_versions_read_only(held_workshop, editor, client):
+    from django.conf import settings
+    from django.test import override_settings
+
+    from tests.factories import UserFactory
+
+    summary = summary_create_for_workshop(actor=editor, workshop=held_workshop)
+    version = summary_publish(summary=summary, actor=editor)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    # Staff need a second factor on the site; that is the accounts tests' business.
+    without_mfa = [
+        m for m in settings.MIDDLEWARE if m != "accounts.middleware.StaffMFARequiredMiddleware"
+    ]
+    with override_settings(MIDDLEWARE=without_mfa):
+        for path in [
+            "/admin/summaries/decisionsummary/",
+            f"/admin/summaries/decisionsummary/{summary.pk}/change/",
+            "/admin/summaries/summaryversion/",
+            f"/admin/summaries/summaryversion/{version.pk}/change/",
+        ]:
+            assert client.get(path).status_code == 200, path
+        response = client.post(
+            f"/admin/summaries/summaryversion/{version.pk}/change/", {"title": "Réécrit"}
+        )
+        assert response.status_code == 403
