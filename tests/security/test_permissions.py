@@ -266,11 +266,7 @@ def test_ideas_of_a_private_workshop_stay_inside_it(world, role):
         "/votes/",
     ]
     leaks = _leaks(client, world, [world.idea.title, world.W.title, world.vote.title], paths)
-    if leaks:
-        # Known defect, reported with issue 8 (proposals and summaries apps): ideas posted
-        # in a private workshop are on the public board, its API, the proposal page and
-        # the open data, and the board's workshop filter names private workshops.
-        pytest.xfail("private workshop content is public: " + "; ".join(leaks))
+    assert leaks == []
 
 
 # --- Writes -------------------------------------------------------------------------
