@@ -135,3 +135,18 @@ def test_editor_pages(site, demo, editor, facilitator, page):
             "moderation": "/propositions/moderation/",
         },
     )
+
+
+def test_keyboard_basics_on_the_demo_pages(site, demo, new_context):
+    """Skip link first and working, visible focus, Tab in reading order: on a phone."""
+    from tests.e2e.helpers import assert_keyboard_basics
+
+    page = new_context("phone").new_page()
+    problems: list[str] = []
+    for name, path in demo.items():
+        page.goto(site(path))
+        try:
+            assert_keyboard_basics(page, f"{name} {path}", stops=40)
+        except AssertionError as exc:
+            problems.append(str(exc))
+    assert not problems, "\n".join(problems)
