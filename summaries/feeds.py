@@ -38,7 +38,8 @@ class PublishedSummariesFeed(Feed):
     def item_description(self, item: SummaryVersion) -> str:
         text = plain_text(item.intro_html)[:600]
         if item.change_note:
-            text = f"{_('Correction')} : {item.change_note}\n\n{text}"
+            prefix = str(_("Correction :"))
+            text = f"{prefix} {item.change_note}\n\n{text}"
         return text
 
     def item_link(self, item: SummaryVersion) -> str:
