@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import check_page, sign_in
+from tests.e2e.helpers import PASSWORD, check_page, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -33,6 +33,9 @@ SIGNED_IN_PAGES = [
     ("account-email", "/accounts/email/"),
     ("password-change", "/accounts/password/change/"),
     ("mfa", "/accounts/2fa/"),
+    ("reauthenticate", "/accounts/reauthenticate/"),
+    ("api-tokens", "/compte/jetons/"),
+    ("account-delete-confirm", "/compte/supprimer/"),
     ("logout", "/accounts/logout/"),
 ]
 
@@ -54,6 +57,13 @@ def test_account_pages_have_no_accessibility_violations(site, page, user):
         assert response.status == 200, f"{path}: {response.status}"
         expect(page.locator("h1")).to_have_count(1)
         check_page(page, name)
+
+    # Activating TOTP asks for the password again, then shows the QR code and the form.
+    page.goto(site("/accounts/2fa/totp/activate/"))
+    page.locator("main").get_by_label("Mot de passe").fill(PASSWORD)
+    page.locator("main form").get_by_role("button", name="Confirmer").click()
+    expect(page.locator("main img, main svg").first).to_be_visible()
+    check_page(page, "mfa-totp-activate")
 
 
 def test_forms_with_errors_have_no_accessibility_violations(site, page):
