@@ -61,15 +61,3 @@ def publish(editor):
         )
 
     return do
-
-
-@pytest.fixture(autouse=True)
-def _notification_receiver_connected():
-    """Another suite clears ``proposal_status_changed.receivers``; the app connects its
-    receiver once, at start-up, so put it back (same dispatch_uid: never twice)."""
-    from decisions.receivers import on_proposal_status_changed
-    from proposals.signals import proposal_status_changed
-
-    proposal_status_changed.connect(
-        on_proposal_status_changed, dispatch_uid="decisions.notify_proposal_status"
-    )
