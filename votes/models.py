@@ -2,7 +2,8 @@
 
 A ballot links a voter to a session only so that the database can refuse a
 second ballot (``ballot_unique_per_voter``) and let its owner change it while
-the session is open. Nothing outside ``votes.services`` reads that link:
+the session is open. Only ``votes.services`` (the constraint's upsert) and
+``votes.selectors.own_ballot`` (voters seeing their own ballot) read that link:
 results are aggregates (``BallotChoice`` and ``AnswerWord`` grouped by option,
 grade or word, and by the college the voter declared when voting).
 """
