@@ -1,0 +1,474 @@
+"""All benchmarks in one run, checked against the targets of the scale-out issue.
+
+    python -m bench.run_all --quick          # ~2-3 minutes, small sizes (the CI check)
+    python -m bench.run_all                  # full: 10,000 proposals, 1,000 clients, 1,000 voters
+    python -m bench.run_all --clients 2000   # any size can be overridden
+    python -m bench.run_all --compare-servers --clients 500   # uvicorn vs daphne, room only
+
+Runs ``bench.board`` (10,000 and 100 proposals), ``bench.room`` (in-memory layer
+with its bare ``websockets`` floor, then channels_redis) and ``bench.votes``
+(in-memory, one process; Redis, two processes), each in a child process so
+that each has its own Django and database, and prints ONE JSON document: the
+raw figures of every run, the machine (cores, load average before and after:
+other processes share the cores, read the latencies with it) and, for each
+target of the issue, ``figure``, ``target``, ``met`` and ``ratio``
+(figure / target: <= 1 is met for an upper bound).
+
+Exit status: 1 when something was LOST (room events or ballots, ``lost`` > 0,
+or clients that could not connect), 2 when a benchmark crashed, 0 otherwise —
+never because of a timing: timings depend on the machine and on its load.
+
+Services: PostgreSQL at 127.0.0.1:5432 (database ``BENCH_PG_DB``, default
+``agir_h8``, created if missing; ``--sqlite`` to avoid it) and Redis at
+``BENCH_REDIS_URL`` (default ``redis://127.0.0.1:6379/8``). Servers listen on
+free ports in ``BENCH_PORTS`` (default 8800-8899).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_HOST = "postgres://postgres@127.0.0.1:5432/"
+
+
+def _ports() -> range:
+    first, _sep, last = os.environ.get("BENCH_PORTS", "8800-8899").partition("-")
+    return range(int(first), int(last or first) + 1)
+
+
+# --- child mode: one benchmark module, with this run's ports and server -----------------------
+
+
+def child(module: str, server: str, argv: list[str]) -> None:
+    """Run ``bench.<module>.main(argv)`` with free ports from BENCH_PORTS (and, for the
+    room, the ASGI server asked for), printing its JSON on stdout as it does alone."""
+    from bench import common
+
+    ports = _ports()
+    original_free_port = common.free_port
+    common.free_port = lambda _ports=None: original_free_port(ports)  # type: ignore[assignment]
+    if module == "room":
+        from bench import room
+
+        room.PORTS = ports
+        if server != "uvicorn":
+            original_start = room.start
+
+            def start(command: list[str], env: dict, port: int):
+                if "uvicorn" in command:
+                    command = server_command(server, port)
+                return original_start(command, env, port)
+
+            room.start = start  # type: ignore[assignment]
+    elif module == "votes":
+        from bench import votes
+
+        votes.PORTS = ports
+    import importlib
+
+    importlib.import_module(f"bench.{module}").main(argv)
+
+
+def server_command(server: str, port: int) -> list[str]:
+    if server == "daphne":
+        # Daphne (autobahn) negotiates no per-message compression unless asked to.
+        return [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-v",
+            "0",
+            "project.asgi:application",
+        ]
+    if server == "granian":
+        return [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--log-level",
+            "warning",
+            "project.asgi:application",
+        ]
+    raise SystemExit(f"unknown server {server}")
+
+
+# --- parent mode ---------------------------------------------------------------------------------
+
+
+def ensure_pg_database(name: str) -> bool:
+    """Create the PostgreSQL database ``name`` if missing; False when PostgreSQL is away."""
+    try:
+        import psycopg
+    except ImportError:
+        return False
+    try:
+        with psycopg.connect(PG_HOST + "postgres", autocommit=True, connect_timeout=3) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error:
+        return False
+    return True
+
+
+def redis_up(url: str) -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except Exception:  # noqa: BLE001 - any failure means "not available"
+        return False
+
+
+def run_child(
+    module: str, argv: list[str], env: dict[str, str], *, server: str = "uvicorn", timeout: float
+) -> dict:
+    """One benchmark in a child process; its JSON, or {"crashed": ...}."""
+    command = [sys.executable, "-m", "bench.run_all", "--child", module, "--server", server, "--"]
+    command += argv
+    label = f"{module} {' '.join(argv)} [{server}]"
+    print(f"run_all: {label} ...", file=sys.stderr, flush=True)
+    started = time.monotonic()
+    try:
+        done = subprocess.run(  # noqa: S603
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return {"crashed": f"timed out after {timeout:.0f} s", "command": label}
+    seconds = round(time.monotonic() - started, 1)
+    if done.returncode != 0:
+        return {
+            "crashed": f"exit status {done.returncode}",
+            "stderr_tail": done.stderr[-1500:],
+            "command": label,
+        }
+    try:
+        result = json.loads(done.stdout[done.stdout.index("{") :])
+    except ValueError:
+        return {"crashed": "no JSON on stdout", "stdout_tail": done.stdout[-800:], "command": label}
+    result["command"] = f"python -m bench.{module} {' '.join(argv)}"
+    result["wall_seconds"] = seconds
+    result["load_average_1m_after"] = round(os.getloadavg()[0], 2)
+    print(f"run_all: {label} done in {seconds} s", file=sys.stderr, flush=True)
+    return result
+
+
+def target(name: str, figure, limit, *, unit: str = "", upper: bool = True, note: str = "") -> dict:
+    """One target: met when ``figure`` <= ``limit`` (or >= for a lower bound)."""
+    row: dict = {"target": name, "figure": figure, "limit": limit, "unit": unit}
+    if figure is None or limit is None:
+        row.update(met=None, ratio=None)
+    else:
+        row["met"] = figure <= limit if upper else figure >= limit
+        row["ratio"] = round(figure / limit, 2) if limit else None
+    if note:
+        row["note"] = note
+    return row
+
+
+def get(run: dict, key: str):
+    return None if run.get("crashed") else run.get(key)
+
+
+def targets(runs: dict, sizes: dict) -> list[dict]:
+    rows: list[dict] = []
+    clients = sizes["clients"]
+    memory = runs.get("room_memory", {})
+    redis_room = runs.get("room_redis", {})
+    p99_limit = 300 if clients >= 2000 else 150 if clients >= 1000 else 150
+    for label, room in (("in-memory", memory), ("redis", redis_room)):
+        if not room:
+            continue
+        rows.append(target(f"room {label}: lost events ({clients} clients)", get(room, "lost"), 0))
+        rows.append(
+            target(
+                f"room {label}: broadcast p99 at {clients} clients",
+                get(room, "broadcast_p99_ms"),
+                p99_limit,
+                unit="ms",
+                note="issue: <= 150 ms at 1,000 clients, <= 300 ms at 2,000",
+            )
+        )
+        rows.append(
+            target(
+                f"room {label}: connect p95, {sizes['arrival']:.0f} arrivals/s",
+                get(room, "connect_p95_ms"),
+                250,
+                unit="ms",
+            )
+        )
+        rss = get(room, "server_rss_mb")
+        connected = get(room, "connected")
+        rows.append(
+            target(
+                f"room {label}: server memory per connection",
+                round(rss * 1024 / connected, 1) if rss and connected else None,
+                150,
+                unit="KiB",
+                note="whole server RSS / connections (idle process included: an upper bound)",
+            )
+        )
+    if memory:
+        rows.append(
+            target(
+                "room in-memory: server CPU per delivered message / bare websockets floor",
+                get(memory, "ratio_cpu_per_delivery"),
+                7,
+                unit="x",
+            )
+        )
+    if memory and redis_room:
+        a, b = get(redis_room, "broadcast_p99_ms"), get(memory, "broadcast_p99_ms")
+        rows.append(
+            target(
+                f"room: redis p99 / in-memory p99 at {clients} clients",
+                round(a / b, 2) if a and b else None,
+                2,
+                unit="x",
+            )
+        )
+    for label in ("votes_memory", "votes_redis"):
+        votes = runs.get(label)
+        if not votes:
+            continue
+        setup = label.split("_", 1)[1]
+        voters = sizes["voters"]
+        rows.append(target(f"votes {setup}: lost ballots", get(votes, "lost"), 0))
+        rows.append(
+            target(
+                f"votes {setup}: ballots per second ({voters} voters, one burst)",
+                get(votes, "ballots_per_s"),
+                500,
+                unit="/s",
+                upper=False,
+                note="a burst of one ballot per voter, not 60 s sustained",
+            )
+        )
+        rows.append(target(f"votes {setup}: ack p95", get(votes, "ack_p95_ms"), 100, unit="ms"))
+        rows.append(
+            target(
+                f"votes {setup}: tally visible p99",
+                get(votes, "tally_visible_p99_ms"),
+                500,
+                unit="ms",
+            )
+        )
+    big, small = runs.get("board_big", {}), runs.get("board_small", {})
+    big_p95 = (get(big, "board") or {}).get("p95_ms")
+    small_p95 = (get(small, "board") or {}).get("p95_ms")
+    if big:
+        rows.append(
+            target(f"board p95 with {sizes['proposals']} proposals", big_p95, 100, unit="ms")
+        )
+    if big and small:
+        rows.append(
+            target(
+                f"board p95 {sizes['proposals']} / 100 proposals",
+                round(big_p95 / small_p95, 2) if big_p95 and small_p95 else None,
+                1.5,
+                unit="x",
+            )
+        )
+    for name in (
+        "board p95 during room and vote loads / idle",
+        "reconnect storm: 1,000 clients back with replay",
+        "30-minute soak: memory growth, Redis clients, layer warnings",
+    ):
+        rows.append(
+            target(name, None, None, note="not measured by bench/ yet (see bench/README.md)")
+        )
+    return rows
+
+
+def lost_total(runs: dict) -> int:
+    total = 0
+    for name, run in runs.items():
+        if name.startswith(("room", "votes", "server_")) and not run.get("crashed"):
+            total += int(run.get("lost") or 0)
+    return total
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes, ~2-3 minutes")
+    parser.add_argument("--clients", type=int, help="room clients (full 1000, quick 150)")
+    parser.add_argument("--duration", type=float, help="room load seconds (full 20, quick 8)")
+    parser.add_argument("--arrival", type=float, default=100.0, help="room clients per second")
+    parser.add_argument("--voters", type=int, help="voters (full 1000, quick 150)")
+    parser.add_argument("--proposals", type=int, help="board proposals (full 10000, quick 600)")
+    parser.add_argument("--requests", type=int, help="requests per board page")
+    parser.add_argument("--only", default="board,room,votes", help="comma-separated subset")
+    parser.add_argument("--sqlite", action="store_true", help="SQLite files, no PostgreSQL")
+    parser.add_argument(
+        "--compare-servers",
+        action="store_true",
+        help="room benchmark (in-memory layer) under uvicorn and daphne (and granian if installed)",
+    )
+    parser.add_argument("--out", help="also write the JSON to this file")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--server", default="uvicorn", help=argparse.SUPPRESS)
+    parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child, args.server, args.rest)
+        return 0
+
+    quick = args.quick
+    sizes = {
+        "clients": args.clients or (150 if quick else 1000),
+        "duration": args.duration or (8 if quick else 20),
+        "arrival": args.arrival,
+        "voters": args.voters or (150 if quick else 1000),
+        "proposals": args.proposals or (600 if quick else 10_000),
+        "requests": args.requests or (100 if quick else 300),
+    }
+    only = set(args.only.split(","))
+    base_env = dict(os.environ)
+    base_env.pop("DATABASE_URL", None)
+    base_env.pop("REDIS_URL", None)
+    base_env.setdefault("DB_CONN_MAX_AGE", "60")
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
+    pg_db = os.environ.get("BENCH_PG_DB", "agir_h8")
+    use_pg = not args.sqlite and ensure_pg_database(pg_db)
+    have_redis = redis_up(redis_url)
+    tmp = Path(tempfile.gettempdir())
+    scale = "quick" if quick else "full"
+
+    def db_env(suffix: str) -> dict[str, str]:
+        env = dict(base_env)
+        if use_pg:
+            name = f"{pg_db}_{suffix}" if suffix else pg_db
+            ensure_pg_database(name)
+            env["DATABASE_URL"] = PG_HOST + name
+        else:
+            env["BENCH_SQLITE_PATH"] = str(tmp / f"agir-run-all-{scale}-{suffix or 'main'}.sqlite3")
+        return env
+
+    started = time.monotonic()
+    machine = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average_start": [round(x, 2) for x in os.getloadavg()],
+        "database": "postgresql" if use_pg else "sqlite",
+        "redis": redis_url if have_redis else None,
+    }
+    runs: dict[str, dict] = {}
+    room_args = [
+        "--clients",
+        str(sizes["clients"]),
+        "--duration",
+        str(sizes["duration"]),
+        "--arrival",
+        str(sizes["arrival"]),
+    ]
+    budget = 60 + sizes["clients"] / 10 + sizes["duration"] * 3 + sizes["clients"] * 0.3
+
+    if args.compare_servers:
+        servers = ["uvicorn", "daphne"]
+        try:
+            import granian  # noqa: F401
+
+            servers.append("granian")
+        except ImportError:
+            pass
+        env = db_env("live")
+        for i, server in enumerate(servers):
+            extra = [] if i == 0 else ["--no-baseline"]
+            runs[f"server_{server}"] = run_child(
+                "room", room_args + extra, env, server=server, timeout=budget * 2
+            )
+        document = {
+            "benchmark": "asgi servers, room (in-memory layer)",
+            "sizes": sizes,
+            "machine": machine,
+            "runs": runs,
+        }
+    else:
+        if "board" in only:
+            runs["board_big"] = run_child(
+                "board",
+                ["--proposals", str(sizes["proposals"]), "--requests", str(sizes["requests"])],
+                db_env(""),
+                timeout=1800,
+            )
+            runs["board_small"] = run_child(
+                "board",
+                ["--proposals", "100", "--requests", str(sizes["requests"])],
+                db_env("board100"),
+                timeout=600,
+            )
+        if "room" in only:
+            env = db_env("live")
+            runs["room_memory"] = run_child("room", room_args, env, timeout=budget * 2)
+            if have_redis:
+                runs["room_redis"] = run_child(
+                    "room",
+                    [*room_args, "--redis", "--no-baseline"],
+                    {**env, "REDIS_URL": redis_url},
+                    timeout=budget,
+                )
+        if "votes" in only:
+            env = db_env("live")
+            runs["votes_memory"] = run_child(
+                "votes", ["--voters", str(sizes["voters"])], env, timeout=budget
+            )
+            if have_redis:
+                runs["votes_redis"] = run_child(
+                    "votes",
+                    ["--voters", str(sizes["voters"]), "--workers", "2"],
+                    {**env, "REDIS_URL": redis_url},
+                    timeout=budget,
+                )
+        document = {
+            "benchmark": "run_all",
+            "scale": scale,
+            "sizes": sizes,
+            "machine": machine,
+            "targets": targets(runs, sizes),
+            "runs": runs,
+        }
+    machine["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    machine["wall_seconds"] = round(time.monotonic() - started, 1)
+    lost = lost_total(runs)
+    crashed = sorted(name for name, run in runs.items() if run.get("crashed"))
+    document["lost"] = lost
+    document["crashed"] = crashed
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+    if lost:
+        print(f"run_all: {lost} events or ballots LOST", file=sys.stderr)
+        return 1
+    if crashed:
+        print(f"run_all: crashed: {', '.join(crashed)}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
