@@ -27,6 +27,7 @@ free ports in ``BENCH_PORTS`` (default 8800-8899).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -60,6 +61,10 @@ def child(module: str, server: str, argv: list[str]) -> None:
         from bench import room
 
         room.PORTS = ports
+        # Servers that fork workers (granian): measure the whole process tree.
+        own_cpu, own_rss = room.cpu_seconds, room.rss_mb
+        room.cpu_seconds = lambda pid: sum(own_cpu(p) for p in process_tree(pid))
+        room.rss_mb = lambda pid: sum(own_rss(p) for p in process_tree(pid))
         if server != "uvicorn":
             original_start = room.start
 
@@ -76,6 +81,18 @@ def child(module: str, server: str, argv: list[str]) -> None:
     import importlib
 
     importlib.import_module(f"bench.{module}").main(argv)
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (from /proc)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                queue += [int(c) for c in (task / "children").read_text().split()]
+    return found
 
 
 def server_command(server: str, port: int) -> list[str]:
