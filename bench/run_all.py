@@ -65,15 +65,39 @@ def child(module: str, server: str, argv: list[str]) -> None:
         own_cpu, own_rss = room.cpu_seconds, room.rss_mb
         room.cpu_seconds = lambda pid: sum(own_cpu(p) for p in process_tree(pid))
         room.rss_mb = lambda pid: sum(own_rss(p) for p in process_tree(pid))
-        if server != "uvicorn":
-            original_start = room.start
+        original_start = room.start
+        profile = os.environ.get("BENCH_PROFILE_DIR")
 
-            def start(command: list[str], env: dict, port: int):
-                if "uvicorn" in command:
-                    command = server_command(server, port)
-                return original_start(command, env, port)
+        def start(command: list[str], env: dict, port: int):
+            platform_server = "uvicorn" in command
+            if platform_server and server != "uvicorn":
+                command = server_command(server, port)
+            process = original_start(command, env, port)
+            if platform_server and profile:
+                # Sampled for the whole run (arrivals, load, catch-up), without pausing it.
+                name = f"room-{'redis' if env.get('REDIS_URL') else 'memory'}-{server}"
+                subprocess.Popen(  # noqa: S603
+                    [
+                        str(Path(sys.executable).parent / "py-spy"),
+                        "record",
+                        "--nonblocking",
+                        "--rate",
+                        "50",
+                        "--format",
+                        "raw",
+                        "--duration",
+                        os.environ.get("BENCH_PROFILE_SECONDS", "40"),
+                        "--output",
+                        str(Path(profile) / f"{name}.txt"),
+                        "--pid",
+                        str(process.pid),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            return process
 
-            room.start = start  # type: ignore[assignment]
+        room.start = start  # type: ignore[assignment]
     elif module == "votes":
         from bench import votes
 
@@ -93,6 +117,50 @@ def process_tree(pid: int) -> list[int]:
             with contextlib.suppress(OSError):
                 queue += [int(c) for c in (task / "children").read_text().split()]
     return found
+
+
+def profile_summary(path: Path, top: int = 12) -> dict:
+    """Where the server's time went, from a py-spy ``--format raw`` file (collapsed stacks):
+    the functions with the most samples on top of the stack (self), and the share of
+    samples under a few areas of interest (inclusive)."""
+    areas = {
+        "json encode/decode": ("json/", "json.py"),
+        "websocket send/recv (uvicorn, websockets)": ("websockets/", "uvicorn/protocols"),
+        "channels layer": ("channels/layers", "channels_redis/"),
+        "database (Django ORM, drivers)": ("django/db/", "psycopg", "sqlite3"),
+        "sync_to_async threads": ("asgiref/sync.py",),
+        "realtime hub": ("realtime/hub.py",),
+        "realtime consumers": ("realtime/consumers.py", "realtime/actions.py"),
+        "event loop (select/epoll, idle)": ("selectors.py", "base_events.py:_run_once"),
+    }
+    total = 0
+    self_counts: dict[str, int] = {}
+    area_counts = dict.fromkeys(areas, 0)
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _sep, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = stack.split(";")
+        leaf = frames[-1].split(" (", 1)
+        where = leaf[1].rstrip(")") if len(leaf) > 1 else ""
+        where = where.split("site-packages/")[-1].split("/work/main/")[-1]
+        key = f"{leaf[0]} ({where})"
+        self_counts[key] = self_counts.get(key, 0) + n
+        for area, needles in areas.items():
+            if any(needle in stack for needle in needles):
+                area_counts[area] += n
+    if not total:
+        return {"samples": 0}
+    return {
+        "samples": total,
+        "self_top_pct": {
+            k: round(100 * v / total, 1)
+            for k, v in sorted(self_counts.items(), key=lambda kv: -kv[1])[:top]
+        },
+        "inclusive_pct": {k: round(100 * v / total, 1) for k, v in area_counts.items()},
+    }
 
 
 def server_command(server: str, port: int) -> list[str]:
@@ -345,6 +413,11 @@ def main(argv: list[str] | None = None) -> int:
         help="room benchmark (in-memory layer) under uvicorn and daphne (and granian if installed)",
     )
     parser.add_argument("--out", help="also write the JSON to this file")
+    parser.add_argument(
+        "--profile",
+        help="directory: py-spy samples each room server (needs py-spy, the dev extra); "
+        "the JSON gets a summary of where the time goes",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--server", default="uvicorn", help=argparse.SUPPRESS)
     parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
@@ -367,6 +440,9 @@ def main(argv: list[str] | None = None) -> int:
     base_env.pop("DATABASE_URL", None)
     base_env.pop("REDIS_URL", None)
     base_env.setdefault("DB_CONN_MAX_AGE", "60")
+    if args.profile:
+        Path(args.profile).mkdir(parents=True, exist_ok=True)
+        base_env["BENCH_PROFILE_DIR"] = str(Path(args.profile).resolve())
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
     pg_db = os.environ.get("BENCH_PG_DB", "agir_h8")
     use_pg = not args.sqlite and ensure_pg_database(pg_db)
@@ -384,6 +460,9 @@ def main(argv: list[str] | None = None) -> int:
             env["BENCH_SQLITE_PATH"] = str(tmp / f"agir-run-all-{scale}-{suffix or 'main'}.sqlite3")
         return env
 
+    if args.profile:
+        seconds = sizes["clients"] / sizes["arrival"] + sizes["duration"] + 15
+        base_env["BENCH_PROFILE_SECONDS"] = str(int(seconds))
     started = time.monotonic()
     machine = {
         "cpus": os.cpu_count(),
@@ -467,6 +546,11 @@ def main(argv: list[str] | None = None) -> int:
             "machine": machine,
             "targets": targets(runs, sizes),
             "runs": runs,
+        }
+    if args.profile:
+        time.sleep(2)  # py-spy writes its file when its --duration ends
+        document["profiles"] = {
+            path.stem: profile_summary(path) for path in sorted(Path(args.profile).glob("*.txt"))
         }
     machine["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     machine["wall_seconds"] = round(time.monotonic() - started, 1)
