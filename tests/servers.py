@@ -116,12 +116,13 @@ def start_server(
         stderr=subprocess.STDOUT,
     )
     server = Server(port=port, process=process, log_path=log_path, env=env)
-    deadline = time.monotonic() + 30
+    # Generous: on 2 busy cores, importing Django and the apps can take a while.
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{server.log()}")
         try:
-            with urllib.request.urlopen(f"{server.url}/healthz", timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(f"{server.url}/healthz", timeout=5) as response:  # noqa: S310
                 if response.status == 200:
                     return server
         except OSError:
