@@ -50,7 +50,7 @@ from django.db import close_old_connections, connections, transaction
 logger = logging.getLogger(__name__)
 
 INTERVAL = 0.25  # seconds between two snapshots of a session: 4 per second at most
-PENDING_TTL = 10  # seconds; frees the flusher key if its process died
+PENDING_TTL = 5  # seconds; frees the flusher key if its process died
 VERSION_TTL = 7 * 24 * 3600
 
 
@@ -136,10 +136,55 @@ def tally_touch_on_commit(session) -> None:
 
 
 def tally_touch(session_id: int, workshop_id: int | None = None) -> None:
+    """After a committed ballot: count it, and start the session's flusher if none runs."""
+    try:
+        store = _store()
+        store.incr(_key(session_id, "version"), VERSION_TTL)
+        if store.add(_key(session_id, "pending"), os.getpid(), PENDING_TTL):
+            _start_flusher(session_id, workshop_id)
+        elif session_id not in _watched:
+            _watched.add(session_id)
+            _start_watchdog(session_id, workshop_id)
+    except Exception:
+        # The ballot is committed: a store outage (Redis down) must not turn its
+        # acknowledgement into an error. The next ballot after recovery brings the tally.
+        logger.warning("live tally of vote session %s not scheduled", session_id, exc_info=True)
+
+
+# Sessions this process watches: it saw a ballot while another flusher held the key.
+_watched: set[int] = set()
+
+
+def _watchdog_check(session_id: int, workshop_id: int | None, loop) -> None:
+    """After the key's lifetime: if a ballot is still not in any snapshot, flush it from here.
+
+    Covers a flusher whose process died holding the key: any process that
+    counted a ballot meanwhile sends the snapshot the room is owed.
+    """
+    _watched.discard(session_id)
     store = _store()
-    store.incr(_key(session_id, "version"), VERSION_TTL)
-    if store.add(_key(session_id, "pending"), os.getpid(), PENDING_TTL):
-        _start_flusher(session_id, workshop_id)
+    version = int(store.get(_key(session_id, "version")) or 0)
+    sent = int(store.get(_key(session_id, "sent")) or 0)
+    if version != sent and store.add(_key(session_id, "pending"), os.getpid(), PENDING_TTL):
+        _start_flusher(session_id, workshop_id, loop=loop)
+
+
+def _start_watchdog(session_id: int, workshop_id: int | None) -> None:
+    delay = PENDING_TTL + 0.5
+    loop = _main_loop()
+    if loop is None:
+        timer = threading.Timer(delay, _watchdog_check, args=(session_id, workshop_id, None))
+        timer.daemon = True
+        timer.start()
+        return
+
+    def arm() -> None:
+        loop.call_later(
+            delay,
+            lambda: loop.run_in_executor(None, _watchdog_check, session_id, workshop_id, loop),
+        )
+
+    loop.call_soon_threadsafe(arm, context=contextvars.Context())
 
 
 def _main_loop() -> asyncio.AbstractEventLoop | None:
@@ -160,8 +205,8 @@ def _main_loop() -> asyncio.AbstractEventLoop | None:
 _tasks: set[asyncio.Task] = set()
 
 
-def _start_flusher(session_id: int, workshop_id: int | None) -> None:
-    loop = _main_loop()
+def _start_flusher(session_id: int, workshop_id: int | None, *, loop=None) -> None:
+    loop = loop or _main_loop()
     if loop is not None:
 
         def spawn() -> None:
@@ -239,6 +284,7 @@ def _flush_once(session_id: int, present: int | None = None) -> bool:
     now = time.time()
     try:
         tally_broadcast(session_id, version=version, present=present, at=now)
+        store.set(_key(session_id, "sent"), version, VERSION_TTL)
     finally:
         store.set(_key(session_id, "last"), now, 60)
         store.delete(pending_key)
@@ -298,5 +344,5 @@ def is_idle(session_id: int) -> bool:
 def reset(session_id: int) -> None:
     """Forget a session's live state (tests reuse primary keys across runs)."""
     store = _store()
-    for name in ("version", "pending", "last"):
+    for name in ("version", "pending", "last", "sent"):
         store.delete(_key(session_id, name))

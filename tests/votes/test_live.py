@@ -237,3 +237,29 @@ async def test_vote_get_and_moderation_over_the_socket(facilitator):
     assert bad["type"] == "error" and bad["code"] == "invalid"
     await room.disconnect()
     await console.disconnect()
+
+
+async def test_a_flusher_key_left_by_a_dead_process_does_not_strand_the_last_ballot(
+    facilitator, monkeypatch
+):
+    import os
+
+    monkeypatch.setattr(live, "PENDING_TTL", 1)
+    ws, voters, session, ids = await setup_room(facilitator, n=2)
+    await database_sync_to_async(session_open)(session=session, actor=facilitator)
+    room = await communicator(ws.slug, voters[0])
+    await connect_ready(room)
+    # Another process took the key, then died before sending anything.
+    live._store().add(live._key(session.pk, "pending"), os.getpid() + 1, live.PENDING_TTL)
+    await room.send_json_to(
+        {
+            "action": "vote.cast",
+            "ref": "x",
+            "data": {"session": session.pk, "choices": {str(ids[0]): 1}},
+        }
+    )
+    frames = await frames_until(
+        room, lambda f: f["type"] == "vote.tally" and f["data"]["voted"] == 1, timeout=8
+    )
+    assert frames[-1]["data"]["results"]["ballots"] == 1
+    await room.disconnect()
