@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,27 +75,8 @@ def child(module: str, server: str, argv: list[str]) -> None:
                 command = server_command(server, port)
             process = original_start(command, env, port)
             if platform_server and profile:
-                # Sampled for the whole run (arrivals, load, catch-up), without pausing it.
                 name = f"room-{'redis' if env.get('REDIS_URL') else 'memory'}-{server}"
-                subprocess.Popen(  # noqa: S603
-                    [
-                        str(Path(sys.executable).parent / "py-spy"),
-                        "record",
-                        "--nonblocking",
-                        "--rate",
-                        "50",
-                        "--format",
-                        "raw",
-                        "--duration",
-                        os.environ.get("BENCH_PROFILE_SECONDS", "40"),
-                        "--output",
-                        str(Path(profile) / f"{name}.txt"),
-                        "--pid",
-                        str(process.pid),
-                    ],
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
+                attach_profiler(process.pid, Path(profile) / f"{name}.txt")
             return process
 
         room.start = start  # type: ignore[assignment]
@@ -102,9 +84,45 @@ def child(module: str, server: str, argv: list[str]) -> None:
         from bench import votes
 
         votes.PORTS = ports
+        profile = os.environ.get("BENCH_PROFILE_DIR")
+        if profile:
+            # bench.common starts the server with subprocess.Popen: attach py-spy to it.
+            def popen(*args, **kwargs):
+                process = subprocess.Popen(*args, **kwargs)  # noqa: S603
+                name = f"votes-{'redis' if os.environ.get('REDIS_URL') else 'memory'}"
+                attach_profiler(process.pid, Path(profile) / f"{name}.txt")
+                return process
+
+            common.subprocess = types.SimpleNamespace(  # type: ignore[attr-defined]
+                Popen=popen, STDOUT=subprocess.STDOUT, TimeoutExpired=subprocess.TimeoutExpired
+            )
     import importlib
 
     importlib.import_module(f"bench.{module}").main(argv)
+
+
+def attach_profiler(pid: int, output: Path) -> None:
+    """py-spy samples ``pid`` and its worker processes until it exits, without pausing it."""
+    subprocess.Popen(  # noqa: S603
+        [
+            str(Path(sys.executable).parent / "py-spy"),
+            "record",
+            "--nonblocking",
+            "--subprocesses",
+            "--rate",
+            "50",
+            "--format",
+            "raw",
+            "--duration",
+            "600",
+            "--output",
+            str(output),
+            "--pid",
+            str(pid),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def process_tree(pid: int) -> list[int]:
@@ -131,7 +149,7 @@ def profile_summary(path: Path, top: int = 12) -> dict:
         "sync_to_async threads": ("asgiref/sync.py",),
         "realtime hub": ("realtime/hub.py",),
         "realtime consumers": ("realtime/consumers.py", "realtime/actions.py"),
-        "event loop (select/epoll, idle)": ("selectors.py", "base_events.py:_run_once"),
+        "waiting in select/epoll": ("selectors.py",),
     }
     total = 0
     self_counts: dict[str, int] = {}
@@ -460,9 +478,6 @@ def main(argv: list[str] | None = None) -> int:
             env["BENCH_SQLITE_PATH"] = str(tmp / f"agir-run-all-{scale}-{suffix or 'main'}.sqlite3")
         return env
 
-    if args.profile:
-        seconds = sizes["clients"] / sizes["arrival"] + sizes["duration"] + 15
-        base_env["BENCH_PROFILE_SECONDS"] = str(int(seconds))
     started = time.monotonic()
     machine = {
         "cpus": os.cpu_count(),
@@ -548,7 +563,7 @@ def main(argv: list[str] | None = None) -> int:
             "runs": runs,
         }
     if args.profile:
-        time.sleep(2)  # py-spy writes its file when its --duration ends
+        time.sleep(3)  # py-spy writes its file once the server it sampled has exited
         document["profiles"] = {
             path.stem: profile_summary(path) for path in sorted(Path(args.profile).glob("*.txt"))
         }
