@@ -97,8 +97,18 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
         if self.user.is_authenticated:
             hub = get_hub()
-            async with hub.layer_ops:
-                await self.channel_layer.group_add(f"user.{self.user.pk}", self.channel_name)
+            try:
+                async with hub.layer_ops:
+                    await asyncio.wait_for(
+                        self.channel_layer.group_add(f"user.{self.user.pk}", self.channel_name),
+                        timeout=2,
+                    )
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The layer (Redis) is down: the room still works from the database;
+                # logout/removal closes this socket once it reconnects with the layer back.
+                logger.warning("group_add of user.%s failed", self.user.pk, exc_info=True)
 
         self.stream = ClientStream(
             self.base_send, facilitator=self.access.is_facilitator, on_overflow=self._too_slow

@@ -176,6 +176,7 @@ class Room:
     presence_at: float = 0.0
     heartbeat_at: float = 0.0
     reconcile_at: float = 0.0
+    subscribed_at: float = 0.0
 
 
 def _events_after(room_id: int, after: int, upto: int | None = None) -> list[tuple[int, str, str]]:
@@ -222,6 +223,9 @@ class RoomHub:
         # Bounded concurrency towards the layer (a storm of disconnects must not
         # exhaust the Redis connection pool and leave stale group members).
         self.layer_ops = asyncio.Semaphore(32)
+        # False while the channel layer (Redis) fails: rooms then follow the database
+        # every second and clients show "live updates paused".
+        self.layer_ok = True
 
     # --- connections -----------------------------------------------------------------------
 
@@ -241,8 +245,14 @@ class RoomHub:
             key = uuid.uuid4().hex
             stream.presence_key = key  # type: ignore[attr-defined]
             room.members[key] = member
-            await self.presence.touch(room_id, {key: member})
+            try:
+                await self.presence.touch(room_id, {key: member})
+            except Exception:
+                # Presence lives in Redis: while it is down, the heartbeat retries.
+                logger.warning("presence of room %s unavailable", room_id, exc_info=True)
             room.presence_local_change = True
+        if not self.layer_ok:
+            stream.offer(None, Audience.ROOM, _live_status_frame(False))
         return room
 
     async def detach(self, room_id: int, stream: ClientStream) -> None:
@@ -294,11 +304,36 @@ class RoomHub:
                 self._reader = asyncio.get_running_loop().create_future()
             self._ticker = asyncio.ensure_future(self._tick())
 
+    async def _subscribe(self, room: Room) -> None:
+        """Join the room's group (again: Redis forgets groups when it restarts)."""
+        room.subscribed_at = time.monotonic()
+        if self.layer is None:
+            return
+        try:
+            async with self.layer_ops:
+                await asyncio.wait_for(
+                    self.layer.group_add(room_group(room.id), self.channel), timeout=2
+                )
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.warning("channel layer unavailable for room %s", room.id, exc_info=True)
+            self._set_layer_ok(False)
+        else:
+            self._set_layer_ok(True)
+
+    def _set_layer_ok(self, ok: bool) -> None:
+        if ok == self.layer_ok:
+            return
+        self.layer_ok = ok
+        frame = _live_status_frame(ok)
+        for room in self.rooms.values():
+            for stream in list(room.streams):
+                stream.offer(None, Audience.ROOM, frame)
+
     async def _open(self, room: Room) -> None:
         try:
-            if self.layer is not None:
-                async with self.layer_ops:
-                    await self.layer.group_add(room_group(room.id), self.channel)
+            await self._subscribe(room)
             last = await database_sync_to_async(_last_seq)(room.id)
             room.next_seq = last + 1
             room.reconcile_at = time.monotonic()
@@ -327,7 +362,8 @@ class RoomHub:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                logger.exception("room hub receive failed")
+                logger.warning("room hub receive failed", exc_info=True)
+                self._set_layer_ok(False)
                 await asyncio.sleep(0.5)
                 continue
             kind = message.get("type")
@@ -406,7 +442,13 @@ class RoomHub:
         if room.next_seq is None:
             return
         now = time.monotonic()
-        if now - room.reconcile_at >= conf.get("REALTIME_RECONCILE_SECONDS"):
+        # Renew the group membership now and then (and every 2 s while the layer fails):
+        # a Redis restart forgets every group.
+        if now - room.subscribed_at >= (30 if self.layer_ok else 2):
+            await self._subscribe(room)
+        # Without the layer, the database is the only way events arrive: follow it closely.
+        reconcile = conf.get("REALTIME_RECONCILE_SECONDS") if self.layer_ok else 1
+        if now - room.reconcile_at >= reconcile:
             room.reconcile_at = now
             last = await database_sync_to_async(_last_seq)(room.id)
             if last >= room.next_seq:
@@ -434,6 +476,11 @@ class RoomHub:
             room.presence_frame = frame
             for stream in list(room.streams):
                 stream.offer(None, Audience.ROOM, frame)
+
+
+def _live_status_frame(live: bool) -> str:
+    """Not numbered: it describes this connection's server, not the room."""
+    return encode({"type": "live.status", "data": {"live": live}})
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RoomHub] = weakref.WeakKeyDictionary()

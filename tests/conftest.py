@@ -45,6 +45,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and cached reads live in the cache: no test inherits another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _reference_data_for_transactional_tests(request):
     """Transactional tests flush every table when they end, data migrations included
     (axes, role groups); pytest-django runs them last, one after the other, so put that

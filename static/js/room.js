@@ -81,6 +81,11 @@ class RoomSocket {
       location.reload();
       return;
     }
+    if (frame.type === "live.status") {
+      // The server's channel layer is down (or back): events still arrive, from the database.
+      this.status(frame.data.live ? "live" : "paused");
+      return;
+    }
     if (typeof frame.seq === "number") {
       if (frame.seq <= this.seq) return; // already applied
       this.seq = frame.seq;
