@@ -18,6 +18,21 @@ class RoomSocket {
     this.ready = false;
     this.handlers = {};
     this.statusNode = root.querySelector("[data-connection]");
+    this.retry = null;
+    // A phone that quietly loses its network can keep a dead socket for minutes:
+    // trust the browser's own offline/online events too.
+    window.addEventListener("offline", () => {
+      if (this.ws) this.ws.close();
+      this.status("offline");
+    });
+    window.addEventListener("online", () => {
+      this.attempt = 0;
+      const state = this.ws ? this.ws.readyState : WebSocket.CLOSED;
+      if (state === WebSocket.CLOSED || state === WebSocket.CLOSING) {
+        clearTimeout(this.retry);
+        this.connect();
+      }
+    });
   }
 
   on(type, handler) {
@@ -35,8 +50,9 @@ class RoomSocket {
     this.ready = false;
     const ws = new WebSocket(`${scheme}://${location.host}${this.path}?since=${this.seq}`);
     this.ws = ws;
-    ws.addEventListener("message", (event) => this.receive(event.data));
-    ws.addEventListener("close", (event) => this.closed(event));
+    // Events of a socket that was replaced (closed while offline) are ignored.
+    ws.addEventListener("message", (event) => ws === this.ws && this.receive(event.data));
+    ws.addEventListener("close", (event) => ws === this.ws && this.closed(event));
   }
 
   closed(event) {
@@ -51,7 +67,8 @@ class RoomSocket {
     this.status("offline");
     const delay = Math.min(30000, 500 * 2 ** this.attempt) * (0.5 + Math.random() / 2);
     this.attempt += 1;
-    setTimeout(() => this.connect(), delay);
+    clearTimeout(this.retry);
+    this.retry = setTimeout(() => this.connect(), delay);
   }
 
   receive(raw) {
