@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import rules as account_rules
 from project.errors import DomainError, NotFoundError, PermissionDeniedError
 from votes import charts, rules, selectors, services
 from votes.forms import BallotForm, SessionForm
@@ -154,6 +155,12 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "votes/session_results.html", context)
     context = {"session": session, "turnout": selectors.turnout(session), "hidden": False}
     context.update(results_context(session))
+    # From a closed vote to a recommendation, in one step (decisions does the rest).
+    context["can_recommend"] = (
+        session.state in (SessionState.CLOSED, SessionState.PUBLISHED)
+        and account_rules.can_edit_decisions(request.user)
+        and any(option["proposal"] for option in context["results"]["options"])
+    )
     return render(request, "votes/session_results.html", context)
 
 
