@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import College
-from workshops.models import Attendance
+from workshops.models import Attendance, Place, Visibility, Workshop
 
 
 class JoinForm(forms.Form):
@@ -74,3 +74,136 @@ class IdeaForm(forms.Form):
         if axes.count() == 1:
             self.fields["axis"].widget = forms.HiddenInput()
             self.fields["axis"].initial = axes.first().pk
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    """The browser's date and time picker; the value in the site's time zone."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class WorkshopForm(forms.Form):
+    """A workshop's details, as a facilitator creates or edits them (the service checks them)."""
+
+    title = forms.CharField(label=_("Titre"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=5000,
+        help_text=_("Ce que l'atelier cherche à produire, pour qui, comment s'y préparer."),
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    axes = forms.ModelMultipleChoiceField(
+        label=_("Axes"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Les idées de l'atelier se rangent sur ces axes du projet PMA 2030."),
+    )
+    starts_at = forms.DateTimeField(label=_("Début"), required=False, widget=DateTimeLocalInput())
+    ends_at = forms.DateTimeField(label=_("Fin"), required=False, widget=DateTimeLocalInput())
+    place = forms.ChoiceField(
+        label=_("Lieu"), choices=Place.choices, initial=Place.ON_SITE, widget=forms.RadioSelect
+    )
+    location = forms.CharField(
+        label=_("Adresse"),
+        required=False,
+        max_length=200,
+        help_text=_("Pour les participant·es sur place : salle, rue, commune."),
+    )
+    capacity = forms.IntegerField(
+        label=_("Capacité"),
+        required=False,
+        min_value=1,
+        max_value=100000,
+        help_text=_("Nombre maximal de participant·es ; laissez vide pour ne pas limiter."),
+    )
+    visibility = forms.ChoiceField(
+        label=_("Visibilité"),
+        choices=Visibility.choices,
+        initial=Visibility.PUBLIC,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Un atelier privé n'est ouvert qu'aux personnes invitées par l'équipe d'animation."
+        ),
+    )
+    video_url = forms.CharField(
+        label=_("Lien de visioconférence"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "Jitsi, BigBlueButton ou toute autre visio (https://…), pour les participant·es en ligne."
+        ),
+        widget=forms.URLInput,
+    )
+    livestream_url = forms.CharField(
+        label=_("Diffusion en direct (adresse d'intégration)"),
+        required=False,
+        max_length=200,
+        help_text=_("Adresse d'intégration (https://…) de la retransmission des plénières."),
+        widget=forms.URLInput,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from proposals.models import Axis
+
+        self.fields["axes"].queryset = Axis.objects.order_by("kind", "order")
+
+    @classmethod
+    def initial_for(cls, workshop: Workshop) -> dict:
+        """The form's values for an existing workshop (times shown in the site's time zone)."""
+        from django.utils import timezone
+
+        def local(value):
+            return timezone.localtime(value) if value else None
+
+        return {
+            "title": workshop.title,
+            "description": workshop.description,
+            "axes": list(workshop.axes.all()),
+            "starts_at": local(workshop.starts_at),
+            "ends_at": local(workshop.ends_at),
+            "place": workshop.place,
+            "location": workshop.location,
+            "capacity": workshop.capacity,
+            "visibility": workshop.visibility,
+            "video_url": workshop.video_url,
+            "livestream_url": workshop.livestream_url,
+        }
+
+
+class InviteForm(forms.Form):
+    """Accounts to invite, one per line (or separated by commas): username or e-mail address."""
+
+    identifiers = forms.CharField(
+        label=_("Personnes à inviter"),
+        max_length=5000,
+        help_text=_(
+            "Nom d'utilisateur·rice ou adresse e-mail d'un compte existant, un par ligne "
+            "(ou séparés par des virgules)."
+        ),
+        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off"}),
+    )
+
+    MAX_PER_SUBMIT = 100
+
+    def clean_identifiers(self) -> list[str]:
+        import re
+
+        raw = self.cleaned_data["identifiers"]
+        seen: dict[str, str] = {}
+        for item in re.split(r"[\s,;]+", raw):
+            item = item.strip()
+            if item and item.lower() not in seen:
+                seen[item.lower()] = item
+        if not seen:
+            raise forms.ValidationError(_("Indiquez au moins un nom d'utilisateur·rice ou e-mail."))
+        if len(seen) > self.MAX_PER_SUBMIT:
+            raise forms.ValidationError(
+                _("Au plus %(max)s personnes à la fois.") % {"max": self.MAX_PER_SUBMIT}
+            )
+        return list(seen.values())

@@ -42,3 +42,17 @@ def can_participate(user, workshop: Workshop, participant: Participant | None) -
         and participant.removed_at is None
         and workshop.state == WorkshopState.LIVE
     )
+
+
+def can_create_workshop(user) -> bool:
+    """Facilitators of the Codev (role group ``facilitators``), staff and administrators."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return bool(user.is_staff or user.is_facilitator)
+
+
+def can_edit_workshop(user, workshop: Workshop) -> bool:
+    """A facilitator of this workshop, or staff."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return bool(user.is_staff or is_workshop_facilitator(user, workshop))

@@ -760,3 +760,289 @@ def hand_take(*, workshop: Workshop, actor, hand_id=None) -> HandRaise | None:
         hand.save(update_fields=["taken_at"])
         broadcast_on_commit(workshop, "hands.changed", events.hands(workshop, speaking=hand))
     return hand
+
+
+# --- creating and editing a workshop from the site --------------------------------------------
+
+WORKSHOP_DESCRIPTION_MAX = 5000
+EDITABLE_STATES = (WorkshopState.DRAFT, WorkshopState.SCHEDULED, WorkshopState.LIVE)
+# Paths under /ateliers/ that are pages, not workshops.
+RESERVED_SLUGS = frozenset({"nouveau"})
+
+
+def _require_can_create(actor) -> None:
+    if not rules.can_create_workshop(actor):
+        raise PermissionDeniedError(_("Réservé aux animateur·rices du Codev."))
+
+
+def _clean_workshop_fields(
+    *,
+    title: str,
+    description: str,
+    starts_at,
+    ends_at,
+    place: str,
+    location: str,
+    capacity: int | None,
+    visibility: str,
+    video_url: str,
+    livestream_url: str,
+) -> dict:
+    """The workshop's editable fields, checked; DomainError (with ``field``) on the first fault."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import URLValidator
+
+    from project.text import clean_line, strip_invisible
+    from workshops.models import Place
+
+    title = clean_line(title)
+    if not title:
+        raise DomainError("invalid_title", _("Donnez un titre à l'atelier."), field="title")
+    if len(title) > 200:
+        raise DomainError(
+            "invalid_title", _("Le titre fait au plus 200 caractères."), field="title"
+        )
+    description = strip_invisible(description or "").strip()
+    if len(description) > WORKSHOP_DESCRIPTION_MAX:
+        raise DomainError(
+            "invalid_description",
+            _("La description fait au plus %(max)s caractères.")
+            % {"max": WORKSHOP_DESCRIPTION_MAX},
+            field="description",
+        )
+    if starts_at and ends_at and ends_at <= starts_at:
+        raise DomainError(
+            "invalid_schedule", _("La fin doit venir après le début."), field="ends_at"
+        )
+    if ends_at and not starts_at:
+        raise DomainError(
+            "invalid_schedule", _("Indiquez aussi le début de l'atelier."), field="starts_at"
+        )
+    if place not in Place.values:
+        raise DomainError("invalid_place", _("Choisissez un lieu."), field="place")
+    location = clean_line(location, max_length=200)
+    if capacity is not None and capacity < 1:
+        raise DomainError(
+            "invalid_capacity",
+            _("La capacité est d'au moins une personne (laissez vide pour ne pas limiter)."),
+            field="capacity",
+        )
+    if visibility not in Visibility.values:
+        raise DomainError("invalid_visibility", _("Choisissez une visibilité."), field="visibility")
+    urls = {}
+    for name, value in (("video_url", video_url), ("livestream_url", livestream_url)):
+        value = (value or "").strip()
+        if value:
+            try:
+                URLValidator(schemes=["https"])(value)
+            except ValidationError:
+                raise DomainError(
+                    "invalid_url",
+                    _("Indiquez une adresse complète commençant par https://."),
+                    field=name,
+                ) from None
+            if len(value) > 200:
+                raise DomainError(
+                    "invalid_url", _("L'adresse fait au plus 200 caractères."), field=name
+                )
+        urls[name] = value
+    return {
+        "title": title,
+        "description": description,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "place": place,
+        "location": location,
+        "capacity": capacity,
+        "visibility": visibility,
+        **urls,
+    }
+
+
+def _workshop_slug(title: str) -> str:
+    """A slug from the title, unique among workshops (``-2``, ``-3``… when taken)."""
+    from django.utils.text import slugify
+
+    base = slugify(title)[:70].strip("-") or "atelier"
+    taken = RESERVED_SLUGS | set(
+        Workshop.objects.filter(slug__startswith=base).values_list("slug", flat=True)
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def workshop_create(
+    *,
+    actor,
+    title: str,
+    description: str = "",
+    axes=(),
+    starts_at=None,
+    ends_at=None,
+    place: str = "on_site",
+    location: str = "",
+    capacity: int | None = None,
+    visibility: str = Visibility.PUBLIC,
+    video_url: str = "",
+    livestream_url: str = "",
+    request=None,
+) -> Workshop:
+    """A new workshop, in draft: unique slug and join code, ``actor`` as facilitator, default agenda."""
+    _require_can_create(actor)
+    fields = _clean_workshop_fields(
+        title=title,
+        description=description,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=place,
+        location=location,
+        capacity=capacity,
+        visibility=visibility,
+        video_url=video_url,
+        livestream_url=livestream_url,
+    )
+    axes = list(axes)
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                workshop = Workshop.objects.create(
+                    slug=_workshop_slug(fields["title"]),
+                    join_code=join_code_generate(),
+                    state=WorkshopState.DRAFT,
+                    created_by=actor,
+                    **fields,
+                )
+                workshop.facilitators.add(actor)
+                if axes:
+                    workshop.axes.set(axes)
+                agenda_create_default(workshop=workshop)
+                audit_record(
+                    actor=actor,
+                    action="workshop.created",
+                    target=workshop,
+                    data={"slug": workshop.slug, "visibility": workshop.visibility},
+                    request=request,
+                )
+            return workshop
+        except IntegrityError:
+            continue  # the same slug or join code taken at the same moment by another request
+    raise DomainError("create_failed", _("L'atelier n'a pas pu être créé ; réessayez."))
+
+
+def workshop_update(
+    *,
+    workshop: Workshop,
+    actor,
+    title: str,
+    description: str = "",
+    axes=(),
+    starts_at=None,
+    ends_at=None,
+    place: str = "on_site",
+    location: str = "",
+    capacity: int | None = None,
+    visibility: str = Visibility.PUBLIC,
+    video_url: str = "",
+    livestream_url: str = "",
+    request=None,
+) -> Workshop:
+    """Change a workshop's details (not its slug: links and QR codes already given keep working)."""
+    if not rules.can_edit_workshop(actor, workshop):
+        raise PermissionDeniedError(_("Réservé à l'équipe d'animation de cet atelier."))
+    fields = _clean_workshop_fields(
+        title=title,
+        description=description,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=place,
+        location=location,
+        capacity=capacity,
+        visibility=visibility,
+        video_url=video_url,
+        livestream_url=livestream_url,
+    )
+    axes = list(axes)
+    with transaction.atomic():
+        locked = _locked_workshop(workshop)
+        if locked.state not in EDITABLE_STATES:
+            raise DomainError("not_editable", _("Un atelier clos ou publié ne se modifie plus."))
+        changed = [name for name, value in fields.items() if getattr(locked, name) != value]
+        for name in changed:
+            setattr(locked, name, fields[name])
+        if changed:
+            locked.save(update_fields=changed)
+        old_axes = set(locked.axes.values_list("pk", flat=True))
+        new_axes = {axis.pk for axis in axes}
+        if old_axes != new_axes:
+            locked.axes.set(axes)
+            changed.append("axes")
+        if changed:
+            audit_record(
+                actor=actor,
+                action="workshop.updated",
+                target=locked,
+                data={"fields": changed},
+                request=request,
+            )
+    return locked
+
+
+def invitee_find(identifier: str):
+    """The active account (not a guest) whose username or e-mail address is ``identifier``."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    identifier = (identifier or "").strip()
+    if not identifier:
+        return None
+    accounts = User.objects.filter(is_active=True, is_guest=False, deleted_at__isnull=True)
+    if "@" in identifier:
+        user = accounts.filter(email__iexact=identifier).first()
+        if user is None:
+            user_ids = EmailAddress.objects.filter(email__iexact=identifier).values("user_id")
+            user = accounts.filter(pk__in=user_ids).first()
+        return user
+    return accounts.filter(username__iexact=identifier).first()
+
+
+def participant_invite_by_identifier(
+    *, workshop: Workshop, actor, identifier: str, request=None
+) -> Participant:
+    """Invite an existing account, named by username or e-mail address, to ``workshop``."""
+    _require_facilitator(actor, workshop)
+    if workshop.state not in EDITABLE_STATES:
+        raise DomainError(
+            "not_editable", _("Un atelier clos ou publié ne reçoit plus d'invitations.")
+        )
+    user = invitee_find(identifier)
+    if user is None:
+        raise DomainError(
+            "unknown_account",
+            _("Aucun compte ne correspond à « %(who)s » (nom d'utilisateur·rice ou e-mail).")
+            % {"who": identifier.strip()[:100]},
+            field="identifiers",
+        )
+    existing = Participant.objects.filter(workshop=workshop, user=user).first()
+    if existing is not None and existing.removed_at is not None:
+        raise DomainError(
+            "removed",
+            _("« %(who)s » a été retiré·e de cet atelier : l'invitation ne l'y fait pas revenir.")
+            % {"who": identifier.strip()[:100]},
+            field="identifiers",
+        )
+    with transaction.atomic():
+        participant = participant_invite(workshop=workshop, actor=actor, user=user, request=request)
+        if existing is None or not existing.invited:
+            audit_record(
+                actor=actor,
+                action="workshop.participant_invited",
+                target=workshop,
+                data={"participant": participant.pk, "user": user.pk},
+                request=request,
+            )
+    return participant

@@ -1,13 +1,17 @@
 from django.urls import path
 
-from workshops import views
+from workshops import views, views_manage
 
 app_name = "workshops"
 
 urlpatterns = [
     path("ateliers/", views.workshop_list, name="list"),
     path("rejoindre/", views.join, name="join"),
+    # Before the room: "nouveau" is a page, not a workshop's slug.
+    path("ateliers/nouveau/", views_manage.workshop_create, name="create"),
     path("ateliers/<slug:slug>/", views.room, name="room"),
+    path("ateliers/<slug:slug>/modifier/", views_manage.workshop_edit, name="edit"),
+    path("ateliers/<slug:slug>/invitations/", views_manage.workshop_invite, name="invite"),
     path("ateliers/<slug:slug>/ecran/", views.projector, name="projector"),
     path("ateliers/<slug:slug>/qr.svg", views.qr_code, name="qr"),
     path("ateliers/<slug:slug>/idees/", views.idea_create, name="idea_create"),

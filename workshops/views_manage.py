@@ -1,0 +1,154 @@
+"""Facilitators' pages: create and edit a workshop, invite people to a private one.
+
+Thin views: the form checks types, the services check permissions and the rules,
+and a refused change re-displays the form with what was typed.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from project.errors import DomainError
+from workshops import rules, selectors, services
+from workshops.forms import InviteForm, WorkshopForm
+from workshops.models import Participant, Visibility, Workshop
+
+
+def _form_error(form, error: DomainError) -> None:
+    field = error.extra.get("field")
+    form.add_error(field if field in form.fields else None, error.message)
+
+
+def _managed_workshop(request: HttpRequest, slug: str, allowed) -> Workshop:
+    """The workshop if ``allowed(user, workshop)``; 403 to those who can see it, 404 to others."""
+    workshop = Workshop.objects.filter(slug=slug).first()
+    if workshop is None:
+        raise Http404(_("Cet atelier n'existe pas."))
+    if not allowed(request.user, workshop):
+        participant = selectors.participant_for(request.user, workshop)
+        if rules.can_see_workshop(request.user, workshop, participant):
+            raise PermissionDenied(_("Réservé à l'équipe d'animation de cet atelier."))
+        raise Http404(_("Cet atelier n'existe pas."))
+    return workshop
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def workshop_create(request: HttpRequest) -> HttpResponse:
+    if not rules.can_create_workshop(request.user):
+        raise PermissionDenied(_("Réservé aux animateur·rices du Codev."))
+    form = WorkshopForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workshop = services.workshop_create(
+                actor=request.user, request=request, **form.cleaned_data
+            )
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Atelier créé en brouillon, avec son code d'accès et l'ordre du jour habituel. "
+                    "Programmez-le depuis la console pour qu'il apparaisse dans la liste."
+                ),
+            )
+            return redirect(workshop.get_absolute_url())
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "workshops/workshop_form.html",
+        {"form": form, "creating": True},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def workshop_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    workshop = _managed_workshop(request, slug, rules.can_edit_workshop)
+    if workshop.state not in services.EDITABLE_STATES:
+        messages.error(request, _("Un atelier clos ou publié ne se modifie plus."))
+        return redirect(workshop.get_absolute_url())
+    if request.method == "POST":
+        form = WorkshopForm(request.POST)
+        if form.is_valid():
+            try:
+                services.workshop_update(
+                    workshop=workshop, actor=request.user, request=request, **form.cleaned_data
+                )
+            except DomainError as error:
+                _form_error(form, error)
+            else:
+                messages.success(request, _("Atelier enregistré."))
+                return redirect(workshop.get_absolute_url())
+        status = 400
+    else:
+        form = WorkshopForm(initial=WorkshopForm.initial_for(workshop))
+        status = 200
+    return render(
+        request,
+        "workshops/workshop_form.html",
+        {"form": form, "creating": False, "workshop": workshop},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def workshop_invite(request: HttpRequest, slug: str) -> HttpResponse:
+    workshop = _managed_workshop(request, slug, rules.is_workshop_facilitator)
+    form = InviteForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            invited, failed, errors = [], [], []
+            for identifier in form.cleaned_data["identifiers"]:
+                try:
+                    participant = services.participant_invite_by_identifier(
+                        workshop=workshop,
+                        actor=request.user,
+                        identifier=identifier,
+                        request=request,
+                    )
+                except DomainError as error:
+                    failed.append(identifier)
+                    errors.append(error.message)
+                else:
+                    invited.append(participant.user.public_name)
+            if invited:
+                messages.success(
+                    request,
+                    _("Invité·es : %(names)s.") % {"names": ", ".join(invited)},
+                )
+            if not failed:
+                return redirect("workshops:invite", slug=workshop.slug)
+            # Keep only what was not done, so that it can be corrected and sent again.
+            form = InviteForm(data={"identifiers": "\n".join(failed)})
+            form.is_valid()
+            for message in errors:
+                form.add_error("identifiers", message)
+    invited = (
+        Participant.objects.filter(workshop=workshop, invited=True)
+        .select_related("user")
+        .order_by("joined_at", "pk")
+    )
+    return render(
+        request,
+        "workshops/workshop_invite.html",
+        {
+            "workshop": workshop,
+            "form": form,
+            "invited": invited,
+            "is_private": workshop.visibility == Visibility.PRIVATE,
+            "can_invite": workshop.state in services.EDITABLE_STATES,
+        },
+        status=status,
+    )
