@@ -317,3 +317,32 @@ def test_no_invitation_to_a_closed_workshop(private, facilitator):
             workshop=private, actor=facilitator, identifier="yann"
         )
     assert not Participant.objects.filter(workshop=private).exists()
+
+
+def test_the_edit_form_shows_the_schedule_in_local_time(client, facilitator):
+    from datetime import UTC, datetime
+
+    workshop = services.workshop_create(
+        actor=facilitator,
+        title="Horaires",
+        starts_at=datetime(2026, 12, 10, 17, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 10, 19, 30, tzinfo=UTC),
+    )
+    client.force_login(facilitator)
+    html = client.get(reverse("workshops:edit", args=[workshop.slug])).content.decode()
+    assert 'name="starts_at" value="2026-12-10T18:00"' in html
+    assert 'name="ends_at" value="2026-12-10T20:30"' in html
+    # Saving the form unchanged changes nothing (and records nothing).
+    form = client.get(reverse("workshops:edit", args=[workshop.slug])).context["form"]
+    assert form.initial["place"] == "on_site"
+    client.post(
+        reverse("workshops:edit", args=[workshop.slug]),
+        {
+            "title": "Horaires",
+            "starts_at": "2026-12-10T18:00",
+            "ends_at": "2026-12-10T20:30",
+            "place": "on_site",
+            "visibility": "public",
+        },
+    )
+    assert not AuditEvent.objects.filter(action="workshop.updated").exists()
