@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = sorted(
-    p for p in ROOT.glob("**/locale/en/LC_MESSAGES/django.po") if ".venv" not in p.parts
+    p for p in ROOT.glob("**/locale/en/LC_MESSAGES/django*.po") if ".venv" not in p.parts
 )
 
 
@@ -30,3 +30,10 @@ def test_english_catalogue_is_complete_and_compiled(path):
         if not e.msgid_plural and compiled.get(e.msgid) != e.msgstr
     ]
     assert not stale, f"{path.with_suffix('.mo')} is out of date (run make messages): {stale[:5]}"
+
+
+def test_the_javascript_catalogue_speaks_english(client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = client.get("/jsi18n/")
+    assert response.status_code == 200
+    assert "Dots left: %(n)s" in response.content.decode()
