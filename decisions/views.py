@@ -407,33 +407,59 @@ def recommendation_status(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(recommendation)
 
 
-@login_required
-@require_POST
-def recommendation_source_add(request: HttpRequest, pk: int) -> HttpResponse:
-    from proposals.models import Proposal
-
+def _recommendation_link_add(
+    request: HttpRequest,
+    pk: int,
+    *,
+    form_class,
+    field: str,
+    find,
+    add,
+    not_found: str,
+    done: str,
+    form_name: str,
+) -> HttpResponse:
+    """Link one more source (a proposal or a vote) to a recommendation, by its number."""
     _require_editor(request)
     recommendation = get_recommendation_for_user(request.user, pk)
-    form = SourceAddForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
-        proposal = Proposal.objects.filter(pk=form.cleaned_data["proposal"]).first()
-        if proposal is None:
-            form.add_error("proposal", _("Aucune proposition ne porte ce numéro."))
+        target = find(form.cleaned_data[field])
+        if target is None:
+            form.add_error(field, not_found)
         else:
             try:
-                services.recommendation_source_add(
+                add(
                     recommendation=recommendation,
-                    proposal=proposal,
+                    target=target,
                     actor=request.user,
                     note=form.cleaned_data["note"],
                 )
             except DomainError as exc:
                 _form_error(form, exc)
             else:
-                messages.success(request, _("Proposition ajoutée aux sources."))
+                messages.success(request, done)
                 return redirect(recommendation)
-    context = _recommendation_context(request, recommendation, source_form=form)
+    context = _recommendation_context(request, recommendation, **{form_name: form})
     return render(request, "decisions/recommendation_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def recommendation_source_add(request: HttpRequest, pk: int) -> HttpResponse:
+    from proposals.models import Proposal
+
+    return _recommendation_link_add(
+        request,
+        pk,
+        form_class=SourceAddForm,
+        field="proposal",
+        find=lambda number: Proposal.objects.filter(pk=number).first(),
+        add=lambda target, **kw: services.recommendation_source_add(proposal=target, **kw),
+        not_found=_("Aucune proposition ne porte ce numéro."),
+        done=_("Proposition ajoutée aux sources."),
+        form_name="source_form",
+    )
 
 
 @login_required
@@ -441,28 +467,17 @@ def recommendation_source_add(request: HttpRequest, pk: int) -> HttpResponse:
 def recommendation_vote_add(request: HttpRequest, pk: int) -> HttpResponse:
     from votes.models import VoteSession
 
-    _require_editor(request)
-    recommendation = get_recommendation_for_user(request.user, pk)
-    form = VoteSourceAddForm(request.POST)
-    if form.is_valid():
-        session = VoteSession.objects.filter(pk=form.cleaned_data["session"]).first()
-        if session is None:
-            form.add_error("session", _("Aucun vote ne porte ce numéro."))
-        else:
-            try:
-                services.recommendation_vote_source_add(
-                    recommendation=recommendation,
-                    session=session,
-                    actor=request.user,
-                    note=form.cleaned_data["note"],
-                )
-            except DomainError as exc:
-                _form_error(form, exc)
-            else:
-                messages.success(request, _("Vote ajouté à l'appui de la recommandation."))
-                return redirect(recommendation)
-    context = _recommendation_context(request, recommendation, vote_form=form)
-    return render(request, "decisions/recommendation_detail.html", context, status=400)
+    return _recommendation_link_add(
+        request,
+        pk,
+        form_class=VoteSourceAddForm,
+        field="session",
+        find=lambda number: VoteSession.objects.filter(pk=number).first(),
+        add=lambda target, **kw: services.recommendation_vote_source_add(session=target, **kw),
+        not_found=_("Aucun vote ne porte ce numéro."),
+        done=_("Vote ajouté à l'appui de la recommandation."),
+        form_name="vote_form",
+    )
 
 
 @login_required

@@ -372,3 +372,34 @@ def test_proposal_page_offers_editors_to_build_a_recommendation(make_proposal, e
     assert "/recommandations/nouvelle/" not in template.render(
         Context({"proposal": p, "user": user})
     )
+
+
+def test_editor_adds_a_source_proposal_by_number_and_gets_an_error_for_an_unknown_one(
+    client, editor, make_recommendation, make_proposal
+):
+    rec = make_recommendation(proposals=[make_proposal()])
+    extra = make_proposal()
+    client.force_login(editor)
+    response = client.post(
+        f"/recommandations/{rec.pk}/sources/", {"proposal": extra.pk, "note": "Même idée"}
+    )
+    assert response.status_code == 302
+    assert rec.sources.filter(proposal=extra).exists()
+    response = client.post(f"/recommandations/{rec.pk}/sources/", {"proposal": 999999, "note": ""})
+    assert response.status_code == 400
+    assert "Aucune proposition ne porte ce numéro." in response.content.decode()
+
+
+def test_unknown_vote_number_is_a_clear_error_and_others_may_not_link(
+    client, editor, user, make_recommendation
+):
+    rec = make_recommendation()
+    client.force_login(editor)
+    response = client.post(f"/recommandations/{rec.pk}/votes/", {"session": 999999, "note": ""})
+    assert response.status_code == 400
+    assert "Aucun vote ne porte ce numéro." in response.content.decode()
+    client.force_login(user)
+    assert client.post(f"/recommandations/{rec.pk}/votes/", {"session": 1}).status_code in (
+        403,
+        404,
+    )
