@@ -95,8 +95,10 @@ class _ScriptLister(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
-        if tag == "script" and (attributes.get("src") or "").startswith("/static/"):
-            self.sources.add(attributes["src"])
+        src = attributes.get("src") or ""
+        # The platform's own: static files, and Django's JavaScript translation catalogue.
+        if tag == "script" and (src.startswith("/static/") or src == "/jsi18n/"):
+            self.sources.add(src)
 
 
 def dangers(html: str) -> list[str]:
