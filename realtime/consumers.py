@@ -224,10 +224,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             is_facilitator=self.access.is_facilitator,
         )
         try:
-            # Off the single thread-sensitive thread: actions of different connections
-            # run side by side (one connection's frames still run one after another, since
-            # the consumer handles them in turn). Profiled as the ballot bottleneck.
-            result = await database_sync_to_async(handler, thread_sensitive=False)(ctx, data)
+            result = await database_sync_to_async(handler)(ctx, data)
         except DomainError as error:
             await self._error(ref, error.code, str(error.message))
             return

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -552,6 +553,19 @@ def ballot_cast(
     current = _lock_session_shared(session.pk)
     if current is None:
         raise DomainError("not_found", _("Ce vote n'existe pas."), status=404)
+    # Lock the voter's row: an account deletion (which locks it too) then happens either
+    # before — and the ballot is refused — or after this ballot, which it then unlinks.
+    still_there = (
+        get_user_model()
+        .objects.select_for_update()
+        .filter(pk=voter.pk, is_active=True, deleted_at__isnull=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if still_there is None:
+        raise PermissionDeniedError(
+            _("Connectez-vous ou rejoignez l'atelier pour voter."), code="not_authenticated"
+        )
     if current.state == SessionState.DRAFT and not rules.can_view(voter, current):
         raise DomainError("not_found", _("Ce vote n'existe pas."), status=404)
     if not current.accepts_ballots():
