@@ -200,7 +200,26 @@ class Recommendation(models.Model):
         )
 
 
-class RecommendationSource(models.Model):
+class TraceLink(models.Model):
+    """What every trace link records: who made it, when, and why."""
+
+    note = models.TextField(_("note"), blank=True)
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lien établi par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    linked_at = models.DateTimeField(_("lien établi le"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["linked_at", "pk"]
+
+
+class RecommendationSource(TraceLink):
     """Trace link: this proposal is a source of this recommendation (who linked it, when, why)."""
 
     recommendation = models.ForeignKey(
@@ -212,16 +231,6 @@ class RecommendationSource(models.Model):
         on_delete=models.PROTECT,
         related_name="recommendation_sources",
     )
-    note = models.TextField(_("note"), blank=True)
-    linked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("lien établi par"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    linked_at = models.DateTimeField(_("lien établi le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("source de la recommandation")
@@ -237,7 +246,7 @@ class RecommendationSource(models.Model):
         return f"{self.proposal} → {self.recommendation}"
 
 
-class RecommendationVoteSource(models.Model):
+class RecommendationVoteSource(TraceLink):
     """Trace link: the results of this (closed) vote session support this recommendation."""
 
     recommendation = models.ForeignKey(
@@ -249,16 +258,6 @@ class RecommendationVoteSource(models.Model):
         on_delete=models.PROTECT,
         related_name="recommendation_links",
     )
-    note = models.TextField(_("note"), blank=True)
-    linked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("lien établi par"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    linked_at = models.DateTimeField(_("lien établi le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("vote à l'appui de la recommandation")
