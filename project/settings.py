@@ -122,12 +122,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: channel layer and cache. Without REDIS_URL, in-memory layer and local-memory cache.
 REDIS_URL = envstr("REDIS_URL")
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 60},
+    # CHANNEL_LAYER=core (default) or pubsub: the two channels_redis layers, measured side
+    # by side by bench/run_all.py. The room fan-out uses one group member per process and
+    # room (realtime.hub), so either layer carries one message per process per event.
+    CHANNEL_LAYER = envstr("CHANNEL_LAYER", "core")
+    if CHANNEL_LAYER not in {"core", "pubsub"}:
+        raise ImproperlyConfigured("CHANNEL_LAYER must be 'core' or 'pubsub'.")
+    if CHANNEL_LAYER == "pubsub":
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": [REDIS_URL]},
+            }
         }
-    }
+    else:
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 60},
+            }
+        }
     CACHES = {
         "default": {
             # Django's RedisCache that behaves as an empty cache while Redis is away

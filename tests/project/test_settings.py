@@ -45,6 +45,7 @@ def _clean_env(**extra: str) -> dict[str, str]:
             "ALLOWED_HOSTS",
             "DATABASE_URL",
             "REDIS_URL",
+            "CHANNEL_LAYER",
             "SECURE_SSL_REDIRECT",
             "SESSION_COOKIE_SECURE",
             "CSRF_COOKIE_SECURE",
@@ -101,6 +102,13 @@ def test_redis_url_selects_redis_layer_and_cache():
     s = _probe(SECRET_KEY=SECRET, REDIS_URL="redis://cache.example:6379/0")
     assert s["layer"] == "channels_redis.core.RedisChannelLayer"
     assert s["cache"].endswith("RedisCache")
+
+
+def test_channel_layer_selects_the_pubsub_layer_or_refuses_an_unknown_one():
+    s = _probe(SECRET_KEY=SECRET, REDIS_URL="redis://cache.example:6379/0", CHANNEL_LAYER="pubsub")
+    assert s["layer"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    with pytest.raises(AssertionError, match="CHANNEL_LAYER must be"):
+        _probe(SECRET_KEY=SECRET, REDIS_URL="redis://cache.example:6379/0", CHANNEL_LAYER="kafka")
 
 
 def test_lists_are_comma_separated():
