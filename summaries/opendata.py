@@ -73,169 +73,162 @@ def _url_maker(name: str, kwarg: str) -> Callable[[Any], str]:
     return lambda value: f"{base}{prefix}{value}{suffix}" if value not in (None, "") else ""
 
 
-def _public_proposals():
-    from proposals.models import Proposal
-
-    public = getattr(Proposal.objects, "public", None)
-    return public() if public else Proposal.objects.filter(is_hidden=False)
-
-
-def _public_recommendations():
-    Recommendation = _model("decisions", "Recommendation")
-    public = getattr(Recommendation.objects, "public", None)
-    return public() if public else Recommendation.objects.filter(status="published")
-
-
-# --- Rows --------------------------------------------------------------------------------------
-
-
-def _axes_rows() -> Iterator[tuple]:
-    from proposals.models import Axis
-
-    yield from (
-        Axis.objects.order_by("order")
-        .values_list("slug", "kind", "number", "title", "short_title", "description", "order")
-        .iterator(chunk_size=CHUNK)
-    )
-
-
-def _proposal_rows() -> Iterator[tuple]:
-    url = _url_maker("proposals:detail", "pk")
-    qs = (
-        _public_proposals()
-        .order_by("pk")
-        .values_list(
-            "pk",
-            "title",
-            "axis__slug",
-            "status",
-            "author_college",
-            "origin_workshop__slug",
-            "merged_into_id",
-            "support_count",
-            "comment_count",
-            "created_at",
-        )
-    )
-    for row in qs.iterator(chunk_size=CHUNK):
-        yield (*row[:9], row[9].date() if row[9] else None, url(row[0]))
-
-
-def _vote_rows() -> Iterator[tuple]:
-    from summaries import vote_results
-
-    yield from vote_results.open_data_rows()
-
-
-def _recommendation_rows() -> Iterator[tuple]:
-    from django.db.models import Count
-
-    if _model("decisions", "Recommendation") is None:
-        return
-    url = _url_maker("decisions:recommendation", "pk")
-    qs = (
-        _public_recommendations()
-        .order_by("pk")
-        .annotate(
-            n_sources=Count("sources", distinct=True), n_actions=Count("actions", distinct=True)
-        )
-        .values_list(
-            "pk",
-            "title",
-            "axis__slug",
-            "status",
-            "adopted_at",
-            "published_at",
-            "n_sources",
-            "n_actions",
-        )
-    )
-    for pk, title, axis, status, adopted, published, n_sources, n_actions in qs.iterator(
-        chunk_size=CHUNK
-    ):
-        yield (
-            pk,
-            title,
-            axis,
-            status,
-            _day(adopted),
-            _day(published),
-            n_sources,
-            n_actions,
-            url(pk),
-        )
-
-
 def _day(value: datetime | None) -> date | None:
     if value is None:
         return None
     return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
 
 
+def _public_proposals():
+    from proposals.models import Proposal
+
+    return Proposal.objects.public()
+
+
+def _public_recommendations():
+    from decisions.models import Recommendation
+
+    return Recommendation.objects.public()
+
+
 def _public_actions():
-    ActionItem = _model("decisions", "ActionItem")
+    from decisions.models import ActionItem
+
     return ActionItem.objects.filter(recommendation__in=_public_recommendations())
 
 
-def _action_rows() -> Iterator[tuple]:
-    if _model("decisions", "ActionItem") is None:
-        return
-    url = _url_maker("decisions:action", "pk")
-    # lead_name (a person) is left out on purpose.
-    qs = (
-        _public_actions()
-        .order_by("pk")
-        .values_list(
-            "pk",
-            "recommendation_id",
-            "title",
-            "owner_kind",
-            "owner_name",
-            "start_date",
-            "due_date",
-            "status",
-            "progress",
-            "budget",
-        )
-    )
-    for row in qs.iterator(chunk_size=CHUNK):
+# --- Rows --------------------------------------------------------------------------------------
+# Every dataset reads its rows the same way: one ordered ``values_list`` streamed ``CHUNK`` rows
+# at a time, then (for some) a few cells reworked and the public page's address appended.
+
+
+def _values(queryset, order: tuple[str, ...], *fields: str) -> Iterator[tuple]:
+    return queryset.order_by(*order).values_list(*fields).iterator(chunk_size=CHUNK)
+
+
+def _with_url(rows: Iterable[tuple], url: Callable[[Any], str]) -> Iterator[tuple]:
+    """Each row followed by the address of its object (keyed by the row's first cell)."""
+    for row in rows:
         yield (*row, url(row[0]))
 
 
+def _axes_rows() -> Iterator[tuple]:
+    from proposals.models import Axis
+
+    return _values(
+        Axis.objects,
+        ("order",),
+        "slug",
+        "kind",
+        "number",
+        "title",
+        "short_title",
+        "description",
+        "order",
+    )
+
+
+def _proposal_rows() -> Iterator[tuple]:
+    rows = _values(
+        _public_proposals(),
+        ("pk",),
+        "pk",
+        "title",
+        "axis__slug",
+        "status",
+        "author_college",
+        "origin_workshop__slug",
+        "merged_into_id",
+        "support_count",
+        "comment_count",
+        "created_at",
+    )
+    # The filing date is the UTC date of created_at (unlike the other datasets' local dates).
+    dated = ((*row[:9], row[9].date() if row[9] else None) for row in rows)
+    return _with_url(dated, _url_maker("proposals:detail", "pk"))
+
+
+def _vote_rows() -> Iterator[tuple]:
+    from summaries import vote_results
+
+    return vote_results.open_data_rows()
+
+
+def _recommendation_rows() -> Iterator[tuple]:
+    from django.db.models import Count
+
+    rows = _values(
+        _public_recommendations().annotate(
+            n_sources=Count("sources", distinct=True), n_actions=Count("actions", distinct=True)
+        ),
+        ("pk",),
+        "pk",
+        "title",
+        "axis__slug",
+        "status",
+        "adopted_at",
+        "published_at",
+        "n_sources",
+        "n_actions",
+    )
+    dated = ((*row[:4], _day(row[4]), _day(row[5]), *row[6:]) for row in rows)
+    return _with_url(dated, _url_maker("decisions:recommendation", "pk"))
+
+
+def _action_rows() -> Iterator[tuple]:
+    # lead_name (a person) is left out on purpose.
+    rows = _values(
+        _public_actions(),
+        ("pk",),
+        "pk",
+        "recommendation_id",
+        "title",
+        "owner_kind",
+        "owner_name",
+        "start_date",
+        "due_date",
+        "status",
+        "progress",
+        "budget",
+    )
+    return _with_url(rows, _url_maker("decisions:action", "pk"))
+
+
 def _action_update_rows() -> Iterator[tuple]:
-    ActionUpdate = _model("decisions", "ActionUpdate")
-    if ActionUpdate is None:
-        return
+    from decisions.models import ActionUpdate
     from project.sanitizer import plain_text
 
-    qs = (
-        ActionUpdate.objects.filter(action__in=_public_actions())
-        .order_by("action_id", "date", "pk")
-        .values_list("pk", "action_id", "date", "progress", "old_status", "new_status", "text_html")
+    rows = _values(
+        ActionUpdate.objects.filter(action__in=_public_actions()),
+        ("action_id", "date", "pk"),
+        "pk",
+        "action_id",
+        "date",
+        "progress",
+        "old_status",
+        "new_status",
+        "text_html",
     )
-    for *row, text_html in qs.iterator(chunk_size=CHUNK):
-        yield (*row, plain_text(text_html))
+    return ((*row[:-1], plain_text(row[-1])) for row in rows)
 
 
 def _indicator_rows() -> Iterator[tuple]:
     from decisions.models import Indicator
 
-    yield from (
-        Indicator.objects.order_by("order", "pk")
-        .values_list(
-            "slug",
-            "kind",
-            "name",
-            "description",
-            "axis__slug",
-            "unit",
-            "source",
-            "baseline_value",
-            "baseline_date",
-            "target_2030",
-            "direction",
-        )
-        .iterator(chunk_size=CHUNK)
+    return _values(
+        Indicator.objects,
+        ("order", "pk"),
+        "slug",
+        "kind",
+        "name",
+        "description",
+        "axis__slug",
+        "unit",
+        "source",
+        "baseline_value",
+        "baseline_date",
+        "target_2030",
+        "direction",
     )
 
 
@@ -243,67 +236,71 @@ def _measurement_rows() -> Iterator[tuple]:
     from decisions.models import Measurement
 
     # entered_by (a person) is left out on purpose.
-    yield from (
-        Measurement.objects.order_by("indicator__order", "indicator_id", "date")
-        .values_list("indicator__slug", "date", "value", "source")
-        .iterator(chunk_size=CHUNK)
+    return _values(
+        Measurement.objects,
+        ("indicator__order", "indicator_id", "date"),
+        "indicator__slug",
+        "date",
+        "value",
+        "source",
     )
+
+
+def _links(
+    kind: str, source: str, target: str, rows: Iterable[tuple], url: Callable[[Any], str] | None
+) -> Iterator[tuple]:
+    """One trace row per (source key, target key, linked at); ``url`` gives the source's page."""
+    for source_key, target_key, linked in rows:
+        yield (
+            kind,
+            source,
+            str(source_key),
+            target,
+            str(target_key),
+            _day(linked),
+            url(source_key) if url else "",
+        )
 
 
 def _trace_rows() -> Iterator[tuple]:
     """Every public arrow of the flow: workshop → proposal → recommendation → action item."""
-    workshop_url = _url_maker("workshops:room", "slug")
-    for pk, workshop_slug, created in (
-        _public_proposals()
-        .filter(origin_workshop__isnull=False)
-        .order_by("pk")
-        .values_list("pk", "origin_workshop__slug", "created_at")
-        .iterator(chunk_size=CHUNK)
-    ):
-        yield (
-            "atelier_proposition",
-            "atelier",
-            workshop_slug,
-            "proposition",
-            str(pk),
-            _day(created),
-            workshop_url(workshop_slug),
-        )
-    RecommendationSource = _model("decisions", "RecommendationSource")
-    if RecommendationSource is not None:
-        for proposal_id, rec_id, linked in (
+    from decisions.models import RecommendationSource
+
+    yield from _links(
+        "atelier_proposition",
+        "atelier",
+        "proposition",
+        _values(
+            _public_proposals().filter(origin_workshop__isnull=False),
+            ("pk",),
+            "origin_workshop__slug",
+            "pk",
+            "created_at",
+        ),
+        _url_maker("workshops:room", "slug"),
+    )
+    yield from _links(
+        "proposition_recommandation",
+        "proposition",
+        "recommandation",
+        _values(
             RecommendationSource.objects.filter(
                 recommendation__in=_public_recommendations(), proposal__in=_public_proposals()
-            )
-            .order_by("pk")
-            .values_list("proposal_id", "recommendation_id", "linked_at")
-            .iterator(chunk_size=CHUNK)
-        ):
-            yield (
-                "proposition_recommandation",
-                "proposition",
-                str(proposal_id),
-                "recommandation",
-                str(rec_id),
-                _day(linked),
-                "",
-            )
-    if _model("decisions", "ActionItem") is not None:
-        for rec_id, action_id, created in (
-            _public_actions()
-            .order_by("pk")
-            .values_list("recommendation_id", "pk", "created_at")
-            .iterator(chunk_size=CHUNK)
-        ):
-            yield (
-                "recommandation_action",
-                "recommandation",
-                str(rec_id),
-                "action",
-                str(action_id),
-                _day(created),
-                "",
-            )
+            ),
+            ("pk",),
+            "proposal_id",
+            "recommendation_id",
+            "linked_at",
+        ),
+        None,
+    )
+    yield from _links(
+        "recommandation_action",
+        "recommandation",
+        "action",
+        _values(_public_actions(), ("pk",), "recommendation_id", "pk", "created_at"),
+        None,
+    )
 
 
 # --- The catalogue -----------------------------------------------------------------------------
