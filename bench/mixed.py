@@ -1,0 +1,341 @@
+"""Board under load: the board page's p95 idle, then while a room load and a vote load run.
+
+    python -m bench.mixed --proposals 10000 --clients 1000 --voters 1000 --vote-rate 500 --duration 20
+    REDIS_URL=redis://127.0.0.1:6379/9 python -m bench.mixed --workers 2 ...   # Redis layer, 2 processes
+
+One server (uvicorn, ``--workers`` processes) on one database holding at
+least ``--proposals`` proposals (``generate_load`` fills it if needed):
+
+1. **idle**: the board page (``/propositions/``) is requested for
+   ``--duration`` seconds over ``--concurrency`` keep-alive connections, and
+   nothing else runs;
+2. **loaded**: ``--clients`` room clients connect to one live workshop
+   (``--arrival`` per second) and ``--voters`` voters to another; then for the
+   same ``--duration`` the room's writers post ideas and react
+   (``--room-rate`` actions per second, as ``bench.room``), the voters cast
+   ``--vote-rate`` ballots per second (open loop, as ``bench.votes --rate``),
+   and the board is requested exactly as in the idle phase.
+
+The board requests come from a process of their own (``--measure``), so that
+the load client's event loop does not delay them. Prints one JSON object:
+``board_idle`` and ``board_loaded`` (p50/p95/p99 ms, requests/s, errors),
+``ratio_p95`` = loaded p95 / idle p95 (the issue's target: <= 1.5), and the
+loads as they happened: ``room`` (connected clients, events, ``lost``,
+broadcast p99) and ``votes`` (offered and achieved rates, ack p95, ``lost``
+checked in the database as in ``bench.votes``). ``lost`` at the top is the sum.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import secrets
+import subprocess
+import sys
+import threading
+import time
+
+from bench import common
+
+
+def _ports() -> range:
+    first, _sep, last = os.environ.get("BENCH_PORTS", "8400-8499").partition("-")
+    return range(int(first), int(last or first) + 1)
+
+
+PORTS = _ports()
+BOARD_PATH = "/propositions/"
+
+
+# --- the board, measured from a process of its own -----------------------------------------
+
+
+def measure_for(base_url: str, path: str, seconds: float, concurrency: int) -> dict:
+    """GET ``path`` over ``concurrency`` keep-alive connections for ``seconds``."""
+    clients = [common._Client(base_url, None) for _ in range(concurrency)]
+    for client in clients:
+        for _ in range(3):
+            client.get(path)
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def work(client) -> None:
+        nonlocal errors
+        mine, bad = [], 0
+        while time.perf_counter() < deadline:
+            status, elapsed = client.get(path)
+            mine.append(elapsed)
+            bad += status != 200
+        with lock:
+            latencies.extend(mine)
+            errors += bad
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=work, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    for client in clients:
+        client.close()
+    ordered = sorted(latencies)
+    return {
+        "path": path,
+        "seconds": round(wall, 1),
+        "concurrency": concurrency,
+        "requests": len(ordered),
+        "p50_ms": round(common._percentile(ordered, 50) * 1000, 2),
+        "p95_ms": round(common._percentile(ordered, 95) * 1000, 2),
+        "p99_ms": round(common._percentile(ordered, 99) * 1000, 2),
+        "rps": round(len(ordered) / wall, 1) if wall else None,
+        "errors": errors,
+        "load_average_1m": round(os.getloadavg()[0], 2),
+    }
+
+
+def measure_command(base_url: str, seconds: float, concurrency: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "bench.mixed",
+        "--measure",
+        base_url,
+        "--duration",
+        str(seconds),
+        "--concurrency",
+        str(concurrency),
+    ]
+
+
+def measure_idle(base_url: str, seconds: float, concurrency: int) -> dict:
+    done = subprocess.run(  # noqa: S603
+        measure_command(base_url, seconds, concurrency),
+        cwd=common.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+async def measure_async(base_url: str, seconds: float, concurrency: int) -> dict:
+    process = await asyncio.create_subprocess_exec(
+        *measure_command(base_url, seconds, concurrency),
+        cwd=common.ROOT,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    stdout, _stderr = await process.communicate()
+    return json.loads(stdout)
+
+
+# --- the loads --------------------------------------------------------------------------------
+
+
+async def room_actions(writers: list, axis_id: int, stats, rate: float, seconds: float) -> None:
+    """bench.room's writers: ideas, and one action in three a reaction to an idea."""
+    ideas: list[int] = []
+    pending = []
+
+    async def act(writer, n: int) -> None:
+        try:
+            if ideas and n % 3 == 2:
+                reply = await writer.call(
+                    "reaction.toggle", {"id": random.choice(ideas), "kind": "agree"}
+                )
+            else:
+                title = f"Idée de charge n° {n} {secrets.token_hex(3)}"
+                stats.sent_at[title] = time.perf_counter()
+                reply = await writer.call(
+                    "proposal.create",
+                    {"axis": axis_id, "title": title},
+                    client_key=f"m{n}-{title[-6:]}",
+                )
+                if reply.get("type") == "ack" and "id" in (reply.get("data") or {}):
+                    ideas.append(reply["data"]["id"])
+            if reply.get("type") == "ack":
+                stats.events_sent += 1
+            else:
+                stats.errors.append(str(reply)[:200])
+        except Exception as exc:  # noqa: BLE001 - counted, the run goes on
+            stats.errors.append(f"{type(exc).__name__}: {exc}")
+
+    deadline = time.perf_counter() + seconds
+    next_at = time.perf_counter()
+    n = 0
+    while time.perf_counter() < deadline:
+        pending.append(asyncio.ensure_future(act(writers[n % len(writers)], n)))
+        n += 1
+        next_at += 1 / rate
+        await asyncio.sleep(max(0, next_at - time.perf_counter()))
+    await asyncio.gather(*pending)
+
+
+async def connect_room(ws_url: str, origin: str, data: dict, arrival: float, stats) -> tuple:
+    from bench.room import Listener
+
+    listeners = [
+        Listener(ws_url, {"Cookie": f"{data['cookie_name']}={c}"}, origin, stats)
+        for c in data["cookies"]
+    ]
+    opening = []
+    step = max(1, int(arrival / 10))
+    for i, listener in enumerate(listeners):
+        opening.append(asyncio.ensure_future(listener.open()))
+        if arrival and i % step == 0:
+            await asyncio.sleep(step / arrival)
+    results = await asyncio.gather(*opening, return_exceptions=True)
+    connected = [
+        lst for lst, r in zip(listeners, results, strict=True) if not isinstance(r, BaseException)
+    ]
+    return connected, len(listeners) - len(connected)
+
+
+async def loaded_phase(base_url: str, room_data: dict, vote_plan: dict, args) -> dict:
+    from asgiref.sync import sync_to_async
+
+    from bench.room import Stats
+    from bench.votes import VoteLoad
+    from realtime.broadcast import room_last_seq
+
+    last_seq = sync_to_async(lambda: room_last_seq(room_data["workshop_id"]))
+    stats = Stats()
+    ws_url = base_url.replace("http://", "ws://") + f"/ws/workshops/{room_data['slug']}/"
+    start_seq = await last_seq()
+    votes = VoteLoad(base_url, vote_plan)
+    (connected, failed), _none = await asyncio.gather(
+        connect_room(ws_url, base_url, room_data, args.arrival, stats),
+        votes.connect(args.connect_concurrency),
+    )
+    # Both loads start together, run a second longer on each side than the measurement.
+    load_seconds = args.duration + 2
+    writers = connected[: max(1, args.writers or len(connected) // 20)]
+    room_task = asyncio.ensure_future(
+        room_actions(writers, room_data["axis"], stats, args.room_rate, load_seconds)
+    )
+    vote_task = asyncio.ensure_future(votes.sustained(args.vote_rate, load_seconds))
+    await asyncio.sleep(1)
+    board = await measure_async(base_url, args.duration, args.concurrency)
+    await asyncio.gather(room_task, vote_task)
+    await votes.settle()
+    final_seq = await last_seq()
+    wait_until = time.perf_counter() + 15
+    while time.perf_counter() < wait_until:
+        if all(
+            lst.seqs and lst.seqs[-1] >= final_seq
+            for lst in connected
+            if lst.task and not lst.task.done()
+        ):
+            break
+        await asyncio.sleep(0.1)
+    expected = set(range(start_seq + 1, final_seq + 1))
+    room_lost = sum(len(expected - set(lst.seqs)) for lst in connected)
+    for listener in connected:
+        await listener.close()
+    vote_figures = votes.figures()
+    await votes.close()
+    latencies = sorted(stats.latencies_ms)
+    room = {
+        "clients": len(room_data["cookies"]),
+        "connected": len(connected),
+        "connect_failures": failed,
+        "rate_offered": args.room_rate,
+        "events_sent": stats.events_sent,
+        "events_broadcast": len(expected),
+        "lost": room_lost + failed * len(expected),
+        "broadcast_p99_ms": round(common._percentile(latencies, 99), 1) if latencies else None,
+        "error_count": len(stats.errors),
+        "errors": stats.errors[:3],
+    }
+    return {"board": board, "room": room, "votes": vote_figures, "vote_load": votes}
+
+
+def main(argv: list[str] | None = None) -> dict | None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--proposals", type=int, default=10_000)
+    parser.add_argument("--users", type=int, default=500, help="users of generate_load")
+    parser.add_argument("--clients", type=int, default=1000, help="room clients")
+    parser.add_argument("--arrival", type=float, default=100.0, help="room clients per second")
+    parser.add_argument("--writers", type=int, default=0, help="room writers (default 5 %%)")
+    parser.add_argument("--room-rate", type=float, default=2.0, help="room actions per second")
+    parser.add_argument("--voters", type=int, default=1000)
+    parser.add_argument("--vote-rate", type=float, default=500.0, help="ballots per second")
+    parser.add_argument("--duration", type=float, default=20, help="seconds of each phase")
+    parser.add_argument("--concurrency", type=int, default=4, help="board connections")
+    parser.add_argument("--connect-concurrency", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:
+        print(json.dumps(measure_for(args.measure, BOARD_PATH, args.duration, args.concurrency)))
+        return None
+
+    env = common.bench_env("mixed")
+    if args.workers > 1 and not env.get("REDIS_URL"):
+        sys.exit("--workers > 1 needs REDIS_URL (the in-memory layer is per process)")
+    common.django_setup(env)
+    from bench import board, room, votes
+
+    fill_seconds = board.fill(args.proposals, args.users)
+    room_data = room.seed(args.clients)
+    vote_plan = votes.prepare(args.voters, "poll")
+    server_env = {
+        **env,
+        "REALTIME_IDEAS_PER_MINUTE": "1000000",
+        "REALTIME_RATE_PER_SECOND": "1000",
+        "REALTIME_RATE_BURST": "1000",
+        "LOG_LEVEL": "WARNING",
+    }
+    with common.server(server_env, workers=args.workers, port=common.free_port(PORTS)) as url:
+        idle = measure_idle(url, args.duration, args.concurrency)
+        loaded = asyncio.run(loaded_phase(url, room_data, vote_plan, args))
+        rps = common.baseline_rps(url)
+    checked = votes.check_database(vote_plan, loaded["vote_load"])
+    figures = loaded["votes"]
+    vote_summary = {
+        "voters": args.voters,
+        "rate_offered": args.vote_rate,
+        "send_rate_achieved": round(figures["ballots_sent"] / figures["send_span_s"], 1)
+        if figures["send_span_s"]
+        else None,
+        "acked_per_s": figures["acked_per_s"],
+        "ballots_sent": figures["ballots_sent"],
+        "ballots": figures["ballots"],
+        "ack_p95_ms": figures["ack_p95_ms"],
+        "tally_visible_p99_ms": figures["tally_visible_p99_ms"],
+        "unanswered": figures["unanswered"],
+        "errors": figures["errors"],
+        "error_codes": figures["error_codes"],
+        **checked,
+    }
+    idle_p95, loaded_p95 = idle["p95_ms"], loaded["board"]["p95_ms"]
+    result = {
+        "benchmark": "mixed",
+        "database": common.database_label(),
+        "proposals": args.proposals,
+        "fill_seconds": fill_seconds,
+        "workers": args.workers,
+        "layer": "redis" if env.get("REDIS_URL") else "in-memory",
+        "channel_layer": env.get("CHANNEL_LAYER", "core") if env.get("REDIS_URL") else None,
+        "board_idle": idle,
+        "board_loaded": loaded["board"],
+        "ratio_p95": round(loaded_p95 / idle_p95, 2) if idle_p95 and loaded_p95 else None,
+        "room": loaded["room"],
+        "votes": vote_summary,
+        "lost": loaded["room"]["lost"] + checked["lost"],
+        "baseline_rps": rps,
+        "load_average_1m": round(os.getloadavg()[0], 2),
+    }
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    main()
