@@ -301,3 +301,73 @@ def count_queries(path: str, *, headers: dict[str, str] | None = None, user=None
     if response.status_code != 200:
         raise RuntimeError(f"GET {path} answered {response.status_code}")
     return len(captured.captured_queries)
+
+
+# --- ports and server processes (room, storm, soak) ------------------------------------------
+
+
+def bench_ports(default: range) -> range:
+    """``BENCH_PORTS`` ("8850-8899") when set, else ``default``."""
+    spec = os.environ.get("BENCH_PORTS")
+    if not spec:
+        return default
+    first, _sep, last = spec.partition("-")
+    return range(int(first), int(last or first) + 1)
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its living descendants (from /proc): a uvicorn supervisor and its workers."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        if not Path(f"/proc/{current}").exists():
+            continue
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                queue += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def process_rss_kib(pid: int) -> int:
+    """Resident memory of one process, KiB (0 when it is gone)."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process (0 when it is gone)."""
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+def tcp_connections_to(pids: list[int], remote_port: int) -> int:
+    """Established TCP connections that the processes ``pids`` hold to ``remote_port``
+    (their Redis connections, say): socket inodes of their fds matched in /proc/net/tcp*."""
+    inodes: set[str] = set()
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    target = os.readlink(fd)
+                    if target.startswith("socket:["):
+                        inodes.add(target[8:-1])
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                parts = line.split()
+                # remote address "0100007F:18EB", state 01 = ESTABLISHED, inode in column 9
+                if (
+                    len(parts) > 9
+                    and parts[3] == "01"
+                    and int(parts[2].rsplit(":", 1)[1], 16) == remote_port
+                    and parts[9] in inodes
+                ):
+                    count += 1
+    return count

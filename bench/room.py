@@ -1,7 +1,8 @@
 """Room benchmark: N real WebSocket clients in one workshop, a share of them writing.
 
-    python -m bench.room --clients 1000 --duration 30            # in-memory layer
-    python -m bench.room --clients 1000 --duration 30 --redis    # channels_redis (REDIS_URL or db 12)
+    python -m bench.room --clients 1000 --duration 30                  # in-memory layer
+    python -m bench.room --clients 1000 --duration 30 --layer core     # channels_redis core layer
+    python -m bench.room --clients 1000 --duration 30 --layer pubsub   # channels_redis pub/sub layer
     python -m bench.room --target ws://host:port --slug S --cookies cookies.txt   # a running server
 
 It starts the platform (uvicorn, compression off, one worker, port 8200-8299)
@@ -13,6 +14,10 @@ does the same against a bare ``websockets`` server that broadcasts the same
 frames (encoded once, ``websockets.broadcast``): the floor, so that the cost
 of the framework reads as a ratio. Prints one JSON object.
 
+Redis layers use ``REDIS_URL``, else ``BENCH_REDIS_URL``, else db 12, and names of
+this run's own (``bench.layer_settings``): pub/sub ignores database numbers.
+``--redis`` is ``--layer core``.
+
 ``lost`` counts, over every client, the room events (by sequence number)
 that it never received: it must be 0. Latencies are from the moment a writer
 sends an idea to the moment each client has the corresponding event.
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -30,12 +36,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import common
 
-PORTS = range(8200, 8300)
+PORTS = common.bench_ports(range(8200, 8300))
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -342,42 +349,84 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
+LAYERS = {"memory": "in-memory", "core": "redis core", "pubsub": "redis pubsub"}
+
+
+def layer_env(env: dict, layer: str) -> dict:
+    """``env`` for the channel layer ``layer`` (memory, core, pubsub): the Redis URL, the
+    layer, and the settings module that gives a run on Redis names of its own."""
+    env = dict(env)
+    env["DJANGO_SETTINGS_MODULE"] = "bench.layer_settings"
+    if layer == "memory":
+        env.pop("REDIS_URL", None)
+        env.pop("CHANNEL_LAYER", None)
+        return env
+    if layer not in LAYERS:
+        raise SystemExit(f"unknown layer {layer!r}: memory, core or pubsub")
+    env["REDIS_URL"] = (
+        env.get("REDIS_URL") or env.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/12"
+    )
+    env["CHANNEL_LAYER"] = layer
+    env.setdefault("BENCH_LAYER_PREFIX", f"agir-bench-{secrets.token_hex(3)}")
+    return env
+
+
+def server_env(env: dict) -> dict:
+    """The platform server's environment: no rate limit in the way of the load."""
+    return {
+        **env,
+        "REALTIME_IDEAS_PER_MINUTE": "1000000",
+        "REALTIME_RATE_PER_SECOND": "1000",
+        "REALTIME_RATE_BURST": "1000",
+        "LOG_LEVEL": env.get("BENCH_SERVER_LOG_LEVEL", "WARNING"),
+    }
+
+
+def uvicorn_command(port: int, workers: int = 1) -> list[str]:
+    """uvicorn as ``make serve`` runs it (compression off)."""
+    # With workers, a new one (Django start-up) takes more than uvicorn's default 5 s on a busy
+    # machine: a rolling restart (SIGHUP) would give up and keep the old workers.
+    health = ["--timeout-worker-healthcheck", "60"] if workers > 1 else []
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "project.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--ws-per-message-deflate",
+        "false",
+        *health,
+    ]
+
+
+@contextlib.contextmanager
+def platform(env: dict, workers: int = 1) -> Iterator[tuple[int, subprocess.Popen]]:
+    """The platform served by uvicorn on a free port: yields (port, process), stops it after."""
+    port = common.free_port(PORTS)
+    process = start(uvicorn_command(port, workers), server_env(env), port)
+    try:
+        common.wait_until_up(f"http://127.0.0.1:{port}", process, process.log_path)
+        yield port, process
+    finally:
+        stop(process)
+
+
 def platform_run(args, env: dict) -> dict:
     from asgiref.sync import sync_to_async
 
     from realtime.broadcast import room_last_seq
 
     data = seed(args.clients)
-    port = common.free_port(PORTS)
-    server_env = {
-        **env,
-        "REALTIME_IDEAS_PER_MINUTE": "1000000",
-        "REALTIME_RATE_PER_SECOND": "1000",
-        "REALTIME_RATE_BURST": "1000",
-        "LOG_LEVEL": "WARNING",
-    }
-    process = start(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "project.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-            "--ws-per-message-deflate",
-            "false",
-        ],
-        server_env,
-        port,
-    )
-    try:
-        common.wait_until_up(f"http://127.0.0.1:{port}", process, process.log_path)
-        result = asyncio.run(
+    with platform(env) as (port, process):
+        return asyncio.run(
             run_load(
                 ws_url=f"ws://127.0.0.1:{port}/ws/workshops/{data['slug']}/",
                 origin=f"http://127.0.0.1:{port}",
@@ -392,9 +441,6 @@ def platform_run(args, env: dict) -> dict:
                 last_seq=sync_to_async(lambda: room_last_seq(data["workshop_id"])),
             )
         )
-    finally:
-        stop(process)
-    return result
 
 
 # --- the floor: a bare websockets server broadcasting the same frames ------------------------
@@ -498,8 +544,12 @@ def main(argv: list[str] | None = None) -> None:
         "--arrival", type=float, default=100.0, help="clients connecting per second"
     )
     parser.add_argument(
-        "--redis", action="store_true", help="channels_redis layer (REDIS_URL or db 12)"
+        "--layer",
+        choices=sorted(LAYERS),
+        default="memory",
+        help="channel layer: in-memory, channels_redis core or pub/sub",
     )
+    parser.add_argument("--redis", action="store_true", help="the same as --layer core")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--baseline-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -507,13 +557,10 @@ def main(argv: list[str] | None = None) -> None:
         baseline_server(args.baseline_server)
         return
 
-    env = common.bench_env("room")
-    if args.redis:
-        env["REDIS_URL"] = env.get("REDIS_URL") or "redis://127.0.0.1:6379/12"
-    else:
-        env.pop("REDIS_URL", None)
+    layer = "core" if args.redis else args.layer
+    env = layer_env(common.bench_env("room"), layer)
     common.django_setup(env)
-    result = {"layer": "redis" if args.redis else "in-memory", "database": common.database_label()}
+    result = {"layer": LAYERS[layer], "database": common.database_label()}
     result.update(platform_run(args, env))
     if not args.no_baseline:
         baseline = baseline_run(args)

@@ -1,0 +1,44 @@
+"""Settings of a benchmark server: the test settings, with this run's own names in Redis.
+
+Redis pub/sub is server-wide (it ignores the database number), and room groups are
+named after workshop ids, which restart at 1 in every database: two benchmarks on
+the pub/sub layer at the same time, or a benchmark and a test run, would hear each
+other's rooms. ``BENCH_LAYER_PREFIX`` (set by ``bench.room.layer_env``, one value per
+run, shared by the run's worker processes) prefixes the channel layer's names, the
+presence keys and the cache keys, so that a run hears only itself. Without it these
+are the test settings, on Redis as in memory.
+
+Log lines carry their level and logger (the test settings print the bare message), so
+that ``bench.soak`` and ``bench.storm`` can count the server's warnings, and the two
+loggers that report lost layer messages speak from INFO up.
+"""
+
+from __future__ import annotations
+
+import os
+
+from project.settings_test import *  # noqa: F403
+from project.settings_test import CACHES, CHANNEL_LAYERS, LOGGING
+
+LOGGING = {
+    **LOGGING,
+    "formatters": {"levelled": {"format": "%(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "levelled"}},
+    "loggers": {
+        **LOGGING.get("loggers", {}),
+        # channels_redis says at INFO level that a group_send dropped messages
+        # ("N of M channels over capacity"); the hub, that it read from the database
+        # events the layer did not bring. Both are what a soak looks for.
+        "channels_redis": {"level": "INFO"},
+        "realtime.hub": {"level": "INFO"},
+    },
+}
+
+_prefix = os.environ.get("BENCH_LAYER_PREFIX", "")
+if _prefix:
+    if CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis"):
+        CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = _prefix
+    # Shared by the run's worker processes (the test settings use one prefix per process).
+    if "KEY_PREFIX" in CACHES["default"]:
+        CACHES["default"]["KEY_PREFIX"] = _prefix
+    REALTIME_KEY_PREFIX = f"{_prefix}:rt"
