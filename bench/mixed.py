@@ -60,20 +60,21 @@ def measure_for(base_url: str, path: str, seconds: float, concurrency: int) -> d
         for _ in range(3):
             client.get(path)
     latencies: list[float] = []
-    errors = 0
+    errors: dict[int, int] = {}  # status (599: connection error) -> count
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
 
     def work(client) -> None:
-        nonlocal errors
-        mine, bad = [], 0
+        mine, bad = [], []
         while time.perf_counter() < deadline:
             status, elapsed = client.get(path)
             mine.append(elapsed)
-            bad += status != 200
+            if status != 200:
+                bad.append(status)
         with lock:
             latencies.extend(mine)
-            errors += bad
+            for status in bad:
+                errors[status] = errors.get(status, 0) + 1
 
     started = time.perf_counter()
     threads = [threading.Thread(target=work, args=(c,)) for c in clients]
@@ -94,7 +95,8 @@ def measure_for(base_url: str, path: str, seconds: float, concurrency: int) -> d
         "p95_ms": round(common._percentile(ordered, 95) * 1000, 2),
         "p99_ms": round(common._percentile(ordered, 99) * 1000, 2),
         "rps": round(len(ordered) / wall, 1) if wall else None,
-        "errors": errors,
+        "errors": sum(errors.values()),
+        "error_statuses": {str(k): v for k, v in sorted(errors.items())},
         "load_average_1m": round(os.getloadavg()[0], 2),
     }
 
@@ -296,7 +298,7 @@ def main(argv: list[str] | None = None) -> dict | None:
     with common.server(server_env, workers=args.workers, port=common.free_port(PORTS)) as url:
         idle = measure_idle(url, args.duration, args.concurrency)
         loaded = asyncio.run(loaded_phase(url, room_data, vote_plan, args))
-        rps = common.baseline_rps(url)
+        rps = common.baseline_rps(url, requests=300)
     checked = votes.check_database(vote_plan, loaded["vote_load"])
     figures = loaded["votes"]
     vote_summary = {
