@@ -263,3 +263,34 @@ async def test_a_flusher_key_left_by_a_dead_process_does_not_strand_the_last_bal
     )
     assert frames[-1]["data"]["results"]["ballots"] == 1
     await room.disconnect()
+
+
+async def test_a_snapshot_identical_to_the_last_one_sent_is_not_sent_again(facilitator):
+    """Ballots committed in parallel can ask for a snapshot the room already has."""
+    from realtime.models import RoomEvent
+    from votes.services import ballot_cast
+
+    ws, voters, session, ids = await setup_room(facilitator, n=3, reveal="live")
+
+    @database_sync_to_async
+    def tallies():
+        return RoomEvent.objects.filter(workshop_id=ws.pk, type="vote.tally").count()
+
+    async def cast(voter, option):
+        await database_sync_to_async(ballot_cast)(
+            session=session, voter=voter, choices={str(option): 1}
+        )
+        deadline = time.monotonic() + 5
+        while not live.is_idle(session.pk) and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+
+    flush = database_sync_to_async(live.tally_broadcast)
+    await database_sync_to_async(session_open)(session=session, actor=facilitator)
+    await cast(voters[0], ids[0])
+    sent = await tallies()
+    assert sent >= 1
+    # The same figures, as the flusher computes them (presence included), a moment later.
+    await flush(session.pk, version=99, present=await live._present(ws.pk), at=time.time())
+    assert await tallies() == sent  # same figures: nothing new to say
+    await cast(voters[1], ids[1])
+    assert await tallies() == sent + 1  # a change is sent
