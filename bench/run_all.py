@@ -4,9 +4,12 @@
     python -m bench.run_all                  # full: 10,000 proposals, 1,000 clients, 1,000 voters
     python -m bench.run_all --clients 2000   # any size can be overridden
     python -m bench.run_all --compare-servers --clients 500   # uvicorn vs daphne, room only
+    python -m bench.run_all --only room,storm --soak-minutes 30  # + the 30-minute soak (opt-in)
 
 Runs ``bench.board`` (10,000 and 100 proposals), ``bench.room`` (in-memory layer
-with its bare ``websockets`` floor, then channels_redis), ``bench.votes``
+with its bare ``websockets`` floor, then both channels_redis layers, core and
+pub/sub, side by side), ``bench.storm`` (reconnect storm: 1,000 clients dropped,
+back with replay; on Redis, two processes), ``bench.votes``
 (sustained, open loop: in-memory, one process; Redis, two processes) and
 ``bench.mixed`` (the board idle, then during a room load and a vote load; on
 Redis with two processes when Redis is up), each in a child process so
@@ -77,7 +80,7 @@ def child(module: str, server: str, argv: list[str]) -> None:
                 command = server_command(server, port)
             process = original_start(command, env, port)
             if platform_server and profile:
-                name = f"room-{'redis' if env.get('REDIS_URL') else 'memory'}-{server}"
+                name = f"room-{env.get('CHANNEL_LAYER') or 'memory'}-{server}"
                 attach_profiler(process.pid, Path(profile) / f"{name}.txt")
             return process
 
@@ -298,11 +301,45 @@ def get(run: dict, key: str):
 
 def targets(runs: dict, sizes: dict) -> list[dict]:
     rows: list[dict] = []
+    rows += room_targets(runs, sizes)
+    rows += votes_targets(runs, sizes)
+    big, small = runs.get("board_big", {}), runs.get("board_small", {})
+    big_p95 = (get(big, "board") or {}).get("p95_ms")
+    small_p95 = (get(small, "board") or {}).get("p95_ms")
+    if big:
+        rows.append(
+            target(f"board p95 with {sizes['proposals']} proposals", big_p95, 100, unit="ms")
+        )
+    if big and small:
+        rows.append(
+            target(
+                f"board p95 {sizes['proposals']} / 100 proposals",
+                round(big_p95 / small_p95, 2) if big_p95 and small_p95 else None,
+                1.5,
+                unit="x",
+            )
+        )
+    rows += mixed_targets(runs, sizes)
+    rows += storm_targets(runs)
+    rows += soak_targets(runs)
+    return rows
+
+
+ROOM_RUNS = (
+    ("room_memory", "in-memory"),
+    ("room_core", "redis core"),
+    ("room_pubsub", "redis pubsub"),
+)
+
+
+def room_targets(runs: dict, sizes: dict) -> list[dict]:
+    """One room on the in-memory layer and on both channels_redis layers (same sizes, same
+    run); each Redis layer's p99 against the in-memory one, and which Redis layer did better."""
+    rows: list[dict] = []
     clients = sizes["clients"]
-    memory = runs.get("room_memory", {})
-    redis_room = runs.get("room_redis", {})
-    p99_limit = 300 if clients >= 2000 else 150 if clients >= 1000 else 150
-    for label, room in (("in-memory", memory), ("redis", redis_room)):
+    p99_limit = 300 if clients >= 2000 else 150
+    for key, label in ROOM_RUNS:
+        room = runs.get(key)
         if not room:
             continue
         rows.append(target(f"room {label}: lost events ({clients} clients)", get(room, "lost"), 0))
@@ -334,6 +371,7 @@ def targets(runs: dict, sizes: dict) -> list[dict]:
                 note="whole server RSS / connections (idle process included: an upper bound)",
             )
         )
+    memory = runs.get("room_memory")
     if memory:
         rows.append(
             target(
@@ -343,42 +381,116 @@ def targets(runs: dict, sizes: dict) -> list[dict]:
                 unit="x",
             )
         )
-    if memory and redis_room:
-        a, b = get(redis_room, "broadcast_p99_ms"), get(memory, "broadcast_p99_ms")
+    measured = {}
+    for key, label in ROOM_RUNS[1:]:
+        room = runs.get(key)
+        if not (memory and room):
+            continue
+        a, b = get(room, "broadcast_p99_ms"), get(memory, "broadcast_p99_ms")
         rows.append(
             target(
-                f"room: redis p99 / in-memory p99 at {clients} clients",
+                f"room: {label} p99 / in-memory p99 at {clients} clients",
                 round(a / b, 2) if a and b else None,
                 2,
                 unit="x",
+                note=f"{a} ms / {b} ms",
             )
         )
-    rows += votes_targets(runs, sizes)
-    big, small = runs.get("board_big", {}), runs.get("board_small", {})
-    big_p95 = (get(big, "board") or {}).get("p95_ms")
-    small_p95 = (get(small, "board") or {}).get("p95_ms")
-    if big:
-        rows.append(
-            target(f"board p95 with {sizes['proposals']} proposals", big_p95, 100, unit="ms")
+        if a:
+            measured[label] = (a, get(room, "server_cpu_us_per_delivery"))
+    if len(measured) == 2:
+        (best, (p99, cpu)), (other, (p99_other, cpu_other)) = sorted(
+            measured.items(), key=lambda kv: kv[1][0]
         )
-    if big and small:
         rows.append(
             target(
-                f"board p95 {sizes['proposals']} / 100 proposals",
-                round(big_p95 / small_p95, 2) if big_p95 and small_p95 else None,
-                1.5,
-                unit="x",
+                f"room: the better Redis layer at {clients} clients (lower broadcast p99)",
+                best,
+                None,
+                note=f"p99 {p99} ms vs {p99_other} ms ({other}); server CPU per delivered "
+                f"message {cpu} vs {cpu_other} µs; one run on a shared machine: read it with "
+                "the load average",
             )
         )
-    rows += mixed_targets(runs, sizes)
-    for name in (
-        "reconnect storm: 1,000 clients back with replay",
-        "30-minute soak: memory growth, Redis clients, layer warnings",
-    ):
-        rows.append(
-            target(name, None, None, note="not measured by bench/ yet (see bench/README.md)")
-        )
     return rows
+
+
+def storm_targets(runs: dict) -> list[dict]:
+    """Reconnect storm (bench.storm): everyone dropped, back with replay within 30 s."""
+    rows: list[dict] = []
+    for key, run in runs.items():
+        if not key.startswith("storm"):
+            continue
+        n, label = run.get("clients"), f"{run.get('layer')}, {run.get('workers')} worker(s)"
+        if run.get("crashed"):
+            rows.append(target(f"reconnect storm ({key}): crashed", None, None))
+            continue
+        rows.append(
+            target(
+                f"reconnect storm {label}: {n} clients dropped, all back with replay",
+                run.get("all_back_s"),
+                30,
+                unit="s",
+                note=f"reconnects spread over {run.get('spread_s')} s ({run.get('drop')} drop); "
+                f"per client back p95 {run.get('back_p95_s')} s, server part (reconnect to "
+                f"ready) p95 {run.get('reconnect_p95_ms')} ms; {run.get('not_back')} not back, "
+                f"{run.get('resyncs')} resyncs, {run.get('duplicates')} duplicates, "
+                f"{run.get('retries')} retries",
+            )
+        )
+        rows.append(target(f"reconnect storm {label}: lost events", run.get("lost"), 0))
+    return rows
+
+
+def soak_targets(runs: dict) -> list[dict]:
+    """The soak (bench.soak): opt-in, ``--soak-minutes``."""
+    soak = runs.get("soak")
+    if not soak:
+        return [
+            target(
+                "soak at 10 connects + 10 disconnects/s: memory growth, Redis clients, "
+                "layer warnings",
+                None,
+                None,
+                note="not run: opt-in, --soak-minutes 30 (figures in bench/README.md)",
+            )
+        ]
+    if soak.get("crashed"):
+        return [target("soak: crashed", None, None)]
+    summary = soak.get("summary") or {}
+    label = f"soak {soak.get('minutes')} min, {soak.get('layer')}, {soak.get('workers')} workers"
+    first, last = (
+        summary.get("server_redis_connections_first"),
+        summary.get("server_redis_connections_last"),
+    )
+    return [
+        target(
+            f"{label}: server memory growth",
+            summary.get("rss_growth_pct"),
+            10,
+            unit="%",
+            note=f"RSS {summary.get('rss_mb_first')} -> {summary.get('rss_mb_last')} MB "
+            f"(max {summary.get('rss_mb_max')}), from t={summary.get('from_t_s')} s; "
+            f"{summary.get('connects_per_s')} connects/s",
+        ),
+        target(
+            f"{label}: Redis connections of the server, last - first",
+            last - first if first is not None and last is not None else None,
+            max(2, (first or 0) // 10),
+            unit="",
+            note=f"{first} -> {last} (min {summary.get('server_redis_connections_min')}, "
+            f"max {summary.get('server_redis_connections_max')}); layer in Redis "
+            f"{summary.get('layer_first')} -> {summary.get('layer_last')}",
+        ),
+        target(
+            f"{label}: dropped-message warnings from the layer",
+            summary.get("layer_dropped"),
+            0,
+            note=f"{summary.get('layer_missed')} times the hub read events the layer did not "
+            f"bring; {summary.get('log_warnings')} warning lines in the server log",
+        ),
+        target(f"{label}: lost events", soak.get("lost"), 0),
+    ]
 
 
 def votes_targets(runs: dict, sizes: dict) -> list[dict]:
@@ -449,9 +561,59 @@ def mixed_targets(runs: dict, sizes: dict) -> list[dict]:
 def lost_total(runs: dict) -> int:
     total = 0
     for name, run in runs.items():
-        if name.startswith(("room", "votes", "server_", "mixed")) and not run.get("crashed"):
+        if name.startswith(("room", "votes", "server_", "mixed", "storm", "soak")) and not run.get(
+            "crashed"
+        ):
             total += int(run.get("lost") or 0)
     return total
+
+
+def run_room(
+    runs: dict, room_args: list[str], env: dict, redis_url: str | None, budget: float
+) -> None:
+    """The room on the in-memory layer (with its bare websockets floor), then on both
+    channels_redis layers: the same clients and load, one process each."""
+    runs["room_memory"] = run_child("room", room_args, env, timeout=budget * 2)
+    if redis_url:
+        for layer in ("core", "pubsub"):
+            runs[f"room_{layer}"] = run_child(
+                "room",
+                [*room_args, "--layer", layer, "--no-baseline"],
+                {**env, "REDIS_URL": redis_url},
+                timeout=budget,
+            )
+
+
+def run_storm(runs: dict, sizes: dict, env: dict, redis_url: str | None, quick: bool) -> None:
+    """Reconnect storm: every client aborts its connection, all reconnect within 10 s with
+    since=. On Redis with two workers (both layers; quick: the core layer only), else one
+    process in memory."""
+    argv = ["--clients", str(sizes["storm_clients"]), "--spread", "10"]
+    argv += ["--arrival", str(sizes["arrival"]), "--before", "3" if quick else "5"]
+    budget = 240 + sizes["storm_clients"] * 0.2
+    if not redis_url:
+        runs["storm_memory"] = run_child("storm", argv, env, timeout=budget)
+        return
+    for layer in ("core",) if quick else ("core", "pubsub"):
+        runs[f"storm_{layer}"] = run_child(
+            "storm",
+            [*argv, "--layer", layer, "--workers", "2"],
+            {**env, "REDIS_URL": redis_url},
+            timeout=budget,
+        )
+
+
+def run_soak(runs: dict, args, env: dict, redis_url: str | None) -> None:
+    """The soak (opt-in): 10 connects and 10 disconnects per second for --soak-minutes."""
+    argv = [
+        "--minutes",
+        str(args.soak_minutes),
+        "--layer",
+        args.soak_layer if redis_url else "memory",
+    ]
+    argv += ["--workers", "2" if redis_url else "1"]
+    env = {**env, "REDIS_URL": redis_url} if redis_url else env
+    runs["soak"] = run_child("soak", argv, env, timeout=args.soak_minutes * 60 + 600)
 
 
 def run_votes(runs: dict, sizes: dict, env: dict, redis_url: str | None) -> None:
@@ -495,7 +657,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vote-duration", type=float, help="vote load seconds (full 60, quick 10)")
     parser.add_argument("--proposals", type=int, help="board proposals (full 10000, quick 600)")
     parser.add_argument("--requests", type=int, help="requests per board page")
-    parser.add_argument("--only", default="board,room,votes,mixed", help="comma-separated subset")
+    parser.add_argument(
+        "--only", default="board,room,votes,mixed,storm", help="comma-separated subset"
+    )
+    parser.add_argument(
+        "--storm-clients", type=int, help="reconnect storm clients (full 1000, quick 150)"
+    )
+    parser.add_argument(
+        "--soak-minutes", type=float, help="also run bench.soak this long (opt-in; issue: 30)"
+    )
+    parser.add_argument(
+        "--soak-layer", default="core", choices=["core", "pubsub"], help="the soak's Redis layer"
+    )
     parser.add_argument("--sqlite", action="store_true", help="SQLite files, no PostgreSQL")
     parser.add_argument(
         "--compare-servers",
@@ -526,6 +699,7 @@ def main(argv: list[str] | None = None) -> int:
         "vote_duration": args.vote_duration or (10 if quick else 60),
         "proposals": args.proposals or (600 if quick else 10_000),
         "requests": args.requests or (100 if quick else 300),
+        "storm_clients": args.storm_clients or (150 if quick else 1000),
     }
     only = set(args.only.split(","))
     base_env = dict(os.environ)
@@ -607,15 +781,11 @@ def main(argv: list[str] | None = None) -> int:
                 timeout=600,
             )
         if "room" in only:
-            env = db_env("live")
-            runs["room_memory"] = run_child("room", room_args, env, timeout=budget * 2)
-            if have_redis:
-                runs["room_redis"] = run_child(
-                    "room",
-                    [*room_args, "--redis", "--no-baseline"],
-                    {**env, "REDIS_URL": redis_url},
-                    timeout=budget,
-                )
+            run_room(runs, room_args, db_env("live"), redis_url if have_redis else None, budget)
+        if "storm" in only:
+            run_storm(runs, sizes, db_env("live"), redis_url if have_redis else None, quick)
+        if args.soak_minutes:
+            run_soak(runs, args, db_env("live"), redis_url if have_redis else None)
         if "votes" in only:
             run_votes(runs, sizes, db_env("live"), redis_url if have_redis else None)
         if "mixed" in only:
