@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -50,6 +53,58 @@ def _require_editor(request: HttpRequest) -> None:
 def _form_error(form, exc: DomainError) -> None:
     field = exc.extra.get("field")
     form.add_error(field if field in form.fields else None, exc.message)
+
+
+def _saved(request: HttpRequest, form, save: Callable[[dict], Any], done: str, then=None):
+    """Call ``save`` with a copy of the valid form's data.
+
+    Success: the ``done`` message and a redirect to ``then``, or to what ``save`` returned.
+    A DomainError goes on the form (on its field when it names one) and None is returned:
+    the caller renders the form again.
+    """
+    try:
+        saved = save(dict(form.cleaned_data))
+    except DomainError as exc:
+        _form_error(form, exc)
+        return None
+    messages.success(request, done)
+    return redirect(then if then is not None else saved)
+
+
+def _form_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """A create/edit page: 200 when shown, 400 when a posted form comes back with its errors."""
+    return render(request, template, context, status=400 if request.method == "POST" else 200)
+
+
+def _edit_page(
+    request: HttpRequest, instance, *, form_class, update, done: str, template: str, context: dict
+) -> HttpResponse:
+    """GET: the form filled from ``instance``; POST: ``update(data)`` then back to the object."""
+    if request.method == "GET":
+        form = form_class(instance=instance)
+    else:
+        form = form_class(request.POST)
+        if form.is_valid() and (response := _saved(request, form, update, done)):
+            return response
+    return _form_page(request, template, {"form": form, **context})
+
+
+def _trace_page(request: HttpRequest, trace, *, action) -> HttpResponse:
+    diagram = trace_diagram(trace, labels=_diagram_labels())
+    context = {"trace": trace, "diagram": diagram, "action": action}
+    return render(request, "decisions/trace.html", context)
+
+
+def _trace_svg(request: HttpRequest, trace) -> HttpResponse:
+    diagram = trace_diagram(trace, labels=_diagram_labels())
+    context = {"trace": trace, "diagram": diagram, "standalone": True}
+    return render(request, "decisions/trace_diagram.svg", context, content_type="image/svg+xml")
+
+
+def _without_indicators(data: dict) -> tuple[list, dict]:
+    """An action form's data split into its indicators and the other fields."""
+    indicators = list(data.pop("indicators", []))
+    return indicators, data
 
 
 def _diagram_labels() -> dict[str, str]:
@@ -125,21 +180,21 @@ def action_report(request: HttpRequest, pk: int) -> HttpResponse:
     _require_editor(request)
     action = get_action_for_user(request.user, pk)
     form = ActionReportForm(request.POST)
-    if form.is_valid():
-        try:
-            services.action_report(
-                action=action,
-                actor=request.user,
-                text=form.cleaned_data["text"],
-                progress=form.cleaned_data["progress"],
-                status=form.cleaned_data["status"],
-                on=form.cleaned_data["date"],
-            )
-        except DomainError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Point d'étape publié."))
-            return redirect(action)
+
+    def save(data: dict):
+        return services.action_report(
+            action=action,
+            actor=request.user,
+            text=data["text"],
+            progress=data["progress"],
+            status=data["status"],
+            on=data["date"],
+        )
+
+    if form.is_valid() and (
+        response := _saved(request, form, save, _("Point d'étape publié."), action)
+    ):
+        return response
     return render(
         request, "decisions/action_detail.html", _action_context(request, action, form), status=400
     )
@@ -151,23 +206,23 @@ def action_create(request: HttpRequest, pk: int) -> HttpResponse:
     _require_editor(request)
     recommendation = get_recommendation_for_user(request.user, pk)
     form = ActionItemForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        indicators = list(data.pop("indicators", []))
-        try:
-            action = services.action_create(
-                actor=request.user, recommendation=recommendation, indicators=indicators, **data
-            )
-        except DomainError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Action créée."))
-            return redirect(action)
-    return render(
+
+    def save(data: dict):
+        indicators, values = _without_indicators(data)
+        return services.action_create(
+            actor=request.user, recommendation=recommendation, indicators=indicators, **values
+        )
+
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (response := _saved(request, form, save, _("Action créée.")))
+    ):
+        return response
+    return _form_page(
         request,
         "decisions/action_form.html",
         {"form": form, "recommendation": recommendation, "action": None},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -176,57 +231,32 @@ def action_create(request: HttpRequest, pk: int) -> HttpResponse:
 def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_editor(request)
     action = get_action_for_user(request.user, pk)
-    if request.method == "GET":
-        form = ActionItemForm(instance=action)
-    else:
-        form = ActionItemForm(request.POST)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        indicators = list(data.pop("indicators", []))
-        try:
-            services.action_update(action=action, actor=request.user, indicators=indicators, **data)
-        except DomainError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Action modifiée."))
-            return redirect(action)
-    return render(
+
+    def update(data: dict):
+        indicators, values = _without_indicators(data)
+        services.action_update(action=action, actor=request.user, indicators=indicators, **values)
+        return action
+
+    return _edit_page(
         request,
-        "decisions/action_form.html",
-        {"form": form, "recommendation": action.recommendation, "action": action},
-        status=400 if request.method == "POST" else 200,
+        action,
+        form_class=ActionItemForm,
+        update=update,
+        done=_("Action modifiée."),
+        template="decisions/action_form.html",
+        context={"recommendation": action.recommendation, "action": action},
     )
 
 
 @require_GET
 def action_trace_page(request: HttpRequest, pk: int) -> HttpResponse:
     action = get_action_for_user(request.user, pk)
-    trace = action_trace(action)
-    return render(
-        request,
-        "decisions/trace.html",
-        {
-            "trace": trace,
-            "diagram": trace_diagram(trace, labels=_diagram_labels()),
-            "action": action,
-        },
-    )
+    return _trace_page(request, action_trace(action), action=action)
 
 
 @require_GET
 def action_trace_svg(request: HttpRequest, pk: int) -> HttpResponse:
-    action = get_action_for_user(request.user, pk)
-    trace = action_trace(action)
-    return render(
-        request,
-        "decisions/trace_diagram.svg",
-        {
-            "trace": trace,
-            "diagram": trace_diagram(trace, labels=_diagram_labels()),
-            "standalone": True,
-        },
-        content_type="image/svg+xml",
-    )
+    return _trace_svg(request, action_trace(get_action_for_user(request.user, pk)))
 
 
 # --- Recommendations ---------------------------------------------------------------------------
@@ -329,30 +359,28 @@ def recommendation_create(request: HttpRequest) -> HttpResponse:
                     % {"numbers": ", ".join(str(n) for n in sorted(missing))},
                 )
             proposals += found
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            recommendation = services.recommendation_create(
-                actor=request.user,
-                title=data["title"],
-                axis=data["axis"],
-                body=data["body"],
-                rationale=data["rationale"],
-                proposals=proposals,
-                note=data["note"],
-                vote_session=data.get("vote_session"),
-                request=request,
-            )
-        except DomainError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Recommandation créée (brouillon)."))
-            return redirect(recommendation)
-    return render(
-        request,
-        "decisions/recommendation_form.html",
-        {"form": form, "recommendation": None},
-        status=400 if request.method == "POST" else 200,
+
+    def save(data: dict):
+        return services.recommendation_create(
+            actor=request.user,
+            title=data["title"],
+            axis=data["axis"],
+            body=data["body"],
+            rationale=data["rationale"],
+            proposals=proposals,
+            note=data["note"],
+            vote_session=data.get("vote_session"),
+            request=request,
+        )
+
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (response := _saved(request, form, save, _("Recommandation créée (brouillon).")))
+    ):
+        return response
+    return _form_page(
+        request, "decisions/recommendation_form.html", {"form": form, "recommendation": None}
     )
 
 
@@ -361,25 +389,19 @@ def recommendation_create(request: HttpRequest) -> HttpResponse:
 def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_editor(request)
     recommendation = get_recommendation_for_user(request.user, pk)
-    if request.method == "GET":
-        form = RecommendationForm(instance=recommendation)
-    else:
-        form = RecommendationForm(request.POST)
-        if form.is_valid():
-            try:
-                services.recommendation_update(
-                    recommendation=recommendation, actor=request.user, **form.cleaned_data
-                )
-            except DomainError as exc:
-                _form_error(form, exc)
-            else:
-                messages.success(request, _("Recommandation modifiée."))
-                return redirect(recommendation)
-    return render(
+
+    def update(data: dict):
+        services.recommendation_update(recommendation=recommendation, actor=request.user, **data)
+        return recommendation
+
+    return _edit_page(
         request,
-        "decisions/recommendation_form.html",
-        {"form": form, "recommendation": recommendation},
-        status=400 if request.method == "POST" else 200,
+        recommendation,
+        form_class=RecommendationForm,
+        update=update,
+        done=_("Recommandation modifiée."),
+        template="decisions/recommendation_form.html",
+        context={"recommendation": recommendation},
     )
 
 
@@ -428,18 +450,20 @@ def _recommendation_link_add(
         if target is None:
             form.add_error(field, not_found)
         else:
-            try:
-                add(
+            response = _saved(
+                request,
+                form,
+                lambda data: add(
                     recommendation=recommendation,
                     target=target,
                     actor=request.user,
-                    note=form.cleaned_data["note"],
-                )
-            except DomainError as exc:
-                _form_error(form, exc)
-            else:
-                messages.success(request, done)
-                return redirect(recommendation)
+                    note=data["note"],
+                ),
+                done,
+                recommendation,
+            )
+            if response:
+                return response
     context = _recommendation_context(request, recommendation, **{form_name: form})
     return render(request, "decisions/recommendation_detail.html", context, status=400)
 
@@ -500,28 +524,12 @@ def recommendation_source_remove(request: HttpRequest, pk: int, source_pk: int) 
 @require_GET
 def recommendation_trace_page(request: HttpRequest, pk: int) -> HttpResponse:
     recommendation = get_recommendation_for_user(request.user, pk)
-    trace = build_trace(recommendation)
-    return render(
-        request,
-        "decisions/trace.html",
-        {"trace": trace, "diagram": trace_diagram(trace, labels=_diagram_labels()), "action": None},
-    )
+    return _trace_page(request, build_trace(recommendation), action=None)
 
 
 @require_GET
 def recommendation_trace_svg(request: HttpRequest, pk: int) -> HttpResponse:
-    recommendation = get_recommendation_for_user(request.user, pk)
-    trace = build_trace(recommendation)
-    return render(
-        request,
-        "decisions/trace_diagram.svg",
-        {
-            "trace": trace,
-            "diagram": trace_diagram(trace, labels=_diagram_labels()),
-            "standalone": True,
-        },
-        content_type="image/svg+xml",
-    )
+    return _trace_svg(request, build_trace(get_recommendation_for_user(request.user, pk)))
 
 
 # --- Indicators --------------------------------------------------------------------------------
@@ -581,20 +589,20 @@ def indicator_measure(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, _("Mesure supprimée."))
         return redirect(indicator)
     form = MeasurementForm(request.POST)
-    if form.is_valid():
-        try:
-            services.measurement_record(
-                indicator=indicator,
-                actor=request.user,
-                on=form.cleaned_data["date"],
-                value=form.cleaned_data["value"],
-                source=form.cleaned_data["source"],
-            )
-        except DomainError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Mesure enregistrée."))
-            return redirect(indicator)
+
+    def save(data: dict):
+        return services.measurement_record(
+            indicator=indicator,
+            actor=request.user,
+            on=data["date"],
+            value=data["value"],
+            source=data["source"],
+        )
+
+    if form.is_valid() and (
+        response := _saved(request, form, save, _("Mesure enregistrée."), indicator)
+    ):
+        return response
     context = _indicator_context(request, indicator, measurement_form=form)
     return render(request, "decisions/indicator_detail.html", context, status=400)
 
@@ -604,22 +612,18 @@ def indicator_measure(request: HttpRequest, slug: str) -> HttpResponse:
 def indicator_create(request: HttpRequest) -> HttpResponse:
     _require_editor(request)
     form = IndicatorCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    def save(data: dict):
         slug = data.pop("slug", "")
-        try:
-            indicator = services.indicator_create(actor=request.user, slug=slug, **data)
-        except DomainError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Indicateur créé."))
-            return redirect(indicator)
-    return render(
-        request,
-        "decisions/indicator_form.html",
-        {"form": form, "indicator": None},
-        status=400 if request.method == "POST" else 200,
-    )
+        return services.indicator_create(actor=request.user, slug=slug, **data)
+
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (response := _saved(request, form, save, _("Indicateur créé.")))
+    ):
+        return response
+    return _form_page(request, "decisions/indicator_form.html", {"form": form, "indicator": None})
 
 
 @login_required
@@ -627,25 +631,19 @@ def indicator_create(request: HttpRequest) -> HttpResponse:
 def indicator_edit(request: HttpRequest, slug: str) -> HttpResponse:
     _require_editor(request)
     indicator = get_object_or_404(Indicator, slug=slug)
-    if request.method == "GET":
-        form = IndicatorForm(instance=indicator)
-    else:
-        form = IndicatorForm(request.POST)
-        if form.is_valid():
-            try:
-                services.indicator_update(
-                    indicator=indicator, actor=request.user, **form.cleaned_data
-                )
-            except DomainError as exc:
-                _form_error(form, exc)
-            else:
-                messages.success(request, _("Indicateur modifié."))
-                return redirect(indicator)
-    return render(
+
+    def update(data: dict):
+        services.indicator_update(indicator=indicator, actor=request.user, **data)
+        return indicator
+
+    return _edit_page(
         request,
-        "decisions/indicator_form.html",
-        {"form": form, "indicator": indicator},
-        status=400 if request.method == "POST" else 200,
+        indicator,
+        form_class=IndicatorForm,
+        update=update,
+        done=_("Indicateur modifié."),
+        template="decisions/indicator_form.html",
+        context={"indicator": indicator},
     )
 
 
