@@ -167,8 +167,11 @@ class VoteLoad:
         self.ballots: dict[str, Ballot] = {}
         self.casts: list[int] = []  # ballots sent so far, per voter
         self.disconnected = 0
+        self.close_codes: dict[str, int] = {}  # how sockets ended before close(): who, code
         self.outstanding = 0
         self.settled = asyncio.Event()
+        self.closing = False
+        self.first_drop = 0.0
         self.send_start = self.send_end = 0.0
 
     async def _open(self, cookie: str):
@@ -180,6 +183,9 @@ class VoteLoad:
             open_timeout=60,
             max_queue=None,
             compression=None,
+            # A browser answers the server's pings but sends none: no client-side keepalive
+            # timeout closing sockets when the server is slow to answer.
+            ping_interval=None,
         )
         while True:
             frame = json.loads(await socket.recv())
@@ -226,9 +232,16 @@ class VoteLoad:
                 self.outstanding -= 1
                 if self.outstanding == 0:
                     self.settled.set()
-        except Exception:  # noqa: BLE001 - a dropped socket is counted, the run goes on
-            pass
-        self.disconnected += 1
+        except Exception as exc:  # noqa: BLE001 - a dropped socket is counted, the run goes on
+            key = type(exc).__name__
+        else:
+            key = "closed"
+        if not self.closing:
+            self.disconnected += 1
+            self.first_drop = self.first_drop or time.time()
+            rcvd, sent = getattr(socket, "close_rcvd", None), getattr(socket, "close_sent", None)
+            key += f" (server {rcvd.code if rcvd else '-'}, client {sent.code if sent else '-'})"
+            self.close_codes[key] = self.close_codes.get(key, 0) + 1
 
     async def send(self, voter: int, due: float) -> Ballot:
         cast = self.casts[voter]
@@ -297,6 +310,7 @@ class VoteLoad:
         await asyncio.sleep(1.0)  # anything late still counts as a frame
 
     async def close(self) -> None:
+        self.closing = True
         for socket in [self.observer, *self.sockets]:
             if socket is not None:
                 await socket.close()
@@ -347,6 +361,10 @@ class VoteLoad:
             "error_codes": sorted(set(errors)),
             "unanswered": sum(1 for b in ballots if b.answered is None),
             "sockets_dropped": self.disconnected,
+            "socket_ends": self.close_codes,
+            "first_drop_after_s": round(self.first_drop - self.send_start, 1)
+            if self.first_drop
+            else None,
         }
 
 
@@ -371,32 +389,34 @@ def check_database(plan: dict, load: VoteLoad) -> dict:
     for ballot in load.ballots.values():
         per_voter.setdefault(ballot.voter, []).append(ballot)
     lost = missing = mismatched = unconfirmed = unexpected = 0
-    expected_choices = 0
+    expected_ballots = expected_choices = 0
     for voter, ballots in per_voter.items():
         ballots.sort(key=lambda b: b.cast)
         acked = [b for b in ballots if b.status]
-        last = acked[-1] if acked else None
-        later = [b for b in ballots if b.answered is None and (last is None or b.cast > last.cast)]
+        last = _normal(method, acked[-1].choices) if acked else None
+        # Sent after the last ack and never answered: the server may have stored one of them.
+        later = [
+            _normal(method, b.choices)
+            for b in ballots
+            if b.answered is None and (not acked or b.cast > acked[-1].cast)
+        ]
         voter_id = plan["voter_ids"][voter]
         in_db = stored.get(rows[voter_id]) if voter_id in rows else None
-        if last is None:
-            if in_db is not None:
-                if any(_normal(method, b.choices) == in_db for b in later):
-                    unconfirmed += 1
-                else:
-                    unexpected += 1
-            continue
-        expected_choices += len(_normal(method, last.choices))
-        if in_db == _normal(method, last.choices):
-            continue
-        if in_db is not None and any(_normal(method, b.choices) == in_db for b in later):
+        if in_db is not None and in_db == last:
+            expected_ballots += 1
+            expected_choices += len(last)
+        elif in_db is not None and in_db in later:
             unconfirmed += 1
-            continue
-        lost += 1
-        if in_db is None:
-            missing += 1
-        else:
-            mismatched += 1
+            expected_ballots += 1
+            expected_choices += len(in_db)
+        elif last is not None:
+            lost += 1
+            if in_db is None:
+                missing += 1
+            else:
+                mismatched += 1
+        elif in_db is not None:
+            unexpected += 1
     voters_acked = sum(1 for ballots in per_voter.values() if any(b.status for b in ballots))
     in_db_count = len(rows)
     choices_count = sum(len(c) for c in stored.values())
@@ -409,12 +429,13 @@ def check_database(plan: dict, load: VoteLoad) -> dict:
         "unexpected": unexpected,
         "count_checks": {
             "voters_acked": voters_acked,
+            "ballots_expected": expected_ballots,
             "ballots_in_db": in_db_count,
             "choices_expected": expected_choices,
             "choices_in_db": choices_count,
             "last_tally_voted": last_voted,
-            "ok": in_db_count == voters_acked + unconfirmed
-            and (unconfirmed > 0 or choices_count == expected_choices)
+            "ok": in_db_count == expected_ballots
+            and choices_count == expected_choices
             and last_voted == in_db_count,
         },
     }
