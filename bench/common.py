@@ -348,7 +348,13 @@ def process_cpu_seconds(pid: int) -> float:
 
 def tcp_connections_to(pids: list[int], remote_port: int) -> int:
     """Established TCP connections that the processes ``pids`` hold to ``remote_port``
-    (their Redis connections, say): socket inodes of their fds matched in /proc/net/tcp*."""
+    (their Redis connections, say)."""
+    return len(tcp_local_ports_to(pids, remote_port))
+
+
+def tcp_local_ports_to(pids: list[int], remote_port: int) -> set[int]:
+    """The local ports of the established TCP connections that the processes ``pids`` hold
+    to ``remote_port``: socket inodes of their fds matched in /proc/net/tcp*."""
     inodes: set[str] = set()
     for pid in pids:
         with contextlib.suppress(OSError):
@@ -357,17 +363,18 @@ def tcp_connections_to(pids: list[int], remote_port: int) -> int:
                     target = os.readlink(fd)
                     if target.startswith("socket:["):
                         inodes.add(target[8:-1])
-    count = 0
+    ports: set[int] = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         with contextlib.suppress(OSError):
             for line in Path(table).read_text().splitlines()[1:]:
                 parts = line.split()
-                # remote address "0100007F:18EB", state 01 = ESTABLISHED, inode in column 9
+                # local "0100007F:D431", remote "0100007F:18EB", state 01 = ESTABLISHED,
+                # inode in column 9
                 if (
                     len(parts) > 9
                     and parts[3] == "01"
                     and int(parts[2].rsplit(":", 1)[1], 16) == remote_port
                     and parts[9] in inodes
                 ):
-                    count += 1
-    return count
+                    ports.add(int(parts[1].rsplit(":", 1)[1], 16))
+    return ports

@@ -18,7 +18,8 @@ losing the network).
 
 Every ``--sample`` seconds it records: the server's RSS (the process tree:
 supervisor and workers, and each worker), its CPU, the Redis connections the
-server processes hold (their sockets to the Redis port, from /proc), Redis'
+server processes hold (their sockets to the Redis port, from /proc; and, from
+``CLIENT LIST``, the last command each ran: whose they are), Redis'
 ``INFO clients`` ``connected_clients`` (server-wide: other users of the same
 Redis count too), what the channel layer keeps for this run in Redis (core:
 members of the user and room groups; pub/sub: subscribed channels), the
@@ -48,7 +49,7 @@ import time
 import urllib.parse
 
 from bench import common, room
-from bench.storm import Client, LogWatch, Storm, Writer, layer_census
+from bench.storm import Client, LogWatch, Storm, Writer, layer_census, redis_clients_of
 
 
 def redis_info_clients(url: str) -> int | None:
@@ -151,6 +152,7 @@ async def soak(args, data: dict, port: int, process, env: dict) -> dict:
             pids = common.process_tree(process.pid)
             workers = [p for p in pids if p != process.pid]
             census = await asyncio.to_thread(layer_census, env, args.layer)
+            ports = common.tcp_local_ports_to(pids, redis_port) if redis_url else set()
             interval_ms = connect_ms[connects_before:]
             connects_before = len(connect_ms)
             samples.append(
@@ -159,7 +161,10 @@ async def soak(args, data: dict, port: int, process, env: dict) -> dict:
                     "rss_mb": round(sum(common.process_rss_kib(p) for p in pids) / 1024, 1),
                     "worker_rss_mb": [round(common.process_rss_kib(p) / 1024, 1) for p in workers],
                     "cpu_s": round(sum(common.process_cpu_seconds(p) for p in pids), 1),
-                    "server_redis_connections": common.tcp_connections_to(pids, redis_port)
+                    "server_redis_connections": len(ports) if redis_url else None,
+                    "server_redis_by_last_command": await asyncio.to_thread(
+                        redis_clients_of, redis_url, ports
+                    )
                     if redis_url
                     else None,
                     "redis_connected_clients": await asyncio.to_thread(
@@ -286,6 +291,8 @@ def summarise(samples: list[dict], warmup: float) -> dict:
             )
         summary["layer_first"] = first["layer"]
         summary["layer_last"] = last["layer"]
+        summary["server_redis_by_last_command_first"] = first["server_redis_by_last_command"]
+        summary["server_redis_by_last_command_last"] = last["server_redis_by_last_command"]
     return summary
 
 

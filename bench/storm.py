@@ -39,6 +39,14 @@ is the server's part: from a listener's successful reconnect to its ``ready``. A
 of the server processes before and after, and (Redis layers) the channel
 layer's user-group members or pub/sub subscriptions left once everyone is back
 (stale ones would be a leak). Prints one JSON object.
+
+``--slow N`` runs another check instead: N listeners with a small receive buffer
+stop reading for ``--slow-seconds`` while ~5 KB events flow (the server's
+per-client bound set to ``--client-queue``); the server must close them with
+4008 and they must come back by replay with nothing lost, and the other
+listeners must lose nothing either::
+
+    python -m bench.storm --slow 3 --clients 50 --rate 10 --layer pubsub
 """
 
 from __future__ import annotations
@@ -52,6 +60,7 @@ import random
 import re
 import secrets
 import signal
+import socket
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -111,7 +120,9 @@ class Client:
     def last_seq(self) -> int:
         return max(self.seqs) if self.seqs else (self.first_ready or 0)
 
-    async def connect(self, since: int | None) -> None:
+    async def connect(self, since: int | None, *, rcvbuf: int | None = None) -> None:
+        """Open a socket (``?since=`` when given) and wait for ``ready``; ``rcvbuf``: a small
+        kernel receive buffer, so that a client that stops reading stalls the server soon."""
         from websockets.asyncio.client import connect
 
         url = self.storm.url
@@ -120,6 +131,14 @@ class Client:
         self.ready.clear()
         self.closed.clear()
         started = time.perf_counter()
+        extra = {}
+        if rcvbuf:
+            parts = urllib.parse.urlsplit(url)
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+            sock.setblocking(False)
+            await asyncio.get_running_loop().sock_connect(sock, (parts.hostname, parts.port))
+            extra["sock"] = sock
         self.ws = await connect(
             url,
             additional_headers={"Cookie": f"{self.storm.cookie_name}={self.cookie}"},
@@ -128,6 +147,7 @@ class Client:
             compression=None,
             max_queue=None,
             ping_interval=None,
+            **extra,
         )
         self.task = asyncio.ensure_future(self.read(self.ws))
         ready = asyncio.ensure_future(self.ready.wait())
@@ -209,8 +229,9 @@ class Client:
 class Writer:
     """Posts one idea every ``1/rate`` s, reconnecting at once when its socket is lost."""
 
-    def __init__(self, storm: Storm, cookie: str, axis: int, rate: float) -> None:
+    def __init__(self, storm: Storm, cookie: str, axis: int, rate: float, body: str = "") -> None:
         self.storm, self.cookie, self.axis, self.rate = storm, cookie, axis, rate
+        self.body = body
         self.sent = 0
         self.failed = 0
         self.stop = asyncio.Event()
@@ -239,7 +260,11 @@ class Writer:
                                     "action": "proposal.create",
                                     "ref": ref,
                                     "client_key": f"storm-{n}-{secrets.token_hex(3)}",
-                                    "data": {"axis": self.axis, "title": f"Idée de l'orage {n}"},
+                                    "data": {
+                                        "axis": self.axis,
+                                        "title": f"Idée de l'orage {n}",
+                                        "body": self.body,
+                                    },
                                 }
                             )
                         )
@@ -345,6 +370,26 @@ def layer_census(env: dict, layer: str) -> dict:
         client.close()
 
 
+def redis_clients_of(url: str, ports: set[int]) -> dict[str, int]:
+    """Redis' own view of the connections whose client port is in ``ports`` (the server
+    processes'): how many, by the last command each ran (``CLIENT LIST`` ``cmd=``), which
+    tells whose they are (channel layer: bzpopmin, evalsha, zadd...; presence: zadd/hset in
+    a pipeline then expire, hvals, zrangebyscore)."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=10)
+    try:
+        listing = client.client_list()
+    finally:
+        client.close()
+    counts: collections.Counter = collections.Counter()
+    for entry in listing:
+        port = int(str(entry.get("addr", ":0")).rsplit(":", 1)[1])
+        if port in ports:
+            counts[entry.get("cmd", "?")] += 1
+    return dict(counts.most_common())
+
+
 # --- the run ------------------------------------------------------------------------------------
 
 
@@ -364,7 +409,9 @@ async def run_storm(args, data: dict, port: int, process, env: dict) -> dict:
             "processes": len(pids),
         }
         if env.get("REDIS_URL"):
-            sample["redis_connections"] = common.tcp_connections_to(pids, redis_port)
+            ports = common.tcp_local_ports_to(pids, redis_port)
+            sample["redis_connections"] = len(ports)
+            sample["redis_connections_by_last_command"] = redis_clients_of(env["REDIS_URL"], ports)
         return sample
 
     storm = Storm(
@@ -496,6 +543,91 @@ async def run_storm(args, data: dict, port: int, process, env: dict) -> dict:
     }
 
 
+async def run_slow(args, data: dict, port: int, process, env: dict) -> dict:
+    """``--slow N``: N listeners stop reading (a phone on a bad network) while events of
+    ~5 KB flow; the server must close them with 4008 (its bounded queue overflowed) instead
+    of keeping their frames, and they must come back by replay, as must every other
+    listener lose nothing."""
+    from asgiref.sync import sync_to_async
+
+    from realtime.broadcast import room_last_seq
+
+    last_seq = sync_to_async(lambda: room_last_seq(data["workshop_id"]))
+    storm = Storm(
+        url=f"ws://127.0.0.1:{port}/ws/workshops/{data['slug']}/",
+        origin=f"http://127.0.0.1:{port}",
+        cookie_name=data["cookie_name"],
+    )
+    cookies = data["cookies"]
+    writer = Writer(storm, cookies[0], data["axis"], args.rate, body="Lorem ipsum. " * 380)
+    slow = [Client(storm, c) for c in cookies[1 : 1 + args.slow]]
+    normal = [Client(storm, c) for c in cookies[1 + args.slow :]]
+    await asyncio.gather(*(c.connect(None, rcvbuf=4096) for c in slow))
+    await asyncio.gather(*(c.connect(None) for c in normal))
+    for client in slow:
+        client.ws.transport.pause_reading()
+    writing = asyncio.ensure_future(writer.run())
+    paused_at = time.perf_counter()
+    # The server notices nothing until the kernel buffers are full; then the client's
+    # queue fills and overflows. Stop reading long enough for that.
+    await asyncio.sleep(args.slow_seconds)
+    for client in slow:
+        client.ws.transport.resume_reading()
+    # Read what was buffered, up to the close.
+    await asyncio.wait([asyncio.ensure_future(c.closed.wait()) for c in slow], timeout=30)
+    codes = [c.close_code if c.closed.is_set() else None for c in slow]
+    comebacks = []
+    for client in slow:
+        if client.closed.is_set():
+            client.dropped_at = time.perf_counter()
+            comebacks.append(asyncio.ensure_future(client.come_back(0)))
+    deadline = time.perf_counter() + 30
+    while time.perf_counter() < deadline and not all(c.live for c in slow):
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(args.after)
+    writer.stop.set()
+    await asyncio.wait_for(writing, 60)
+    final_seq = await last_seq()
+    catch_up = time.perf_counter() + 15
+    everyone = slow + normal
+    while time.perf_counter() < catch_up:
+        if all(c.seqs and c.seqs[-1] >= final_seq for c in everyone if c.live):
+            break
+        await asyncio.sleep(0.1)
+
+    def missing(clients: list[Client]) -> int:
+        return sum(
+            len(set(range((c.first_ready or 0) + 1, final_seq + 1)) - set(c.seqs)) for c in clients
+        )
+
+    result = {
+        "slow_clients": len(slow),
+        "listeners": len(normal),
+        "slow_seconds": args.slow_seconds,
+        "client_queue": int(env.get("REALTIME_CLIENT_QUEUE", 0)) or None,
+        "events_sent": writer.sent,
+        "final_seq": final_seq,
+        "slow_close_codes": codes,
+        "slow_closed_4008": codes.count(4008),
+        "slow_seconds_to_close": round(time.perf_counter() - paused_at, 1),
+        "slow_back": sum(1 for c in slow if c.live and c.back_at),
+        "slow_resyncs": sum(c.resyncs for c in slow),
+        "slow_lost": missing(slow),
+        "listeners_lost": missing(normal),
+        "lost": missing(everyone),
+        "duplicates": sum(len(c.seqs) - len(set(c.seqs)) for c in everyone),
+        "errors": storm.errors,
+        "error_count": storm.error_count,
+    }
+    for client in everyone:
+        client.keep_going = False
+    for task in comebacks:
+        task.cancel()
+    await asyncio.gather(*comebacks, return_exceptions=True)
+    await asyncio.gather(*(c.close() for c in everyone), return_exceptions=True)
+    return result
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -510,6 +642,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--layer", choices=sorted(room.LAYERS), default="memory")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--drop", choices=["client", "restart"], default="client")
+    parser.add_argument(
+        "--slow",
+        type=int,
+        default=0,
+        help="instead of a storm: this many listeners stop reading (bounded queue, 4008, replay)",
+    )
+    parser.add_argument("--slow-seconds", type=float, default=20, help="how long they stall")
+    parser.add_argument(
+        "--client-queue", type=int, default=32, help="with --slow: the server's per-client bound"
+    )
     args = parser.parse_args(argv)
     if args.workers > 1 and args.layer == "memory":
         parser.error("--workers > 1 needs a Redis layer (--layer core or pubsub)")
@@ -518,6 +660,9 @@ def main(argv: list[str] | None = None) -> None:
 
     env = room.layer_env(common.bench_env("room"), args.layer)
     common.django_setup(env)
+    if args.slow:
+        # A small bound: the kernel buffers already hold a few hundred KB before it counts.
+        env["REALTIME_CLIENT_QUEUE"] = str(args.client_queue)
     data = room.seed(args.clients + 1)
     with room.platform(env, args.workers) as (port, process):
         result = {
@@ -529,7 +674,11 @@ def main(argv: list[str] | None = None) -> None:
             "spread_s": args.spread,
             "rate_per_s": args.rate,
         }
-        result.update(asyncio.run(run_storm(args, data, port, process, env)))
+        if args.slow:
+            result.update(benchmark="slow clients", drop=None, spread_s=None)
+            result.update(asyncio.run(run_slow(args, data, port, process, env)))
+        else:
+            result.update(asyncio.run(run_storm(args, data, port, process, env)))
     watch = LogWatch(process.log_path)
     watch.poll()
     result["server_log"] = {
