@@ -46,7 +46,7 @@ per-client bound set to ``--client-queue``); the server must close them with
 4008 and they must come back by replay with nothing lost, and the other
 listeners must lose nothing either::
 
-    python -m bench.storm --slow 3 --clients 50 --rate 10 --layer pubsub
+    python -m bench.storm --slow 3 --clients 50 --rate 40 --layer pubsub
 """
 
 from __future__ import annotations
@@ -558,15 +558,23 @@ async def run_slow(args, data: dict, port: int, process, env: dict) -> dict:
         origin=f"http://127.0.0.1:{port}",
         cookie_name=data["cookie_name"],
     )
-    cookies = data["cookies"]
-    writer = Writer(storm, cookies[0], data["axis"], args.rate, body="Lorem ipsum. " * 380)
-    slow = [Client(storm, c) for c in cookies[1 : 1 + args.slow]]
-    normal = [Client(storm, c) for c in cookies[1 + args.slow :]]
+    # Several writers (each waits for its ack): enough ~5 KB frames to fill the kernel
+    # buffers of a stalled socket before uvicorn's keepalive (ping every 20 s, 20 s to answer)
+    # drops it first.
+    cookies = data["cookies"][1:]
+    body = "Lorem ipsum. " * 380
+    writers = [
+        Writer(storm, c, data["axis"], args.rate / args.writers, body)
+        for c in cookies[-args.writers :]
+    ]
+    cookies = cookies[: -args.writers]
+    slow = [Client(storm, c) for c in cookies[: args.slow]]
+    normal = [Client(storm, c) for c in cookies[args.slow :]]
     await asyncio.gather(*(c.connect(None, rcvbuf=4096) for c in slow))
     await asyncio.gather(*(c.connect(None) for c in normal))
     for client in slow:
         client.ws.transport.pause_reading()
-    writing = asyncio.ensure_future(writer.run())
+    writing = asyncio.gather(*(w.run() for w in writers))
     paused_at = time.perf_counter()
     # The server notices nothing until the kernel buffers are full; then the client's
     # queue fills and overflows. Stop reading long enough for that.
@@ -585,7 +593,8 @@ async def run_slow(args, data: dict, port: int, process, env: dict) -> dict:
     while time.perf_counter() < deadline and not all(c.live for c in slow):
         await asyncio.sleep(0.1)
     await asyncio.sleep(args.after)
-    writer.stop.set()
+    for writer in writers:
+        writer.stop.set()
     await asyncio.wait_for(writing, 60)
     final_seq = await last_seq()
     catch_up = time.perf_counter() + 15
@@ -605,7 +614,8 @@ async def run_slow(args, data: dict, port: int, process, env: dict) -> dict:
         "listeners": len(normal),
         "slow_seconds": args.slow_seconds,
         "client_queue": int(env.get("REALTIME_CLIENT_QUEUE", 0)) or None,
-        "events_sent": writer.sent,
+        "writers": len(writers),
+        "events_sent": sum(w.sent for w in writers),
         "final_seq": final_seq,
         "slow_close_codes": codes,
         "slow_closed_4008": codes.count(4008),
@@ -648,9 +658,10 @@ def main(argv: list[str] | None = None) -> None:
         default=0,
         help="instead of a storm: this many listeners stop reading (bounded queue, 4008, replay)",
     )
-    parser.add_argument("--slow-seconds", type=float, default=20, help="how long they stall")
+    parser.add_argument("--slow-seconds", type=float, default=30, help="how long they stall")
+    parser.add_argument("--writers", type=int, default=4, help="with --slow: writers")
     parser.add_argument(
-        "--client-queue", type=int, default=32, help="with --slow: the server's per-client bound"
+        "--client-queue", type=int, default=8, help="with --slow: the server's per-client bound"
     )
     args = parser.parse_args(argv)
     if args.workers > 1 and args.layer == "memory":
@@ -663,7 +674,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.slow:
         # A small bound: the kernel buffers already hold a few hundred KB before it counts.
         env["REALTIME_CLIENT_QUEUE"] = str(args.client_queue)
-    data = room.seed(args.clients + 1)
+    data = room.seed(args.clients + 1 + (args.writers if args.slow else 0))
     with room.platform(env, args.workers) as (port, process):
         result = {
             "benchmark": "storm",
