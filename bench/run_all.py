@@ -654,7 +654,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--arrival", type=float, default=100.0, help="room clients per second")
     parser.add_argument("--voters", type=int, help="voters (full 1000, quick 150)")
     parser.add_argument("--vote-rate", type=float, help="ballots/s offered (full 500, quick 50)")
-    parser.add_argument("--vote-duration", type=float, help="vote load seconds (full 60, quick 10)")
+    parser.add_argument("--vote-duration", type=float, help="vote load seconds (full 60, quick 6)")
     parser.add_argument("--proposals", type=int, help="board proposals (full 10000, quick 600)")
     parser.add_argument("--requests", type=int, help="requests per board page")
     parser.add_argument(
@@ -696,7 +696,7 @@ def main(argv: list[str] | None = None) -> int:
         "arrival": args.arrival,
         "voters": args.voters or (150 if quick else 1000),
         "vote_rate": args.vote_rate or (50 if quick else 500),
-        "vote_duration": args.vote_duration or (10 if quick else 60),
+        "vote_duration": args.vote_duration or (6 if quick else 60),
         "proposals": args.proposals or (600 if quick else 10_000),
         "requests": args.requests or (100 if quick else 300),
         "storm_clients": args.storm_clients or (150 if quick else 1000),

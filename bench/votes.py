@@ -300,11 +300,15 @@ class VoteLoad:
         acked = [b for b in self.ballots.values() if b.status]
         last_ack = max((b.answered for b in acked), default=0.0)
         voters = len({b.voter for b in acked})
+        # A snapshot taken after the last commit may still be dated before the last ack
+        # reached the client: then stop once the tallies have been quiet for 3 s.
         deadline = time.time() + 30
         while time.time() < deadline:
             if self.tallies:
-                data = self.tallies[-1][1]
-                if data.get("voted", 0) >= voters and data["at"] > last_ack:
+                received, data = self.tallies[-1]
+                if data.get("voted", 0) >= voters and (
+                    data["at"] > last_ack or (received > last_ack and time.time() - received > 3)
+                ):
                     break
             await asyncio.sleep(0.05)
         await asyncio.sleep(1.0)  # anything late still counts as a frame
@@ -488,7 +492,7 @@ def main(argv: list[str] | None = None) -> None:
         load, figures = asyncio.run(
             run(base_url, plan, args.connect_concurrency, args.rate, args.duration)
         )
-        rps = common.baseline_rps(base_url)
+        rps = common.baseline_rps(base_url, requests=300)
     checked = check_database(plan, load)
     result: dict = {"mode": "sustained" if args.rate else "burst"}
     if args.rate:
