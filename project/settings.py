@@ -241,6 +241,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Sessions in the database, read through the cache (Redis in production): a room filling up
+# authenticates hundreds of sockets per second. Revocations delete both copies
+# (accounts.privacy); with Redis down the cache is empty and the database answers.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_SAMESITE = "Lax"
 
 # Content-Security-Policy (django-csp 4): nonces for scripts, no inline scripts.

@@ -28,9 +28,13 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# One Redis database for the whole run is fine: keys are prefixed per test process.
+# One Redis database for the whole run is fine: keys are prefixed per test process, and
+# the server subprocesses a test starts share its prefix (sessions are read through the
+# cache: a session revoked by one process must be gone for the others).
 if "KEY_PREFIX" in CACHES["default"]:
-    CACHES["default"]["KEY_PREFIX"] = f"agir-test-{os.getpid()}"
+    CACHES["default"]["KEY_PREFIX"] = (
+        os.environ.get("TEST_CACHE_PREFIX") or f"agir-test-{os.getpid()}"
+    )
 
 # Server subprocesses (tests/servers.py) must see the test database: on SQLite
 # it is a file, one per test process.

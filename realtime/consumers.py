@@ -130,7 +130,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self.stream.go_live(room.next_seq - 1)
             last = room.next_seq - 1
         else:
-            last, frames = await database_sync_to_async(replay_since)(
+            last, frames = await database_sync_to_async(replay_since, thread_sensitive=False)(
                 self.workshop.pk,
                 since,
                 facilitator=self.access.is_facilitator,

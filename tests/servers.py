@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,6 +81,9 @@ def server_env(extra: dict | None = None) -> dict[str, str]:
         env["DATABASE_URL"] = (
             f"postgres://{auth}{settings_dict.get('HOST') or '127.0.0.1'}:{settings_dict.get('PORT') or 5432}/{settings_dict['NAME']}"
         )
+    prefix = settings.CACHES["default"].get("KEY_PREFIX")
+    if prefix:
+        env["TEST_CACHE_PREFIX"] = prefix
     env.update(extra or {})
     return env
 

@@ -28,6 +28,9 @@ class Client:
         url = f"{self.server.ws_url}/ws/workshops/{self.slug}/"
         if since is not None:
             url += f"?since={since}"
+            # What comes next follows ``since`` (a reconnect with no event in between
+            # must resume from there, not from 0).
+            self.last_seq = max(self.last_seq, since)
         headers = {}
         if self.cookie:
             headers["Cookie"] = f"{settings.SESSION_COOKIE_NAME}={self.cookie}"
