@@ -288,14 +288,10 @@ def main(argv: list[str] | None = None) -> dict | None:
     fill_seconds = board.fill(args.proposals, args.users)
     room_data = room.seed(args.clients)
     vote_plan = votes.prepare(args.voters, "poll")
-    server_env = {
-        **env,
-        "REALTIME_IDEAS_PER_MINUTE": "1000000",
-        "REALTIME_RATE_PER_SECOND": "1000",
-        "REALTIME_RATE_BURST": "1000",
-        "LOG_LEVEL": "WARNING",
-    }
-    with common.server(server_env, workers=args.workers, port=common.free_port(PORTS)) as url:
+    # As bench.room: no rate limit in the way of the load.
+    with common.server(
+        room.server_env(env), workers=args.workers, port=common.free_port(PORTS)
+    ) as url:
         idle = measure_idle(url, args.duration, args.concurrency)
         loaded = asyncio.run(loaded_phase(url, room_data, vote_plan, args))
         rps = common.baseline_rps(url, requests=300)
