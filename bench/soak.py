@@ -45,6 +45,7 @@ import asyncio
 import collections
 import json
 import os
+import sys
 import time
 import urllib.parse
 
@@ -185,7 +186,7 @@ async def soak(args, data: dict, port: int, process, env: dict) -> dict:
                 }
             )
             if args.verbose:
-                print(json.dumps(samples[-1]), flush=True)
+                print(json.dumps(samples[-1]), file=sys.stderr, flush=True)
             next_sample += args.sample
         if now >= end:
             break
@@ -308,7 +309,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=float, default=60, help="seconds before the baseline")
     parser.add_argument("--layer", choices=sorted(room.LAYERS), default="core")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--verbose", action="store_true", help="print each sample as it comes")
+    parser.add_argument(
+        "--verbose", action="store_true", help="print each sample on stderr as it comes"
+    )
     args = parser.parse_args(argv)
     if args.workers > 1 and args.layer == "memory":
         parser.error("--workers > 1 needs a Redis layer (--layer core or pubsub)")
