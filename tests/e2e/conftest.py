@@ -103,9 +103,9 @@ def new_context(browser, site) -> Callable[..., BrowserContext]:
     def factory(size: str = "desktop", **kwargs) -> BrowserContext:
         viewport = {"phone": PHONE, "desktop": DESKTOP}[size]
         kwargs.setdefault("base_url", site.url)
+        kwargs.setdefault("locale", "fr-FR")  # the browser's language (its Accept-Language)
         context = browser().new_context(
             viewport=viewport,
-            locale="fr-FR",
             timezone_id="Europe/Paris",
             is_mobile=size == "phone",
             has_touch=size == "phone",

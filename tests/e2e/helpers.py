@@ -116,7 +116,16 @@ def sign_in(page: Page, site: Site, user, password: str = PASSWORD, next_path: s
     page.get_by_label("Courriel").fill(user.email)
     page.get_by_label("Mot de passe").fill(password)
     page.locator("main form").get_by_role("button", name=re.compile("Connexion")).click()
-    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    # On a phone the button is in the closed « Menu »: signed in is its presence in the page.
+    expect(page.get_by_role("button", name="Se déconnecter", include_hidden=True)).to_have_count(1)
+
+
+def open_menu(page: Page) -> None:
+    """Open the header's « Menu » disclosure where it is folded (phone); nothing on wide screens."""
+    toggle = page.locator(".site-menu__toggle")
+    if toggle.is_visible() and not page.locator("details.site-menu").evaluate("d => d.open"):
+        toggle.click()
+    expect(page.locator(".site-menu__main")).to_be_visible()
 
 
 FOCUSED = """() => {

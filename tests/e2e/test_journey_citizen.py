@@ -12,7 +12,7 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import check_page
+from tests.e2e.helpers import check_page, open_menu
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.e2e
@@ -56,12 +56,16 @@ def test_citizen_from_sign_up_to_account_deletion(site, new_context, other_propo
 
     page.goto(confirmation_link(site.last_mail_to(EMAIL)))
     page.locator("main form").get_by_role("button").click()
+    page.wait_for_url(lambda url: "/confirm-email/" not in url)
     # Whether or not the confirmation signs the person in, sign out to use a code.
+    open_menu(page)  # a phone: the account links are in the header's menu
     logout = page.get_by_role("button", name="Se déconnecter")
     if logout.count():
         logout.click()
         if page.url.endswith("/accounts/logout/"):
             page.locator("main form").get_by_role("button").click()
+    expect(page.get_by_role("link", name="Se connecter", include_hidden=True)).to_have_count(1)
+    open_menu(page)
     expect(page.get_by_role("link", name="Se connecter")).to_be_visible()
 
     # Sign in with a one-time code sent by e-mail: no password.
@@ -73,6 +77,8 @@ def test_citizen_from_sign_up_to_account_deletion(site, new_context, other_propo
     check_page(page, "login-code-confirm")
     page.get_by_label("Code").fill(code)
     page.locator("main form").get_by_role("button").first.click()
+    expect(page.get_by_role("button", name="Se déconnecter", include_hidden=True)).to_have_count(1)
+    open_menu(page)
     expect(page.get_by_role("link", name=re.compile("Camille"))).to_be_visible()
 
     # A proposal in Markdown, with the live preview, then its page.
@@ -115,6 +121,7 @@ def test_citizen_from_sign_up_to_account_deletion(site, new_context, other_propo
     page.get_by_label(re.compile("Je comprends|supprim", re.I)).check()
     page.get_by_role("button", name="Supprimer définitivement mon compte").click()
     expect(page.get_by_role("status")).to_contain_text("Votre compte est supprimé")
+    open_menu(page)
     expect(page.get_by_role("link", name="Se connecter")).to_be_visible()
     page.goto(site("/propositions/"))
     card = page.locator(".proposal-card", has_text=TITLE)
