@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ProposalsConfig(AppConfig):
     name = "proposals"
     verbose_name = _("Propositions et axes")
+
+    def ready(self) -> None:
+        from proposals import board_cache
+
+        board_cache.connect()

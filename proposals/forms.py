@@ -31,10 +31,11 @@ class BoardFilterForm(forms.Form):
     workshop = forms.ChoiceField(label=_("Atelier"), required=False)
     sort = forms.ChoiceField(label=_("Trier"), required=False, choices=SORT_CHOICES)
 
-    def __init__(self, *args, axes=(), workshops=(), **kwargs):
+    def __init__(self, *args, axis_choices=(), workshop_choices=(), **kwargs):
+        """``axis_choices`` and ``workshop_choices``: (slug, label) pairs (``filter_choices``)."""
         super().__init__(*args, **kwargs)
-        self.fields["axis"].choices = [("", _("Tous les axes"))] + [(a.slug, str(a)) for a in axes]
-        self.fields["workshop"].choices = [("", _("Tous"))] + [(w.slug, w.title) for w in workshops]
+        self.fields["axis"].choices = [("", _("Tous les axes")), *axis_choices]
+        self.fields["workshop"].choices = [("", _("Tous")), *workshop_choices]
         self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
 
     def to_query(self, *, seed: int, page: str | None, default_sort: str) -> BoardQuery:

@@ -10,7 +10,7 @@ from django.db.models import Count, ExpressionWrapper, F, IntegerField, Prefetch
 from django.http import Http404
 
 from accounts.models import College
-from proposals import rules
+from proposals import board_cache, rules
 from proposals.models import (
     Axis,
     Comment,
@@ -62,6 +62,16 @@ class BoardQuery:
         self.seed = min(max(1, int(self.seed or 1)), SEED_MAX)
         return self
 
+    def filters(self) -> tuple:
+        """What decides which proposals are listed (not their order or page)."""
+        return (self.axis, self.status, self.college, self.workshop, self.q)
+
+    def listing(self) -> tuple:
+        """What decides the page's rows: the filters, the order (with the seed of a random
+        one) and the page."""
+        seed = self.seed if self.sort == "random" else 0
+        return (*self.filters(), self.sort, seed, self.page, self.page_size)
+
 
 def board_queryset(user, query: BoardQuery) -> QuerySet[Proposal]:
     qs = Proposal.objects.visible_to(user).for_list()
@@ -108,18 +118,22 @@ class BoardPage:
 def board_page(user, query: BoardQuery) -> BoardPage:
     """One page of the board: a COUNT, the page's rows (axis, author, workshop joined; in
     random order an id query first) and, for a signed-in visitor, one query for which of
-    them they support."""
+    them they support. For anyone not signed in the COUNT of a filter comes from the
+    cache (``board_cache``) while the board does not change."""
     queryset = board_queryset(user, query)
+    generation = board_cache.generation() if board_cache.shared(user) else None
     if query.sort == "random":
         # Deferred join: order the ids alone (an index scan, not the wide rows), then fetch
         # the page's 20 rows by primary key and put them back in that order.
         paginator = Paginator(queryset.values_list("pk", flat=True), query.page_size)
+        _cached_count(paginator, generation, query)
         page = paginator.get_page(query.page)
         ids = list(page.object_list)
         rows = {p.pk: p for p in Proposal.objects.for_list().filter(pk__in=ids)}
         proposals = [rows[pk] for pk in ids if pk in rows]
     else:
         paginator = Paginator(queryset, query.page_size)
+        _cached_count(paginator, generation, query)
         page = paginator.get_page(query.page)
         proposals = list(page.object_list)
     return BoardPage(
@@ -128,6 +142,14 @@ def board_page(user, query: BoardQuery) -> BoardPage:
         count=paginator.count,
         supported_ids=supported_ids(user, proposals),
     )
+
+
+def _cached_count(paginator: Paginator, generation: int | None, query: BoardQuery) -> None:
+    if generation is not None:
+        # Paginator.count is a cached property: setting it spares the COUNT query.
+        paginator.count = board_cache.get_or_build(
+            generation, "count", query.filters(), lambda: paginator.object_list.count()
+        )
 
 
 def supported_ids(user, proposals: list[Proposal]) -> set[int]:

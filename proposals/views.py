@@ -9,13 +9,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from project.errors import DomainError, PermissionDeniedError
 from project.sanitizer import markdown_to_html
-from proposals import rules, selectors, services
+from proposals import board_cache, rules, selectors, services
 from proposals.forms import (
     BoardFilterForm,
     CommentForm,
@@ -56,35 +57,81 @@ def _board_workshops(user):
     return workshops.only("slug", "title")
 
 
+def _filter_choices(user) -> tuple[list, list]:
+    """The filter form's (slug, label) choices of axes and of workshops, for this visitor."""
+    axes = [(a.slug, str(a)) for a in Axis.objects.only("slug", "number", "short_title")]
+    workshops = [(w.slug, w.title) for w in _board_workshops(user)]
+    return axes, workshops
+
+
+# Sorts that ignore the visitor's random-order seed: their lists are shared by all visitors.
+_SEEDLESS_SORTS = {"recent", "supported", "commented", "relevance"}
+
+
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
-    # Always bound (an empty query is a valid, unfiltered board).
-    form = BoardFilterForm(
-        request.GET, axes=Axis.objects.all(), workshops=_board_workshops(request.user)
-    )
+    # What anyone not signed in sees is the same for everybody (per language, and per
+    # random-order seed for the list): the rendered list and filter fields come from the
+    # cache while no write changes the board (proposals.board_cache), keyed by the raw
+    # query string, so that a hit needs neither the form nor the database. Signed-in
+    # visitors get theirs computed.
+    generation = board_cache.generation() if board_cache.shared(request.user) else None
     seed, new_seed = _visitor_seed(request)
-    query = form.to_query(seed=seed, page=request.GET.get("page"), default_sort="random")
-    result = selectors.board_page(request.user, query)
     params = request.GET.copy()
     params.pop("page", None)
-    context = {
-        "form": form,
-        "result": result,
-        "query": query,
-        "base_query": params.urlencode(),
-        "can_create": rules.can_create_proposal(request.user),
-        "can_moderate": rules.can_moderate(request.user),
-    }
+    base_query = params.urlencode()
+    htmx_results = bool(request.htmx and request.htmx.target == "board-results")
+    raw = tuple(sorted((name, tuple(values)) for name, values in request.GET.lists()))
+    list_seed = 0 if request.GET.get("sort") in _SEEDLESS_SORTS else seed
+    wanted = {"results": (raw, list_seed, bool(request.htmx))}
+    if not htmx_results:
+        wanted["filters"] = (tuple(item for item in raw if item[0] != "page"),)
+    html = board_cache.get_many(generation, wanted)
+    if len(html) < len(wanted):
+        html |= _board_fragments(request, generation, seed, base_query, wanted, html)
     # Don't send the whole layout to htmx: it swaps the results only.
-    if request.htmx and request.htmx.target == "board-results":
-        response = render(request, "proposals/_board_results.html", context)
+    if htmx_results:
+        response = HttpResponse(html["results"])
     else:
+        context = {
+            "filters_html": html["filters"],
+            "results_html": html["results"],
+            "axis_slug": request.GET.get("axis", ""),
+            "can_create": rules.can_create_proposal(request.user),
+            "can_moderate": rules.can_moderate(request.user),
+        }
         response = render(request, "proposals/proposal_list.html", context)
     if new_seed:
         response.set_cookie(
             SEED_COOKIE, str(seed), max_age=SEED_COOKIE_AGE, samesite="Lax", httponly=True
         )
     return response
+
+
+def _board_fragments(request, generation, seed, base_query, wanted, cached) -> dict[str, str]:
+    """The board's fragments missing from the cache, rendered and stored."""
+    axis_choices, workshop_choices = board_cache.get_or_build(
+        generation, "choices", (), lambda: _filter_choices(request.user)
+    )
+    # Always bound (an empty query is a valid, unfiltered board).
+    form = BoardFilterForm(
+        request.GET, axis_choices=axis_choices, workshop_choices=workshop_choices
+    )
+    query = form.to_query(seed=seed, page=request.GET.get("page"), default_sort="random")
+    built = {}
+    if "results" not in cached:
+        context = {
+            "result": selectors.board_page(request.user, query),
+            "query": query,
+            "base_query": base_query,
+        }
+        built["results"] = render_to_string(
+            "proposals/_board_results.html", context, request=request
+        )
+    if "filters" in wanted and "filters" not in cached:
+        built["filters"] = render_to_string("proposals/_board_filters.html", {"form": form})
+    board_cache.set_many(generation, {name: (wanted[name], value) for name, value in built.items()})
+    return built
 
 
 @require_http_methods(["GET", "POST"])

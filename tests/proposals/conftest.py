@@ -51,3 +51,33 @@ def proposal(make_proposal, user):
 @pytest.fixture
 def enterprise_user(db):
     return UserFactory(college=College.ENTERPRISES)
+
+
+@pytest.fixture
+def private_world(axis, make_proposal):
+    """An idea of a private workshop (its member, facilitator and author see it) and a
+    public idea."""
+    from workshops.models import Participant, Workshop
+
+    workshop = Workshop.objects.create(
+        title="Atelier fermé des élu·es",
+        slug="atelier-ferme",
+        join_code="PRIV42",
+        visibility="private",
+        state="live",
+    )
+    member, facilitator, author = UserFactory(), UserFactory(), UserFactory()
+    Participant.objects.create(workshop=workshop, user=member, college="citizens")
+    Participant.objects.create(workshop=workshop, user=author, college="citizens")
+    workshop.facilitators.add(facilitator)
+    idea = make_proposal(
+        author=author, title="Idée confidentielle de l'atelier", origin_workshop=workshop
+    )
+    make_proposal(title="Une idée publique du tableau")
+    return {
+        "workshop": workshop,
+        "idea": idea,
+        "member": member,
+        "facilitator": facilitator,
+        "author": author,
+    }

@@ -14,32 +14,6 @@ pytestmark = pytest.mark.django_db
 SECRET = "Idée confidentielle de l'atelier"
 
 
-@pytest.fixture
-def private_world(axis, make_proposal):
-    from workshops.models import Participant, Workshop
-
-    workshop = Workshop.objects.create(
-        title="Atelier fermé des élu·es",
-        slug="atelier-ferme",
-        join_code="PRIV42",
-        visibility="private",
-        state="live",
-    )
-    member, facilitator, author = UserFactory(), UserFactory(), UserFactory()
-    Participant.objects.create(workshop=workshop, user=member, college="citizens")
-    Participant.objects.create(workshop=workshop, user=author, college="citizens")
-    workshop.facilitators.add(facilitator)
-    idea = make_proposal(author=author, title=SECRET, origin_workshop=workshop)
-    make_proposal(title="Une idée publique du tableau")
-    return {
-        "workshop": workshop,
-        "idea": idea,
-        "member": member,
-        "facilitator": facilitator,
-        "author": author,
-    }
-
-
 def _text(client, path: str, **params) -> str:
     return html.unescape(client.get(path, params).content.decode())
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -11,6 +13,15 @@ from proposals.models import Proposal, Support
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def board_ids(response) -> list[int]:
+    """The proposals listed on a board page, in order (read from the HTML: a cached list has
+    no template context)."""
+    return [int(pk) for pk in CARD_LINK.findall(response.content.decode())]
+
+
+CARD_LINK = re.compile(r'class="proposal-card__title"><a href="/propositions/(\d+)/"')
 
 
 def _make_many(make_proposal, n, **kwargs):
@@ -44,7 +55,7 @@ def test_random_board_queries_do_not_grow_with_rows(
     # (axis, author, workshop joined), the axis nav
     with django_assert_max_num_queries(7):
         response = client.get(reverse("proposals:board"), {"sort": "random"})
-    assert len(response.context["result"].proposals) == min(rows, 20)
+    assert len(board_ids(response)) == min(rows, 20)
 
 
 def test_board_filters_by_axis_college_status_and_search(client, make_proposal, axis):
@@ -72,7 +83,7 @@ def test_an_invalid_filter_is_dropped_and_the_others_kept(client, make_proposal,
         reverse("proposals:board"), {"axis": "n-existe-pas", "college": "enterprises"}
     )
     assert response.status_code == 200
-    assert [p.title for p in response.context["result"].proposals] == ["Hydrogène à Étupes"]
+    assert board_ids(response) == [Proposal.objects.get(title="Hydrogène à Étupes").pk]
 
 
 def test_anonymous_board_writes_no_session(client, make_proposal, django_assert_max_num_queries):
@@ -104,13 +115,8 @@ def test_random_order_is_stable_for_a_visitor_and_paginates_without_overlap(clie
     ids = []
     for page in (1, 2):
         response = client.get(reverse("proposals:board"), {"sort": "random", "page": page})
-        ids += [p.pk for p in response.context["result"].proposals]
-    again = [
-        p.pk
-        for p in client.get(reverse("proposals:board"), {"sort": "random"})
-        .context["result"]
-        .proposals
-    ]
+        ids += board_ids(response)
+    again = board_ids(client.get(reverse("proposals:board"), {"sort": "random"}))
     assert again == ids[:20]
     assert len(set(ids)) == 30
     assert ids != sorted(ids) and ids != sorted(ids, reverse=True)
@@ -120,10 +126,7 @@ def test_random_order_differs_between_visitors(client, make_proposal):
     from django.test import Client
 
     _make_many(make_proposal, 30)
-    orders = {
-        tuple(p.pk for p in Client().get(reverse("proposals:board")).context["result"].proposals)
-        for _ in range(4)
-    }
+    orders = {tuple(board_ids(Client().get(reverse("proposals:board")))) for _ in range(4)}
     assert len(orders) > 1
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import College, User
 from project.sanitizer import markdown_to_html
+from proposals import board_cache
 from proposals.models import Axis, Comment, Proposal, ProposalStatus, StatusChange, Support
 from proposals.search import refresh_search_vector, search_text_for
 
@@ -217,6 +218,8 @@ class Command(BaseCommand):
         rng = random.Random(options["seed"])
         users = self._users(options["users"], rng)
         created = self._proposals(options["proposals"], users, rng, options["max_supports"])
+        # Bulk writes send no signals: the board's cache is told here.
+        board_cache.changed()
         self.stdout.write(
             f"generate_load: {len(users)} participant·es, {created} nouvelles propositions "
             f"({Proposal.objects.filter(client_key__startswith=KEY_PREFIX).count()} au total) "
