@@ -26,16 +26,12 @@ from votes.models import SessionState, VoteSession
 
 def _session(ctx, data: dict) -> VoteSession:
     """The session named in the frame, which must belong to this socket's workshop."""
-    if not isinstance(data, dict):
-        raise DomainError("invalid", _("Message invalide."))
-    raw = data.get("session")
-    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
-        raise DomainError("invalid", _("Indiquez le vote concerné."), field="session")
+    raw = _session_id(data)
     # The socket's own access check (workshop visible, participant not removed) already ran
     # when it connected; the services re-read and lock what they depend on.
     session = (
         VoteSession.objects.select_related("workshop")
-        .filter(pk=int(raw), workshop_id=ctx.workshop.pk)
+        .filter(pk=raw, workshop_id=ctx.workshop.pk)
         .first()
     )
     if session is None or (session.state == SessionState.DRAFT and not ctx.is_facilitator):
@@ -43,18 +39,43 @@ def _session(ctx, data: dict) -> VoteSession:
     return session
 
 
+def _session_id(data) -> int:
+    if not isinstance(data, dict):
+        raise DomainError("invalid", _("Message invalide."))
+    raw = data.get("session")
+    if (
+        isinstance(raw, bool)
+        or not isinstance(raw, int | str)
+        or not str(raw).isdigit()
+        or int(raw) >= 2**63
+    ):
+        raise DomainError("invalid", _("Indiquez le vote concerné."), field="session")
+    return int(raw)
+
+
 @register("vote.cast")
 def vote_cast(ctx, data: dict) -> dict:
-    session = _session(ctx, data)
+    session_id = _session_id(data)
     choices = data.get("choices") or {}
     answer = data.get("answer") or ""
     if not isinstance(choices, dict) or not isinstance(answer, str):
         raise DomainError("invalid", _("Une valeur du bulletin est invalide."), field="choices")
-    _ballot, changed = services.ballot_cast(
-        session=session, voter=ctx.user, choices=choices, answer=answer
-    )
+    # By id: the service reads the session once, under its lock, and checks it belongs to
+    # this socket's workshop (the hot path of a live vote: no extra round trip here).
+    try:
+        _ballot, changed = services.ballot_cast(
+            session=session_id,
+            workshop_id=ctx.workshop.pk,
+            voter=ctx.user,
+            choices=choices,
+            answer=answer,
+        )
+    except DomainError as error:
+        if error.code == "not_found":
+            raise NotFoundError(_("Ce vote n'existe pas ou n'est pas accessible.")) from None
+        raise
     # The turnout reaches everyone in the next vote.tally snapshot; the ack stays cheap.
-    return {"session": session.pk, "status": "changed" if changed else "recorded"}
+    return {"session": session_id, "status": "changed" if changed else "recorded"}
 
 
 @register("vote.get")
