@@ -28,7 +28,7 @@ LOGGING = {
         **LOGGING.get("loggers", {}),
         # channels_redis says at INFO level that a group_send dropped messages
         # ("N of M channels over capacity"); the hub, that it read from the database
-        # events the layer did not bring. Both are what a soak looks for.
+        # events the layer had not brought (yet). Both are what a soak looks for.
         "channels_redis": {"level": "INFO"},
         "realtime.hub": {"level": "INFO"},
     },

@@ -486,8 +486,9 @@ def soak_targets(runs: dict) -> list[dict]:
             f"{label}: dropped-message warnings from the layer",
             summary.get("layer_dropped"),
             0,
-            note=f"{summary.get('layer_missed')} times the hub read events the layer did not "
-            f"bring; {summary.get('log_warnings')} warning lines in the server log",
+            note=f"{summary.get('layer_missed')} times the hub read from the database events "
+            "not (yet) brought by the layer; "
+            f"{summary.get('log_warnings')} warning lines in the server log",
         ),
         target(f"{label}: lost events", soak.get("lost"), 0),
     ]

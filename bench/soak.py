@@ -32,10 +32,12 @@ event from its first ``ready`` to the last one it saw, once: ``lost`` and
 
 The summary compares the first sample after ``--warmup`` seconds with the last:
 ``rss_growth_pct`` (target <= 10), the server's Redis connections (stable:
-their last value within max(2, 10 %) of the first), and ``layer_warnings``
-(channels_redis' "over capacity" lines: messages it dropped; and the hub's
-"events read from the database": events the layer did not bring, filled from
-the database). Prints one JSON object (``samples`` has every sample).
+their last value within max(2, 10 %) of the first), ``layer_dropped``
+(channels_redis' "over capacity" lines: messages it dropped) and
+``layer_missed`` (the hub's "events read from the database": an event was not
+there through the layer when the hub looked — a gap after 250 ms, or the 5-s
+reconcile finding a committed event first; late or lost in the layer, the
+database filled it in). Prints one JSON object (``samples`` has every sample).
 """
 
 from __future__ import annotations
