@@ -10,8 +10,10 @@ the realtime app is ready)::
         ballot = ballot_cast(session=..., voter=ctx.user, choices=data.get("choices"))
         return {"ballot": ballot.pk}
 
-A handler is a plain sync function run in a worker thread
-(``database_sync_to_async``). It calls a service, which checks permissions
+A handler is a plain sync function run in a worker thread of the shared pool
+(``database_sync_to_async(thread_sensitive=False)``), or a coroutine function
+awaited on the event loop that runs its own database work in threads (the
+ballot writer of ``votes.batch``). It calls a service, which checks permissions
 and raises ``project.errors.DomainError``; the consumer turns that into
 ``{"type": "error", "ref", "code", "message"}`` and a returned dict into
 ``{"type": "ack", "ref", "data"}``. Handlers never broadcast themselves: the
@@ -29,7 +31,7 @@ from typing import Any
 
 from django.utils.module_loading import autodiscover_modules
 
-Handler = Callable[["ActionContext", dict], dict]
+Handler = Callable[["ActionContext", dict], Any]
 
 _registry: dict[str, Handler] = {}
 

@@ -228,7 +228,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
             # side by side, each thread with its own database connection (one connection's
             # frames still run one after another: the consumer handles them in turn).
             # py-spy showed every ballot of a process queued on that one thread.
-            result = await database_sync_to_async(handler, thread_sensitive=False)(ctx, data)
+            if asyncio.iscoroutinefunction(handler):
+                # An async handler does its own database work off the loop (votes.batch).
+                result = await handler(ctx, data)
+            else:
+                result = await database_sync_to_async(handler, thread_sensitive=False)(ctx, data)
         except DomainError as error:
             await self._error(ref, error.code, str(error.message))
             return

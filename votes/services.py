@@ -19,6 +19,7 @@ Integrity of ballots:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -381,71 +382,90 @@ def _option_ids(session: VoteSession) -> frozenset[int]:
     return cached
 
 
-def _ballot_upsert(
-    *, session: VoteSession, voter, college: str, answer: str
-) -> tuple[Ballot, bool]:
-    """Create the voter's ballot or take the existing one, locked until commit; (ballot, created).
+def _ballots_upsert(
+    *, session: VoteSession, rows: list[tuple[Any, str, str]]
+) -> list[tuple[Ballot, bool]]:
+    """Create each voter's ballot or take the existing one, locked until commit; returns
+    (ballot, created) per (voter, college, answer) row, in order (one voter per row).
 
-    One ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` on PostgreSQL (the row
-    lock makes concurrent submissions by one voter queue; ``xmax = 0`` tells a
+    One ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` on PostgreSQL for all of them
+    (the row locks make concurrent submissions by one voter queue; ``xmax = 0`` tells a
     new row from an updated one).
     """
     now = timezone.now()
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(Ballot._meta.db_table)
+        values = ", ".join(["(%s, %s, %s, %s, false, %s, %s)"] * len(rows))
+        params: list[Any] = []
+        for voter, college, answer in rows:
+            params += [session.pk, voter.pk, college, answer, now, now]
         sql = (
             f"INSERT INTO {table} (session_id, voter_id, college, answer, answer_hidden, created_at, updated_at) "  # noqa: S608
-            "VALUES (%s, %s, %s, %s, false, %s, %s) "
+            f"VALUES {values} "
             "ON CONFLICT (session_id, voter_id) DO UPDATE SET college = EXCLUDED.college, "
             "answer = EXCLUDED.answer, answer_hidden = false, updated_at = EXCLUDED.updated_at "
-            "RETURNING id, (xmax = 0) AS inserted"
+            "RETURNING voter_id, id, (xmax = 0) AS inserted"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [session.pk, voter.pk, college, answer, now, now])
-            pk, inserted = cursor.fetchone()
-        ballot = Ballot(
-            pk=pk, session=session, voter=voter, college=college, answer=answer, updated_at=now
-        )
-        return ballot, bool(inserted)
+            cursor.execute(sql, params)
+            returned = {voter_id: (pk, inserted) for voter_id, pk, inserted in cursor.fetchall()}
+        result = []
+        for voter, college, answer in rows:
+            pk, inserted = returned[voter.pk]
+            ballot = Ballot(
+                pk=pk,
+                session=session,
+                voter=voter,
+                college=college,
+                answer=answer,
+                updated_at=now,
+            )
+            result.append((ballot, bool(inserted)))
+        return result
     # SQLite: writing transactions are serialised (IMMEDIATE), so look-then-insert is safe.
-    ballot = Ballot.objects.select_for_update().filter(session=session, voter=voter).first()
-    if ballot is None:
-        return Ballot.objects.create(
-            session=session, voter=voter, college=college, answer=answer
-        ), True
-    ballot.college = college
-    ballot.answer = answer
-    ballot.answer_hidden = False
-    ballot.save(update_fields=["college", "answer", "answer_hidden", "updated_at"])
-    return ballot, False
+    result = []
+    for voter, college, answer in rows:
+        ballot = Ballot.objects.select_for_update().filter(session=session, voter=voter).first()
+        if ballot is None:
+            ballot = Ballot.objects.create(
+                session=session, voter=voter, college=college, answer=answer
+            )
+            result.append((ballot, True))
+            continue
+        ballot.college = college
+        ballot.answer = answer
+        ballot.answer_hidden = False
+        ballot.save(update_fields=["college", "answer", "answer_hidden", "updated_at"])
+        result.append((ballot, False))
+    return result
 
 
-_GONE = object()  # _lock_voter: the account is no longer active
-
-
-def _lock_voter(voter, workshop_id: int | None):
-    """Lock the voter's row and return the college the ballot counts in — their
-    participation's in a workshop (None if they are not an active participant), their own
-    otherwise — or ``_GONE`` if the account is no longer active. One query."""
+def _lock_voters(voter_ids: list[int], workshop_id: int | None) -> dict[int, str | None]:
+    """Lock the voters' rows (still active accounts; in primary-key order, so that two
+    batches never wait for each other in a circle) and return, per voter, the college
+    their ballot counts in: their participation's in a workshop (None if they are not an
+    active participant), their own otherwise. Absent: no longer an active account. One
+    query."""
     from workshops.models import Participant
 
-    users = get_user_model().objects.filter(pk=voter.pk, is_active=True, deleted_at__isnull=True)
+    users = (
+        get_user_model()
+        .objects.filter(pk__in=voter_ids, is_active=True, deleted_at__isnull=True)
+        .order_by("pk")
+    )
     if workshop_id is None:
-        row = users.select_for_update().values_list("pk", "college").first()
-    else:
-        row = (
-            users.select_for_update(of=("self",))
-            .annotate(
-                participant_college=Subquery(
-                    Participant.objects.filter(
-                        workshop_id=workshop_id, user_id=OuterRef("pk"), removed_at__isnull=True
-                    ).values("college")[:1]
-                )
+        return dict(users.select_for_update().values_list("pk", "college"))
+    return dict(
+        users.select_for_update(of=("self",))
+        .annotate(
+            participant_college=Subquery(
+                Participant.objects.filter(
+                    workshop_id=workshop_id, user_id=OuterRef("pk"), removed_at__isnull=True
+                ).values("college")[:1]
             )
-            .values_list("pk", "participant_college")
-            .first()
         )
-    return _GONE if row is None else row[1]
+        .values_list("pk", "participant_college")
+    )
 
 
 def _refused_closed(session: VoteSession) -> DomainError:
@@ -566,7 +586,22 @@ def clean_answer(answer: str) -> tuple[str, list[str]]:
     return text, tally.normalise_words(text)
 
 
-@transaction.atomic
+@dataclass
+class BallotRequest:
+    """One ballot to record: ``session`` is a session or its id; with ``workshop_id`` the
+    session must belong to that workshop (a socket names a session by id)."""
+
+    session: VoteSession | int
+    voter: Any
+    choices: Mapping[Any, Any] | None = None
+    answer: str = ""
+    workshop_id: int | None = None
+
+    @property
+    def session_id(self) -> int:
+        return self.session if isinstance(self.session, int) else self.session.pk
+
+
 def ballot_cast(
     *,
     session: VoteSession | int,
@@ -575,26 +610,110 @@ def ballot_cast(
     answer: str = "",
     workshop_id: int | None = None,
 ) -> tuple[Ballot, bool]:
-    """Record ``voter``'s ballot (or replace it whole); returns (ballot, changed).
+    """Record ``voter``'s ballot (or replace it whole); returns (ballot, changed)."""
+    (outcome,) = ballots_cast([BallotRequest(session, voter, choices, answer, workshop_id)])
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
-    ``session``: the session, or only its id (a socket names it by id); with
-    ``workshop_id`` it must belong to that workshop. Everything is re-read
-    here under locks, in as few round trips as a live vote of a thousand
-    phones can afford: the session (shared lock), the voter with their
-    participation (the voter's row locked), the ballot upsert, its choices.
+
+@transaction.atomic
+def ballots_cast(requests: list[BallotRequest]) -> list[tuple[Ballot, bool] | DomainError]:
+    """Record several ballots in one transaction, in as few round trips as a live vote of a
+    thousand phones needs — whatever their number: per session, its row under a shared
+    lock (a close waits for us), the voters' rows locked with their participation's
+    college, one upsert of the ballots, one delete of the replaced choices, one insert.
+
+    Returns, in order, ``(ballot, changed)`` or the ``DomainError`` that refused that
+    ballot (the others are recorded all the same). Several ballots of one voter: the last
+    one stays, each acknowledged as it would have been one after the other.
     """
-    if not rules.is_signed_in(voter):
-        raise PermissionDeniedError(
-            _("Connectez-vous ou rejoignez l'atelier pour voter."), code="not_authenticated"
-        )
-    session_id = session if isinstance(session, int) else session.pk
+    outcomes: list[tuple[Ballot, bool] | DomainError | None] = [None] * len(requests)
+    by_session: dict[int, list[int]] = {}
+    for index, request in enumerate(requests):
+        if not rules.is_signed_in(request.voter):
+            outcomes[index] = PermissionDeniedError(
+                _("Connectez-vous ou rejoignez l'atelier pour voter."), code="not_authenticated"
+            )
+        else:
+            by_session.setdefault(request.session_id, []).append(index)
+    for session_id in sorted(by_session):
+        _cast_in_session(session_id, [(i, requests[i]) for i in by_session[session_id]], outcomes)
+    return outcomes  # type: ignore[return-value]
+
+
+def _cast_in_session(session_id: int, items: list[tuple[int, BallotRequest]], outcomes) -> None:
     current = _lock_session_shared(session_id)
-    if current is None or (workshop_id is not None and current.workshop_id != workshop_id):
+    # Lock the voters' rows: an account deletion (which locks the row too) then happens
+    # either before — and the ballot is refused — or after this ballot, which it unlinks.
+    colleges = _lock_voters(
+        sorted({request.voter.pk for _index, request in items}),
+        current.workshop_id if current is not None else None,
+    )
+    accepted: list[tuple[int, BallotRequest, str, dict[int, int], str, list[str]]] = []
+    for index, request in items:
+        try:
+            accepted.append((index, request, *_check_ballot(current, request, colleges)))
+        except DomainError as error:
+            outcomes[index] = error
+    if not accepted:
+        return
+    # One ballot per voter: the last one of this batch is the one kept.
+    last: dict[int, int] = {request.voter.pk: n for n, (_i, request, *_rest) in enumerate(accepted)}
+    kept = [accepted[n] for n in sorted(last.values())]
+    rows = _ballots_upsert(
+        session=current,
+        rows=[(request.voter, college, answer) for _i, request, college, _c, answer, _w in kept],
+    )
+    replaced = [ballot.pk for ballot, created in rows if not created]
+    if replaced:
+        BallotChoice.objects.filter(ballot_id__in=replaced).delete()
+        if current.method == Method.OPEN_QUESTION:
+            AnswerWord.objects.filter(ballot_id__in=replaced).delete()
+    choices: list[BallotChoice] = []
+    words: list[AnswerWord] = []
+    for (_i, _request, college, cleaned, _answer, answer_words), (ballot, _created) in zip(
+        kept, rows, strict=True
+    ):
+        choices.extend(
+            BallotChoice(
+                ballot_id=ballot.pk,
+                session_id=current.pk,
+                option_id=option_id,
+                college=college,
+                value=value,
+            )
+            for option_id, value in cleaned.items()
+        )
+        words.extend(
+            AnswerWord(ballot_id=ballot.pk, session_id=current.pk, word=w[:60])
+            for w in answer_words
+        )
+    if choices:
+        BallotChoice.objects.bulk_create(choices)
+    if words:
+        AnswerWord.objects.bulk_create(words)
+    stored = {ballot.voter_id: (ballot, created) for ballot, created in rows}
+    seen: set[int] = set()
+    for index, request, *_rest in accepted:
+        ballot, created = stored[request.voter.pk]
+        # The first ballot of a voter in this batch is new if its row was; later ones
+        # replace it, as they would have one after the other.
+        changed = request.voter.pk in seen or not created
+        seen.add(request.voter.pk)
+        outcomes[index] = (ballot, changed)
+    live.tally_touch_on_commit(current)
+
+
+def _check_ballot(current: VoteSession | None, request: BallotRequest, colleges: dict):
+    """The refusals of one ballot, in the order a voter should learn them; returns
+    (college, cleaned choices, answer, words)."""
+    if current is None or (
+        request.workshop_id is not None and current.workshop_id != request.workshop_id
+    ):
         raise DomainError("not_found", _("Ce vote n'existe pas."), status=404)
-    # Lock the voter's row: an account deletion (which locks it too) then happens either
-    # before — and the ballot is refused — or after this ballot, which it then unlinks.
-    college = _lock_voter(voter, current.workshop_id)
-    if college is _GONE:
+    voter = request.voter
+    if voter.pk not in colleges:
         raise PermissionDeniedError(
             _("Connectez-vous ou rejoignez l'atelier pour voter."), code="not_authenticated"
         )
@@ -602,46 +721,18 @@ def ballot_cast(
         raise DomainError("not_found", _("Ce vote n'existe pas."), status=404)
     if not current.accepts_ballots():
         raise _refused_closed(current)
+    college = colleges[voter.pk]
     if college is None:
         raise PermissionDeniedError(
             _("Seul·es les participant·es de l'atelier peuvent voter."), code="not_participant"
         )
-
-    words: list[str] = []
-    cleaned: dict[int, int] = {}
     if current.method == Method.OPEN_QUESTION:
-        answer, words = clean_answer(answer)
-    else:
-        cleaned = clean_choices(current, choices, set(_option_ids(current)))
-        answer = ""
-
-    # Create-or-lock: concurrent submissions by one voter queue on this row, and
-    # the replacement below is all-or-nothing with it.
-    ballot, created = _ballot_upsert(session=current, voter=voter, college=college, answer=answer)
-    changed = not created
-    if changed:
-        BallotChoice.objects.filter(ballot_id=ballot.pk).delete()
-        if current.method == Method.OPEN_QUESTION:
-            AnswerWord.objects.filter(ballot_id=ballot.pk).delete()
-    if cleaned:
-        BallotChoice.objects.bulk_create(
-            [
-                BallotChoice(
-                    ballot_id=ballot.pk,
-                    session_id=current.pk,
-                    option_id=option_id,
-                    college=college,
-                    value=value,
-                )
-                for option_id, value in cleaned.items()
-            ]
-        )
-    if words:
-        AnswerWord.objects.bulk_create(
-            [AnswerWord(ballot_id=ballot.pk, session_id=current.pk, word=w[:60]) for w in words]
-        )
-    live.tally_touch_on_commit(current)
-    return ballot, changed
+        if not isinstance(request.answer, str):
+            raise DomainError("invalid", _("Une valeur du bulletin est invalide."), field="answer")
+        answer, words = clean_answer(request.answer)
+        return college, {}, answer, words
+    cleaned = clean_choices(current, request.choices, set(_option_ids(current)))
+    return college, cleaned, "", []
 
 
 # --- Moderation of open answers --------------------------------------------------

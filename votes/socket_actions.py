@@ -54,22 +54,25 @@ def _session_id(data) -> int:
 
 
 @register("vote.cast")
-def vote_cast(ctx, data: dict) -> dict:
+async def vote_cast(ctx, data: dict) -> dict:
+    """Through the process's ballot writer (``votes.batch``): ballots arriving together
+    are recorded in one transaction, each answered with its own outcome."""
+    from votes.batch import get_writer
+
     session_id = _session_id(data)
     choices = data.get("choices") or {}
     answer = data.get("answer") or ""
     if not isinstance(choices, dict) or not isinstance(answer, str):
         raise DomainError("invalid", _("Une valeur du bulletin est invalide."), field="choices")
-    # By id: the service reads the session once, under its lock, and checks it belongs to
-    # this socket's workshop (the hot path of a live vote: no extra round trip here).
+    request = services.BallotRequest(
+        session=session_id,
+        voter=ctx.user,
+        choices=choices,
+        answer=answer,
+        workshop_id=ctx.workshop.pk,
+    )
     try:
-        _ballot, changed = services.ballot_cast(
-            session=session_id,
-            workshop_id=ctx.workshop.pk,
-            voter=ctx.user,
-            choices=choices,
-            answer=answer,
-        )
+        _ballot, changed = await get_writer().cast(request)
     except DomainError as error:
         if error.code == "not_found":
             raise NotFoundError(_("Ce vote n'existe pas ou n'est pas accessible.")) from None
