@@ -39,5 +39,10 @@ if (form) {
       }
     }, 500);
   });
-  form.addEventListener("submit", () => localStorage.removeItem(key));
+  form.addEventListener("submit", () => {
+    // A save still waiting (the last keystroke, or the axis just chosen) must not bring
+    // the published draft back after it is cleared.
+    clearTimeout(timer);
+    localStorage.removeItem(key);
+  });
 }
