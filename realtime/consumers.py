@@ -43,6 +43,8 @@ CLOSE_DISCONNECTED = 4001  # user.disconnect: logged out, deleted, removed from 
 CLOSE_FORBIDDEN = 4003
 CLOSE_NOT_FOUND = 4004
 CLOSE_TOO_SLOW = 4008  # the bounded queue overflowed: reconnect with ?since=
+# Seconds between retries of joining the user group when the layer failed at connect.
+USER_GROUP_RETRIES = (1, 3, 10, 30, 60)
 
 
 def _load_access(user, slug: str):
@@ -95,20 +97,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         )
         await self.accept()
 
-        if self.user.is_authenticated:
-            hub = get_hub()
-            try:
-                async with hub.layer_ops:
-                    await asyncio.wait_for(
-                        self.channel_layer.group_add(f"user.{self.user.pk}", self.channel_name),
-                        timeout=2,
-                    )
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # The layer (Redis) is down: the room still works from the database;
-                # logout/removal closes this socket once it reconnects with the layer back.
-                logger.warning("group_add of user.%s failed", self.user.pk, exc_info=True)
+        if self.user.is_authenticated and not await self._join_user_group():
+            # The layer (Redis) is down or swamped (a reconnect storm): the room still works
+            # from the database; keep trying in the background, so that a logout or a
+            # removal elsewhere still closes this socket.
+            self._user_group_retry = asyncio.ensure_future(self._retry_user_group())
 
         self.stream = ClientStream(
             self.base_send, facilitator=self.access.is_facilitator, on_overflow=self._too_slow
@@ -153,6 +146,29 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if room.presence_frame:
             self.stream.offer(None, "room", room.presence_frame)
 
+    _user_group_retry: asyncio.Future | None = None
+
+    async def _join_user_group(self) -> bool:
+        hub = get_hub()
+        try:
+            async with hub.layer_ops:
+                await asyncio.wait_for(
+                    self.channel_layer.group_add(f"user.{self.user.pk}", self.channel_name),
+                    timeout=2,
+                )
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.warning("group_add of user.%s failed", self.user.pk, exc_info=True)
+            return False
+        return True
+
+    async def _retry_user_group(self) -> None:
+        for delay in USER_GROUP_RETRIES:
+            await asyncio.sleep(delay)
+            if await self._join_user_group():
+                return
+
     def _since(self) -> int | None:
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         values = query.get("since")
@@ -167,6 +183,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         asyncio.ensure_future(self.close(code=CLOSE_TOO_SLOW, reason="too slow"))
 
     async def disconnect(self, code: int) -> None:
+        if self._user_group_retry is not None:
+            self._user_group_retry.cancel()
         if self.stream is not None:
             await get_hub().detach(self.workshop.pk, self.stream)
         if self.access is not None and self.user.is_authenticated:

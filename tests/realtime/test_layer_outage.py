@@ -40,3 +40,33 @@ async def test_a_failing_layer_pauses_live_updates_then_resumes(workshop, partic
     await database_sync_to_async(broadcast_on_commit)(workshop, "test.event", {"n": 2})
     assert (await next_event(comm))["data"] == {"n": 2}
     await comm.disconnect()
+
+
+async def test_a_user_group_missed_at_connect_is_joined_later(workshop, participant, monkeypatch):
+    """A socket that could not join its user's group (layer down, or swamped by a reconnect
+    storm) keeps trying, so that a logout elsewhere still closes it."""
+    import asyncio
+
+    from realtime import consumers
+
+    monkeypatch.setattr(consumers, "USER_GROUP_RETRIES", (0.2, 0.2, 0.2))
+    layer = get_channel_layer()
+    layer_class = type(layer)
+    real_group_add = layer_class.group_add
+    user_group = f"user.{participant.user.pk}"
+
+    async def broken_for_users(self, group, channel):
+        if group == user_group:
+            raise ConnectionError("redis is down")
+        return await real_group_add(self, group, channel)
+
+    monkeypatch.setattr(layer_class, "group_add", broken_for_users)
+    comm = await communicator(workshop.slug, participant.user)
+    await connect_ready(comm)
+    monkeypatch.setattr(layer_class, "group_add", real_group_add)
+    await asyncio.sleep(0.5)  # the first retry has run
+    await layer.group_send(user_group, {"type": "user.disconnect", "reason": "logout"})
+    output = await comm.receive_output(timeout=3)
+    while output["type"] != "websocket.close":
+        output = await comm.receive_output(timeout=3)
+    assert output["code"] == 4001

@@ -62,3 +62,18 @@ def test_the_cache_works_normally_with_redis(settings):
     cache.set("agir-resilient-probe", 41)
     assert cache.incr("agir-resilient-probe") == 42
     cache.delete("agir-resilient-probe")
+
+
+def test_cache_objects_of_every_thread_and_context_share_one_connection_pool():
+    """Django makes a cache object per thread and per async context (each WebSocket reads
+    its session through the cache): they must not each open their own Redis connections."""
+    from project.cache import ResilientRedisCache
+
+    params = {"OPTIONS": {"socket_connect_timeout": 1}}
+    one = ResilientRedisCache("redis://127.0.0.1:6399/3", params)
+    other = ResilientRedisCache("redis://127.0.0.1:6399/3", params)
+    elsewhere = ResilientRedisCache("redis://127.0.0.1:6399/4", params)
+    pool = one._cache._get_connection_pool(write=True)
+    assert other._cache._get_connection_pool(write=True) is pool
+    assert other._cache._get_connection_pool(write=False) is pool  # one server: same pool
+    assert elsewhere._cache._get_connection_pool(write=True) is not pool
