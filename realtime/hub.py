@@ -494,6 +494,26 @@ def get_hub() -> RoomHub:
     return hub
 
 
+async def shutdown_hub() -> None:
+    """The server process stops (ASGI lifespan shutdown): leave every room group now.
+
+    A room left empty leaves its group after a delay (a reconnecting client comes
+    back to a subscribed room); a process that exits meanwhile would leave its
+    channel in the groups — on the core Redis layer for a day — and every event
+    of those rooms would go on filling a channel nobody reads.
+    """
+    hub = _hubs.get(asyncio.get_running_loop())
+    if hub is None:
+        return
+    if hub.layer is not None and hub.channel is not None:
+        for room_id in list(hub.rooms):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    hub.layer.group_discard(room_group(room_id), hub.channel), timeout=2
+                )
+    await close_hub()
+
+
 async def close_hub() -> None:
     """Stop this loop's hub (tests: each test has its own event loop)."""
     hub = _hubs.pop(asyncio.get_running_loop(), None)
