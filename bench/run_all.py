@@ -769,16 +769,24 @@ def main(argv: list[str] | None = None) -> int:
         }
     else:
         if "board" in only:
+
+            def board_env(suffix: str) -> dict[str, str]:
+                # As deployed (`make serve` needs REDIS_URL): the board's cache is Redis.
+                env = db_env(suffix)
+                if have_redis:
+                    env["REDIS_URL"] = redis_url
+                return env
+
             runs["board_big"] = run_child(
                 "board",
                 ["--proposals", str(sizes["proposals"]), "--requests", str(sizes["requests"])],
-                db_env(""),
+                board_env(""),
                 timeout=1800,
             )
             runs["board_small"] = run_child(
                 "board",
                 ["--proposals", "100", "--requests", str(sizes["requests"])],
-                db_env("board100"),
+                board_env("board100"),
                 timeout=600,
             )
         if "room" in only:
