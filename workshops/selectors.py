@@ -25,30 +25,43 @@ def participant_for(user, workshop: Workshop) -> Participant | None:
     return Participant.objects.filter(workshop=workshop, user=user).first()
 
 
+def _facilitates(user, workshop_ref) -> Exists:
+    return Exists(
+        Workshop.facilitators.through.objects.filter(workshop_id=workshop_ref, user_id=user.pk)
+    )
+
+
 def get_workshop_for_user(user, slug: str) -> RoomAccess:
     """The workshop ``slug`` as ``user`` may see it; NotFoundError/PermissionDeniedError otherwise.
 
     A private workshop answers "not found" to outsiders (its existence is private too);
     a participant removed by a facilitator is refused.
     """
-    qs = Workshop.objects.filter(slug=slug)
     authenticated = bool(user and user.is_authenticated)
+    workshop = participant = None
     if authenticated:
-        # One query for the workshop and whether this user facilitates it (sockets connect
-        # by the hundred when a room fills up).
-        qs = qs.annotate(
-            _user_facilitates=Exists(
-                Workshop.facilitators.through.objects.filter(
-                    workshop_id=OuterRef("pk"), user_id=user.pk
-                )
-            )
+        # One query for the usual case — a participant opening their room (sockets connect
+        # by the hundred when a room fills up): their participation, the workshop, and
+        # whether they facilitate it.
+        participant = (
+            Participant.objects.select_related("workshop")
+            .filter(user=user, workshop__slug=slug)
+            .annotate(_user_facilitates=_facilitates(user, OuterRef("workshop_id")))
+            .first()
         )
-    workshop = qs.first()
+        if participant is not None:
+            workshop = participant.workshop
+            workshop._user_facilitates = participant._user_facilitates
+            workshop._user_facilitates_for = user.pk
     if workshop is None:
-        raise NotFoundError(_("Cet atelier n'existe pas."))
-    if authenticated:
-        workshop._user_facilitates_for = user.pk
-    participant = participant_for(user, workshop)
+        qs = Workshop.objects.filter(slug=slug)
+        if authenticated:
+            qs = qs.annotate(_user_facilitates=_facilitates(user, OuterRef("pk")))
+        workshop = qs.first()
+        if workshop is None:
+            raise NotFoundError(_("Cet atelier n'existe pas."))
+        if authenticated:
+            workshop._user_facilitates_for = user.pk
     if not rules.can_see_workshop(user, workshop, participant):
         if participant is not None and participant.removed_at is not None:
             raise PermissionDeniedError(
