@@ -1,26 +1,36 @@
-"""Who is on the other end of a socket: Channels' session authentication, run in parallel.
+"""Who is on the other end of a socket: Channels' session authentication, in one worker thread.
 
-Channels' ``AuthMiddleware`` loads the user through ``database_sync_to_async``,
-which is thread-sensitive by default: every socket of a process then waits
-for the same single thread, one connection after another, when a room of a
-thousand phones fills up. Reading a session and a user needs no ordering with
-anything else, so this middleware runs the same ``channels.auth.get_user`` in
-the shared thread pool (each thread with its own database connection).
+Channels' ``AuthMiddleware`` loads the user in the middleware, through
+``database_sync_to_async`` (thread-sensitive by default: every socket of a
+process then waits for the same single thread when a room of a thousand
+phones fills up). Here the middleware only puts Channels' lazy user in the
+scope; the consumer resolves it with the same ``channels.auth.get_user``
+(session, user, session-hash check) in the shared thread pool, in the same
+worker-thread call as its own first reads (the room and the participation):
+one trip through the thread pool per connection instead of two. Accessing
+``scope["user"]`` before it is resolved raises, as in Channels.
 """
 
 from __future__ import annotations
 
 from channels.auth import AuthMiddleware, get_user
-from channels.db import database_sync_to_async
 from channels.sessions import CookieMiddleware, SessionMiddleware
+from django.utils.functional import LazyObject, empty
 
-_get_user = database_sync_to_async(get_user.func, thread_sensitive=False)
 
-
-class ParallelAuthMiddleware(AuthMiddleware):
+class DeferredAuthMiddleware(AuthMiddleware):
     async def resolve_scope(self, scope) -> None:
-        scope["user"]._wrapped = await _get_user(scope)
+        # Resolved by the consumer: ``resolve_user`` in its worker thread.
+        pass
+
+
+def resolve_user(scope):
+    """The scope's user, loaded from the session if not yet (sync: call it in a worker thread)."""
+    user = scope["user"]
+    if isinstance(user, LazyObject) and user._wrapped is empty:
+        user._wrapped = get_user.func(scope)
+    return user
 
 
 def AuthMiddlewareStack(inner):  # noqa: N802 - the name Channels gives it
-    return CookieMiddleware(SessionMiddleware(ParallelAuthMiddleware(inner)))
+    return CookieMiddleware(SessionMiddleware(DeferredAuthMiddleware(inner)))

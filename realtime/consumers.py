@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from project.errors import DomainError
 from realtime import actions, conf
+from realtime.auth import resolve_user
 from realtime.broadcast import encode
 from realtime.hub import ClientStream, get_hub, replay_since
 from realtime.presence import Member
@@ -47,9 +48,11 @@ CLOSE_TOO_SLOW = 4008  # the bounded queue overflowed: reconnect with ?since=
 USER_GROUP_RETRIES = (1, 3, 10, 30, 60)
 
 
-def _load_access(user, slug: str):
+def _load_access(scope, slug: str):
+    """Who connects (session, user) and their access to the room, in one worker-thread call."""
     from workshops.selectors import get_workshop_for_user
 
+    user = resolve_user(scope)
     access = get_workshop_for_user(user, slug)
     # Resolve lazy attributes here, in the worker thread, not in the event loop.
     if user.is_authenticated:
@@ -80,17 +83,17 @@ class RoomConsumer(AsyncWebsocketConsumer):
     access = None
 
     async def connect(self) -> None:
-        self.user = self.scope.get("user")
         slug = self.scope["url_route"]["kwargs"]["slug"]
         try:
             # Not the thread-sensitive thread: hundreds of sockets arrive at once when a room
             # fills, and these reads need no ordering with anything else.
             self.access = await database_sync_to_async(_load_access, thread_sensitive=False)(
-                self.user, slug
+                self.scope, slug
             )
         except DomainError as error:
             await self.close(code=CLOSE_NOT_FOUND if error.status == 404 else CLOSE_FORBIDDEN)
             return
+        self.user = self.scope["user"]
         self.workshop = self.access.workshop
         self.bucket = TokenBucket(
             conf.get("REALTIME_RATE_PER_SECOND"), conf.get("REALTIME_RATE_BURST")

@@ -75,7 +75,7 @@ def test_defaults_are_embedded_sqlite_and_in_memory_layer():
     s = _probe(SECRET_KEY=SECRET, ALLOWED_HOSTS="example.org")
     assert s["debug"] is False
     assert s["db"] == "django.db.backends.sqlite3"
-    assert s["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert s["layer"] == "realtime.layers.InMemoryChannelLayer"
     assert s["cache"] == "django.core.cache.backends.locmem.LocMemCache"
     assert s["language"] == "fr" and s["tz"] == "Europe/Paris"
 
