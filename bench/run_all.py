@@ -8,7 +8,8 @@
 
 Runs ``bench.board`` (10,000 and 100 proposals), ``bench.room`` (in-memory layer
 with its bare ``websockets`` floor, then both channels_redis layers, core and
-pub/sub, side by side), ``bench.storm`` (reconnect storm: 1,000 clients dropped,
+pub/sub, side by side; full runs then the big room, 2,000 clients, in-memory and
+core), ``bench.storm`` (reconnect storm: 1,000 clients dropped,
 back with replay; on Redis, two processes), ``bench.votes``
 (sustained, open loop: in-memory, one process; Redis, two processes) and
 ``bench.mixed`` (the board idle, then during a room load and a vote load; on
@@ -330,18 +331,33 @@ ROOM_RUNS = (
     ("room_core", "redis core"),
     ("room_pubsub", "redis pubsub"),
 )
+# The issue's big room (2,000 clients), full runs only: in-memory and the core layer.
+BIG_ROOM_RUNS = (
+    ("room_big_memory", "in-memory"),
+    ("room_big_core", "redis core"),
+)
 
 
 def room_targets(runs: dict, sizes: dict) -> list[dict]:
     """One room on the in-memory layer and on both channels_redis layers (same sizes, same
-    run); each Redis layer's p99 against the in-memory one, and which Redis layer did better."""
+    run); each Redis layer's p99 against the in-memory one, and which Redis layer did better.
+    Then the big room (``big_clients``), when it ran."""
+    rows = room_size_targets(runs, ROOM_RUNS, sizes["clients"], sizes)
+    if sizes.get("big_clients"):
+        rows += room_size_targets(runs, BIG_ROOM_RUNS, sizes["big_clients"], sizes)
+    rows += room_comparison_targets(runs, sizes)
+    return rows
+
+
+def room_size_targets(runs: dict, keys, clients: int, sizes: dict) -> list[dict]:
+    """Lost events, broadcast p99, connect p95 and memory per connection, per layer."""
     rows: list[dict] = []
-    clients = sizes["clients"]
     p99_limit = 300 if clients >= 2000 else 150
-    for key, label in ROOM_RUNS:
+    for key, label in keys:
         room = runs.get(key)
         if not room:
             continue
+        clients = get(room, "clients") or clients
         rows.append(target(f"room {label}: lost events ({clients} clients)", get(room, "lost"), 0))
         rows.append(
             target(
@@ -371,6 +387,13 @@ def room_targets(runs: dict, sizes: dict) -> list[dict]:
                 note="whole server RSS / connections (idle process included: an upper bound)",
             )
         )
+    return rows
+
+
+def room_comparison_targets(runs: dict, sizes: dict) -> list[dict]:
+    """At the usual size: CPU against the bare floor, Redis layers against in-memory."""
+    rows: list[dict] = []
+    clients = sizes["clients"]
     memory = runs.get("room_memory")
     if memory:
         rows.append(
@@ -570,7 +593,12 @@ def lost_total(runs: dict) -> int:
 
 
 def run_room(
-    runs: dict, room_args: list[str], env: dict, redis_url: str | None, budget: float
+    runs: dict,
+    room_args: list[str],
+    env: dict,
+    redis_url: str | None,
+    budget: float,
+    sizes: dict,
 ) -> None:
     """The room on the in-memory layer (with its bare websockets floor), then on both
     channels_redis layers: the same clients and load, one process each."""
@@ -582,6 +610,19 @@ def run_room(
                 [*room_args, "--layer", layer, "--no-baseline"],
                 {**env, "REDIS_URL": redis_url},
                 timeout=budget,
+            )
+    big = sizes.get("big_clients")
+    if big:
+        big_args = [*room_args, "--no-baseline"]
+        big_args[big_args.index("--clients") + 1] = str(big)
+        big_budget = budget * big / sizes["clients"]
+        runs["room_big_memory"] = run_child("room", big_args, env, timeout=big_budget * 2)
+        if redis_url:
+            runs["room_big_core"] = run_child(
+                "room",
+                [*big_args, "--layer", "core"],
+                {**env, "REDIS_URL": redis_url},
+                timeout=big_budget * 2,
             )
 
 
@@ -651,6 +692,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="small sizes, ~2-3 minutes")
     parser.add_argument("--clients", type=int, help="room clients (full 1000, quick 150)")
+    parser.add_argument(
+        "--big-clients",
+        type=int,
+        help="the big room's clients, in-memory and core layer (full 2000, quick 0: not run)",
+    )
     parser.add_argument("--duration", type=float, help="room load seconds (full 20, quick 8)")
     parser.add_argument("--arrival", type=float, default=100.0, help="room clients per second")
     parser.add_argument("--voters", type=int, help="voters (full 1000, quick 150)")
@@ -693,6 +739,7 @@ def main(argv: list[str] | None = None) -> int:
     quick = args.quick
     sizes = {
         "clients": args.clients or (150 if quick else 1000),
+        "big_clients": args.big_clients if args.big_clients is not None else (0 if quick else 2000),
         "duration": args.duration or (8 if quick else 20),
         "arrival": args.arrival,
         "voters": args.voters or (150 if quick else 1000),
@@ -790,7 +837,9 @@ def main(argv: list[str] | None = None) -> int:
                 timeout=600,
             )
         if "room" in only:
-            run_room(runs, room_args, db_env("live"), redis_url if have_redis else None, budget)
+            run_room(
+                runs, room_args, db_env("live"), redis_url if have_redis else None, budget, sizes
+            )
         if "storm" in only:
             run_storm(runs, sizes, db_env("live"), redis_url if have_redis else None, quick)
         if args.soak_minutes:
