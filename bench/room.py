@@ -7,7 +7,8 @@
 
 It starts the platform (uvicorn, compression off, one worker, port 8200-8299)
 on its own database, seeds a live workshop with N participants and their
-sessions, connects the N clients (``--arrival`` per second), then for
+sessions (in the database and, on Redis, in the cache, as a sign-in leaves
+them), connects the N clients (``--arrival`` per second), then for
 ``--duration`` seconds has ``--writers`` of them post ideas and react
 (``--rate`` actions per second in all) while every client listens. Then it
 does the same against a bare ``websockets`` server that broadcasts the same
@@ -323,6 +324,7 @@ def seed(clients: int) -> dict:
             )
             keys.append(key)
         Session.objects.bulk_create(sessions)
+    warm_session_cache(sessions)
     workshop_state_change(workshop=workshop, actor=facilitator, to=WorkshopState.LIVE)
     return {
         "slug": workshop.slug,
@@ -331,6 +333,26 @@ def seed(clients: int) -> dict:
         "cookies": keys,
         "cookie_name": settings.SESSION_COOKIE_NAME,
     }
+
+
+def warm_session_cache(sessions: list) -> None:
+    """Put the sessions in the cache as a sign-in does (``cached_db`` writes the database
+    and the cache): a phone's socket finds its session in the cache, written when it
+    joined. Only a shared cache (Redis) can be warmed from here; the in-memory setup's
+    local cache lives in the server process, which then reads each session from the
+    database once (a server just restarted)."""
+    from django.conf import settings
+    from django.contrib.sessions.backends.cached_db import KEY_PREFIX
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.cache import caches
+
+    if not settings.REDIS_URL:
+        return
+    store = SessionStore()
+    caches[settings.SESSION_CACHE_ALIAS].set_many(
+        {KEY_PREFIX + s.session_key: store.decode(s.session_data) for s in sessions},
+        settings.SESSION_COOKIE_AGE,
+    )
 
 
 def start(command: list[str], env: dict, port: int) -> subprocess.Popen:
