@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import time
 from urllib.parse import parse_qs
 
@@ -44,8 +45,13 @@ CLOSE_DISCONNECTED = 4001  # user.disconnect: logged out, deleted, removed from 
 CLOSE_FORBIDDEN = 4003
 CLOSE_NOT_FOUND = 4004
 CLOSE_TOO_SLOW = 4008  # the bounded queue overflowed: reconnect with ?since=
-# Seconds between retries of joining the user group when the layer failed at connect.
+# Seconds between retries of joining the user group when the layer failed, then (the last
+# one) between retries until it works.
 USER_GROUP_RETRIES = (1, 3, 10, 30, 60)
+# Seconds between renewals of a socket's user-group membership (give or take 20 %): the core
+# Redis layer forgets a membership after a day (group_expiry), and every membership when
+# Redis restarts; a logout or a removal elsewhere must still close the socket.
+USER_GROUP_RENEW_SECONDS = 300
 
 
 def _load_access(scope, slug: str):
@@ -100,11 +106,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         )
         await self.accept()
 
-        if self.user.is_authenticated and not await self._join_user_group():
-            # The layer (Redis) is down or swamped (a reconnect storm): the room still works
-            # from the database; keep trying in the background, so that a logout or a
-            # removal elsewhere still closes this socket.
-            self._user_group_retry = asyncio.ensure_future(self._retry_user_group())
+        if self.user.is_authenticated:
+            # If the layer (Redis) is down or swamped (a reconnect storm), the room still works
+            # from the database; the membership is retried, then renewed, in the background.
+            joined = await self._join_user_group()
+            self._schedule_user_group(failures=0 if joined else 1)
 
         self.stream = ClientStream(
             self.base_send, facilitator=self.access.is_facilitator, on_overflow=self._too_slow
@@ -149,7 +155,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if room.presence_frame:
             self.stream.offer(None, "room", room.presence_frame)
 
-    _user_group_retry: asyncio.Future | None = None
+    _user_group_timer: asyncio.TimerHandle | None = None
+    _user_group_task: asyncio.Future | None = None
 
     async def _join_user_group(self) -> bool:
         hub = get_hub()
@@ -166,11 +173,26 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return False
         return True
 
-    async def _retry_user_group(self) -> None:
-        for delay in USER_GROUP_RETRIES:
-            await asyncio.sleep(delay)
-            if await self._join_user_group():
-                return
+    def _schedule_user_group(self, *, failures: int) -> None:
+        """Join the user group again later: soon after a failure, else in a few minutes.
+
+        A timer, not a sleeping task per socket: thousands of sockets wait on it."""
+        if failures:
+            delay = USER_GROUP_RETRIES[min(failures, len(USER_GROUP_RETRIES)) - 1]
+        else:
+            delay = USER_GROUP_RENEW_SECONDS * random.uniform(0.8, 1.2)  # noqa: S311
+        self._user_group_timer = asyncio.get_running_loop().call_later(
+            delay, self._renew_user_group, failures
+        )
+
+    def _renew_user_group(self, failures: int) -> None:
+        self._user_group_timer = None
+        self._user_group_task = asyncio.ensure_future(self._rejoin_user_group(failures))
+
+    async def _rejoin_user_group(self, failures: int) -> None:
+        joined = await self._join_user_group()
+        self._user_group_task = None
+        self._schedule_user_group(failures=0 if joined else failures + 1)
 
     def _since(self) -> int | None:
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
@@ -186,8 +208,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         asyncio.ensure_future(self.close(code=CLOSE_TOO_SLOW, reason="too slow"))
 
     async def disconnect(self, code: int) -> None:
-        if self._user_group_retry is not None:
-            self._user_group_retry.cancel()
+        if self._user_group_timer is not None:
+            self._user_group_timer.cancel()
+        if self._user_group_task is not None:
+            self._user_group_task.cancel()
         if self.stream is not None:
             await get_hub().detach(self.workshop.pk, self.stream)
         if self.access is not None and self.user.is_authenticated:

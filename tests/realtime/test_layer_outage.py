@@ -70,3 +70,75 @@ async def test_a_user_group_missed_at_connect_is_joined_later(workshop, particip
     while output["type"] != "websocket.close":
         output = await comm.receive_output(timeout=3)
     assert output["code"] == 4001
+
+
+async def _forget_user_group_after_connect(workshop, participant, monkeypatch):
+    """Connect, then make the layer forget the socket's user-group membership, as a Redis
+    restart or the core layer's group expiry does. Returns the communicator."""
+    layer = get_channel_layer()
+    layer_class = type(layer)
+    real_group_add = layer_class.group_add
+    user_group = f"user.{participant.user.pk}"
+    channels: list[str] = []
+
+    async def recording(self, group, channel):
+        if group == user_group:
+            channels.append(channel)
+        return await real_group_add(self, group, channel)
+
+    monkeypatch.setattr(layer_class, "group_add", recording)
+    comm = await communicator(workshop.slug, participant.user)
+    await connect_ready(comm)
+    assert channels, "the socket joined its user group"
+    await layer.group_discard(user_group, channels[0])
+    return comm, user_group
+
+
+async def _closed_within(comm, seconds: float) -> int | None:
+    """The close code if the socket is closed within ``seconds`` (other frames skipped)."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while loop.time() < deadline:
+        # receive_output's own timeout would cancel the application: wait without it.
+        if await comm.receive_nothing(timeout=0.05, interval=0.01):
+            continue
+        output = await comm.receive_output()
+        if output["type"] == "websocket.close":
+            return output["code"]
+    return None
+
+
+async def test_a_forgotten_user_group_is_renewed(workshop, participant, monkeypatch):
+    """Each socket renews its user-group membership, so that a logout elsewhere still
+    closes it after the layer forgot the group."""
+    import asyncio
+
+    from realtime import consumers
+
+    monkeypatch.setattr(consumers, "USER_GROUP_RENEW_SECONDS", 0.2)
+    comm, user_group = await _forget_user_group_after_connect(workshop, participant, monkeypatch)
+    await asyncio.sleep(0.5)  # a renewal has run (after 0.16-0.24 s)
+    await get_channel_layer().group_send(
+        user_group, {"type": "user.disconnect", "reason": "logout"}
+    )
+    assert await _closed_within(comm, 3) == 4001
+
+
+async def test_without_renewal_a_forgotten_user_group_stays_forgotten(
+    workshop, participant, monkeypatch
+):
+    """The control of the test above: with no renewal in the window, the logout is missed."""
+    import asyncio
+
+    from realtime import consumers
+
+    monkeypatch.setattr(consumers, "USER_GROUP_RENEW_SECONDS", 3600)
+    comm, user_group = await _forget_user_group_after_connect(workshop, participant, monkeypatch)
+    await asyncio.sleep(0.5)
+    await get_channel_layer().group_send(
+        user_group, {"type": "user.disconnect", "reason": "logout"}
+    )
+    assert await _closed_within(comm, 1) is None
+    await comm.disconnect()
