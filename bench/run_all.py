@@ -384,7 +384,8 @@ def room_size_targets(runs: dict, keys, clients: int, sizes: dict) -> list[dict]
                 round(rss * 1024 / connected, 1) if rss and connected else None,
                 150,
                 unit="KiB",
-                note="whole server RSS / connections (idle process included: an upper bound)",
+                note="whole server RSS / connections (idle process included: an upper bound)"
+                + ("" if clients >= 2000 else "; the issue sets this limit for 2,000 clients"),
             )
         )
     return rows
