@@ -6,7 +6,6 @@ import json
 import threading
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import close_old_connections, transaction
 
@@ -50,24 +49,38 @@ def test_a_rolled_back_transaction_leaves_no_gap(workshop):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_event_is_published_after_commit_only(workshop):
+async def test_the_event_is_published_after_commit_only(workshop):
+    """Any layer: a channel of this loop (the pub/sub layer only knows channels it made)
+    listens to the room's group while another thread writes in a transaction."""
+    import asyncio
+
+    from channels.db import database_sync_to_async
+
     layer = get_channel_layer()
-    async_to_sync(layer.group_add)(room_group(workshop.pk), "observer")
-    with transaction.atomic():
-        broadcast_on_commit(workshop, "proposal.created", {"id": 7})
-        # Not yet committed: nothing was sent.
-        with pytest.raises(TimeoutError):
-            async_to_sync(_receive_soon)(layer, "observer")
-    message = async_to_sync(_receive_soon)(layer, "observer")
+    observer = await layer.new_channel()
+    await layer.group_add(room_group(workshop.pk), observer)
+    # One receive for the whole test (a cancelled pub/sub receive drops its channel).
+    received = asyncio.ensure_future(layer.receive(observer))
+    in_transaction, may_commit = threading.Event(), threading.Event()
+
+    def write() -> None:
+        with transaction.atomic():
+            broadcast_on_commit(workshop, "proposal.created", {"id": 7})
+            in_transaction.set()
+            assert may_commit.wait(10)
+
+    writing = asyncio.ensure_future(database_sync_to_async(write)())
+    await asyncio.to_thread(in_transaction.wait, 10)
+    await asyncio.sleep(0.3)
+    # Not yet committed: nothing was sent.
+    assert not received.done()
+    may_commit.set()
+    await writing
+    message = await asyncio.wait_for(received, 5)
     assert message["type"] == "room.event"
     assert message["seq"] == 1
     assert json.loads(message["frame"])["data"] == {"id": 7}
-
-
-async def _receive_soon(layer, channel):
-    import asyncio
-
-    return await asyncio.wait_for(layer.receive(channel), 0.3)
+    await layer.group_discard(room_group(workshop.pk), observer)
 
 
 def test_broadcast_registers_one_on_commit_callback(workshop, django_capture_on_commit_callbacks):

@@ -8,14 +8,14 @@ from channels.layers import get_channel_layer
 
 from realtime.broadcast import broadcast_on_commit
 from realtime.hub import get_hub
-from tests.realtime.helpers import communicator, connect_ready, next_event
+from tests.realtime.helpers import communicator, connect_ready, layer_impl, next_event
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("hub_cleanup")]
 
 
 async def test_a_failing_layer_pauses_live_updates_then_resumes(workshop, participant, monkeypatch):
     # Whatever the layer is (in-memory, or Redis in CI), make it fail.
-    layer_class = type(get_channel_layer())
+    layer_class = type(layer_impl(get_channel_layer()))
     real_group_add = layer_class.group_add
 
     async def broken(self, group, channel):
@@ -51,7 +51,7 @@ async def test_a_user_group_missed_at_connect_is_joined_later(workshop, particip
 
     monkeypatch.setattr(consumers, "USER_GROUP_RETRIES", (0.2, 0.2, 0.2))
     layer = get_channel_layer()
-    layer_class = type(layer)
+    layer_class = type(layer_impl(layer))
     real_group_add = layer_class.group_add
     user_group = f"user.{participant.user.pk}"
 
@@ -76,7 +76,7 @@ async def _forget_user_group_after_connect(workshop, participant, monkeypatch):
     """Connect, then make the layer forget the socket's user-group membership, as a Redis
     restart or the core layer's group expiry does. Returns the communicator."""
     layer = get_channel_layer()
-    layer_class = type(layer)
+    layer_class = type(layer_impl(layer))
     real_group_add = layer_class.group_add
     user_group = f"user.{participant.user.pk}"
     channels: list[str] = []

@@ -10,7 +10,7 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from realtime.broadcast import room_group
 from realtime.hub import get_hub
 from realtime.lifespan import lifespan_app
-from tests.realtime.helpers import communicator, connect_ready
+from tests.realtime.helpers import communicator, connect_ready, layer_impl
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("hub_cleanup")]
 
@@ -18,6 +18,10 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 async def _members(layer, group: str) -> set[str]:
     if isinstance(layer, InMemoryChannelLayer):
         return set(layer.groups.get(group, {}))
+    impl = layer_impl(layer)
+    if hasattr(impl, "groups"):
+        # channels_redis pub/sub layer: this loop's subscriptions, by prefixed group name.
+        return set(impl.groups.get(impl._get_group_channel_name(group), ()))
     # channels_redis core layer: a sorted set per group.
     key = layer._group_key(group)
     async with layer.connection(layer.consistent_hash(group)) as connection:
