@@ -16,6 +16,7 @@ loggers that report lost layer messages speak from INFO up.
 from __future__ import annotations
 
 import os
+import sys
 
 from project.settings_test import *  # noqa: F403
 from project.settings_test import CACHES, CHANNEL_LAYERS, LOGGING
@@ -42,3 +43,13 @@ if _prefix:
     if "KEY_PREFIX" in CACHES["default"]:
         CACHES["default"]["KEY_PREFIX"] = _prefix
     REALTIME_KEY_PREFIX = f"{_prefix}:rt"
+
+# ``BENCH_TRACEMALLOC=<dir>``: each server process (uvicorn's, not the benchmark's own
+# client process, which reads these settings too) traces its Python allocations and
+# writes a snapshot to ``<dir>/<pid>-<n>.snap`` every ``BENCH_TRACEMALLOC_EVERY`` seconds
+# (default 60), to see what grows during a soak (``python -m bench.memtrace A B``).
+_trace_dir = os.environ.get("BENCH_TRACEMALLOC", "")
+if _trace_dir and os.path.basename(os.path.dirname(sys.argv[0])) == "uvicorn":
+    from bench.memtrace import start as _start_memtrace
+
+    _start_memtrace(_trace_dir, float(os.environ.get("BENCH_TRACEMALLOC_EVERY", "60")))
