@@ -25,6 +25,14 @@ _DEFAULTS = {
     "REALTIME_GAP_WAIT_MS": 250,
     # How often a room checks the database for events the channel layer did not bring.
     "REALTIME_RECONCILE_SECONDS": 5,
+    # prune_room_events: events kept per room, counted among those the whole room sees
+    # (never fewer than REALTIME_REPLAY_MAX + 1: with that many newer events kept, a client
+    # that needed a pruned one has more than REALTIME_REPLAY_MAX to replay and is told to
+    # resync, as it would have been before the pruning). Raising REALTIME_REPLAY_MAX above
+    # what was kept makes replays after a pruned gap incomplete: raise this first.
+    "REALTIME_EVENTS_KEEP": 1000,
+    # ... and an event younger than this is never pruned (a hub filling a gap reads it).
+    "REALTIME_EVENTS_MIN_AGE_HOURS": 24,
 }
 
 
