@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -37,6 +38,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 
 from bench import common
 
@@ -257,6 +259,30 @@ async def loaded_phase(base_url: str, room_data: dict, vote_plan: dict, args) ->
     return {"board": board, "room": room, "votes": vote_figures, "vote_load": votes}
 
 
+@contextlib.contextmanager
+def deployment(env: dict, args) -> Iterator[str]:
+    """The servers of ``--deployment``; yields the URL every client (board, room, votes) uses."""
+    from bench import nginx
+
+    with contextlib.ExitStack() as stack:
+        sockets = stack.enter_context(
+            common.server(env, workers=args.workers, port=common.free_port(PORTS))
+        )
+        if args.deployment == "direct":
+            yield sockets
+            return
+        pages = sockets
+        if args.deployment == "split":
+            pages = stack.enter_context(
+                common.server(
+                    env, workers=args.page_workers or args.workers, port=common.free_port(PORTS)
+                )
+            )
+        yield stack.enter_context(
+            nginx.proxy(pages, sockets, port=common.free_port(PORTS), workers=1)
+        )
+
+
 def main(argv: list[str] | None = None) -> dict | None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -273,6 +299,15 @@ def main(argv: list[str] | None = None) -> dict | None:
     parser.add_argument("--concurrency", type=int, default=4, help="board connections")
     parser.add_argument("--connect-concurrency", type=int, default=100)
     parser.add_argument("--workers", type=int, default=1, help="server processes")
+    parser.add_argument(
+        "--deployment",
+        choices=("direct", "nginx", "split"),
+        default="direct",
+        help="direct: one uvicorn pool, no proxy; nginx: that pool behind nginx; split: nginx "
+        "routing /ws/ to a socket pool (--workers) and pages to a page pool (--page-workers), "
+        "as deploy/nginx-split.conf.example",
+    )
+    parser.add_argument("--page-workers", type=int, default=0, help="split: (default --workers)")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
@@ -289,9 +324,7 @@ def main(argv: list[str] | None = None) -> dict | None:
     room_data = room.seed(args.clients)
     vote_plan = votes.prepare(args.voters, "poll")
     # As bench.room: no rate limit in the way of the load.
-    with common.server(
-        room.server_env(env), workers=args.workers, port=common.free_port(PORTS)
-    ) as url:
+    with deployment(room.server_env(env), args) as url:
         idle = measure_idle(url, args.duration, args.concurrency)
         loaded = asyncio.run(loaded_phase(url, room_data, vote_plan, args))
         rps = common.baseline_rps(url, requests=300)
@@ -323,6 +356,8 @@ def main(argv: list[str] | None = None) -> dict | None:
         "proposals": args.proposals,
         "fill_seconds": fill_seconds,
         "workers": args.workers,
+        "deployment": args.deployment,
+        "page_workers": (args.page_workers or args.workers) if args.deployment == "split" else None,
         "layer": "redis" if env.get("REDIS_URL") else "in-memory",
         "channel_layer": env.get("CHANNEL_LAYER", "core") if env.get("REDIS_URL") else None,
         "board_idle": idle,
