@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench import common
+from bench import common, room
 
 CONFIG = """\
 worker_processes {workers};
@@ -105,10 +105,5 @@ def proxy(pages_url: str, sockets_url: str, *, port: int, workers: int = 1) -> I
         common.wait_until_up(base_url, process, str(tmp / "error.log"))
         yield base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        room.stop(process)
         shutil.rmtree(tmp, ignore_errors=True)
