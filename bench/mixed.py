@@ -39,6 +39,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 from bench import common
 
@@ -259,6 +260,19 @@ async def loaded_phase(base_url: str, room_data: dict, vote_plan: dict, args) ->
     return {"board": board, "room": room, "votes": vote_figures, "vote_load": votes}
 
 
+def renice(base_url: str, niceness: int) -> None:
+    """Give the uvicorn pool serving ``base_url`` (supervisor and workers) this niceness."""
+    if not niceness:
+        return
+    port = base_url.rsplit(":", 1)[1]
+    for proc in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            if b"uvicorn" in argv and port.encode() in argv:
+                for pid in common.process_tree(int(proc.name)):
+                    os.setpriority(os.PRIO_PROCESS, pid, niceness)
+
+
 @contextlib.contextmanager
 def deployment(env: dict, args) -> Iterator[str]:
     """The servers of ``--deployment``; yields the URL every client (board, room, votes) uses."""
@@ -273,6 +287,7 @@ def deployment(env: dict, args) -> Iterator[str]:
             return
         pages = sockets
         if args.deployment == "split":
+            renice(sockets, args.socket_nice)
             pages = stack.enter_context(
                 common.server(
                     env, workers=args.page_workers or args.workers, port=common.free_port(PORTS)
@@ -308,6 +323,9 @@ def main(argv: list[str] | None = None) -> dict | None:
         "as deploy/nginx-split.conf.example",
     )
     parser.add_argument("--page-workers", type=int, default=0, help="split: (default --workers)")
+    parser.add_argument(
+        "--socket-nice", type=int, default=0, help="split: the socket pool's niceness (Nice=)"
+    )
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
@@ -358,6 +376,7 @@ def main(argv: list[str] | None = None) -> dict | None:
         "workers": args.workers,
         "deployment": args.deployment,
         "page_workers": (args.page_workers or args.workers) if args.deployment == "split" else None,
+        "socket_nice": args.socket_nice if args.deployment == "split" else None,
         "layer": "redis" if env.get("REDIS_URL") else "in-memory",
         "channel_layer": env.get("CHANNEL_LAYER", "core") if env.get("REDIS_URL") else None,
         "board_idle": idle,
