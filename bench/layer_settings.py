@@ -53,3 +53,11 @@ if _trace_dir and os.path.basename(os.path.dirname(sys.argv[0])) == "uvicorn":
     from bench.memtrace import start as _start_memtrace
 
     _start_memtrace(_trace_dir, float(os.environ.get("BENCH_TRACEMALLOC_EVERY", "60")))
+# ``BENCH_MALLOC_CENSUS=<file>``: each server process appends its glibc heap figures (in use
+# and free), Python's block and object counts and its thread count to ``<file>`` (a JSON line
+# every 30 s): tells a leak from fragmentation, without tracemalloc's overhead.
+_census_path = os.environ.get("BENCH_MALLOC_CENSUS", "")
+if _census_path and os.path.basename(os.path.dirname(sys.argv[0])) == "uvicorn":
+    from bench.memtrace import start_census as _start_census
+
+    _start_census(_census_path, 30)
