@@ -53,7 +53,7 @@ import time
 
 from bench import common
 
-PORTS = range(8300, 8400)
+PORTS = common.bench_ports(range(8300, 8400))
 SETTLE_SECONDS = 60  # after the last send: how long to wait for the outstanding acks
 
 

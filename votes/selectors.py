@@ -72,11 +72,14 @@ def eligible_count(session: VoteSession) -> int | None:
     ).count()
 
 
-def turnout(session: VoteSession, *, present: int | None = None) -> dict[str, Any]:
-    """Ballots cast, people present in the room (when the live presence is known), participants."""
+def turnout(
+    session: VoteSession, *, present: int | None = None, voted: int | None = None
+) -> dict[str, Any]:
+    """Ballots cast (``voted`` when the caller has just counted them), people present in the
+    room (when the live presence is known), participants."""
     return {
         "session": session.pk,
-        "voted": ballot_count(session),
+        "voted": ballot_count(session) if voted is None else voted,
         "present": present,
         "eligible": eligible_count(session),
     }

@@ -8,6 +8,7 @@ always a last one that includes the last ballot.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 
 import pytest
@@ -294,3 +295,29 @@ async def test_a_snapshot_identical_to_the_last_one_sent_is_not_sent_again(facil
     assert await tallies() == sent  # same figures: nothing new to say
     await cast(voters[1], ids[1])
     assert await tallies() == sent + 1  # a change is sent
+
+
+async def test_snapshots_are_computed_on_the_flushers_own_thread(facilitator, monkeypatch):
+    """Not on the shared pool, where they queued behind every frame and ballot batch."""
+    ws, voters, session, ids = await setup_room(facilitator, n=2)
+    await database_sync_to_async(session_open)(session=session, actor=facilitator)
+    threads = []
+    real = live.tally_broadcast
+
+    def spy(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(live, "tally_broadcast", spy)
+    comm = await communicator(ws.slug, voters[0])
+    await connect_ready(comm)
+    await comm.send_json_to(
+        {
+            "action": "vote.cast",
+            "ref": "t1",
+            "data": {"session": session.pk, "choices": {str(ids[0]): 1}},
+        }
+    )
+    await frames_until(comm, lambda f: f["type"] == "vote.tally" and f["data"]["voted"] == 1)
+    assert threads and all(name.startswith("vote-tally") for name in threads), threads
+    await comm.disconnect()

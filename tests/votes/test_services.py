@@ -227,6 +227,24 @@ def test_results_compute_query_count_is_constant(
         selectors.results_compute(session)
 
 
+def test_live_snapshot_counts_the_ballots_once(
+    make_session, participants, django_assert_max_num_queries
+):
+    from votes import live
+
+    session = make_session("support")
+    a, b, _c = option_ids(session)
+    for i, voter in enumerate(participants):
+        ballot_cast(session=session, voter=voter, choices={a if i % 2 else b: 1})
+    # The results' 3 queries (their voters per college give the turnout) + the participants.
+    with django_assert_max_num_queries(4):
+        data = live.snapshot(session, results=True)
+    assert data["voted"] == data["results"]["ballots"] == len(participants)
+    assert {o["id"]: o["count"] for o in data["results"]["options"]}[a] == len(participants) // 2
+    # Without results the turnout still counts them.
+    assert live.snapshot(session, results=False)["voted"] == len(participants)
+
+
 def test_board_session_past_its_end_date_reads_as_closed(board_session, user, client):
     from votes.rules import get_session_for_user
 
