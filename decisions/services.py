@@ -774,53 +774,52 @@ def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
     return qs.update(read_at=timezone.now())
 
 
-def notifications_send_digest(*, now=None) -> int:
-    """E-mail each opted-in person the notifications not yet e-mailed, in French, once.
+def notifications_send_digest(*, now=None, send_after_commit: bool = True) -> int:
+    """Queue for each opted-in person one e-mail of the notifications not yet e-mailed, in French.
 
-    Returns the number of e-mails sent. Safe to run twice: sent notifications are stamped.
+    Returns the number of e-mails queued (``outbox``: sent after commit, retried by
+    ``send_outbox``). Safe to run twice, even at once: the notifications are locked
+    (PostgreSQL) and stamped in the transaction that queues their e-mail.
     """
     from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.core.mail import EmailMultiAlternatives
     from django.template.loader import render_to_string
     from django.utils import translation
 
+    from outbox.services import Email, mail_opted_in, outbox_enqueue
+
     now = now or timezone.now()
-    user_model = get_user_model()
-    pending = (
-        Notification.objects.for_digest()
-        .filter(
-            created_at__lte=now,
-            recipient__email_opt_in=True,
-            recipient__is_active=True,
-            recipient__is_guest=False,
-            recipient__deleted_at__isnull=True,
+    with transaction.atomic():
+        pending = (
+            Notification.objects.for_digest()
+            .filter(mail_opted_in("recipient__"), created_at__lte=now)
+            .select_related("recipient")
+            .select_for_update(of=("self",), skip_locked=True)
+            .order_by("recipient_id", "created_at", "pk")
         )
-        .exclude(recipient__email="")
-        .order_by("recipient_id", "created_at", "pk")
-    )
-    by_user: dict[int, list[Notification]] = {}
-    for notification in pending:
-        by_user.setdefault(notification.recipient_id, []).append(notification)
-    if not by_user:
-        return 0
-    users = user_model.objects.in_bulk(list(by_user))
-    base_url = getattr(settings, "SITE_URL", "").rstrip("/")
-    sent = 0
-    with translation.override("fr"):
-        for user_id, items in by_user.items():
-            user = users[user_id]
-            context = {"user": user, "notifications": items, "base_url": base_url}
-            subject = _("Ce que sont devenues vos idées — %(count)d nouvelle(s)") % {
-                "count": len(items)
-            }
-            body = render_to_string("decisions/email/digest.txt", context)
-            message = EmailMultiAlternatives(
-                subject=f"{settings.PLATFORM_NAME} : {subject}",
-                body=body,
-                to=[user.email],
-            )
-            message.send()
-            Notification.objects.filter(pk__in=[n.pk for n in items]).update(emailed_at=now)
-            sent += 1
-    return sent
+        by_user: dict[int, list[Notification]] = {}
+        for notification in pending:
+            by_user.setdefault(notification.recipient_id, []).append(notification)
+        if not by_user:
+            return 0
+        base_url = getattr(settings, "SITE_URL", "").rstrip("/")
+        emails = []
+        with translation.override("fr"):
+            for items in by_user.values():
+                user = items[0].recipient
+                context = {"user": user, "notifications": items, "base_url": base_url}
+                subject = _("Ce que sont devenues vos idées — %(count)d nouvelle(s)") % {
+                    "count": len(items)
+                }
+                emails.append(
+                    Email(
+                        to=user.email,
+                        subject=f"{settings.PLATFORM_NAME} : {subject}",
+                        body=render_to_string("decisions/email/digest.txt", context),
+                    )
+                )
+        Notification.objects.filter(
+            pk__in=[n.pk for items in by_user.values() for n in items]
+        ).update(emailed_at=now)
+        return outbox_enqueue(
+            kind="decisions.digest", emails=emails, send_after_commit=send_after_commit
+        )

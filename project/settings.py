@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "decisions",
     "summaries",
     "realtime",
+    "outbox",
 ]
 
 MIDDLEWARE = [

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from accounts.models import User
+from outbox.services import Email, mail_opted_in
 from summaries.generation import scope_for_summary
 from summaries.models import SummaryVersion
 
@@ -20,23 +20,19 @@ def publication_recipients(version: SummaryVersion):
     workshops = scope_for_summary(version.summary).workshops()
     return (
         User.objects.filter(
+            mail_opted_in(),
             participations__workshop__in=workshops,
             participations__removed_at__isnull=True,
-            email_opt_in=True,
-            is_active=True,
-            is_guest=False,
-            deleted_at__isnull=True,
         )
-        .exclude(email="")
         .distinct()
         .only("pk", "email", "display_name", "first_name")
     )
 
 
-def send_publication_emails(version: SummaryVersion) -> int:
+def publication_emails(version: SummaryVersion) -> list[Email]:
     """One e-mail per person (nobody sees the others' addresses), in French, text and HTML."""
     url = settings.SITE_URL + version.summary.get_absolute_url()
-    messages = []
+    emails = []
     with translation.override("fr"):
         subject = (
             f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}"
@@ -51,15 +47,12 @@ def send_publication_emails(version: SummaryVersion) -> int:
                 "url": url,
                 "codev_name": settings.CODEV_NAME,
             }
-            message = EmailMultiAlternatives(
-                subject=subject,
-                body=render_to_string("summaries/email/published.txt", context),
-                to=[user.email],
+            emails.append(
+                Email(
+                    to=user.email,
+                    subject=subject,
+                    body=render_to_string("summaries/email/published.txt", context),
+                    html=render_to_string("summaries/email/published.html", context),
+                )
             )
-            message.attach_alternative(
-                render_to_string("summaries/email/published.html", context), "text/html"
-            )
-            messages.append(message)
-    if not messages:
-        return 0
-    return get_connection().send_messages(messages) or 0
+    return emails

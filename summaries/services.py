@@ -236,19 +236,16 @@ def summary_publish(
         )
         if version.number == 1:
             # Corrections are not mailed again: the page shows them to whoever comes back.
-            version_pk = version.pk
-            transaction.on_commit(lambda: summary_notify_participants(version_pk=version_pk))
+            # Queued in this transaction, sent after commit (outbox): the request does not
+            # wait on SMTP, and what fails is retried by send_outbox.
+            summary_notify_participants(version=version)
     summary.refresh_from_db()
     return version
 
 
-def summary_notify_participants(*, version_pk: int) -> int:
-    """E-mail the participants who opted in (after commit). Returns the number of e-mails sent."""
-    from summaries.notifications import send_publication_emails
+def summary_notify_participants(*, version: SummaryVersion) -> int:
+    """Queue one e-mail per participant who opted in. Returns the number queued."""
+    from outbox.services import outbox_enqueue
+    from summaries.notifications import publication_emails
 
-    version = SummaryVersion.objects.select_related("summary").get(pk=version_pk)
-    try:
-        return send_publication_emails(version)
-    except Exception:  # the publication is done; a mail server outage must not undo it
-        logger.exception("summary e-mails failed for version %s", version_pk)
-        return 0
+    return outbox_enqueue(kind="summary.published", emails=publication_emails(version))

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from accounts.models import College
 from decisions import services
 from decisions.models import Notification
+from outbox.services import outbox_send
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -136,5 +137,6 @@ def test_digest_is_french_even_from_an_english_request_context(
     person = UserFactory(email_opt_in=True, college=College.ENTERPRISES)
     publish(make_recommendation(proposals=[make_proposal(author=person)]))
     with translation.override("en"):
-        assert services.notifications_send_digest() == 1
+        assert services.notifications_send_digest(send_after_commit=False) == 1
+        outbox_send()
     assert "Bonjour" in mail.outbox[0].body

@@ -1,0 +1,164 @@
+"""Queue e-mails in the caller's transaction; send them after commit and from a timer.
+
+``outbox_enqueue`` writes one row per e-mail inside the transaction that decided
+them (a rolled-back publication sends nothing) and, after commit, starts a
+background thread that sends them: the request does not wait on SMTP. Whatever
+that thread could not send (SMTP down, process stopped) stays due and is sent
+by ``manage.py send_outbox`` from a cron job or a systemd timer.
+
+No e-mail is sent twice by two senders: each row is taken in its own short
+transaction with ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL; another
+sender skips it) and stamped ``sent_at`` before that transaction commits; in
+one process, senders also take turns (SQLite ignores row locks). Delivery is
+at least once: a process killed between the SMTP reply and the commit sends
+that one e-mail again next time.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connections, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from outbox.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Email", "mail_opted_in", "outbox_enqueue", "outbox_send", "outbox_send_in_background"]
+
+# One sender at a time in a process (the after-commit thread and a command, say).
+_process_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    body: str
+    html: str = ""
+
+
+def mail_opted_in(prefix: str = "") -> Q:
+    """People we may e-mail: opted in, with an address, an active confirmed account (not a guest:
+    their address is not confirmed), not deleted. ``prefix``: the path to the user, "recipient__"."""
+    return Q(
+        **{
+            f"{prefix}email_opt_in": True,
+            f"{prefix}is_active": True,
+            f"{prefix}is_guest": False,
+            f"{prefix}deleted_at__isnull": True,
+        }
+    ) & ~Q(**{f"{prefix}email": ""})
+
+
+def max_attempts() -> int:
+    return getattr(settings, "OUTBOX_MAX_ATTEMPTS", 8)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """5 min after the first failure, doubling, at most 6 h apart."""
+    return timedelta(minutes=min(5 * 2 ** (attempts - 1), 6 * 60))
+
+
+def outbox_enqueue(*, kind: str, emails: list[Email], send_after_commit: bool = True) -> int:
+    """Store the e-mails in the current transaction; after commit, send them in the background."""
+    if not emails:
+        return 0
+    OutboxMessage.objects.bulk_create(
+        OutboxMessage(kind=kind, to=e.to, subject=e.subject, body=e.body, html=e.html)
+        for e in emails
+    )
+    if send_after_commit:
+        transaction.on_commit(outbox_send_in_background)
+    return len(emails)
+
+
+def outbox_send_in_background() -> threading.Thread:
+    # Daemon: a stopping server does not wait on a slow SMTP server; what it did not
+    # send stays due for send_outbox.
+    thread = threading.Thread(target=_send_and_close, name="outbox-sender", daemon=True)
+    thread.start()
+    return thread
+
+
+def _send_and_close() -> None:
+    try:
+        outbox_send()
+    except Exception:
+        logger.exception("outbox: sending failed; send_outbox will retry")
+    finally:
+        connections.close_all()
+
+
+@dataclass
+class SendResult:
+    sent: int = 0
+    failed: int = 0
+
+
+def outbox_send(*, limit: int | None = None, now=None) -> SendResult:
+    """Send what is due, one row per transaction, over one SMTP connection.
+
+    A refused recipient is that row's failure; any other error (connection,
+    authentication, timeout) is recorded on the row being sent and stops the run,
+    so an SMTP outage does not use up the attempts of every row.
+    """
+    result = SendResult()
+    with _process_lock:
+        connection = get_connection()
+        try:
+            while limit is None or result.sent + result.failed < limit:
+                outcome = _send_next(connection, now=now)
+                if outcome is None:
+                    break
+                if outcome is True:
+                    result.sent += 1
+                    continue
+                result.failed += 1
+                if outcome is False:
+                    break
+        finally:
+            try:
+                connection.close()
+            except Exception:
+                logger.warning("outbox: closing the mail connection failed", exc_info=True)
+    return result
+
+
+def _send_next(connection, *, now=None) -> bool | str | None:
+    """True: sent. "refused": that recipient failed. False: the server failed. None: nothing due."""
+    with transaction.atomic():
+        row = (
+            OutboxMessage.objects.due(now=now, max_attempts=max_attempts())
+            .order_by("next_attempt_at", "id")
+            .select_for_update(skip_locked=True)
+            .first()
+        )
+        if row is None:
+            return None
+        message = EmailMultiAlternatives(
+            subject=row.subject, body=row.body, to=[row.to], connection=connection
+        )
+        if row.html:
+            message.attach_alternative(row.html, "text/html")
+        try:
+            message.send()
+        except Exception as error:
+            row.attempts += 1
+            row.last_error = f"{type(error).__name__}: {error}"[:2000]
+            row.next_attempt_at = timezone.now() + retry_delay(row.attempts)
+            row.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+            logger.warning("outbox: e-mail %s to %s failed: %s", row.pk, row.to, row.last_error)
+            return "refused" if isinstance(error, smtplib.SMTPRecipientsRefused) else False
+        row.sent_at = timezone.now()
+        row.attempts += 1
+        row.save(update_fields=["sent_at", "attempts"])
+        return True
