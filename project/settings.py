@@ -206,6 +206,9 @@ if EMAIL_HOST:
     EMAIL_HOST_USER = envstr("EMAIL_HOST_USER")
     EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+    # Seconds before a silent SMTP server fails the send (Django's default waits forever,
+    # holding the outbox sender and its row lock).
+    EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
 else:
     EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = envstr(
