@@ -117,6 +117,61 @@ def set_many(generation: int | None, values: dict[str, tuple[tuple, Any]]) -> No
         )
 
 
+# --- the whole page ---------------------------------------------------------------------
+#
+# A warm board is the whole page for a visitor not signed in, read with the generation in one
+# round trip: it is stored under a key without generation, with the generation it was built
+# at, and served only while that is still the current one. The layout around the board shows,
+# of the request, its full path and address (the language switch's return path, the page's
+# canonical URL) and the visitor's CSRF token. The first two are in the key; the token is
+# rendered as a placeholder and put in for each response. The placeholder is derived from the
+# secret key, so that no text a user can write matches it.
+
+
+def _csrf_placeholder() -> str:
+    from django.utils.crypto import salted_hmac
+
+    return "csrf" + salted_hmac("proposals.board_cache.page", "csrf").hexdigest()
+
+
+def _page_key(request, list_seed: int) -> str:
+    htmx = bool(getattr(request, "htmx", False))  # the list inside differs for htmx
+    parts = (request.scheme, request.get_host(), request.get_full_path(), list_seed, htmx)
+    return key(0, "page", *parts)
+
+
+def cached_page(request, list_seed: int) -> str | None:
+    """The cached page for this request, with the visitor's CSRF token, if it is current."""
+    if not enabled():
+        return None
+    page_key = _page_key(request, list_seed)
+    values = cache.get_many([GENERATION_KEY, page_key])
+    current, stamped = values.get(GENERATION_KEY), values.get(page_key)
+    if current is None or stamped is None or stamped[0] != current:
+        return None
+    return page_for(request, stamped[1])
+
+
+def page_render(request, template: str, context: dict) -> str:
+    """The page, rendered with a placeholder for the CSRF token."""
+    from django.template.loader import render_to_string
+
+    return render_to_string(template, context | {"csrf_token": _csrf_placeholder()}, request)
+
+
+def store_page(generation: int | None, request, list_seed: int, page: str) -> None:
+    """Keep a page rendered by ``page_render`` at ``generation``."""
+    if generation is not None:
+        cache.set(_page_key(request, list_seed), (generation, page), TIMEOUT)
+
+
+def page_for(request, page: str) -> str:
+    """A page rendered by ``page_render``, with this visitor's CSRF token in it."""
+    from django.middleware.csrf import get_token
+
+    return page.replace(_csrf_placeholder(), get_token(request))
+
+
 def shared(user) -> bool:
     """Whether this visitor sees the shared, public board (anyone not signed in)."""
     return user is None or not user.is_authenticated

@@ -71,18 +71,38 @@ _SEEDLESS_SORTS = {"recent", "supported", "commented", "relevance"}
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
     # What anyone not signed in sees is the same for everybody (per language, and per
-    # random-order seed for the list): the rendered list and filter fields come from the
-    # cache while no write changes the board (proposals.board_cache), keyed by the raw
-    # query string, so that a hit needs neither the form nor the database. Signed-in
-    # visitors get theirs computed.
-    generation = board_cache.generation() if board_cache.shared(request.user) else None
+    # random-order seed for the list): the whole page, or else the rendered list and filter
+    # fields, come from the cache while no write changes the board (proposals.board_cache),
+    # keyed by the raw query string, so that a hit needs neither the form nor the database.
+    # The layout around the list cost more than the rest of a warm request, hence the whole
+    # page, read in one round trip with the generation. A visitor with messages waiting gets
+    # the page rendered for them. Signed-in visitors get theirs computed.
     seed, new_seed = _visitor_seed(request)
+    list_seed = 0 if request.GET.get("sort") in _SEEDLESS_SORTS else seed
+    htmx_results = bool(request.htmx and request.htmx.target == "board-results")
+    shared = board_cache.shared(request.user)
+    whole_page = shared and not htmx_results and not _has_messages(request)
+    page = board_cache.cached_page(request, list_seed) if whole_page else None
+    if page is not None:
+        response = HttpResponse(page)
+    else:
+        generation = board_cache.generation() if shared else None
+        response = _board_response(
+            request, generation, seed, list_seed, htmx_results, whole_page=whole_page
+        )
+    if new_seed:
+        response.set_cookie(
+            SEED_COOKIE, str(seed), max_age=SEED_COOKIE_AGE, samesite="Lax", httponly=True
+        )
+    return response
+
+
+def _board_response(request, generation, seed, list_seed, htmx_results, *, whole_page):
+    """The board rendered from its cached fragments (built when missing)."""
     params = request.GET.copy()
     params.pop("page", None)
     base_query = params.urlencode()
-    htmx_results = bool(request.htmx and request.htmx.target == "board-results")
     raw = tuple(sorted((name, tuple(values)) for name, values in request.GET.lists()))
-    list_seed = 0 if request.GET.get("sort") in _SEEDLESS_SORTS else seed
     wanted = {"results": (raw, list_seed, bool(request.htmx))}
     if not htmx_results:
         wanted["filters"] = (tuple(item for item in raw if item[0] != "page"),)
@@ -91,21 +111,24 @@ def board(request: HttpRequest) -> HttpResponse:
         html |= _board_fragments(request, generation, seed, base_query, wanted, html)
     # Don't send the whole layout to htmx: it swaps the results only.
     if htmx_results:
-        response = HttpResponse(html["results"])
-    else:
-        context = {
-            "filters_html": html["filters"],
-            "results_html": html["results"],
-            "axis_slug": request.GET.get("axis", ""),
-            "can_create": rules.can_create_proposal(request.user),
-            "can_moderate": rules.can_moderate(request.user),
-        }
-        response = render(request, "proposals/proposal_list.html", context)
-    if new_seed:
-        response.set_cookie(
-            SEED_COOKIE, str(seed), max_age=SEED_COOKIE_AGE, samesite="Lax", httponly=True
-        )
-    return response
+        return HttpResponse(html["results"])
+    context = {
+        "filters_html": html["filters"],
+        "results_html": html["results"],
+        "axis_slug": request.GET.get("axis", ""),
+        "can_create": rules.can_create_proposal(request.user),
+        "can_moderate": rules.can_moderate(request.user),
+    }
+    if not whole_page or generation is None:
+        return render(request, "proposals/proposal_list.html", context)
+    page = board_cache.page_render(request, "proposals/proposal_list.html", context)
+    board_cache.store_page(generation, request, list_seed, page)
+    return HttpResponse(board_cache.page_for(request, page))
+
+
+def _has_messages(request: HttpRequest) -> bool:
+    """Whether messages wait for this visitor (looked at, not consumed)."""
+    return len(messages.get_messages(request)) > 0
 
 
 def _board_fragments(request, generation, seed, base_query, wanted, cached) -> dict[str, str]:

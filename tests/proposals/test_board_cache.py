@@ -4,6 +4,7 @@ per language and per viewer; a warm board costs almost no query; no cache, no ha
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 from django.test import Client
@@ -62,9 +63,8 @@ def facilitator(db):
 def test_the_cache_serves_the_anonymous_board(make_proposal, django_assert_max_num_queries):
     proposal = make_proposal(title="Une idée pour les friches")
     assert "Une idée pour les friches" in board()
-    # Warm: the list, the filters and their choices come from the cache; only the layout's
-    # axis navigation is read.
-    with django_assert_max_num_queries(1):
+    # Warm: the whole page, layout included, comes from the cache.
+    with django_assert_max_num_queries(0):
         assert "Une idée pour les friches" in board()
     # A write behind the services' back (no signal, no bump) is not seen: what is shown is
     # the cache, which is why every write path below must bump it.
@@ -88,8 +88,52 @@ def test_a_new_visitor_reuses_the_cached_count_and_choices(
 def test_sorted_boards_are_shared_between_visitors(make_proposal, django_assert_max_num_queries):
     make_proposal(title="Idée partagée par tous")
     board(sort="supported")
-    with django_assert_max_num_queries(1):
+    with django_assert_max_num_queries(0):
         assert "Idée partagée par tous" in board(Client(), sort="supported")
+
+
+# --- the whole page --------------------------------------------------------------------------
+
+
+def _csrf_token_in(text: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text)[1]
+
+
+def test_the_cached_page_carries_each_visitors_own_csrf_token(make_proposal):
+    make_proposal()
+    board()  # cached
+    tokens = []
+    for _ in range(2):
+        visitor = Client(enforce_csrf_checks=True)
+        text = board(visitor)
+        assert board_cache._csrf_placeholder() not in text
+        token = _csrf_token_in(text)
+        assert f'"X-CSRFToken": "{token}"' in text
+        tokens.append(token)
+        # The page's token works with this visitor's cookie: the language switch accepts it.
+        response = visitor.post(
+            "/i18n/setlang/", {"language": "en", "next": BOARD, "csrfmiddlewaretoken": token}
+        )
+        assert response.status_code == 302
+    assert tokens[0] != tokens[1]
+
+
+def test_the_cached_page_keeps_the_visitors_own_path(make_proposal):
+    make_proposal()
+    for query in ("sort=recent&q=friche", "q=friche&sort=recent"):
+        text = html.unescape(ANONYMOUS.get(f"{BOARD}?{query}").content.decode())
+        assert f'name="next" type="hidden" value="{BOARD}?{query}"' in text
+
+
+def test_messages_are_shown_to_their_visitor_only(make_proposal, client, user):
+    make_proposal()
+    board()  # cached
+    client.force_login(user)
+    client.post("/accounts/logout/")  # leaves a message for the next page, signed out
+    text = board(client)
+    assert 'class="message message--' in text
+    assert 'class="message message--' not in board(client)
+    assert 'class="message message--' not in board()
 
 
 # --- every write shows at once --------------------------------------------------------------
