@@ -8,6 +8,7 @@ import asyncio
 import pytest
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 
 from project.errors import DomainError
 from tests.factories import UserFactory
@@ -57,6 +58,45 @@ def test_one_batch_answers_each_ballot_as_if_alone(
     # A later batch replaces a stored ballot: "changed".
     (again,) = ballots_cast([BallotRequest(session, second, {str(a): 1})])
     assert again[1] is True and _choice(session, second) == {a: 1}
+
+
+@pytest.mark.django_db
+def test_a_batch_costs_the_same_queries_whatever_its_size_and_stores_every_choice(
+    workshop, participants, make_session, django_assert_max_num_queries
+):
+    """Choices go in with one statement (PostgreSQL: ``unnest`` of arrays): on PostgreSQL a
+    batch of eight ballots of three choices each costs no more queries than one ballot; the
+    stored choices are exactly the cast ones (college copied), and the returned ballots
+    carry their session and voter without a query."""
+    session = make_session("majority_judgment")
+    options = option_ids(session)
+    ballots_cast([BallotRequest(session, participants[0], {str(o): 1 for o in options})])
+    with django_assert_max_num_queries(9) as one:
+        ballots_cast([BallotRequest(session, participants[0], {str(o): 2 for o in options})])
+    cast = {
+        p.pk: {o: (i + n) % 7 for n, o in enumerate(options)} for i, p in enumerate(participants)
+    }
+    # SQLite writes ballot by ballot (its transactions are serialised): only PostgreSQL's
+    # count stays flat.
+    flat = connection.vendor == "postgresql"
+    with django_assert_max_num_queries(len(one.captured_queries) if flat else 100):
+        outcomes = ballots_cast(
+            [
+                BallotRequest(session, p, {str(o): v for o, v in cast[p.pk].items()})
+                for p in participants
+            ]
+        )
+    with django_assert_max_num_queries(0 if flat else 100):
+        assert [(b.session.pk, b.voter.pk) for b, _changed in outcomes] == [
+            (session.pk, p.pk) for p in participants
+        ]
+    assert [changed for _b, changed in outcomes] == [True] + [False] * (len(participants) - 1)
+    for p in participants:
+        assert _choice(session, p) == cast[p.pk]
+        ballot = Ballot.objects.get(session=session, voter=p)
+        assert set(
+            BallotChoice.objects.filter(ballot=ballot).values_list("college", flat=True)
+        ) == {ballot.college}
 
 
 @pytest.mark.django_db
