@@ -23,6 +23,12 @@ the load client's event loop does not delay them. Prints one JSON object:
 loads as they happened: ``room`` (connected clients, events, ``lost``,
 broadcast p99) and ``votes`` (offered and achieved rates, ack p95, ``lost``
 checked in the database as in ``bench.votes``). ``lost`` at the top is the sum.
+
+``--deployment`` (default ``direct``: the clients talk to uvicorn) puts nginx in
+front (``nginx``), or nginx routing ``/ws/`` to a socket pool of ``--workers``
+and the rest to a page pool of ``--page-workers`` (``split``, as
+deploy/nginx-split.conf.example); every client, the board's too, then goes
+through nginx. ``--socket-nice`` sets the socket pool's niceness.
 """
 
 from __future__ import annotations
