@@ -444,7 +444,6 @@ class RoomHub:
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(1)
-            prune_receive_buffers(self.layer)
             for room in list(self.rooms.values()):
                 try:
                     await self._housekeep(room)
@@ -491,30 +490,6 @@ class RoomHub:
             room.presence_frame = frame
             for stream in list(room.streams):
                 stream.offer(None, Audience.ROOM, frame)
-
-
-def prune_receive_buffers(layer: Any) -> int:
-    """Drop the channel layer's empty receive queues nobody waits on; how many were dropped.
-
-    channels_redis' core layer (4.3) keeps a queue per local channel in ``receive_buffer``
-    and deletes it when its receiver returns or is cancelled while waiting, but not when
-    the receiver is cancelled while it holds the process's receive lock (waiting on Redis
-    for every local channel): a socket that closes then leaves an empty queue behind, for
-    good (about 1 close in 10 in ``tests/realtime/test_hub_churn.py``). Dropping an empty
-    queue with no waiter is safe: the layer looks the queue up again on every access and
-    creates it when a message comes.
-    """
-    buffers = getattr(layer, "receive_buffer", None)
-    if not isinstance(buffers, dict):
-        return 0
-    stale = [
-        channel
-        for channel, queue in buffers.items()
-        if isinstance(queue, asyncio.Queue) and queue.empty() and not queue._getters  # type: ignore[attr-defined]
-    ]
-    for channel in stale:
-        del buffers[channel]
-    return len(stale)
 
 
 def _live_status_frame(live: bool) -> str:
