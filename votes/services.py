@@ -453,32 +453,6 @@ def _ballots_upsert(
     return result
 
 
-def _choices_insert(session_id: int, choices: list[tuple[int, int, str, int]]) -> None:
-    """Insert (ballot, option, college, value) rows of one session: on PostgreSQL one
-    ``INSERT … SELECT unnest(…)`` with four array parameters, whatever their number.
-
-    ``bulk_create`` built a model instance per choice and prepared each value through its
-    field: a third of the ballot writer's time at 500 ballots/s (py-spy).
-    """
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(BallotChoice._meta.db_table)
-        ballots, options, colleges, values = (list(column) for column in zip(*choices, strict=True))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (ballot_id, session_id, option_id, college, value) "  # noqa: S608
-                "SELECT b, %s, o, c, v FROM unnest(%s::bigint[], %s::bigint[], %s::text[], "
-                "%s::int[]) AS t(b, o, c, v)",
-                [session_id, ballots, options, colleges, values],
-            )
-        return
-    BallotChoice.objects.bulk_create(
-        BallotChoice(
-            ballot_id=ballot, session_id=session_id, option_id=option, college=college, value=value
-        )
-        for ballot, option, college, value in choices
-    )
-
-
 def _rows_replace(model, columns: tuple[str, ...], ballot_ids: list[int], rows: list[tuple]):
     """Delete the rows of ``model`` that belong to ``ballot_ids``, then insert ``rows``
     (tuples in ``columns`` order). PostgreSQL: two statements of the same text whatever
