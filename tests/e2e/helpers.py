@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import quopri
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +94,18 @@ def check_page(page: Page, name: str) -> None:
         no_horizontal_scroll(page, f"{name} ({size})")
     if original:
         page.set_viewport_size(original)
+
+
+def eventually(check, timeout: float = 5.0, message: str = "") -> None:
+    """Poll ``check()`` from Python until it is truthy. Unlike ``page.wait_for_function``,
+    this also works in a context with JavaScript disabled: with Chromium 156 its page-side
+    polling never fired there (the condition was true after 1 s, the wait timed out at 5 s),
+    while one-off evaluations still work."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(message or f"still false after {timeout} s")
+        time.sleep(0.1)
 
 
 def no_horizontal_scroll(page: Page, label: str) -> None:

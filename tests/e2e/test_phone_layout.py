@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.helpers import (
     DESKTOP,
     assert_no_axe_violations,
+    eventually,
     no_horizontal_scroll,
     screenshot,
     tab,
@@ -99,8 +100,8 @@ def test_wide_tables_scroll_in_their_own_region(site, new_context, _reference_da
     # Focused, the arrow keys scroll it (WCAG 2.1.1).
     region.focus()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function(
-        "el => el.scrollLeft > 0", arg=region.element_handle(), polling=100, timeout=5_000
+    eventually(
+        lambda: region.evaluate("el => el.scrollLeft > 0"), message="ArrowRight did not scroll"
     )
     if javascript:
         assert_no_axe_violations(page, "dashboard (phone)")
