@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.test import override_settings
@@ -295,3 +297,24 @@ def test_frames_are_valid_json_envelopes():
     from realtime.broadcast import encode
 
     assert json.loads(encode({"type": "a", "seq": 1, "data": {"é": "à"}}))["data"] == {"é": "à"}
+
+
+async def test_frames_do_not_wait_for_the_thread_sensitive_thread(workshop, participant):
+    """Channels' stock dispatch trips to the process's one thread-sensitive thread before
+    every message; while that thread is busy, every socket's frames would wait behind it."""
+    comm = await communicator(workshop.slug, participant.user)
+    await connect_ready(comm)
+    release = threading.Event()
+    busy = asyncio.ensure_future(sync_to_async(release.wait, thread_sensitive=True)(10))
+    try:
+        await asyncio.sleep(0.05)
+        assert not busy.done()
+        await comm.send_to(text_data="{not json")
+        assert (await next_event(comm))["code"] == "malformed"
+        await comm.send_json_to({"action": "test.echo", "ref": "t", "data": {"text": "vite"}})
+        assert (await next_event(comm))["data"]["echo"] == "vite"
+        assert not busy.done()
+    finally:
+        release.set()
+        await busy
+    await comm.disconnect()
