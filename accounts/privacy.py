@@ -273,7 +273,8 @@ def account_delete(*, user: User, actor: User | None = None, request=None) -> Us
 
     The user row stays (ideas, comments and supports point at it, and counts
     include them), emptied of name, e-mail, organisation, password and roles;
-    its e-mail addresses, second factors and API tokens go; links that their
+    its e-mail addresses, second factors and API tokens go, and so do the e-mails to
+    its addresses still in the outbox (queued or sent); links that their
     app declared SET_NULL are cut (a ballot's voter: the ballot stays in the
     results, attached to nobody); its sessions end; its sockets are told to
     close once the transaction commits.
@@ -309,8 +310,19 @@ def _account_anonymise(user: User) -> None:
     from allauth.mfa.models import Authenticator
 
     from accounts.models import ApiToken
+    from outbox.models import OutboxMessage
 
     now = timezone.now()
+    addresses = {
+        user.email,
+        *EmailAddress.objects.filter(user=user).values_list("email", flat=True),
+    }
+    addresses.discard("")
+    if addresses:
+        to_them = Q()
+        for address in addresses:
+            to_them |= Q(to__iexact=address)
+        OutboxMessage.objects.filter(to_them).delete()
     user.username = f"supprime-{user.pk}"
     user.email = ""
     user.first_name = ""

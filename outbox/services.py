@@ -6,12 +6,18 @@ background thread that sends them: the request does not wait on SMTP. Whatever
 that thread could not send (SMTP down, process stopped) stays due and is sent
 by ``manage.py send_outbox`` from a cron job or a systemd timer.
 
-No e-mail is sent twice by two senders: each row is taken in its own short
-transaction with ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL; another
-sender skips it) and stamped ``sent_at`` before that transaction commits; in
-one process, senders also take turns (SQLite ignores row locks). Delivery is
-at least once: a process killed between the SMTP reply and the commit sends
-that one e-mail again next time.
+No e-mail is sent twice by two senders: a sender claims a row with one
+conditional UPDATE that moves its ``next_attempt_at`` a lease ahead (compare
+and set on the value it read: of two senders, one wins), then sends it outside
+any transaction, then stamps it. The database is never locked while SMTP
+answers, which matters on SQLite, where a transaction holds the one write lock
+of the whole site. A sender that dies mid-send leaves its row due again once
+the lease is over. Delivery is at least once: a process killed between the SMTP
+reply and the stamp sends that one e-mail again.
+
+Rows are kept ``OUTBOX_KEEP_DAYS`` (30) after they were queued, then
+``send_outbox`` deletes them if they were sent or given up on: they hold
+addresses and texts, and nobody needs them once settled.
 """
 
 from __future__ import annotations
@@ -32,7 +38,15 @@ from outbox.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Email", "mail_opted_in", "outbox_enqueue", "outbox_send", "outbox_send_in_background"]
+__all__ = [
+    "Email",
+    "mail_opted_in",
+    "outbox_claim",
+    "outbox_enqueue",
+    "outbox_prune",
+    "outbox_send",
+    "outbox_send_in_background",
+]
 
 # One sender at a time in a process (the after-commit thread and a command, say).
 _process_lock = threading.Lock()
@@ -60,7 +74,16 @@ def mail_opted_in(prefix: str = "") -> Q:
 
 
 def max_attempts() -> int:
-    return getattr(settings, "OUTBOX_MAX_ATTEMPTS", 8)
+    return settings.OUTBOX_MAX_ATTEMPTS
+
+
+def lease() -> timedelta:
+    """How long a claimed row stays out of other senders' hands (far above ``EMAIL_TIMEOUT``)."""
+    return timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+
+
+def keep_days() -> int:
+    return settings.OUTBOX_KEEP_DAYS
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -105,20 +128,23 @@ class SendResult:
 
 
 def outbox_send(*, limit: int | None = None, now=None) -> SendResult:
-    """Send what is due, one row per transaction, over one SMTP connection.
+    """Send what is due, one row at a time, over one SMTP connection.
 
     A refused recipient is that row's failure; any other error (connection,
     authentication, timeout) is recorded on the row being sent and stops the run,
     so an SMTP outage does not use up the attempts of every row.
     """
     result = SendResult()
+    tried: set[int] = set()
     with _process_lock:
         connection = get_connection()
         try:
             while limit is None or result.sent + result.failed < limit:
-                outcome = _send_next(connection, now=now)
-                if outcome is None:
+                row = outbox_claim(now=now, exclude=tried)
+                if row is None:
                     break
+                tried.add(row.pk)
+                outcome = _deliver(connection, row)
                 if outcome is True:
                     result.sent += 1
                     continue
@@ -133,32 +159,52 @@ def outbox_send(*, limit: int | None = None, now=None) -> SendResult:
     return result
 
 
-def _send_next(connection, *, now=None) -> bool | str | None:
-    """True: sent. "refused": that recipient failed. False: the server failed. None: nothing due."""
-    with transaction.atomic():
+def outbox_claim(*, now=None, exclude=()) -> OutboxMessage | None:
+    """The first due row, now leased to this sender; None when nothing is due."""
+    while True:
         row = (
             OutboxMessage.objects.due(now=now, max_attempts=max_attempts())
+            .exclude(pk__in=exclude)
             .order_by("next_attempt_at", "id")
-            .select_for_update(skip_locked=True)
             .first()
         )
         if row is None:
             return None
-        message = EmailMultiAlternatives(
-            subject=row.subject, body=row.body, to=[row.to], connection=connection
-        )
-        if row.html:
-            message.attach_alternative(row.html, "text/html")
-        try:
-            message.send()
-        except Exception as error:
-            row.attempts += 1
-            row.last_error = f"{type(error).__name__}: {error}"[:2000]
-            row.next_attempt_at = timezone.now() + retry_delay(row.attempts)
-            row.save(update_fields=["attempts", "last_error", "next_attempt_at"])
-            logger.warning("outbox: e-mail %s to %s failed: %s", row.pk, row.to, row.last_error)
-            return "refused" if isinstance(error, smtplib.SMTPRecipientsRefused) else False
-        row.sent_at = timezone.now()
+        leased_until = timezone.now() + lease()
+        won = OutboxMessage.objects.filter(
+            pk=row.pk, sent_at__isnull=True, next_attempt_at=row.next_attempt_at
+        ).update(next_attempt_at=leased_until)
+        if won:
+            row.next_attempt_at = leased_until
+            return row
+        # Another sender claimed it between the read and the update: take the next one.
+
+
+def _deliver(connection, row: OutboxMessage) -> bool | str:
+    """True: sent. "refused": that recipient failed. False: the server failed."""
+    message = EmailMultiAlternatives(
+        subject=row.subject, body=row.body, to=[row.to], connection=connection
+    )
+    if row.html:
+        message.attach_alternative(row.html, "text/html")
+    try:
+        message.send()
+    except Exception as error:
         row.attempts += 1
-        row.save(update_fields=["sent_at", "attempts"])
-        return True
+        row.last_error = f"{type(error).__name__}: {error}"[:2000]
+        row.next_attempt_at = timezone.now() + retry_delay(row.attempts)
+        row.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+        logger.warning("outbox: e-mail %s to %s failed: %s", row.pk, row.to, row.last_error)
+        return "refused" if isinstance(error, smtplib.SMTPRecipientsRefused) else False
+    row.sent_at = timezone.now()
+    row.attempts += 1
+    row.save(update_fields=["sent_at", "attempts"])
+    return True
+
+
+def outbox_prune(*, now=None) -> int:
+    """Delete the rows queued more than ``OUTBOX_KEEP_DAYS`` ago that were sent or given up on."""
+    cutoff = (now or timezone.now()) - timedelta(days=keep_days())
+    settled = Q(sent_at__isnull=False) | Q(attempts__gte=max_attempts())
+    deleted, _ = OutboxMessage.objects.filter(settled, created_at__lt=cutoff).delete()
+    return deleted

@@ -207,10 +207,15 @@ if EMAIL_HOST:
     EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
     # Seconds before a silent SMTP server fails the send (Django's default waits forever,
-    # holding the outbox sender and its row lock).
+    # holding the outbox sender).
     EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
 else:
     EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The outbox (outbox.services): attempts before giving up on an e-mail, how long a sender's
+# claim on one lasts, days sent or abandoned e-mails are kept before send_outbox deletes them.
+OUTBOX_MAX_ATTEMPTS = envint("OUTBOX_MAX_ATTEMPTS", 8)
+OUTBOX_LEASE_SECONDS = envint("OUTBOX_LEASE_SECONDS", 600)
+OUTBOX_KEEP_DAYS = envint("OUTBOX_KEEP_DAYS", 30)
 DEFAULT_FROM_EMAIL = envstr(
     "DEFAULT_FROM_EMAIL", "Agir Ensemble <ne-pas-repondre@agir-ensemble.localhost>"
 )

@@ -6,6 +6,7 @@ import uuid
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -31,7 +32,7 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def legal(request: HttpRequest) -> HttpResponse:
-    return render(request, "pages/legal.html")
+    return render(request, "pages/legal.html", {"outbox_keep_days": settings.OUTBOX_KEEP_DAYS})
 
 
 def _check_database() -> None:

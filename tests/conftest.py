@@ -45,6 +45,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _french_first():
+    """Every test starts in the site's language: a request in English leaves English active
+    in the thread (LocaleMiddleware activates, nothing deactivates), and a later test that
+    reads a lazy label would depend on the order the tests ran in."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters and cached reads live in the cache: no test inherits another's."""
     from django.core.cache import cache

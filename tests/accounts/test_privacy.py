@@ -269,6 +269,27 @@ def test_the_address_of_a_deleted_account_can_sign_up_again(user):
 
 
 @pytest.mark.django_db
+def test_deleting_an_account_drops_the_e_mails_to_its_addresses_from_the_outbox(user):
+    from outbox.models import OutboxMessage
+    from outbox.services import Email, outbox_enqueue
+
+    other = UserFactory()
+    outbox_enqueue(
+        kind="test",
+        emails=[
+            Email(to=user.email.upper(), subject="À vous", body="…"),
+            Email(to=other.email, subject="À l'autre", body="…"),
+        ],
+        send_after_commit=False,
+    )
+    OutboxMessage.objects.create(
+        kind="test", to=user.email, subject="Déjà parti", body="…", sent_at=timezone.now()
+    )
+    privacy.account_delete(user=user)
+    assert list(OutboxMessage.objects.values_list("to", flat=True)) == [other.email]
+
+
+@pytest.mark.django_db
 def test_deleting_needs_the_confirmation_box_and_changes_nothing_without_it(client, user):
     client.force_login(user)
     response = client.post("/compte/supprimer/", {})

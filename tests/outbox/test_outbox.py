@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from outbox.models import OutboxMessage
-from outbox.services import Email, outbox_enqueue, outbox_send
+from outbox.services import Email, outbox_claim, outbox_enqueue, outbox_prune, outbox_send
 
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 
@@ -114,32 +114,88 @@ def test_a_rolled_back_transaction_queues_nothing(settings):
     assert not OutboxMessage.objects.exists()
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_senders_at_once_never_send_the_same_row(settings):
-    """A row another sender holds is skipped (SKIP LOCKED), not sent a second time."""
+def test_a_row_another_sender_holds_is_skipped_and_due_again_when_its_lease_is_over(settings):
+    """Two senders never send the same row; one that died mid-send leaves it for the next."""
     settings.EMAIL_BACKEND = LOCMEM
     queue("a@example.org", "b@example.org", "c@example.org")
-    held = OutboxMessage.objects.order_by("pk").first()
-    locked, release = threading.Event(), threading.Event()
+    held = outbox_claim()  # another sender took it, then died before stamping it
+    assert held.to == "a@example.org"
+    assert outbox_send().sent == 2
+    assert outbox_send().sent == 0
+    assert sorted(m.to[0] for m in mail.outbox) == ["b@example.org", "c@example.org"]
+    after_lease = timezone.now() + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS + 1)
+    assert outbox_send(now=after_lease).sent == 1
+    assert mail.outbox[-1].to == ["a@example.org"]
 
-    def other_sender():
+
+@pytest.mark.django_db(transaction=True)
+def test_two_senders_racing_for_one_row_claim_it_once(settings):
+    queue("a@example.org")
+    row = OutboxMessage.objects.get()
+    assert outbox_claim() is not None
+    # The loser read the row before the winner's update: its compare-and-set matches nothing.
+    assert not OutboxMessage.objects.filter(
+        pk=row.pk, sent_at__isnull=True, next_attempt_at=row.next_attempt_at
+    ).update(next_attempt_at=timezone.now())
+    assert outbox_claim() is None
+
+
+class SlowBackend(BaseEmailBackend):
+    """An SMTP server that takes its time: holds every message until ``release`` is set."""
+
+    sending = threading.Event()
+    release = threading.Event()
+
+    def send_messages(self, messages):
+        SlowBackend.sending.set()
+        assert SlowBackend.release.wait(10)
+        mail.outbox.extend(messages)
+        return len(messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_site_keeps_writing_while_smtp_is_slow(settings):
+    """No transaction is open during SMTP: on SQLite it would hold the site's one write lock."""
+    settings.EMAIL_BACKEND = "tests.outbox.test_outbox.SlowBackend"
+    SlowBackend.sending.clear()
+    SlowBackend.release.clear()
+    queue("a@example.org")
+
+    def send():
         try:
-            with transaction.atomic():
-                OutboxMessage.objects.select_for_update().get(pk=held.pk)
-                locked.set()
-                release.wait(10)
-                OutboxMessage.objects.filter(pk=held.pk).update(sent_at=timezone.now())
+            outbox_send()
         finally:
             connection.close()
 
-    thread = threading.Thread(target=other_sender)
-    thread.start()
-    assert locked.wait(10)
+    sender = threading.Thread(target=send)
+    sender.start()
     try:
-        assert outbox_send().sent == 2
+        assert SlowBackend.sending.wait(10)
+        with transaction.atomic():  # IMMEDIATE on SQLite: takes the write lock
+            queue("b@example.org")
+        assert OutboxMessage.objects.count() == 2
     finally:
-        release.set()
-        thread.join(10)
-    assert outbox_send().sent == 0
-    assert sorted(m.to[0] for m in mail.outbox) == ["b@example.org", "c@example.org"]
+        SlowBackend.release.set()
+        sender.join(10)
+    assert OutboxMessage.objects.get(to="a@example.org").sent_at is not None
+
+
+@pytest.mark.django_db
+def test_settled_rows_are_deleted_after_the_keeping_period(settings):
+    settings.EMAIL_BACKEND = "tests.outbox.test_outbox.RefusingBackend"
+    settings.OUTBOX_MAX_ATTEMPTS = 1
+    queue("sent@example.org", "refuse@example.org", "due@example.org")
+    OutboxMessage.objects.filter(to="due@example.org").update(
+        next_attempt_at=timezone.now() + timedelta(days=1)
+    )
+    result = outbox_send()
+    assert (result.sent, result.failed) == (1, 1)
+    assert outbox_prune() == 0  # settled, but queued today
+    later = timezone.now() + timedelta(days=settings.OUTBOX_KEEP_DAYS, minutes=1)
+    assert outbox_prune(now=later) == 2
+    # Still to send: kept whatever its age.
+    assert list(OutboxMessage.objects.values_list("to", flat=True)) == ["due@example.org"]
+    out = StringIO()
+    call_command("send_outbox", stdout=out)
+    assert "supprimé" not in out.getvalue()
