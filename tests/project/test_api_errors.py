@@ -32,7 +32,10 @@ def test_field_errors_follow_the_language(client):
     ("error", "expected"),
     [
         ({"type": "missing"}, "Ce champ est obligatoire."),
-        ({"type": "string_too_long", "ctx": {"max_length": 200}}, "Ce texte est trop long (au plus 200 caractères)."),
+        (
+            {"type": "string_too_long", "ctx": {"max_length": 200}},
+            "Ce texte est trop long (au plus 200 caractères).",
+        ),
         ({"type": "int_parsing"}, "Ce champ doit être un nombre entier."),
         ({"type": "json_invalid"}, "Le corps de la requête n'est pas du JSON valide."),
         ({"type": "something_new"}, "Valeur invalide."),

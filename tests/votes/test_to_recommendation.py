@@ -11,7 +11,9 @@ from votes.models import SessionState, VoteSession
 @pytest.fixture
 def demo(db):
     call_command("seed_demo", verbosity=0)
-    return VoteSession.objects.filter(state=SessionState.PUBLISHED, options__proposal__isnull=False).first()
+    return VoteSession.objects.filter(
+        state=SessionState.PUBLISHED, options__proposal__isnull=False
+    ).first()
 
 
 def test_an_editor_gets_the_form_with_the_top_three_checked(client, demo):
