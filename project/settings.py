@@ -144,7 +144,8 @@ if REDIS_URL:
     else:
         CHANNEL_LAYERS = {
             "default": {
-                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                # channels_redis' core layer, without its receive_buffer leak.
+                "BACKEND": "realtime.layers.RedisChannelLayer",
                 "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 60},
             }
         }

@@ -100,7 +100,7 @@ def test_database_url_selects_postgresql_with_psycopg3():
 
 def test_redis_url_selects_redis_layer_and_cache():
     s = _probe(SECRET_KEY=SECRET, REDIS_URL="redis://cache.example:6379/0")
-    assert s["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert s["layer"] == "realtime.layers.RedisChannelLayer"  # channels_redis core, leak fixed
     assert s["cache"].endswith("RedisCache")
 
 
