@@ -44,6 +44,27 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
                 pytest.skip(f"needs {missing}")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_session_left_on_the_test_database(django_db_setup, django_db_blocker):
+    """On PostgreSQL, end what is still connected to the test database before it is dropped.
+
+    Threads that tests start (``sync_to_async`` helpers, ``threading.Thread`` bodies) keep
+    the connection Django opened for them: it lives in the thread's own storage, out of
+    reach of ``connections.close_all()``. DROP DATABASE then failed ("being accessed by
+    other users"), pytest-django only warned, and the test database stayed behind.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _french_first():
     """Every test starts in the site's language: a request in English leaves English active
