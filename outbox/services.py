@@ -193,13 +193,19 @@ def _deliver(connection, row: OutboxMessage) -> bool | str:
         row.attempts += 1
         row.last_error = f"{type(error).__name__}: {error}"[:2000]
         row.next_attempt_at = timezone.now() + retry_delay(row.attempts)
-        row.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+        _stamp(row, "attempts", "last_error", "next_attempt_at")
         logger.warning("outbox: e-mail %s to %s failed: %s", row.pk, row.to, row.last_error)
         return "refused" if isinstance(error, smtplib.SMTPRecipientsRefused) else False
     row.sent_at = timezone.now()
     row.attempts += 1
-    row.save(update_fields=["sent_at", "attempts"])
+    _stamp(row, "sent_at", "attempts")
     return True
+
+
+def _stamp(row: OutboxMessage, *fields: str) -> None:
+    # An update, not save(update_fields=…): the row may have gone while it was sent (its
+    # account deleted), and that must not stop the run.
+    OutboxMessage.objects.filter(pk=row.pk).update(**{f: getattr(row, f) for f in fields})
 
 
 def outbox_prune(*, now=None) -> int:

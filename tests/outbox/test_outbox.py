@@ -181,6 +181,23 @@ def test_the_site_keeps_writing_while_smtp_is_slow(settings):
     assert OutboxMessage.objects.get(to="a@example.org").sent_at is not None
 
 
+class DeletingBackend(BaseEmailBackend):
+    """Delivers, while the recipient's account is deleted (its outbox rows with it)."""
+
+    def send_messages(self, messages):
+        OutboxMessage.objects.filter(to=messages[0].to[0]).delete()
+        mail.outbox.extend(messages)
+        return len(messages)
+
+
+@pytest.mark.django_db
+def test_a_row_deleted_while_it_was_sent_does_not_stop_the_run(settings):
+    settings.EMAIL_BACKEND = "tests.outbox.test_outbox.DeletingBackend"
+    queue("a@example.org", "b@example.org")
+    assert outbox_send().sent == 2
+    assert not OutboxMessage.objects.exists()
+
+
 @pytest.mark.django_db
 def test_settled_rows_are_deleted_after_the_keeping_period(settings):
     settings.EMAIL_BACKEND = "tests.outbox.test_outbox.RefusingBackend"
