@@ -310,19 +310,12 @@ def _account_anonymise(user: User) -> None:
     from allauth.mfa.models import Authenticator
 
     from accounts.models import ApiToken
-    from outbox.models import OutboxMessage
+    from outbox.services import outbox_forget
 
     now = timezone.now()
-    addresses = {
-        user.email,
-        *EmailAddress.objects.filter(user=user).values_list("email", flat=True),
-    }
-    addresses.discard("")
-    if addresses:
-        to_them = Q()
-        for address in addresses:
-            to_them |= Q(to__iexact=address)
-        OutboxMessage.objects.filter(to_them).delete()
+    outbox_forget(
+        [user.email, *EmailAddress.objects.filter(user=user).values_list("email", flat=True)]
+    )
     user.username = f"supprime-{user.pk}"
     user.email = ""
     user.first_name = ""

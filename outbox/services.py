@@ -43,6 +43,7 @@ __all__ = [
     "mail_opted_in",
     "outbox_claim",
     "outbox_enqueue",
+    "outbox_forget",
     "outbox_prune",
     "outbox_send",
     "outbox_send_in_background",
@@ -206,6 +207,17 @@ def _stamp(row: OutboxMessage, *fields: str) -> None:
     # An update, not save(update_fields=…): the row may have gone while it was sent (its
     # account deleted), and that must not stop the run.
     OutboxMessage.objects.filter(pk=row.pk).update(**{f: getattr(row, f) for f in fields})
+
+
+def outbox_forget(addresses) -> int:
+    """Delete every e-mail to these addresses (any case), queued or sent: their owner left."""
+    wanted = Q()
+    for address in {a for a in addresses if a}:
+        wanted |= Q(to__iexact=address)
+    if not wanted:
+        return 0
+    deleted, _ = OutboxMessage.objects.filter(wanted).delete()
+    return deleted
 
 
 def outbox_prune(*, now=None) -> int:
