@@ -44,6 +44,37 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
                 pytest.skip(f"needs {missing}")
 
 
+def _flush_again_after_a_deadlock() -> None:
+    """A transactional test ends with TRUNCATE of every table; a live server of the test
+    (tests/security, tests/votes: uvicorn processes) may still be in a transaction then,
+    and PostgreSQL may pick the TRUNCATE as its deadlock victim. Flush again, a few times:
+    the server's transaction ends in milliseconds."""
+    import time
+
+    from django.db import OperationalError
+    from django.test import TransactionTestCase
+
+    flush = TransactionTestCase._fixture_teardown
+    if getattr(flush, "retries_deadlocks", False):
+        return
+
+    def fixture_teardown(self):
+        for attempt in range(5):
+            try:
+                return flush(self)
+            except Exception as error:  # CommandError wraps the OperationalError
+                cause = error if isinstance(error, OperationalError) else error.__cause__
+                if attempt == 4 or "deadlock detected" not in str(cause):
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+
+    fixture_teardown.retries_deadlocks = True
+    TransactionTestCase._fixture_teardown = fixture_teardown
+
+
+_flush_again_after_a_deadlock()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _no_session_left_on_the_test_database(django_db_setup, django_db_blocker):
     """On PostgreSQL, end what is still connected to the test database before it is dropped.
