@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.urls import reverse
+
+from project.emails import email_context, html_from_text
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """allauth, the platform's way: a display name and a college on sign-up."""
+    """allauth, the platform's way: a display name and a college on sign-up, and the
+    platform's own e-mails (its name, its look, the person's display name)."""
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)
@@ -19,3 +24,23 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        login = reverse("account_login")
+        request = getattr(self, "request", None)
+        context = {
+            **email_context(),
+            "login_url": request.build_absolute_uri(login)
+            if request
+            else settings.SITE_URL + login,
+            **context,
+        }
+        super().send_mail(template_prefix, email, context)
+
+    def render_mail(self, template_prefix, email, context, headers=None):
+        """The text version from the templates; the HTML one from it, in the platform's look."""
+        message = super().render_mail(template_prefix, email, context, headers=headers)
+        if not getattr(message, "alternatives", None):
+            html = html_from_text(message.body, subject=message.subject)
+            message.attach_alternative(html, "text/html")
+        return message

@@ -13,5 +13,11 @@ urlpatterns = [
     path("mes-donnees/<str:token>/", views.export_download, name="export_download"),
     path("supprimer/", views.delete, name="delete"),
     path("journal/", views.audit_log, name="audit_log"),
+    path("apercu-e-mails/", views.email_previews, name="email_previews"),
+    path(
+        "apercu-e-mails/<slug:name>/<str:lang>.<str:fmt>",
+        views.email_preview,
+        name="email_preview",
+    ),
     path("journal/export.csv", views.audit_export, name="audit_export"),
 ]

@@ -4,15 +4,16 @@ import csv
 import json
 from collections.abc import Iterator
 
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -236,3 +237,36 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="journal-audit-{stamp}.csv"'
     return response
+
+
+@login_required
+@never_cache
+@require_GET
+def email_previews(request: HttpRequest) -> HttpResponse:
+    """Staff: every e-mail the platform sends, in French and English, text and HTML."""
+    if not rules.can_view_audit_log(request.user):
+        raise PermissionDenied
+    from accounts.email_previews import previews
+
+    return render(request, "accounts/email_previews.html", {"previews": previews()})
+
+
+@login_required
+@never_cache
+@require_GET
+@csp_update({"style-src": ["'unsafe-inline'"]})
+def email_preview(request: HttpRequest, name: str, lang: str, fmt: str) -> HttpResponse:
+    """One e-mail rendered with sample data; HTML as a mail client gets it (inline styles)."""
+    if not rules.can_view_audit_log(request.user):
+        raise PermissionDenied
+    from accounts.email_previews import preview
+
+    entry = preview(name)
+    if entry is None or lang not in ("fr", "en") or fmt not in ("html", "txt"):
+        raise Http404
+    with translation.override(lang):
+        rendered = entry.render(request)
+    if fmt == "txt":
+        body = f"{_('Objet :')} {rendered.subject}\n\n{rendered.text}"
+        return HttpResponse(body, content_type="text/plain; charset=utf-8")
+    return HttpResponse(rendered.html)

@@ -31,6 +31,7 @@ from decisions.models import (
     RecommendationVoteSource,
 )
 from decisions.rules import require_editor
+from project.emails import html_from_text
 from project.errors import DomainError
 from project.sanitizer import markdown_to_html
 from project.text import clean_line, strip_invisible
@@ -774,6 +775,32 @@ def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
     return qs.update(read_at=timezone.now())
 
 
+def digest_email(*, user, notifications):
+    """One person's digest e-mail (text and HTML), in the active language."""
+    from django.conf import settings
+    from django.template.loader import render_to_string
+    from django.utils.translation import ngettext
+
+    from outbox.services import Email
+
+    count = len(notifications)
+    subject = ngettext(
+        "Ce qu'est devenue votre idée — %(count)d nouvelle",
+        "Ce que sont devenues vos idées — %(count)d nouvelles",
+        count,
+    ) % {"count": count}
+    subject = f"{settings.PLATFORM_NAME} : {subject}"
+    context = {
+        "user": user,
+        "notifications": notifications,
+        "base_url": settings.SITE_URL.rstrip("/"),
+    }
+    body = render_to_string("decisions/email/digest.txt", context)
+    return Email(
+        to=user.email, subject=subject, body=body, html=html_from_text(body, subject=subject)
+    )
+
+
 def notifications_send_digest(*, now=None, send_after_commit: bool = True) -> int:
     """Queue for each opted-in person one e-mail of the notifications not yet e-mailed, in French.
 
@@ -781,11 +808,9 @@ def notifications_send_digest(*, now=None, send_after_commit: bool = True) -> in
     ``send_outbox``). Safe to run twice, even at once: the notifications are locked
     (PostgreSQL) and stamped in the transaction that queues their e-mail.
     """
-    from django.conf import settings
-    from django.template.loader import render_to_string
     from django.utils import translation
 
-    from outbox.services import Email, mail_opted_in, outbox_enqueue
+    from outbox.services import mail_opted_in, outbox_enqueue
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -801,22 +826,11 @@ def notifications_send_digest(*, now=None, send_after_commit: bool = True) -> in
             by_user.setdefault(notification.recipient_id, []).append(notification)
         if not by_user:
             return 0
-        base_url = getattr(settings, "SITE_URL", "").rstrip("/")
-        emails = []
         with translation.override("fr"):
-            for items in by_user.values():
-                user = items[0].recipient
-                context = {"user": user, "notifications": items, "base_url": base_url}
-                subject = _("Ce que sont devenues vos idées — %(count)d nouvelle(s)") % {
-                    "count": len(items)
-                }
-                emails.append(
-                    Email(
-                        to=user.email,
-                        subject=f"{settings.PLATFORM_NAME} : {subject}",
-                        body=render_to_string("decisions/email/digest.txt", context),
-                    )
-                )
+            emails = [
+                digest_email(user=items[0].recipient, notifications=items)
+                for items in by_user.values()
+            ]
         Notification.objects.filter(
             pk__in=[n.pk for items in by_user.values() for n in items]
         ).update(emailed_at=now)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from outbox.services import Email, mail_opted_in
+from project.emails import email_context
 from summaries.generation import scope_for_summary
 from summaries.models import SummaryVersion
 
@@ -31,28 +33,37 @@ def publication_recipients(version: SummaryVersion):
 
 def publication_emails(version: SummaryVersion) -> list[Email]:
     """One e-mail per person (nobody sees the others' addresses), in French, text and HTML."""
-    url = settings.SITE_URL + version.summary.get_absolute_url()
-    emails = []
     with translation.override("fr"):
-        subject = (
-            f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}"
-            + render_to_string(
-                "summaries/email/published_subject.txt", {"version": version}
-            ).strip()
-        )
-        for user in publication_recipients(version).iterator():
-            context = {
-                "version": version,
-                "user": user,
-                "url": url,
-                "codev_name": settings.CODEV_NAME,
-            }
-            emails.append(
-                Email(
-                    to=user.email,
-                    subject=subject,
-                    body=render_to_string("summaries/email/published.txt", context),
-                    html=render_to_string("summaries/email/published.html", context),
-                )
+        return [
+            publication_email(version=version, user=user)
+            for user in publication_recipients(version).iterator()
+        ]
+
+
+def publication_email(*, version: SummaryVersion, user: User) -> Email:
+    """One person's e-mail announcing a published summary, in the active language."""
+    url = settings.SITE_URL + version.summary.get_absolute_url()
+    subject = (
+        f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}"
+        + render_to_string("summaries/email/published_subject.txt", {"version": version}).strip()
+    )
+    context = {
+        **email_context(),
+        "subject": subject,
+        "footer": [
+            _(
+                "Vous recevez ce message car vous avez demandé à être informé·e des "
+                "synthèses publiées. Pour ne plus les recevoir, décochez cette option "
+                "dans votre compte."
             )
-    return emails
+        ],
+        "version": version,
+        "user": user,
+        "url": url,
+    }
+    return Email(
+        to=user.email,
+        subject=subject,
+        body=render_to_string("summaries/email/published.txt", context),
+        html=render_to_string("summaries/email/published.html", context),
+    )

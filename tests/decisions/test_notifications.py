@@ -118,7 +118,8 @@ def test_daily_digest_goes_once_in_french_to_those_who_opted_in(
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [opted_in.email]
-    assert "Ce que sont devenues vos idées" in message.subject
+    assert "Ce qu'est devenue votre idée — 1 nouvelle" in message.subject  # agreed in number
+    assert "Bonjour Lucie Perrin" in message.alternatives[0][0]
     assert "Bonjour Lucie Perrin" in message.body
     assert "fait partie de la recommandation" in message.body
     assert "/recommandations/" in message.body
