@@ -38,6 +38,26 @@ class BoardFilterForm(forms.Form):
         self.fields["workshop"].choices = [("", _("Tous")), *workshop_choices]
         self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
 
+    def active_filters(self) -> list[dict]:
+        """The filters in force, each with the query string that removes it (page reset).
+
+        What the board shows as removable chips; the sort order is not a filter.
+        """
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        chips = []
+        for name in ("q", "axis", "status", "college", "workshop"):
+            value = data.get(name)
+            if not value:
+                continue
+            field = self.fields[name]
+            shown = dict(field.choices).get(value, value) if hasattr(field, "choices") else value
+            rest = self.data.copy()
+            for dropped in (name, "page"):
+                rest.pop(dropped, None)
+            chips.append({"label": field.label, "value": shown, "query": rest.urlencode()})
+        return chips
+
     def to_query(self, *, seed: int, page: str | None, default_sort: str) -> BoardQuery:
         # An invalid filter value is dropped, the others kept (a stale link still shows a board).
         self.is_valid()

@@ -147,6 +147,7 @@ def _board_fragments(request, generation, seed, base_query, wanted, cached) -> d
             "result": selectors.board_page(request.user, query),
             "query": query,
             "base_query": base_query,
+            "chips": form.active_filters(),
         }
         built["results"] = render_to_string(
             "proposals/_board_results.html", context, request=request

@@ -9,3 +9,22 @@ document.body.addEventListener("htmx:afterSwap", (event) => {
     if (count) count.focus();
   }
 });
+
+// On a phone the filter fields fold behind « Filtrer » (the search stays); the active
+// filters show above the results as removable chips. Without JavaScript, all is shown.
+const filters = document.querySelector(".board-filters");
+const toggle = filters && filters.querySelector(".board-filters__toggle");
+if (filters && toggle) {
+  const phone = window.matchMedia("(max-width: 40rem)");
+  const fold = (folded) => {
+    filters.classList.toggle("is-folded", folded);
+    toggle.setAttribute("aria-expanded", String(!folded));
+  };
+  const apply = () => {
+    toggle.hidden = !phone.matches;
+    fold(phone.matches);
+  };
+  toggle.addEventListener("click", () => fold(!filters.classList.contains("is-folded")));
+  phone.addEventListener("change", apply);
+  apply();
+}

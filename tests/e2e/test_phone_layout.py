@@ -135,3 +135,39 @@ def test_an_english_browser_gets_french_until_it_picks_english(
     page.get_by_role("button", name=re.compile(r"^FR\b")).click()
     expect(html).to_have_attribute("lang", "fr")
     expect(page.get_by_role("link", name="Aller au contenu")).to_be_attached()
+
+
+def test_the_boards_filters_fold_behind_a_button_on_a_phone(site, new_context, axis):
+    from proposals.services import proposal_create
+    from tests.factories import UserFactory
+
+    proposal_create(
+        author=UserFactory(), axis=axis, title="Un atelier vélo à Audincourt", body="Réparer."
+    )
+    page = new_context("phone").new_page()
+    page.goto(site(f"/propositions/?axis={axis.slug}&college=citizens"))
+    toggle = page.get_by_role("button", name="Filtrer")
+    expect(toggle).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_label("Collège")).to_be_hidden()
+    # The search, the button, the active filters and the first proposal fit the first screen.
+    expect(page.get_by_label("Rechercher")).to_be_in_viewport()
+    chips = page.get_by_role("list", name="Filtres actifs").get_by_role("link")
+    expect(chips).to_have_count(2)
+    expect(page.get_by_text("Un atelier vélo à Audincourt")).to_be_in_viewport()
+    assert_no_axe_violations(page, "board, phone, folded")
+    screenshot(page, "board-phone-folded")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_label("Collège")).to_be_visible()
+    screenshot(page, "board-phone-open")
+    # A chip removes its filter.
+    chips.filter(has_text="Collège").click()
+    page.wait_for_url(f"**/propositions/?axis={axis.slug}")
+    expect(page.get_by_role("list", name="Filtres actifs").get_by_role("link")).to_have_count(1)
+    no_horizontal_scroll(page, "board, phone")
+    # On a desktop, no button: the fields are shown.
+    desktop = new_context("desktop").new_page()
+    desktop.goto(site("/propositions/"))
+    expect(desktop.get_by_role("button", name="Filtrer")).to_be_hidden()
+    expect(desktop.get_by_label("Collège")).to_be_visible()

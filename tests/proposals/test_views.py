@@ -309,3 +309,24 @@ def test_axis_page_shows_proposals_and_counts_by_college(client, make_proposal, 
     assert by_college["elected"]["proposals"] == 12
     # Supports are counted by the supporter's college (the factory's citizens).
     assert by_college["citizens"]["supports"] == 12
+
+
+def test_active_filters_show_as_chips_that_each_remove_one_filter(client, make_proposal, axis):
+    from proposals.models import Axis
+
+    other_axis = Axis.objects.get(slug="marketing-territorial")
+    make_proposal(title="Campagne d'image", axis=other_axis)
+    response = client.get(
+        reverse("proposals:board"),
+        {"axis": other_axis.slug, "college": "citizens", "sort": "recent", "page": "1"},
+    )
+    html = response.content.decode()
+    chips = re.findall(r'<a class="filter-chip" href="\?([^"]*)">([^<]*)<', html)
+    labels = [label for _, label in chips]
+    assert labels == [f"Axe : {other_axis}", "Collège : Citoyen·nes"]
+    queries = [query.replace("&amp;", "&") for query, _ in chips]
+    assert queries == ["college=citizens&sort=recent", f"axis={other_axis.slug}&sort=recent"]
+    assert "retirer ce filtre" in html
+    # No filter, no chips; the sort order alone is not a filter.
+    html = client.get(reverse("proposals:board"), {"sort": "recent"}).content.decode()
+    assert "filter-chip" not in html
