@@ -3,7 +3,7 @@
 allauth limits its own forms (``ACCOUNT_RATE_LIMITS``); every other limit of the
 platform goes through this module, with its rates in one setting,
 ``RATE_LIMITS`` (``"<amount>/<period>"``, period ``s``, ``m``, ``h`` or ``d``, an
-optional number before the unit: ``"20/10m"``). A counter is a fixed window in the
+optional number before the unit: ``"20/10m"``; several rates separated by commas). A counter is a fixed window in the
 cache (``add`` then ``incr``: atomic in Redis, shared by every process); the keyed
 value (an address, an e-mail) is hashed, never stored as is.
 
@@ -48,37 +48,29 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(amount), (int(count) if count else 1) * UNITS[unit]
 
 
-def rate_of(name: str) -> tuple[int, int] | None:
-    rate = getattr(settings, "RATE_LIMITS", {}).get(name)
-    return parse_rate(rate) if rate else None
+def rates_of(name: str) -> list[tuple[int, int]]:
+    """The rates of a limit: ``"10/m,60/h"`` is ten a minute and sixty an hour."""
+    rates = getattr(settings, "RATE_LIMITS", {}).get(name) or ""
+    return [parse_rate(rate.strip()) for rate in rates.split(",") if rate.strip()]
 
 
 def _key(name: str, value: str, seconds: int) -> str:
     window = int(time.time() // seconds)
     digest = hashlib.sha256(str(value).encode()).hexdigest()[:32]
-    return f"rl:{name}:{window}:{digest}"
-
-
-def _count(name: str, value: str, seconds: int) -> int:
-    return int(cache.get(_key(name, value, seconds)) or 0)
+    return f"rl:{name}:{seconds}:{window}:{digest}"
 
 
 def exceeded(name: str, value: str | None) -> bool:
-    """Whether ``value`` already used up its ``name`` allowance (counts nothing)."""
-    rate = rate_of(name)
-    if rate is None or not value:
+    """Whether ``value`` already used up one of its ``name`` allowances (counts nothing)."""
+    if not value:
         return False
-    amount, seconds = rate
-    return _count(name, value, seconds) >= amount
+    return any(
+        int(cache.get(_key(name, value, seconds)) or 0) >= amount
+        for amount, seconds in rates_of(name)
+    )
 
 
-def hit(name: str, value: str | None) -> int:
-    """Count one attempt of ``value`` for ``name``; returns the count in the window."""
-    rate = rate_of(name)
-    if rate is None or not value:
-        return 0
-    _amount, seconds = rate
-    key = _key(name, value, seconds)
+def _hit_one(key: str, seconds: int) -> int:
     cache.add(key, 0, timeout=seconds + 1)
     try:
         return cache.incr(key)
@@ -87,12 +79,20 @@ def hit(name: str, value: str | None) -> int:
         return 1
 
 
+def hit(name: str, value: str | None) -> bool:
+    """Count one attempt of ``value`` for ``name``; False if it went past an allowance."""
+    if not value:
+        return True
+    within = True
+    for amount, seconds in rates_of(name):
+        if _hit_one(_key(name, value, seconds), seconds) > amount:
+            within = False
+    return within
+
+
 def consume(name: str, value: str | None, *, message: str | None = None) -> None:
-    """Count one attempt; raise ``RateLimitedError`` past the allowance."""
-    rate = rate_of(name)
-    if rate is None or not value:
-        return
-    if hit(name, value) > rate[0]:
+    """Count one attempt; raise ``RateLimitedError`` past an allowance."""
+    if not hit(name, value):
         raise RateLimitedError(message)
 
 

@@ -202,8 +202,8 @@ ALLAUTH_TRUSTED_PROXY_COUNT = envint("ALLAUTH_TRUSTED_PROXY_COUNT", 0)
 RATE_LIMITS = {
     "join": "120/m",  # join attempts per client address (right or wrong code)
     "join_failed": "20/10m",  # unknown (or private) codes per client address
-    "guest_create": "50/10m",  # new guests per client address
-    "guest_create_workshop": "200/10m",  # new guests per workshop, all addresses
+    "guest_create": "10/m,60/h",  # new guests per client address
+    "guest_create_workshop": "200/h",  # new guests per workshop, all addresses together
     "claim": "10/h",  # guest claims per client address
     "claim_email": "3/h",  # claims per e-mail address typed (mails to one inbox)
 }
