@@ -116,7 +116,9 @@ class Workshop(models.Model):
     joins_closed = models.BooleanField(
         _("fermé aux nouvelles arrivées"),
         default=False,
-        help_text=_("Personne ne peut plus rejoindre l'atelier avec le code ; les présent·es restent."),
+        help_text=_(
+            "Personne ne peut plus rejoindre l'atelier avec le code ; les présent·es restent."
+        ),
     )
     started_at = models.DateTimeField(_("ouvert le"), null=True, blank=True)
     closed_at = models.DateTimeField(_("clos le"), null=True, blank=True)

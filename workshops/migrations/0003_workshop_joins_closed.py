@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workshops', '0002_workshop_board_locked_workshop_closed_at_and_more'),
+        ("workshops", "0002_workshop_board_locked_workshop_closed_at_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='workshop',
-            name='joins_closed',
-            field=models.BooleanField(default=False, help_text="Personne ne peut plus rejoindre l'atelier avec le code ; les présent·es restent.", verbose_name='fermé aux nouvelles arrivées'),
+            model_name="workshop",
+            name="joins_closed",
+            field=models.BooleanField(
+                default=False,
+                help_text="Personne ne peut plus rejoindre l'atelier avec le code ; les présent·es restent.",
+                verbose_name="fermé aux nouvelles arrivées",
+            ),
         ),
     ]
