@@ -9,6 +9,20 @@ def is_full_account(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and not user.is_guest)
 
 
+def is_confirmed_account(user) -> bool:
+    """A full account with a verified e-mail address (what a board vote asks; guests never
+    are). One query, then remembered on the user object for the request."""
+    if not is_full_account(user):
+        return False
+    cached = user.__dict__.get("_confirmed_cache")
+    if cached is None:
+        from allauth.account.models import EmailAddress
+
+        cached = EmailAddress.objects.filter(user=user, verified=True).exists()
+        user.__dict__["_confirmed_cache"] = cached
+    return cached
+
+
 def has_role(user, role: Role | str) -> bool:
     return bool(user and user.is_authenticated and user.has_role(role))
 

@@ -58,21 +58,35 @@ def guest_create(*, display_name: str, college: str) -> User:
 
 @transaction.atomic
 def guest_claim(*, user: User, email: str, request=None) -> User:
-    """Attach an e-mail to a guest; the account becomes a full one once the e-mail is verified."""
+    """Attach an e-mail to a guest; the account becomes a full one once the e-mail is verified.
+
+    The answer is the same whether the address has an account or not (as allauth's
+    sign-up and password reset, ``ACCOUNT_PREVENT_ENUMERATION``): an unknown address gets
+    the confirmation link; an address with an account gets an e-mail saying to sign in or
+    reset the password, and the guest is left as it was. Rate limited per client address
+    and per address typed (``RATE_LIMITS["claim"]``, ``["claim_email"]``): each claim
+    e-mails whatever address was typed.
+    """
     from allauth.account.models import EmailAddress
+
+    from project import ratelimit
 
     if not user.is_guest:
         raise DomainError("not_a_guest", _("Ce compte a déjà une adresse e-mail."))
     email = (email or "").strip().lower()
     if not email:
         raise DomainError("invalid_email", _("Indiquez une adresse e-mail."), field="email")
-    if EmailAddress.objects.filter(email__iexact=email, verified=True).exists():
-        # Don't reveal that the address has an account: the e-mail says it.
-        raise DomainError(
-            "email_taken",
-            _("Cette adresse ne peut pas être utilisée. Connectez-vous plutôt avec elle."),
-            field="email",
+    client = ratelimit.client_address(request)
+    if ratelimit.exceeded("claim", client) or ratelimit.exceeded("claim_email", email):
+        raise ratelimit.RateLimitedError(
+            _("Trop de demandes en peu de temps : réessayez dans une heure."), field="email"
         )
+    ratelimit.hit("claim", client)
+    ratelimit.hit("claim_email", email)
+    if EmailAddress.objects.filter(email__iexact=email, verified=True).exists():
+        if request is not None:
+            _claim_account_exists_mail(request, email)
+        return user
     user.email = email
     user.save(update_fields=["email"])
     EmailAddress.objects.filter(user=user).delete()
@@ -80,6 +94,21 @@ def guest_claim(*, user: User, email: str, request=None) -> User:
     if request is not None:
         address.send_confirmation(request, signup=False)
     return user
+
+
+def _claim_account_exists_mail(request, email: str) -> None:
+    """Tell the owner of ``email`` that someone (maybe them) tried to claim a guest with it."""
+    from allauth.account.adapter import get_adapter
+    from django.urls import reverse
+
+    get_adapter(request).send_mail(
+        "accounts/email/claim_account_exists",
+        email,
+        {
+            "login_url": request.build_absolute_uri(reverse("account_login")),
+            "password_reset_url": request.build_absolute_uri(reverse("account_reset_password")),
+        },
+    )
 
 
 def guest_claim_confirmed(*, user: User) -> None:

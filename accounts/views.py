@@ -74,13 +74,19 @@ def account(request: HttpRequest) -> HttpResponse:
 def claim(request: HttpRequest) -> HttpResponse:
     form = GuestClaimForm(request.POST)
     if form.is_valid():
+        email = form.cleaned_data["email"]
         try:
-            guest_claim(user=request.user, email=form.cleaned_data["email"], request=request)
+            guest_claim(user=request.user, email=email, request=request)
         except DomainError as exc:
             form.add_error("email", exc.message)
-        else:
-            messages.success(request, _("Un e-mail de confirmation vous a été envoyé."))
-            return redirect("accounts:account")
+            return _account_page(request, claim_form=form, status=exc.status)
+        # The same answer whether the address has an account or not: the e-mail says
+        # what to do (docs/security.md).
+        messages.success(
+            request,
+            _("Un e-mail a été envoyé à %(email)s : suivez ses instructions.") % {"email": email},
+        )
+        return redirect("accounts:account")
     return _account_page(request, claim_form=form, status=400)
 
 

@@ -198,6 +198,17 @@ ACCOUNT_RATE_LIMITS = {
     "request_login_code": "20/m/ip,3/m/key",
 }
 ALLAUTH_TRUSTED_PROXY_COUNT = envint("ALLAUTH_TRUSTED_PROXY_COUNT", 0)
+# The platform's other limits (project.ratelimit, docs/security.md): "<amount>/<period>".
+# A venue's wifi puts a whole room behind one address: the per-address limits on joins
+# leave room for it; the guessing of codes is held by the limit on failed codes.
+RATE_LIMITS = {
+    "join": "120/m",  # join attempts per client address (right or wrong code)
+    "join_failed": "20/10m",  # unknown (or private) codes per client address
+    "guest_create": "10/m,60/h",  # new guests per client address
+    "guest_create_workshop": "200/h",  # new guests per workshop, all addresses together
+    "claim": "10/h",  # guest claims per client address
+    "claim_email": "3/h",  # claims per e-mail address typed (mails to one inbox)
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Agir Ensemble"
 

@@ -3,8 +3,10 @@
 - Manage a workshop session (create, open, close, reveal, publish, moderate
   answers): the workshop's facilitators; a board session: Codev editors and
   facilitators.
-- Vote: the workshop's participants (not removed) for a workshop session; any
-  signed-in user for a board session.
+- Vote: the workshop's participants (not removed, guests included) for a workshop
+  session; a confirmed account (not a guest, a verified e-mail) for a board session —
+  guests are made in one step with a public code, so they would let one person vote
+  many times (docs/security.md).
 - See a session: anyone for a board session or a public workshop, the
   participants of a private one; drafts only their managers.
 - See results: the managers always; others once revealed (live mode while
@@ -75,7 +77,7 @@ def can_vote(user, session: VoteSession) -> bool:
     if not is_signed_in(user):
         return False
     if session.workshop_id is None:
-        return True
+        return account_rules.is_confirmed_account(user)
     return active_participant(user, session.workshop) is not None
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -491,8 +491,11 @@ def _lock_voters(voter_ids: list[int], workshop_id: int | None) -> dict[int, str
     """Lock the voters' rows (still active accounts; in primary-key order, so that two
     batches never wait for each other in a circle) and return, per voter, the college
     their ballot counts in: their participation's in a workshop (None if they are not an
-    active participant), their own otherwise. Absent: no longer an active account. One
-    query."""
+    active participant), their own in a board session (None if theirs is not a confirmed
+    account: a guest, or no verified e-mail — votes.rules.can_vote). Absent: no longer an
+    active account. One query."""
+    from allauth.account.models import EmailAddress
+
     from workshops.models import Participant
 
     users = (
@@ -501,7 +504,14 @@ def _lock_voters(voter_ids: list[int], workshop_id: int | None) -> dict[int, str
         .order_by("pk")
     )
     if workshop_id is None:
-        return dict(users.select_for_update().values_list("pk", "college"))
+        confirmed = Q(is_guest=False) & Exists(
+            EmailAddress.objects.filter(user_id=OuterRef("pk"), verified=True)
+        )
+        return dict(
+            users.select_for_update()
+            .annotate(board_college=Case(When(confirmed, then=F("college")), default=Value(None)))
+            .values_list("pk", "board_college")
+        )
     return dict(
         users.select_for_update(of=("self",))
         .annotate(
@@ -760,6 +770,14 @@ def _check_ballot(current: VoteSession | None, request: BallotRequest, colleges:
     if not current.accepts_ballots():
         raise _refused_closed(current)
     college = colleges[voter.pk]
+    if college is None and current.workshop_id is None:
+        raise PermissionDeniedError(
+            _(
+                "Les votes de la plateforme sont réservés aux comptes confirmés : "
+                "ajoutez et confirmez votre adresse e-mail depuis « Mon compte »."
+            ),
+            code="not_confirmed",
+        )
     if college is None:
         raise PermissionDeniedError(
             _("Seul·es les participant·es de l'atelier peuvent voter."), code="not_participant"

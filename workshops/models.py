@@ -113,6 +113,13 @@ class Workshop(models.Model):
         related_name="+",
     )
     board_locked = models.BooleanField(_("mur d'idées verrouillé"), default=False)
+    joins_closed = models.BooleanField(
+        _("fermé aux nouvelles arrivées"),
+        default=False,
+        help_text=_(
+            "Personne ne peut plus rejoindre l'atelier avec le code ; les présent·es restent."
+        ),
+    )
     started_at = models.DateTimeField(_("ouvert le"), null=True, blank=True)
     closed_at = models.DateTimeField(_("clos le"), null=True, blank=True)
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.services import audit_record, guest_create
+from project import ratelimit
 from project.errors import DomainError, PermissionDeniedError
 from realtime import conf as realtime_conf
 from realtime.broadcast import broadcast_on_commit
@@ -64,7 +65,29 @@ def join_code_normalize(code: str) -> str:
     return code.translate(str.maketrans({"0": "O", "1": "I", "L": "I"}))
 
 
-def workshop_by_code(code: str) -> Workshop:
+UNKNOWN_CODE_MESSAGE = (
+    "Aucun atelier ouvert ne correspond à ce code. Vérifiez-le auprès de l'équipe d'animation."
+)
+
+
+def _unknown_code(client: str | None) -> DomainError:
+    # A wrong code and the code of a private workshop one is not invited to get the same
+    # answer, and both count against the address's allowance of failed codes.
+    ratelimit.hit("join_failed", client)
+    return DomainError("unknown_code", _(UNKNOWN_CODE_MESSAGE), field="code")
+
+
+def workshop_by_code(code: str, *, user=None, client: str | None = None) -> Workshop:
+    """The workshop open for joining that ``code`` names and ``user`` may join (None: a
+    newcomer). A private workshop's code answers as an unknown one, except to its invited
+    participants and facilitators. ``client`` (the client's address) is rate limited:
+    attempts per minute, and failed codes (docs/security.md)."""
+    if ratelimit.exceeded("join_failed", client):
+        raise ratelimit.RateLimitedError(
+            _("Trop de codes erronés depuis votre connexion : réessayez dans quelques minutes."),
+            field="code",
+        )
+    ratelimit.consume("join", client)
     normalized = join_code_normalize(code)
     if len(normalized) != JOIN_CODE_LENGTH or any(c not in JOIN_CODE_ALPHABET for c in normalized):
         raise DomainError(
@@ -74,13 +97,16 @@ def workshop_by_code(code: str) -> Workshop:
         )
     workshop = Workshop.objects.open_for_join().filter(join_code=normalized).first()
     if workshop is None:
-        raise DomainError(
-            "unknown_code",
-            _(
-                "Aucun atelier ouvert ne correspond à ce code. Vérifiez-le auprès de l'équipe d'animation."
-            ),
-            field="code",
+        raise _unknown_code(client)
+    if workshop.visibility == Visibility.PRIVATE and not (
+        user is not None
+        and user.is_authenticated
+        and (
+            Participant.objects.filter(workshop=workshop, user=user).exists()
+            or rules.is_workshop_facilitator(user, workshop)
         )
+    ):
+        raise _unknown_code(client)
     return workshop
 
 
@@ -150,6 +176,12 @@ def workshop_join(*, workshop: Workshop, user, attendance: str = Attendance.ON_S
             raise PermissionDeniedError(
                 _("Cet atelier est réservé aux personnes invitées."), code="private"
             )
+        if workshop.joins_closed and not facilitator:
+            raise DomainError(
+                "joins_closed",
+                _("L'équipe d'animation a fermé l'atelier aux nouvelles arrivées."),
+                status=409,
+            )
         if workshop.capacity and not facilitator:
             count = Participant.objects.filter(workshop=workshop, removed_at__isnull=True).count()
             if count >= workshop.capacity:
@@ -171,18 +203,108 @@ def workshop_join(*, workshop: Workshop, user, attendance: str = Attendance.ON_S
     return participant
 
 
-def guest_join(*, code: str, display_name: str, college: str, attendance: str = Attendance.ON_SITE):
-    """One step for a newcomer: a guest account and a place in the workshop. Returns (user, participant)."""
-    workshop = workshop_by_code(code)
-    if workshop.visibility == Visibility.PRIVATE:
+# How long a browser remembers the guests it made (a removal holds for it that long).
+DEVICE_MEMORY_SECONDS = 7 * 86400
+
+
+def _device_key(workshop_id: int, device: str) -> str:
+    return f"workshops:device:{workshop_id}:{device}"
+
+
+def _device_removed(workshop: Workshop, device: str | None) -> bool:
+    if not device:
+        return False
+    ids = cache.get(_device_key(workshop.pk, device)) or []
+    return bool(ids) and Participant.objects.filter(pk__in=ids, removed_at__isnull=False).exists()
+
+
+def _device_remember(workshop: Workshop, device: str | None, participant: Participant) -> None:
+    if not device:
+        return
+    key = _device_key(workshop.pk, device)
+    ids = [pk for pk in cache.get(key) or [] if pk != participant.pk][-19:]
+    cache.set(key, [*ids, participant.pk], timeout=DEVICE_MEMORY_SECONDS)
+
+
+def guest_join(
+    *,
+    code: str,
+    display_name: str,
+    college: str,
+    attendance: str = Attendance.ON_SITE,
+    client: str | None = None,
+    device: str | None = None,
+):
+    """One step for a newcomer: a guest account and a place in the workshop. Returns (user, participant).
+
+    Refused, with nothing created: a code unknown or private (same answer), a workshop
+    closed to new joins, a browser (``device``, the join view's cookie) whose guest the
+    facilitators removed from this workshop, and past the limits of new guests per client
+    address (``client``) and per workshop (``RATE_LIMITS``, docs/security.md).
+    """
+    workshop = workshop_by_code(code, client=client)
+    if workshop.joins_closed:
+        raise DomainError(
+            "joins_closed",
+            _("L'équipe d'animation a fermé l'atelier aux nouvelles arrivées."),
+            status=409,
+        )
+    if _device_removed(workshop, device):
         raise PermissionDeniedError(
-            _("Cet atelier est réservé aux personnes invitées : connectez-vous avec votre compte."),
-            code="private",
+            _("Vous avez été retiré·e de cet atelier par l'équipe d'animation."), code="removed"
+        )
+    # Check both limits before counting either: a refusal per workshop does not eat the
+    # address's allowance, and the other way round.
+    if ratelimit.exceeded("guest_create", client):
+        raise ratelimit.RateLimitedError(
+            _(
+                "Trop de nouvelles arrivées depuis votre connexion : réessayez dans quelques minutes."
+            )
+        )
+    if ratelimit.exceeded("guest_create_workshop", str(workshop.pk)):
+        raise ratelimit.RateLimitedError(
+            _("Trop de nouvelles arrivées dans cet atelier : réessayez dans quelques minutes.")
         )
     with transaction.atomic():
         user = guest_create(display_name=display_name, college=college)
         participant = workshop_join(workshop=workshop, user=user, attendance=attendance)
+    ratelimit.hit("guest_create", client)
+    ratelimit.hit("guest_create_workshop", str(workshop.pk))
+    _device_remember(workshop, device, participant)
     return user, participant
+
+
+def member_join(
+    *,
+    code: str,
+    user,
+    attendance: str = Attendance.ON_SITE,
+    client: str | None = None,
+    device: str | None = None,
+) -> Participant:
+    """A signed-in person joins with a code (same limits on codes as newcomers)."""
+    workshop = workshop_by_code(code, user=user, client=client)
+    participant = workshop_join(workshop=workshop, user=user, attendance=attendance)
+    _device_remember(workshop, device, participant)
+    return participant
+
+
+def joins_close(*, workshop: Workshop, actor, closed: bool, request=None) -> Workshop:
+    """Close the room to new joins (or open it again); who is in stays in."""
+    _require_facilitator(actor, workshop)
+    with transaction.atomic():
+        row = _locked_workshop(workshop)
+        if row.joins_closed == bool(closed):
+            return row
+        row.joins_closed = bool(closed)
+        row.save(update_fields=["joins_closed"])
+        audit_record(
+            actor=actor,
+            action="workshop.joins_closed" if closed else "workshop.joins_opened",
+            target=row,
+            request=request,
+        )
+    return row
 
 
 def participant_invite(*, workshop: Workshop, actor, user, request=None) -> Participant:

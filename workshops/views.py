@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import College
+from project import ratelimit
 from project.errors import DomainError
 from realtime.broadcast import room_last_seq
 from workshops import qr, selectors, services
@@ -39,6 +41,20 @@ def workshop_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+# A signed cookie naming this browser, so that a removal holds for it even after its
+# guest signs out (docs/security.md). Strictly necessary for security: no consent asked.
+DEVICE_COOKIE = "agir_device"
+DEVICE_COOKIE_SALT = "workshops.device"
+
+
+def _device(request: HttpRequest) -> tuple[str, bool]:
+    """(this browser's token, whether it is new)."""
+    token = request.get_signed_cookie(DEVICE_COOKIE, default="", salt=DEVICE_COOKIE_SALT)
+    if token and len(token) == 32 and token.isalnum():
+        return token, False
+    return uuid.uuid4().hex, True
+
+
 @require_http_methods(["GET", "POST"])
 def join(request: HttpRequest) -> HttpResponse:
     guest = not request.user.is_authenticated
@@ -46,6 +62,9 @@ def join(request: HttpRequest) -> HttpResponse:
         form = JoinForm(guest=guest, initial={"code": request.GET.get("code", "")})
         return render(request, "workshops/workshop_join.html", {"form": form})
     form = JoinForm(request.POST, guest=guest)
+    status = 400
+    device, new_device = _device(request)
+    client = ratelimit.client_address(request)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -55,26 +74,43 @@ def join(request: HttpRequest) -> HttpResponse:
                     display_name=data["display_name"],
                     college=data["college"],
                     attendance=data["attendance"],
+                    client=client,
+                    device=device,
                 )
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             else:
-                workshop = services.workshop_by_code(data["code"])
-                participant = services.workshop_join(
-                    workshop=workshop, user=request.user, attendance=data["attendance"]
+                participant = services.member_join(
+                    code=data["code"],
+                    user=request.user,
+                    attendance=data["attendance"],
+                    client=client,
+                    device=device,
                 )
         except DomainError as error:
             form.add_error(
                 error.extra.get("field") if error.extra.get("field") in form.fields else None,
                 error.message,
             )
+            status = 429 if error.status == 429 else 400
         else:
             messages.success(
                 request,
                 _("Bienvenue dans l'atelier « %(title)s » !")
                 % {"title": participant.workshop.title},
             )
-            return redirect(participant.workshop.get_absolute_url())
-    return render(request, "workshops/workshop_join.html", {"form": form}, status=400)
+            response = redirect(participant.workshop.get_absolute_url())
+            if new_device:
+                response.set_signed_cookie(
+                    DEVICE_COOKIE,
+                    device,
+                    salt=DEVICE_COOKIE_SALT,
+                    max_age=services.DEVICE_MEMORY_SECONDS,
+                    secure=settings.SESSION_COOKIE_SECURE,
+                    httponly=True,
+                    samesite="Lax",
+                )
+            return response
+    return render(request, "workshops/workshop_join.html", {"form": form}, status=status)
 
 
 def _room_context(request: HttpRequest, access: selectors.RoomAccess, idea_form=None) -> dict:
@@ -278,6 +314,9 @@ CONSOLE_OPS = {
     ),
     "spotlight": lambda w, u, p, r: services.idea_spotlight(
         workshop=w, actor=u, proposal_id=_int(p.get("id"))
+    ),
+    "joins": lambda w, u, p, r: services.joins_close(
+        workshop=w, actor=u, closed=p.get("closed") == "1", request=r
     ),
     "lock": lambda w, u, p, r: services.board_lock(
         workshop=w, actor=u, locked=p.get("locked") == "1"
