@@ -158,6 +158,14 @@ def previews() -> list[Preview]:
             ),
         ),
         Preview(
+            "claim_account_exists",
+            _("Invité·e qui garde son compte avec une adresse déjà inscrite"),
+            _allauth(
+                "accounts/email/claim_account_exists",
+                lambda link: {"password_reset_url": link(reverse("account_reset_password"))},
+            ),
+        ),
+        Preview(
             "unknown_account",
             _("Demande pour une adresse sans compte"),
             _allauth(

@@ -15,7 +15,9 @@ from accounts.models import User
 
 TECHNICAL = [sample_user().username, "127.0.0.1", "example.com", "testserver"]
 ADDRESSED = {  # e-mails with a known person: greeted by display name
-    p.name for p in previews() if p.name not in {"account_already_exists", "unknown_account"}
+    p.name
+    for p in previews()
+    if p.name not in {"account_already_exists", "unknown_account", "claim_account_exists"}
 }
 
 
