@@ -52,9 +52,11 @@ function move(item, groupValue) {
   // Shown at once where it goes; the server's copy of the panel follows.
   const target = root.querySelector(`[data-drop-group="${CSS.escape(groupValue)}"] .grouping__ideas`);
   if (target) {
+    const focused = item.contains(document.activeElement) ? document.activeElement : null;
     const empty = target.querySelector(".grouping__empty");
     if (empty) empty.remove();
-    target.append(item);
+    target.append(item); // moving a node blurs what it holds: the focus goes back to it
+    if (focused) focused.focus();
   }
   form.requestSubmit();
 }
@@ -146,6 +148,27 @@ function enhance(root) {
   if (!root || root.dataset.enhanced) return;
   root.dataset.enhanced = "1";
   root.classList.add("grouping--enhanced");
+  // « Renommer » beside each group's name: opens its tools on the name field, selected.
+  for (const section of root.querySelectorAll("[data-drop-group]:not([data-drop-group=''])")) {
+    const head = section.querySelector(".grouping__head");
+    const input = section.querySelector("[data-rename-input]");
+    if (!head || !input) continue;
+    const rename = document.createElement("button");
+    rename.type = "button";
+    rename.className = "link-button grouping__rename";
+    rename.id = `rename-button-${section.dataset.dropGroup}`;
+    rename.textContent = root.dataset.textRename;
+    const hidden = document.createElement("span");
+    hidden.className = "visually-hidden";
+    hidden.textContent = ` ${section.dataset.groupName}`;
+    rename.append(hidden);
+    rename.addEventListener("click", () => {
+      input.closest("details").open = true;
+      input.focus();
+      input.select();
+    });
+    head.append(rename);
+  }
   for (const form of root.querySelectorAll("[data-move-form]")) {
     const item = form.closest("[data-idea]");
     const button = document.createElement("button");
@@ -203,15 +226,8 @@ function startDrag(event) {
   announce(format(panel().dataset.textDragStart, { idea: item.dataset.ideaTitle }));
 }
 
-function onPointerMove(event) {
-  if (!drag || event.pointerId !== drag.id) return;
-  if (!drag.started) {
-    if (Math.hypot(event.clientX - drag.x, event.clientY - drag.y) < DRAG_THRESHOLD) return;
-    startDrag(event);
-  }
-  event.preventDefault();
-  drag.ghost.style.transform = `translate(${event.clientX - drag.dx}px, ${event.clientY - drag.dy}px)`;
-  const target = dropTargetAt(event.clientX, event.clientY);
+function hover(x, y) {
+  const target = dropTargetAt(x, y);
   if (target !== drag.target) {
     if (drag.target) drag.target.classList.remove("is-drop-target");
     if (target) target.classList.add("is-drop-target");
@@ -219,10 +235,41 @@ function onPointerMove(event) {
   }
 }
 
+// Near the top or the bottom of the window, the page scrolls while an idea is held: a long
+// wall or a narrow console column does not fit on one screen.
+const EDGE = 64;
+function autoScroll() {
+  if (!drag || !drag.started) return;
+  const { lastY } = drag;
+  let step = 0;
+  if (lastY < EDGE) step = -Math.ceil((EDGE - lastY) / 4);
+  else if (lastY > window.innerHeight - EDGE) step = Math.ceil((lastY - (window.innerHeight - EDGE)) / 4);
+  if (step) {
+    window.scrollBy(0, step);
+    hover(drag.lastX, drag.lastY);
+  }
+  drag.frame = requestAnimationFrame(autoScroll);
+}
+
+function onPointerMove(event) {
+  if (!drag || event.pointerId !== drag.id) return;
+  if (!drag.started) {
+    if (Math.hypot(event.clientX - drag.x, event.clientY - drag.y) < DRAG_THRESHOLD) return;
+    startDrag(event);
+    drag.frame = requestAnimationFrame(autoScroll);
+  }
+  event.preventDefault();
+  drag.lastX = event.clientX;
+  drag.lastY = event.clientY;
+  drag.ghost.style.transform = `translate(${event.clientX - drag.dx}px, ${event.clientY - drag.dy}px)`;
+  hover(event.clientX, event.clientY);
+}
+
 function endDrag(event, drop) {
   if (!drag || event.pointerId !== drag.id) return;
-  const { item, target, started, ghost } = drag;
+  const { item, target, started, ghost, frame } = drag;
   drag = null;
+  if (frame) cancelAnimationFrame(frame);
   if (!started) return;
   ghost.remove();
   item.classList.remove("is-dragging");
@@ -290,6 +337,8 @@ async function refresh() {
 
 let refreshTimer = null;
 function refreshSoon() {
+  // Marked until the fresh copy is in (its copy has no mark): tests wait for it to go.
+  if (panel()) panel().dataset.refreshing = "1";
   clearTimeout(refreshTimer);
   refreshTimer = setTimeout(refresh, 80);
 }
