@@ -246,6 +246,25 @@ def idea_group_reorder(*, workshop: Workshop, actor, group_id, position, request
     return group
 
 
+def idea_groups_after_idea_left(*, workshop: Workshop, idea_id, replaced_by=None) -> None:
+    """An idea of the wall was hidden or merged (``replaced_by``): the groups change with it.
+
+    Called by ``services.idea_hide`` and ``services.idea_merge`` inside their transaction. A
+    merged idea's group passes to the idea it was merged into, when that one has no group.
+    """
+    member = IdeaGroupMember.objects.filter(workshop=workshop, proposal_id=idea_id).first()
+    if member is None:
+        return
+    if (
+        replaced_by is not None
+        and not IdeaGroupMember.objects.filter(workshop=workshop, proposal=replaced_by).exists()
+    ):
+        IdeaGroupMember.objects.create(
+            workshop=workshop, group_id=member.group_id, proposal=replaced_by
+        )
+    _changed(workshop)
+
+
 def idea_groups_vote_create(
     *, workshop: Workshop, actor, title: str, method: str, group_ids=None, request=None
 ):

@@ -196,11 +196,34 @@ def test_hidden_and_merged_ideas_leave_the_groups_payload(live, facilitator, ide
     services.idea_merge(
         workshop=live, actor=facilitator, source_id=ideas[1].pk, target_id=ideas[3].pk
     )
-    assert events.idea_groups(live)["groups"][0]["idea_ids"] == [ideas[2].pk]
+    # The hidden one is gone; the merged one's place went to the idea it was merged into.
+    assert events.idea_groups(live)["groups"][0]["idea_ids"] == [ideas[2].pk, ideas[3].pk]
     with pytest.raises(NotFoundError):
         grouping.idea_group_move_idea(
             workshop=live, actor=facilitator, idea_id=ideas[0].pk, group_id=a.pk
         )
+
+
+def test_hiding_or_merging_a_grouped_idea_tells_the_room(live, facilitator, ideas):
+    a = grouping.idea_group_create(
+        workshop=live, actor=facilitator, name="A", idea_ids=[ideas[0].pk, ideas[1].pk]
+    )
+    before = len(group_events(live))
+    services.idea_hide(workshop=live, actor=facilitator, proposal_id=ideas[0].pk, reason="doublon")
+    assert group_events(live)[-1]["data"]["groups"][0]["idea_ids"] == [ideas[1].pk]
+    # Merged: the idea it went into takes its place in the group (it had none).
+    services.idea_merge(
+        workshop=live, actor=facilitator, source_id=ideas[1].pk, target_id=ideas[2].pk
+    )
+    assert group_events(live)[-1]["data"]["groups"] == [
+        {"id": a.pk, "name": "A", "position": 0, "idea_ids": [ideas[2].pk]}
+    ]
+    assert len(group_events(live)) == before + 2
+    # An idea in no group: no group event.
+    services.idea_hide(
+        workshop=live, actor=facilitator, proposal_id=ideas[3].pk, reason="hors sujet"
+    )
+    assert len(group_events(live)) == before + 2
 
 
 def test_a_published_workshop_keeps_its_groups(live, facilitator, ideas):
