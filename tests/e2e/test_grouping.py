@@ -242,6 +242,16 @@ def test_grouping_by_keyboard_and_by_drag_and_drop(site, new_context, clustering
     panel.locator(f"#groupe-{mobility.pk} summary").click()
     shoot_panel(page, "tools-open-1280x800")
     assert_no_axe_violations(page, "room with the grouping panel")
+    # In a wide pane (as on the presenter console), the groups sit side by side.
+    page.evaluate(
+        "() => document.querySelector('.room__main').prepend(document.querySelector('#regroupement'))"
+    )
+    page.locator("#regroupement").scroll_into_view_if_needed()
+    shoot_panel(page, "wide-pane-1280x800")
+    tops = page.locator(".grouping__group").evaluate_all(
+        "(nodes) => nodes.map((n) => Math.round(n.getBoundingClientRect().top))"
+    )
+    assert len(set(tops)) < len(tops), f"groups side by side in a wide pane: {tops}"
 
     # Rename in place: « Renommer » beside the name opens the field, selected.
     page.locator(f"#rename-button-{jobs.pk}").click()
@@ -293,4 +303,67 @@ def test_the_panel_works_without_javascript(site, browser, clustering, facilitat
         page.locator(f'[data-drop-group="{clustering["mobility"].pk}"] [data-idea="{ideas[2].pk}"]')
     ).to_be_visible()
     shoot_panel(page, "no-js-1280x800")
+    context.close()
+
+
+def test_grouping_by_touch_on_a_tablet(site, browser, clustering, facilitator):
+    """A finger on the idea's handle drags it (pointer events of type touch), the page
+    scrolling under it near the edge; a finger elsewhere on the idea does not pick it up."""
+    workshop, ideas = clustering["workshop"], clustering["ideas"]
+    mobility = clustering["mobility"]
+    room = f"/ateliers/{workshop.slug}/"
+    context = browser().new_context(
+        base_url=site.url,
+        viewport={"width": 1024, "height": 768},
+        has_touch=True,
+        locale="fr-FR",
+        device_scale_factor=1,
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    sign_in(page, site, facilitator, next_path=room)
+    page.goto(site(room))
+    wait_live(page)
+    cdp = context.new_cdp_session(page)
+
+    def touch(kind, x=None, y=None):
+        points = [] if x is None else [{"x": x, "y": y}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    # A finger on the idea's text (not its handle) does not pick it up.
+    text = page.locator(f'[data-idea="{ideas[3].pk}"] .grouping__title')
+    text.scroll_into_view_if_needed()
+    box = text.bounding_box()
+    touch("touchStart", box["x"] + 10, box["y"] + 5)
+    for i in range(1, 6):
+        touch("touchMove", box["x"] + 10, box["y"] + 5 - 15 * i)
+    expect(page.locator(".grouping__ghost")).to_have_count(0)
+    touch("touchEnd")
+
+    dragged = ideas[4]
+    handle = page.locator(f'[data-idea="{dragged.pk}"] [data-drag-handle]')
+    drop = page.locator(f'[data-drop-group="{mobility.pk}"]')
+    handle.scroll_into_view_if_needed()
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    touch("touchStart", x, y)
+    for i in range(1, 6):
+        touch("touchMove", x + 4 * i, y + 4 * i)
+    expect(page.locator(".grouping__ghost")).to_have_count(1)
+    height = 768
+    touch("touchMove", x + 20, height - 8)
+    eventually(
+        lambda: 0 < drop.bounding_box()["y"] + 40 < height - 70, timeout=10, message="autoscroll"
+    )
+    end = drop.bounding_box()
+    tx, ty = end["x"] + end["width"] / 2, end["y"] + 30
+    touch("touchMove", tx, ty)
+    expect(drop).to_have_class(re.compile("is-drop-target"))
+    touch("touchEnd")
+    eventually(lambda: group_of(dragged.pk) == "Mobilités", message="touch drag and drop")
+    expect(idea_in(page, mobility.pk, dragged.pk)).to_be_visible()
+    settled(page)
+    no_horizontal_scroll(page, "tablet 1024x768 with the grouping panel")
+    page.locator("#regroupement").scroll_into_view_if_needed()
+    shoot_panel(page, "tablet-touch-1024x768")
     context.close()
