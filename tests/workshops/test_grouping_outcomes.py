@@ -66,6 +66,23 @@ def test_a_vote_from_the_groups_has_one_option_per_group_listing_its_ideas(
     assert data["options"][1]["description"] == "Apprentissage local"
 
 
+def test_the_ballot_lists_each_groups_ideas_under_its_name(
+    client, live, facilitator, participant, grouped
+):
+    from votes.services import session_open
+
+    session = grouping.idea_groups_vote_create(
+        workshop=live, actor=facilitator, title="Quelles pistes ?", method="majority_judgment"
+    )
+    session_open(session=session, actor=facilitator)
+    client.force_login(participant.user)
+    html = client.get(live.get_absolute_url()).content.decode()
+    legend = html.split("<legend>Emploi")[1].split("</legend>")[0]
+    assert '<span class="ballot__ideas">Apprentissage local</span>' in legend
+    legend = html.split("<legend>Mobilités")[1].split("</legend>")[0]
+    assert "Vélo 0<br>Vélo 1<br>" in legend
+
+
 def test_only_the_facilitators_make_a_vote_from_groups(live, participant, grouped):
     with pytest.raises(PermissionDeniedError):
         grouping.idea_groups_vote_create(
