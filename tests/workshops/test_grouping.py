@@ -369,3 +369,17 @@ def test_a_participant_posting_the_forms_changes_nothing(client, live, facilitat
         reverse("workshops:grouping_action", args=[live.slug, "dissolve"]), {"id": group.pk}
     )
     assert IdeaGroup.objects.count() == 1 and not IdeaGroupMember.objects.exists()
+
+
+def test_the_demo_live_workshop_has_groups_begun(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from workshops.demo import LIVE_SLUG
+
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())  # idempotent
+    groups = events.idea_groups(IdeaGroup.objects.get(position=0).workshop)["groups"]
+    assert IdeaGroup.objects.get(position=0).workshop.slug == LIVE_SLUG
+    assert [len(g["idea_ids"]) for g in groups] == [3, 2]
