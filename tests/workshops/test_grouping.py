@@ -383,3 +383,28 @@ def test_the_demo_live_workshop_has_groups_begun(db):
     groups = events.idea_groups(IdeaGroup.objects.get(position=0).workshop)["groups"]
     assert IdeaGroup.objects.get(position=0).workshop.slug == LIVE_SLUG
     assert [len(g["idea_ids"]) for g in groups] == [3, 2]
+
+
+def test_room_page_with_the_panel_queries_do_not_grow_with_ideas(
+    client, live, facilitator, participant, axis
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _clustering(live, facilitator)
+    group = grouping.idea_group_create(workshop=live, actor=facilitator, name="A")
+    client.force_login(facilitator)
+
+    def queries_with(n):
+        for i in range(n):
+            p = idea(live, participant.user, axis, f"Idée {n}-{i}")
+            if i % 2:
+                grouping.idea_group_move_idea(
+                    workshop=live, actor=facilitator, idea_id=p.pk, group_id=group.pk
+                )
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get(live.get_absolute_url()).content.decode()
+        assert html.count("data-move-form") == live.proposals.count()  # every idea listed
+        return len(ctx.captured_queries)
+
+    assert queries_with(2) == queries_with(20)
