@@ -46,9 +46,17 @@ function move(item, groupValue) {
   if (select.value === groupValue) return;
   select.value = groupValue;
   const idea = item.dataset.ideaTitle;
-  pending = groupValue
+  const sentence = groupValue
     ? format(root.dataset.textMoved, { idea, group: groupNameOf(root, groupValue) })
     : format(root.dataset.textMovedOut, { idea });
+  pending = sentence;
+  // Refused (the group went meanwhile, the connection dropped…): the server's panel again.
+  setTimeout(() => {
+    if (pending === sentence) {
+      pending = null;
+      refreshSoon();
+    }
+  }, 4000);
   // Shown at once where it goes; the server's copy of the panel follows.
   const target = root.querySelector(`[data-drop-group="${CSS.escape(groupValue)}"] .grouping__ideas`);
   if (target) {
@@ -71,6 +79,7 @@ function closeMenu({ focusButton = true } = {}) {
   openMenu = null;
   menu.remove();
   button.setAttribute("aria-expanded", "false");
+  button.removeAttribute("aria-controls");
   if (focusButton) button.focus();
   if (refreshWanted) refresh();
 }

@@ -162,6 +162,8 @@ def test_grouping_by_keyboard_and_by_drag_and_drop(site, new_context, clustering
     page.keyboard.press("Escape")
     expect(page.get_by_role("menu")).to_have_count(0)
     expect(page.locator(f"#move-menu-{target.pk}")).to_be_focused()
+    expect(page.locator(f"#move-menu-{target.pk}")).to_have_attribute("aria-expanded", "false")
+    assert page.locator(f"#move-menu-{target.pk}").get_attribute("aria-controls") is None
     assert group_of(target.pk) == "Emploi et formation"
 
     # A second idea by keyboard, to Mobilités (Home), so both groups have ideas.
