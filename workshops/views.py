@@ -77,7 +77,9 @@ def join(request: HttpRequest) -> HttpResponse:
     return render(request, "workshops/workshop_join.html", {"form": form}, status=400)
 
 
-def _room_context(request: HttpRequest, access: selectors.RoomAccess, idea_form=None) -> dict:
+def _room_context(
+    request: HttpRequest, access: selectors.RoomAccess, idea_form=None, *, console: bool = True
+) -> dict:
     workshop = access.workshop
     phases = list(workshop.phases.order_by("order", "pk"))
     current = next((p for p in phases if p.pk == workshop.current_phase_id), None)
@@ -114,7 +116,8 @@ def _room_context(request: HttpRequest, access: selectors.RoomAccess, idea_form=
     }
     # The groups of ideas, as ``idea_groups.changed`` sends them: the state a page starts from.
     context["idea_groups"] = events.idea_groups(workshop)
-    if access.is_facilitator and current is not None and current.kind == PhaseKind.CLUSTERING:
+    clustering = current is not None and current.kind == PhaseKind.CLUSTERING
+    if console and access.is_facilitator and clustering:
         context.update(grouping_context(workshop))
         context["show_grouping"] = True
     if access.is_facilitator:
@@ -135,7 +138,7 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def projector(request: HttpRequest, slug: str) -> HttpResponse:
     access = _access(request, slug)
-    context = _room_context(request, access)
+    context = _room_context(request, access, console=False)
     context["join_url"] = qr.join_url(request, access.workshop)
     return render(request, "workshops/workshop_projector.html", context)
 

@@ -286,6 +286,22 @@ def test_the_room_shows_the_panel_to_facilitators_in_the_clustering_phase(
     }
 
 
+def test_the_projector_starts_from_the_groups_too(client, live, facilitator, ideas):
+    group = grouping.idea_group_create(
+        workshop=live, actor=facilitator, name="Vélo", idea_ids=[ideas[1].pk]
+    )
+    _clustering(live, facilitator)
+    client.force_login(facilitator)
+    html = client.get(reverse("workshops:projector", args=[live.slug])).content.decode()
+    snapshot = html.split('<script id="idea-groups" type="application/json">')[1].split(
+        "</script>"
+    )[0]
+    assert json.loads(snapshot)["groups"] == [
+        {"id": group.pk, "name": "Vélo", "position": 0, "idea_ids": [ideas[1].pk]}
+    ]
+    assert 'id="regroupement"' not in html
+
+
 def test_the_panel_alone_is_for_facilitators(client, live, facilitator, participant):
     url = reverse("workshops:grouping", args=[live.slug])
     client.force_login(participant.user)
