@@ -83,6 +83,7 @@ def idea_group_create(
     """A new group, last in order; ``idea_ids`` (optional) move into it at once."""
     _require_facilitator(actor, workshop)
     name = _clean_name(name)
+    idea_ids = list(idea_ids)
     with transaction.atomic():
         locked = _lock(workshop)
         count = IdeaGroup.objects.filter(workshop=locked).count()
