@@ -120,6 +120,22 @@ class SourceAddForm(forms.Form):
     )
 
 
+class GroupSourceAddForm(forms.Form):
+    prefix = "idea-group"  # its own field ids beside the other forms of the page
+
+    group = forms.IntegerField(
+        label=_("Numéro du groupe d'idées"),
+        min_value=1,
+        help_text=_(
+            "Le numéro figure sur le panneau de regroupement de l'atelier (« Groupe n° … »). "
+            "Chacune de ses idées devient une source."
+        ),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class ActionItemForm(forms.ModelForm):
     class Meta:
         model = ActionItem

@@ -231,6 +231,17 @@ class RecommendationSource(TraceLink):
         on_delete=models.PROTECT,
         related_name="recommendation_sources",
     )
+    # Linked with a group of ideas of a workshop's wall: the group, and its name at the time
+    # (kept when the group is renamed or dissolved later), so the trace shows group → ideas.
+    idea_group = models.ForeignKey(
+        "workshops.IdeaGroup",
+        verbose_name=_("groupe d'idées"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recommendation_sources",
+    )
+    idea_group_name = models.CharField(_("nom du groupe d'idées"), max_length=120, blank=True)
 
     class Meta:
         verbose_name = _("source de la recommandation")

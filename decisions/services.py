@@ -304,6 +304,47 @@ def recommendation_source_add(
 
 
 @transaction.atomic
+def recommendation_group_source_add(
+    *, recommendation: Recommendation, group, actor, note: str = ""
+) -> list[RecommendationSource]:
+    """Link every idea of a group of a workshop's wall as a source, keeping the group.
+
+    Each idea becomes a source of its own (its author, supports and comments count in the
+    trace as for any proposal), marked with the group and the group's name at this moment.
+    Linking the same group again links the ideas added since; an idea already linked keeps
+    its first link.
+    """
+    from workshops.grouping import group_ideas
+
+    require_editor(actor)
+    ideas = group_ideas([group])[group.pk]
+    if not ideas:
+        raise DomainError(
+            "empty_group",
+            _("Ce groupe ne contient aucune idée visible : rien à relier."),
+            field="group",
+        )
+    links = []
+    for proposal in ideas:
+        link = recommendation_source_add(
+            recommendation=recommendation, proposal=proposal, actor=actor, note=note
+        )
+        if link.idea_group_id is None and not link.idea_group_name:
+            link.idea_group = group
+            link.idea_group_name = group.name
+            link.save(update_fields=["idea_group", "idea_group_name"])
+        links.append(link)
+    _history(
+        actor=actor,
+        verb="group_added",
+        changes={"group": ["", group.name]},
+        note=note,
+        recommendation=recommendation,
+    )
+    return links
+
+
+@transaction.atomic
 def recommendation_vote_source_add(
     *, recommendation: Recommendation, session, actor, note: str = ""
 ) -> RecommendationVoteSource:

@@ -146,6 +146,57 @@ class TraceVoteSession:
         return _safe_url(self.session)
 
 
+SMALL_COLLEGE = 3  # fewer people than this: counted in « Autres collèges », never alone
+
+
+@dataclass
+class TraceGroup:
+    """A group of ideas of a workshop's wall linked as a source: group → ideas → authors."""
+
+    name: str
+    group_id: int | None
+    workshop: TraceWorkshop | None
+    proposals: list[TraceProposal]
+    authors_by_college: dict[str, int]
+
+    @property
+    def authors(self) -> int:
+        return sum(self.authors_by_college.values())
+
+    def author_colleges(self) -> list[tuple[str, str, int]]:
+        """(college, label, authors) in the order of the colleges; colleges with fewer than
+        ``SMALL_COLLEGE`` authors are merged into one line « Autres collèges » (last)."""
+        labels = _college_labels()
+        rows, others = [], 0
+        for value in College.values:
+            count = self.authors_by_college.get(value, 0)
+            if count >= SMALL_COLLEGE:
+                rows.append((value, labels[value], count))
+            else:
+                others += count
+        if others:
+            rows.append(("others", str(_("Autres collèges")), others))
+        return rows
+
+    def summary(self) -> str:
+        """« 7 auteur·rices : 4 Citoyen·nes, 3 Autres collèges »"""
+        head = ngettext("%(count)d auteur·rice", "%(count)d auteur·rices", self.authors) % {
+            "count": self.authors
+        }
+        parts = ", ".join(f"{count} {label}" for _value, label, count in self.author_colleges())
+        return f"{head} : {parts}" if parts else head
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.group_id,
+            "name": self.name,
+            "workshop": self.workshop.workshop.pk if self.workshop else None,
+            "proposals": [tp.proposal.pk for tp in self.proposals],
+            "authors": self.authors,
+            "author_colleges": {value: count for value, _label, count in self.author_colleges()},
+        }
+
+
 @dataclass
 class Trace:
     recommendation: Recommendation
@@ -155,6 +206,7 @@ class Trace:
     vote_sessions: list[TraceVoteSession]
     contributors: Contributions
     focus_action: ActionItem | None = None
+    groups: list[TraceGroup] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         rec = self.recommendation
@@ -215,6 +267,7 @@ class Trace:
                 }
                 for tv in self.vote_sessions
             ],
+            "groups": [g.as_dict() for g in self.groups],
             "contributors": self.contributors.as_dict(),
         }
 
@@ -417,7 +470,37 @@ def build_trace(
         vote_sessions=vote_sessions,
         contributors=_contributions(everyone, total_contributions),
         focus_action=focus_action,
+        groups=_groups(trace_proposals, workshops),
     )
+
+
+def _groups(trace_proposals: list[TraceProposal], workshops: list[TraceWorkshop]) -> list:
+    """The sources linked with a group of ideas, by group, in the order of the links (no query:
+    the group's name is kept on each link)."""
+    workshop_of = {tw.workshop.pk: tw for tw in workshops}
+    groups: dict[tuple, TraceGroup] = {}
+    authors: dict[tuple, dict[int, str]] = {}
+    for tp in trace_proposals:
+        link = tp.link
+        if link is None or not (link.idea_group_id or link.idea_group_name):
+            continue
+        key = (link.idea_group_id, link.idea_group_name)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = TraceGroup(
+                name=link.idea_group_name,
+                group_id=link.idea_group_id,
+                workshop=workshop_of.get(tp.proposal.origin_workshop_id),
+                proposals=[],
+                authors_by_college={},
+            )
+            authors[key] = {}
+        group.proposals.append(tp)
+        for member in [tp.proposal, *tp.merged]:
+            authors[key].setdefault(member.author_id, member.author_college)
+    for key, group in groups.items():
+        group.authors_by_college = dict(Counter(authors[key].values()))
+    return list(groups.values())
 
 
 def action_trace(action: ActionItem) -> Trace:

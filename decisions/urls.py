@@ -28,6 +28,11 @@ urlpatterns = [
         name="recommendation_source_add",
     ),
     path(
+        "recommandations/<int:pk>/groupes/",
+        views.recommendation_group_add,
+        name="recommendation_group_add",
+    ),
+    path(
         "recommandations/<int:pk>/votes/",
         views.recommendation_vote_add,
         name="recommendation_vote_add",

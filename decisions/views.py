@@ -20,6 +20,7 @@ from decisions.forms import (
     ActionFilterForm,
     ActionItemForm,
     ActionReportForm,
+    GroupSourceAddForm,
     IndicatorCreateForm,
     IndicatorForm,
     MeasurementForm,
@@ -300,6 +301,7 @@ def _recommendation_context(request, recommendation, **extra) -> dict:
         context["status_form"] = status_form
         context["source_form"] = SourceAddForm()
         context["vote_form"] = VoteSourceAddForm()
+        context["group_form"] = GroupSourceAddForm()
     context.update(extra)
     return context
 
@@ -483,6 +485,24 @@ def recommendation_source_add(request: HttpRequest, pk: int) -> HttpResponse:
         not_found=_("Aucune proposition ne porte ce numéro."),
         done=_("Proposition ajoutée aux sources."),
         form_name="source_form",
+    )
+
+
+@login_required
+@require_POST
+def recommendation_group_add(request: HttpRequest, pk: int) -> HttpResponse:
+    from workshops.models import IdeaGroup
+
+    return _recommendation_link_add(
+        request,
+        pk,
+        form_class=GroupSourceAddForm,
+        field="group",
+        find=lambda number: IdeaGroup.objects.filter(pk=number).first(),
+        add=lambda target, **kw: services.recommendation_group_source_add(group=target, **kw),
+        not_found=_("Aucun groupe d'idées ne porte ce numéro."),
+        done=_("Les idées du groupe sont ajoutées aux sources."),
+        form_name="group_form",
     )
 
 

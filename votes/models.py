@@ -192,6 +192,17 @@ class VoteOption(models.Model):
         related_name="vote_options",
     )
     label = models.CharField(_("intitulé"), max_length=200)
+    # A group of ideas of the workshop's wall: its ideas, listed under the label (plain text,
+    # one per line); the group is kept for the provenance (its ideas, their authors).
+    description = models.TextField(_("description"), blank=True, default="")
+    idea_group = models.ForeignKey(
+        "workshops.IdeaGroup",
+        verbose_name=_("groupe d'idées"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="vote_options",
+    )
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
     class Meta:

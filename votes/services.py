@@ -79,10 +79,15 @@ def session_public_data(session: VoteSession) -> dict[str, Any]:
         "ends_at": session.ends_at,
         "results_revealed": rules.results_revealed(session),
         "options": [
-            {"id": o["id"], "label": o["label"], "proposal": o["proposal_id"]}
+            {
+                "id": o["id"],
+                "label": o["label"],
+                "proposal": o["proposal_id"],
+                "description": o["description"],
+            }
             for o in VoteOption.objects.filter(session=session)
             .order_by("order", "id")
-            .values("id", "label", "proposal_id")
+            .values("id", "label", "proposal_id", "description")
         ]
         if session.method != Method.OPEN_QUESTION
         else [],
@@ -116,9 +121,14 @@ def session_create(
     dot_cap: int = 3,
     proposals: Iterable = (),
     labels: Iterable[str] = (),
+    groups: Iterable = (),
     request=None,
 ) -> VoteSession:
-    """A draft session with its options (proposals first, then free labels)."""
+    """A draft session with its options (proposals first, then free labels, then groups).
+
+    A group of ideas of the workshop's wall (``workshops.IdeaGroup``) becomes one option:
+    its name, with its ideas listed in the option's description.
+    """
     if workshop is not None:
         if not rules.is_workshop_facilitator(actor, workshop):
             raise PermissionDeniedError(
@@ -168,6 +178,26 @@ def session_create(
         label = clean_line(label, max_length=200)
         if label and label not in [existing for _p, existing in options]:
             options.append((None, label))
+    extras: dict[int, tuple[str, Any]] = {}  # option index: (description, group)
+    groups = list(groups)
+    if groups:
+        from workshops.grouping import group_ideas
+
+        if workshop is None or any(g.workshop_id != workshop.pk for g in groups):
+            raise DomainError(
+                "invalid_groups",
+                _("Seuls les groupes d'idées de cet atelier peuvent devenir des options."),
+                field="options",
+            )
+        ideas = group_ideas(groups)
+        for group in groups:
+            if not ideas[group.pk]:
+                continue  # an empty group is not an option
+            extras[len(options)] = (
+                "\n".join(clean_line(p.title, max_length=200) for p in ideas[group.pk]),
+                group,
+            )
+            options.append((None, clean_line(group.name, max_length=200)))
     if method != Method.OPEN_QUESTION:
         minimum = MIN_OPTIONS[Method(method)]
         if len(options) < minimum:
@@ -204,7 +234,14 @@ def session_create(
     if method != Method.OPEN_QUESTION:
         VoteOption.objects.bulk_create(
             [
-                VoteOption(session=session, proposal=proposal, label=label, order=i)
+                VoteOption(
+                    session=session,
+                    proposal=proposal,
+                    label=label,
+                    order=i,
+                    description=extras.get(i, ("", None))[0],
+                    idea_group=extras.get(i, ("", None))[1],
+                )
                 for i, (proposal, label) in enumerate(options)
             ]
         )

@@ -52,7 +52,9 @@ def ballot_context(
     return {
         "session": session,
         "options": list(
-            session.options.order_by("order", "id").values("id", "label", "proposal_id")
+            session.options.order_by("order", "id").values(
+                "id", "label", "proposal_id", "description"
+            )
         ),
         "form": form,
         "values": form.values(),

@@ -193,5 +193,35 @@ def _seed_live(ctx: dict, now) -> None:
                 workshop=workshop, user=users[username], proposal_id=ideas[index].pk, kind=kind
             )
         services.hand_raise(workshop=workshop, user=users["fatima.elue"])
+    _seed_groups(
+        workshop,
+        facilitator,
+        {key: idea for (key, *_rest), idea in zip(LIVE_IDEAS, ideas, strict=True)},
+    )
     ctx["live_workshop"] = workshop
     ctx["live_ideas"] = ideas
+
+
+# The clustering step, begun: two named groups, some ideas still on their own.
+LIVE_GROUPS = [
+    (
+        "Filière hydrogène : infrastructures et sous-traitance",
+        ["station-h2", "sous-traitants-piles", "foncier-h2"],
+    ),
+    ("Former aux métiers d'avenir", ["ecole-maroquinerie", "diplome-h2"]),
+]
+
+
+def _seed_groups(workshop, facilitator, ideas_by_key: dict) -> None:
+    from workshops import grouping
+    from workshops.models import IdeaGroup
+
+    if IdeaGroup.objects.filter(workshop=workshop).exists():
+        return
+    for name, keys in LIVE_GROUPS:
+        grouping.idea_group_create(
+            workshop=workshop,
+            actor=facilitator,
+            name=name,
+            idea_ids=[ideas_by_key[k].pk for k in keys if k in ideas_by_key],
+        )

@@ -104,3 +104,38 @@ def hands(workshop: Workshop, speaking: HandRaise | None = None) -> dict:
             "name": speaking.participant.user.public_name,
         }
     return data
+
+
+def idea_groups(workshop: Workshop | int) -> dict:
+    """The workshop's groups of ideas, in order, each with its visible ideas (2 queries).
+
+    The whole list (a room has a few groups): the payload of ``idea_groups.changed`` and the
+    ``groups`` of the room's initial state, so a reload and a live update look the same.
+    """
+    from workshops.models import IdeaGroup, IdeaGroupMember
+
+    workshop_id = workshop if isinstance(workshop, int) else workshop.pk
+    groups = list(
+        IdeaGroup.objects.filter(workshop_id=workshop_id)
+        .order_by("position", "pk")
+        .values_list("pk", "name", "position")
+    )
+    if not groups:
+        return {"groups": []}
+    ideas: dict[int, list[int]] = {pk: [] for pk, _name, _position in groups}
+    for group_id, proposal_id in (
+        IdeaGroupMember.objects.filter(
+            workshop_id=workshop_id,
+            proposal__is_hidden=False,
+            proposal__merged_into__isnull=True,
+        )
+        .order_by("added_at", "pk")
+        .values_list("group_id", "proposal_id")
+    ):
+        ideas.setdefault(group_id, []).append(proposal_id)
+    return {
+        "groups": [
+            {"id": pk, "name": name, "position": position, "idea_ids": ideas[pk]}
+            for pk, name, position in groups
+        ]
+    }

@@ -324,3 +324,48 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.workshop}"
+
+
+class IdeaGroup(models.Model):
+    """A named group of a workshop's ideas, made by its facilitators on the wall (clustering).
+
+    A group can become one option of a vote (its ideas listed under it) and the source of a
+    recommendation (each of its ideas linked, with the group's name kept on the link).
+    """
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="idea_groups")
+    name = models.CharField(_("nom"), max_length=120)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("groupe d'idées")
+        verbose_name_plural = _("groupes d'idées")
+        ordering = ["workshop", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IdeaGroupMember(models.Model):
+    """An idea in a group: an idea belongs to at most one group of its workshop."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(IdeaGroup, on_delete=models.CASCADE, related_name="members")
+    proposal = models.ForeignKey(
+        "proposals.Proposal", on_delete=models.CASCADE, related_name="idea_group_members"
+    )
+    added_at = models.DateTimeField(_("ajoutée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("idée du groupe")
+        verbose_name_plural = _("idées du groupe")
+        ordering = ["group", "added_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workshop", "proposal"], name="idea_group_member_one_group_per_idea"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id} in {self.group_id}"

@@ -139,3 +139,45 @@ def workshops_for_list(user) -> dict:
         "live": [w for w in workshops if w.state == WorkshopState.LIVE],
         "upcoming": [w for w in workshops if w.state == WorkshopState.SCHEDULED],
     }
+
+
+def grouping_panel(workshop: Workshop) -> dict:
+    """The facilitator's grouping panel: the groups in order, each with its ideas, and the
+    ideas of the wall in no group (3 queries, whatever the number of ideas)."""
+    from proposals.models import Proposal
+    from workshops.models import IdeaGroup, IdeaGroupMember
+
+    groups = list(IdeaGroup.objects.filter(workshop=workshop).order_by("position", "pk"))
+    ideas = {
+        p.pk: p
+        for p in Proposal.objects.filter(
+            origin_workshop=workshop, merged_into__isnull=True, is_hidden=False
+        )
+        .select_related("author")
+        .only(
+            "id",
+            "title",
+            "author_college",
+            "created_at",
+            "author__display_name",
+            "author__first_name",
+            "author__deleted_at",
+        )
+        .order_by("created_at", "pk")
+    }
+    by_group: dict[int, list] = {g.pk: [] for g in groups}
+    grouped: set[int] = set()
+    for proposal_id, group_id in (
+        IdeaGroupMember.objects.filter(workshop=workshop)
+        .order_by("added_at", "pk")
+        .values_list("proposal_id", "group_id")
+    ):
+        if proposal_id in ideas and group_id in by_group:
+            by_group[group_id].append(ideas[proposal_id])
+            grouped.add(proposal_id)
+    for group in groups:
+        group.ideas = by_group[group.pk]
+    return {
+        "groups": groups,
+        "ungrouped": [p for pk, p in ideas.items() if pk not in grouped],
+    }

@@ -21,7 +21,7 @@ from project import ratelimit
 from project.errors import DomainError, PermissionDeniedError
 from realtime import conf as realtime_conf
 from realtime.broadcast import broadcast_on_commit
-from workshops import events, rules
+from workshops import events, grouping, rules
 from workshops.models import (
     DEFAULT_AGENDA,
     JOIN_CODE_ALPHABET,
@@ -767,6 +767,7 @@ def idea_hide(*, workshop: Workshop, actor, proposal_id, reason: str, request=No
             Workshop.objects.filter(pk=workshop.pk).update(spotlight=None)
             broadcast_on_commit(workshop, "spotlight.changed", {"idea": None})
         broadcast_on_commit(workshop, "proposal.hidden", {"id": proposal.pk})
+        grouping.idea_groups_after_idea_left(workshop=workshop, idea_id=proposal.pk)
     return proposal
 
 
@@ -794,6 +795,9 @@ def idea_merge(*, workshop: Workshop, actor, source_id, target_id, request=None)
                 "target": target.pk,
                 "reactions": events.reaction_counts(target.pk),
             },
+        )
+        grouping.idea_groups_after_idea_left(
+            workshop=workshop, idea_id=source.pk, replaced_by=target
         )
     return target
 

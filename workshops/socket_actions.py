@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from project.errors import DomainError
 from realtime.actions import ActionContext, register
-from workshops import events, services
+from workshops import events, grouping, services
 from workshops.models import Participant, Phase
 
 
@@ -176,3 +176,70 @@ def participant_remove(ctx: ActionContext, data: dict) -> dict:
         reason=_str(data, "reason", 500),
     )
     return {"id": participant.pk}
+
+
+# --- grouping the ideas of the wall (workshops.grouping) ---------------------------------------
+
+
+@register("group.create")
+def group_create(ctx: ActionContext, data: dict) -> dict:
+    ideas = data.get("ideas") or []
+    if not isinstance(ideas, list):
+        raise DomainError("invalid", _("Donnée invalide : %(key)s.") % {"key": "ideas"})
+    group = grouping.idea_group_create(
+        workshop=ctx.workshop,
+        actor=ctx.user,
+        name=_str(data, "name", 500),
+        idea_ids=[_int({"idea": i}, "idea") for i in ideas[:200]],
+    )
+    return {"id": group.pk}
+
+
+@register("group.rename")
+def group_rename(ctx: ActionContext, data: dict) -> dict:
+    group = grouping.idea_group_rename(
+        workshop=ctx.workshop,
+        actor=ctx.user,
+        group_id=_int(data, "id"),
+        name=_str(data, "name", 500),
+    )
+    return {"id": group.pk, "name": group.name}
+
+
+@register("group.move_idea")
+def group_move_idea(ctx: ActionContext, data: dict) -> dict:
+    group = grouping.idea_group_move_idea(
+        workshop=ctx.workshop,
+        actor=ctx.user,
+        idea_id=_int(data, "idea"),
+        group_id=_int(data, "group", required=False),
+    )
+    return {"group": group.pk if group else None}
+
+
+@register("group.merge")
+def group_merge(ctx: ActionContext, data: dict) -> dict:
+    target = grouping.idea_group_merge(
+        workshop=ctx.workshop,
+        actor=ctx.user,
+        source_id=_int(data, "source"),
+        target_id=_int(data, "target"),
+    )
+    return {"id": target.pk}
+
+
+@register("group.dissolve")
+def group_dissolve(ctx: ActionContext, data: dict) -> dict:
+    grouping.idea_group_dissolve(workshop=ctx.workshop, actor=ctx.user, group_id=_int(data, "id"))
+    return {}
+
+
+@register("group.reorder")
+def group_reorder(ctx: ActionContext, data: dict) -> dict:
+    group = grouping.idea_group_reorder(
+        workshop=ctx.workshop,
+        actor=ctx.user,
+        group_id=_int(data, "id"),
+        position=_int(data, "position"),
+    )
+    return {"id": group.pk, "position": group.position}

@@ -18,4 +18,10 @@ urlpatterns = [
     path("ateliers/<slug:slug>/reactions/", views.reaction, name="reaction"),
     path("ateliers/<slug:slug>/main/", views.hand, name="hand"),
     path("ateliers/<slug:slug>/console/<slug:op>/", views.console, name="console"),
+    path("ateliers/<slug:slug>/regroupement/", views.grouping_panel, name="grouping"),
+    path(
+        "ateliers/<slug:slug>/regroupement/<slug:op>/",
+        views.grouping_action,
+        name="grouping_action",
+    ),
 ]

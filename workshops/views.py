@@ -20,7 +20,7 @@ from accounts.models import College
 from project import ratelimit
 from project.errors import DomainError
 from realtime.broadcast import room_last_seq
-from workshops import qr, selectors, services
+from workshops import events, grouping, qr, selectors, services
 from workshops.forms import IdeaForm, JoinForm
 from workshops.models import Participant, Phase, PhaseKind, ReactionKind, WorkshopState
 
@@ -113,7 +113,9 @@ def join(request: HttpRequest) -> HttpResponse:
     return render(request, "workshops/workshop_join.html", {"form": form}, status=status)
 
 
-def _room_context(request: HttpRequest, access: selectors.RoomAccess, idea_form=None) -> dict:
+def _room_context(
+    request: HttpRequest, access: selectors.RoomAccess, idea_form=None, *, console: bool = True
+) -> dict:
     workshop = access.workshop
     phases = list(workshop.phases.order_by("order", "pk"))
     current = next((p for p in phases if p.pk == workshop.current_phase_id), None)
@@ -148,6 +150,12 @@ def _room_context(request: HttpRequest, access: selectors.RoomAccess, idea_form=
         "next_states": sorted(services.TRANSITIONS[WorkshopState(workshop.state)]),
         "ws_path": f"/ws/workshops/{workshop.slug}/",
     }
+    # The groups of ideas, as ``idea_groups.changed`` sends them: the state a page starts from.
+    context["idea_groups"] = events.idea_groups(workshop)
+    clustering = current is not None and current.kind == PhaseKind.CLUSTERING
+    if console and access.is_facilitator and clustering:
+        context.update(grouping_context(workshop))
+        context["show_grouping"] = True
     if access.is_facilitator:
         context["participants"] = list(
             Participant.objects.filter(workshop=workshop, removed_at__isnull=True)
@@ -166,7 +174,7 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def projector(request: HttpRequest, slug: str) -> HttpResponse:
     access = _access(request, slug)
-    context = _room_context(request, access)
+    context = _room_context(request, access, console=False)
     context["join_url"] = qr.join_url(request, access.workshop)
     return render(request, "workshops/workshop_projector.html", context)
 
@@ -356,5 +364,91 @@ def console(request: HttpRequest, slug: str, op: str) -> HttpResponse:
         request,
         access,
         "console",
+        lambda: action(access.workshop, request.user, request.POST, request),
+    )
+
+
+# --- grouping the ideas of the wall ----------------------------------------------------------
+
+
+def grouping_context(workshop) -> dict:
+    """What ``workshops/_grouping_panel.html`` needs (the room and the presenter console)."""
+    from votes.models import Method
+
+    return {
+        **selectors.grouping_panel(workshop),
+        "grouping_vote_methods": [
+            (value, label) for value, label in Method.choices if value != Method.OPEN_QUESTION
+        ],
+    }
+
+
+@require_GET
+def grouping_panel(request: HttpRequest, slug: str) -> HttpResponse:
+    """The grouping panel alone: grouping.js fetches it again after each change of the room."""
+    access = _access(request, slug)
+    if not access.is_facilitator:
+        raise Http404
+    context = {"workshop": access.workshop, **grouping_context(access.workshop)}
+    response = render(request, "workshops/_grouping_panel.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+GROUPING_OPS = {
+    "create": lambda w, u, p, r: grouping.idea_group_create(
+        workshop=w, actor=u, name=p.get("name", ""), request=r
+    ),
+    "rename": lambda w, u, p, r: grouping.idea_group_rename(
+        workshop=w, actor=u, group_id=_int(p.get("id")), name=p.get("name", ""), request=r
+    ),
+    "move-idea": lambda w, u, p, r: grouping.idea_group_move_idea(
+        workshop=w, actor=u, idea_id=_int(p.get("idea")), group_id=_int(p.get("group")), request=r
+    ),
+    "merge": lambda w, u, p, r: grouping.idea_group_merge(
+        workshop=w,
+        actor=u,
+        source_id=_int(p.get("source")),
+        target_id=_int(p.get("target")),
+        request=r,
+    ),
+    "dissolve": lambda w, u, p, r: grouping.idea_group_dissolve(
+        workshop=w, actor=u, group_id=_int(p.get("id")), request=r
+    ),
+    "reorder": lambda w, u, p, r: grouping.idea_group_reorder(
+        workshop=w, actor=u, group_id=_int(p.get("id")), position=p.get("position"), request=r
+    ),
+}
+
+
+@require_POST
+def grouping_action(request: HttpRequest, slug: str, op: str) -> HttpResponse:
+    """The panel's forms without JavaScript (the service checks that the user facilitates)."""
+    access = _access(request, slug)
+    if op == "vote":
+        try:
+            session = grouping.idea_groups_vote_create(
+                workshop=access.workshop,
+                actor=request.user,
+                title=request.POST.get("title", ""),
+                method=request.POST.get("method", ""),
+                request=request,
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+            return _back(access, "regroupement")
+        messages.success(
+            request,
+            _("Vote « %(title)s » créé avec un groupe par option : relisez-le, puis ouvrez-le.")
+            % {"title": session.title},
+        )
+        return redirect("votes:manage", pk=session.pk)
+    action = GROUPING_OPS.get(op)
+    if action is None:
+        raise Http404
+    return _run(
+        request,
+        access,
+        "regroupement",
         lambda: action(access.workshop, request.user, request.POST, request),
     )

@@ -1,0 +1,371 @@
+"""Grouping the wall in a real browser: the facilitator groups ideas with the keyboard
+(« Déplacer vers… ») and by drag and drop; a phone in the room receives each change."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.helpers import (
+    SCREENSHOTS,
+    assert_no_axe_violations,
+    eventually,
+    no_horizontal_scroll,
+    sign_in,
+)
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.e2e
+
+SHOTS = SCREENSHOTS / "grouping"
+TITLES = [
+    "Des pistes cyclables entre Audincourt et Montbéliard",
+    "Un bus de nuit le vendredi",
+    "Des ateliers de réparation de vélos dans les quartiers",
+    "Former les jeunes aux métiers de l'hydrogène",
+    "Un guichet unique pour les entreprises qui recrutent",
+]
+
+
+@pytest.fixture
+def clustering(axis, facilitator):
+    """A live workshop in its clustering phase, five ideas on the wall, one group made."""
+    from proposals.services import proposal_create
+    from tests.workshops.factories import ParticipantFactory, WorkshopFactory
+    from workshops import grouping, services
+    from workshops.models import Phase, PhaseKind, WorkshopState
+
+    workshop = WorkshopFactory(
+        title="Se déplacer et travailler dans le Pays de Montbéliard",
+        slug="deplacer-travailler",
+        state=WorkshopState.SCHEDULED,
+        facilitators=[facilitator],
+    )
+    workshop.axes.add(axis)
+    workshop = services.workshop_state_change(
+        workshop=workshop, actor=facilitator, to=WorkshopState.LIVE
+    )
+    services.phase_start(
+        workshop=workshop,
+        actor=facilitator,
+        phase=Phase.objects.get(workshop=workshop, kind=PhaseKind.CLUSTERING),
+    )
+    ideas = []
+    for i, title in enumerate(TITLES):
+        author = UserFactory(
+            display_name=f"Personne {i}", college=["citizens", "enterprises"][i % 2]
+        )
+        ParticipantFactory(workshop=workshop, user=author)
+        ideas.append(
+            proposal_create(
+                author=author, axis=axis, title=title, body="", origin_workshop=workshop
+            )
+        )
+    mobility = grouping.idea_group_create(workshop=workshop, actor=facilitator, name="Mobilités")
+    phone_user = UserFactory(display_name="Inès", college="citizens")
+    ParticipantFactory(workshop=workshop, user=phone_user)
+    return {"workshop": workshop, "ideas": ideas, "mobility": mobility, "phone": phone_user}
+
+
+def group_of(idea_id):
+    from workshops.models import IdeaGroupMember
+
+    member = IdeaGroupMember.objects.filter(proposal_id=idea_id).select_related("group").first()
+    return member.group.name if member else None
+
+
+def idea_in(page: Page, group_id, idea_id):
+    return page.locator(f'[data-drop-group="{group_id}"] [data-idea="{idea_id}"]')
+
+
+def wait_live(page: Page) -> None:
+    expect(page.locator("#room")).to_have_attribute("data-connection", "live")
+
+
+def settled(page: Page) -> None:
+    """The panel's fresh copy from the server is in (no refresh on its way)."""
+    expect(page.locator("#regroupement")).not_to_have_attribute("data-refreshing", "1")
+
+
+def shoot_panel(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#regroupement").screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def test_grouping_by_keyboard_and_by_drag_and_drop(site, new_context, clustering, facilitator):
+    workshop, ideas = clustering["workshop"], clustering["ideas"]
+    room = f"/ateliers/{workshop.slug}/"
+
+    # A phone in the room records the events it receives.
+    phone = new_context("phone").new_page()
+    sign_in(phone, site, clustering["phone"], next_path=room)
+    phone.goto(site(room))
+    wait_live(phone)
+    phone.evaluate(
+        """() => { window.groupFrames = [];
+        document.addEventListener('room:event', (e) => {
+          if (e.detail.type === 'idea_groups.changed') window.groupFrames.push(e.detail.data);
+        }); }"""
+    )
+
+    page = new_context("desktop").new_page()
+    sign_in(page, site, facilitator, next_path=room)
+    page.goto(site(room))
+    wait_live(page)
+    panel = page.locator("#regroupement")
+    expect(panel.get_by_role("heading", name="Regroupement des idées")).to_be_visible()
+
+    # A new group, from the panel's form.
+    panel.get_by_label("Nouveau groupe").fill("Emploi et formation")
+    panel.get_by_role("button", name="Créer le groupe").click()
+    expect(panel.get_by_role("heading", name=re.compile("^Emploi et formation"))).to_be_visible()
+    from workshops.models import IdeaGroup
+
+    jobs = IdeaGroup.objects.get(name="Emploi et formation")
+    mobility = clustering["mobility"]
+
+    # --- keyboard: « Déplacer vers… » on the idea, arrows, Enter ----------------------------
+    target = ideas[3]
+    button = page.locator(f"#move-menu-{target.pk}")
+    expect(button).to_have_accessible_name(f"Déplacer vers… {target.title}")
+    button.focus()
+    page.keyboard.press("Enter")
+    menu = page.get_by_role("menu")
+    expect(menu).to_be_visible()
+    expect(button).to_have_attribute("aria-expanded", "true")
+    items = menu.get_by_role("menuitem")
+    expect(items).to_have_text(["Mobilités", "Emploi et formation"])
+    expect(items.first).to_be_focused()
+    shoot_panel(page, "menu-open-1280x800")
+    assert_no_axe_violations(page, "grouping panel, menu open")
+    page.keyboard.press("ArrowDown")
+    expect(items.nth(1)).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(menu).to_have_count(0)
+    expect(idea_in(page, jobs.pk, target.pk)).to_be_visible()
+    eventually(lambda: group_of(target.pk) == "Emploi et formation", message="not moved")
+    # Announced, and the focus stays on the same idea's button, now in its group.
+    expect(page.locator("[data-grouping-live]")).to_have_text(
+        f"« {target.title} » est maintenant dans « Emploi et formation »."
+    )
+    settled(page)
+    expect(page.locator(f"#move-menu-{target.pk}")).to_be_focused()
+
+    # Escape closes the menu and gives the focus back; nothing moves.
+    page.keyboard.press("ArrowDown")  # opens the menu too
+    expect(page.get_by_role("menu")).to_be_visible()
+    expect(page.get_by_role("menu").get_by_role("menuitem")).to_have_text(
+        ["Sans groupe", "Mobilités"]
+    )
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("menu")).to_have_count(0)
+    expect(page.locator(f"#move-menu-{target.pk}")).to_be_focused()
+    expect(page.locator(f"#move-menu-{target.pk}")).to_have_attribute("aria-expanded", "false")
+    assert page.locator(f"#move-menu-{target.pk}").get_attribute("aria-controls") is None
+    assert group_of(target.pk) == "Emploi et formation"
+
+    # A second idea by keyboard, to Mobilités (Home), so both groups have ideas.
+    page.locator(f"#move-menu-{ideas[1].pk}").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("End")
+    page.keyboard.press("Home")
+    page.keyboard.press("Enter")
+    eventually(lambda: group_of(ideas[1].pk) == "Mobilités", message="second move")
+    expect(page.locator("[data-grouping-live]")).to_have_text(re.compile("« Mobilités »"))
+    settled(page)
+
+    # --- drag and drop with the mouse (pointer events) --------------------------------------
+    # The panel is taller than the window: held near the bottom edge, the page scrolls.
+    dragged = ideas[0]
+    handle = page.locator(f'[data-idea="{dragged.pk}"] [data-drag-handle]')
+    drop = page.locator(f'[data-drop-group="{mobility.pk}"]')
+    handle.scroll_into_view_if_needed()
+    start = handle.bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(start["x"] + 30, start["y"] + 20, steps=4)
+    expect(page.locator(".grouping__ghost")).to_have_count(1)
+    height = page.viewport_size["height"]
+    page.mouse.move(start["x"] + 30, height - 10, steps=6)
+    eventually(
+        lambda: 0 < drop.bounding_box()["y"] + 40 < height - 70, timeout=10, message="autoscroll"
+    )
+    end = drop.bounding_box()
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 20, steps=8)
+    expect(drop).to_have_class(re.compile("is-drop-target"))
+    page.mouse.up()
+    expect(page.locator(".grouping__ghost")).to_have_count(0)
+    eventually(lambda: group_of(dragged.pk) == "Mobilités", message="drag and drop")
+    expect(idea_in(page, mobility.pk, dragged.pk)).to_be_visible()
+    expect(page.locator("[data-grouping-live]")).to_have_text(
+        f"« {dragged.title} » est maintenant dans « Mobilités »."
+    )
+    settled(page)
+
+    # And out of a group, dropped on « Idées sans groupe ».
+    handle = page.locator(f'[data-idea="{ideas[1].pk}"] [data-drag-handle]')
+    none = page.locator('[data-drop-group=""]')
+    handle.scroll_into_view_if_needed()
+    start = handle.bounding_box()
+    page.mouse.move(start["x"] + 5, start["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(start["x"] + 20, 5, steps=6)  # near the top: the page scrolls up
+    eventually(lambda: none.bounding_box()["y"] > 70, timeout=10, message="autoscroll up")
+    end = none.bounding_box()
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + min(150, end["height"] / 2), steps=3)
+    expect(none).to_have_class(re.compile("is-drop-target"))
+    page.mouse.up()
+    eventually(lambda: group_of(ideas[1].pk) is None, message="drag out of a group")
+    expect(page.locator("[data-grouping-live]")).to_have_text(
+        re.compile("n’est plus dans un groupe")
+    )
+    settled(page)
+
+    # The phone received every change, the last one being the current groups.
+    eventually(
+        lambda: phone.evaluate("() => window.groupFrames.length") >= 5, message="phone events"
+    )
+    last = phone.evaluate("() => window.groupFrames[window.groupFrames.length - 1]")
+    assert [(g["name"], sorted(g["idea_ids"])) for g in last["groups"]] == [
+        ("Mobilités", [dragged.pk]),
+        ("Emploi et formation", [target.pk]),
+    ]
+
+    # Accessible and readable at the two sizes, screenshots to look at.
+    expect(page.locator(f'[data-drop-group="{mobility.pk}"] [data-idea]')).to_have_count(1)
+    for width, height in ((1280, 800), (1024, 768)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.locator("#regroupement").scroll_into_view_if_needed()
+        shoot_panel(page, f"panel-{width}x{height}")
+        no_horizontal_scroll(page, f"room with grouping panel {width}x{height}")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    panel.locator(f"#groupe-{mobility.pk} summary").click()
+    shoot_panel(page, "tools-open-1280x800")
+    assert_no_axe_violations(page, "room with the grouping panel")
+    # In a wide pane (as on the presenter console), the groups sit side by side.
+    page.evaluate(
+        "() => document.querySelector('.room__main').prepend(document.querySelector('#regroupement'))"
+    )
+    page.locator("#regroupement").scroll_into_view_if_needed()
+    shoot_panel(page, "wide-pane-1280x800")
+    tops = page.locator(".grouping__group").evaluate_all(
+        "(nodes) => nodes.map((n) => Math.round(n.getBoundingClientRect().top))"
+    )
+    assert len(set(tops)) < len(tops), f"groups side by side in a wide pane: {tops}"
+
+    # Rename in place: « Renommer » beside the name opens the field, selected.
+    page.locator(f"#rename-button-{jobs.pk}").click()
+    name = page.locator(f"#rename-{jobs.pk}")
+    expect(name).to_be_focused()
+    page.keyboard.type("Emploi, formation")
+    page.keyboard.press("Enter")
+    expect(panel.get_by_role("heading", name=re.compile("^Emploi, formation"))).to_be_visible()
+
+    # Merge « Emploi, formation » into « Mobilités », then dissolve « Mobilités ».
+    page.on("dialog", lambda dialog: dialog.accept())
+    tools = panel.locator(f"#groupe-{jobs.pk}")
+    if not tools.locator("details").evaluate("(d) => d.open"):
+        tools.locator("summary").click()
+    tools.get_by_label("Fusionner ses idées dans").select_option("Mobilités")
+    tools.get_by_role("button", name="Fusionner").click()
+    expect(panel.locator(f"#groupe-{jobs.pk}")).to_have_count(0)
+    expect(page.locator(f'[data-drop-group="{mobility.pk}"] [data-idea]')).to_have_count(2)
+    tools = panel.locator(f"#groupe-{mobility.pk}")
+    if not tools.locator("details").evaluate("(d) => d.open"):
+        tools.locator("summary").click()
+    tools.get_by_role("button", name=re.compile("^Dissoudre")).click()
+    expect(panel.locator(f"#groupe-{mobility.pk}")).to_have_count(0)
+    expect(page.locator('[data-drop-group=""] [data-idea]')).to_have_count(5)
+    eventually(lambda: not IdeaGroup.objects.exists(), message="dissolved")
+    eventually(
+        lambda: (
+            phone.evaluate("() => window.groupFrames[window.groupFrames.length - 1]")
+            == {"groups": []}
+        ),
+        message="the phone saw the last change",
+    )
+
+
+def test_the_panel_works_without_javascript(site, browser, clustering, facilitator):
+    workshop, ideas = clustering["workshop"], clustering["ideas"]
+    room = f"/ateliers/{workshop.slug}/"
+    context = browser().new_context(
+        base_url=site.url, java_script_enabled=False, viewport={"width": 1280, "height": 800}
+    )
+    page = context.new_page()
+    sign_in(page, site, facilitator, next_path=room)
+    page.goto(site(room))
+    panel = page.locator("#regroupement")
+    panel.get_by_label(f"Déplacer « {ideas[2].title} » vers").select_option("Mobilités")
+    panel.locator(f'[data-idea="{ideas[2].pk}"]').get_by_role("button", name="Déplacer").click()
+    eventually(lambda: group_of(ideas[2].pk) == "Mobilités", message="no-JS move")
+    expect(
+        page.locator(f'[data-drop-group="{clustering["mobility"].pk}"] [data-idea="{ideas[2].pk}"]')
+    ).to_be_visible()
+    shoot_panel(page, "no-js-1280x800")
+    context.close()
+
+
+def test_grouping_by_touch_on_a_tablet(site, browser, clustering, facilitator):
+    """A finger on the idea's handle drags it (pointer events of type touch), the page
+    scrolling under it near the edge; a finger elsewhere on the idea does not pick it up."""
+    workshop, ideas = clustering["workshop"], clustering["ideas"]
+    mobility = clustering["mobility"]
+    room = f"/ateliers/{workshop.slug}/"
+    context = browser().new_context(
+        base_url=site.url,
+        viewport={"width": 1024, "height": 768},
+        has_touch=True,
+        locale="fr-FR",
+        device_scale_factor=1,
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    sign_in(page, site, facilitator, next_path=room)
+    page.goto(site(room))
+    wait_live(page)
+    cdp = context.new_cdp_session(page)
+
+    def touch(kind, x=None, y=None):
+        points = [] if x is None else [{"x": x, "y": y}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    # A finger on the idea's text (not its handle) does not pick it up.
+    text = page.locator(f'[data-idea="{ideas[3].pk}"] .grouping__title')
+    text.scroll_into_view_if_needed()
+    box = text.bounding_box()
+    touch("touchStart", box["x"] + 10, box["y"] + 5)
+    for i in range(1, 6):
+        touch("touchMove", box["x"] + 10, box["y"] + 5 - 15 * i)
+    expect(page.locator(".grouping__ghost")).to_have_count(0)
+    touch("touchEnd")
+
+    dragged = ideas[4]
+    handle = page.locator(f'[data-idea="{dragged.pk}"] [data-drag-handle]')
+    drop = page.locator(f'[data-drop-group="{mobility.pk}"]')
+    handle.scroll_into_view_if_needed()
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    touch("touchStart", x, y)
+    for i in range(1, 6):
+        touch("touchMove", x + 4 * i, y + 4 * i)
+    expect(page.locator(".grouping__ghost")).to_have_count(1)
+    height = 768
+    touch("touchMove", x + 20, height - 8)
+    eventually(
+        lambda: 0 < drop.bounding_box()["y"] + 40 < height - 70, timeout=10, message="autoscroll"
+    )
+    end = drop.bounding_box()
+    tx, ty = end["x"] + end["width"] / 2, end["y"] + 30
+    touch("touchMove", tx, ty)
+    expect(drop).to_have_class(re.compile("is-drop-target"))
+    touch("touchEnd")
+    eventually(lambda: group_of(dragged.pk) == "Mobilités", message="touch drag and drop")
+    expect(idea_in(page, mobility.pk, dragged.pk)).to_be_visible()
+    settled(page)
+    no_horizontal_scroll(page, "tablet 1024x768 with the grouping panel")
+    page.locator("#regroupement").scroll_into_view_if_needed()
+    shoot_panel(page, "tablet-touch-1024x768")
+    context.close()
