@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("workshops", "0002_workshop_board_locked_workshop_closed_at_and_more"),
+        ("workshops", "0003_idea_groups"),
     ]
 
     operations = [
