@@ -159,8 +159,10 @@ def hidden_world(facilitator) -> HiddenWorld:
     )
 
 
-def leaks(text: str, *, unrevealed: bool = True) -> list[str]:
-    """The hidden words found in ``text``."""
+def leaks(text: str, *, unrevealed: bool = True, echoed: str = "") -> list[str]:
+    """The hidden words found in ``text`` (case-sensitive: the capitalised words are in titles,
+    the slugs in lower case). A slug that is part of the address asked (``echoed``) is left out:
+    pages repeat their own address (the language switch); the titles are still looked for.
+    """
     markers = PRIVATE_MARKERS + (UNREVEALED_MARKERS if unrevealed else ())
-    lowered = text.lower()
-    return [m for m in markers if m.lower() in lowered]
+    return [m for m in markers if m in text and not (m.islower() and m in echoed)]
