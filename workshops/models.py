@@ -153,6 +153,11 @@ class Workshop(models.Model):
         return reverse("workshops:room", kwargs={"slug": self.slug})
 
     @property
+    def is_public(self) -> bool:
+        """Anyone may see it (``is_publicly_visible``), for templates."""
+        return is_publicly_visible(self)
+
+    @property
     def is_live(self) -> bool:
         return self.state == WorkshopState.LIVE
 

@@ -210,8 +210,8 @@ def test_no_public_output_shows_a_private_draft_or_unrevealed_thing(world, publi
     reason=(
         "Open question for the lead (issue 22, class 1): an editor can cite a private or draft "
         "workshop's idea and a private workshop's vote as sources of a recommendation; once it "
-        "is published, its page, trace (page, SVG, API) name them (the page says « née dans un "
-        "atelier privé » but shows the idea's title; a draft workshop is named). Refuse such "
+        "is published, its page, trace (page, SVG, API) and history name them (the workshop is "
+        "« un atelier privé », but the idea's and the vote's titles are shown). Refuse such "
         "sources in decisions.services, or count them without naming them in decisions.trace "
         "and the recommendation page; then drop this mark."
     ),
@@ -235,6 +235,20 @@ def test_a_published_recommendation_does_not_name_hidden_sources(world, cited):
             # in a trace (voters by college only). Private and draft things must not be named.
             found += [(url, m) for m in leaks(_body(response), unrevealed=False)]
     assert found == []
+
+
+def test_a_published_recommendation_never_names_a_private_or_draft_workshop(world, cited):
+    """What the design already promised (« née dans un atelier privé »), drafts included."""
+    titles = (world.private_workshop.title, world.draft_workshop.title)
+    for url in (
+        f"/recommandations/{cited.pk}/",
+        f"/recommandations/{cited.pk}/trace/",
+        f"/recommandations/{cited.pk}/trace.svg",
+        f"/api/v1/recommendations/{cited.pk}/trace",
+    ):
+        body = _body(Client().get(url))
+        assert not [t for t in titles if t in body], url
+        assert world.private_workshop.slug not in body and world.draft_workshop.slug not in body
 
 
 @pytest.mark.parametrize("dataset", DATASETS, ids=lambda d: d.slug)
