@@ -123,8 +123,11 @@ class TraceWorkshop:
 
     @property
     def is_private(self) -> bool:
-        # A private workshop stays private: the public trace counts it, never names it.
-        return getattr(self.workshop, "visibility", "public") == "private"
+        # A private (or draft) workshop stays private: the public trace counts it, never
+        # names it (``Workshop.objects.publicly_visible()``'s rule).
+        from workshops.models import is_publicly_visible
+
+        return not is_publicly_visible(self.workshop)
 
     @property
     def title(self) -> str:

@@ -98,18 +98,13 @@ def private_origin_condition(user) -> Q:
     Ideas posted in a private workshop (or a draft one) stay inside it: only its
     participants (not removed), its facilitators and the proposal's author see them.
     """
-    from workshops.models import Participant, Visibility, Workshop, WorkshopState
+    from workshops.models import Participant, Workshop
 
     # IN over small id lists, not a join per proposal, and on an expression rather than the
     # column: SQLite would otherwise turn the OR into lookups on the origin index instead
     # of scanning the partial index below (the public board's COUNT and random order).
     origin = Coalesce(F("origin_workshop_id"), Value(0))
-    open_workshops = (
-        Workshop.objects.filter(visibility=Visibility.PUBLIC)
-        .exclude(state=WorkshopState.DRAFT)
-        .order_by()
-        .values("pk")
-    )
+    open_workshops = Workshop.objects.publicly_visible().order_by().values("pk")
     condition = Q(Exact(origin, 0)) | Q(In(origin, open_workshops))
     if user is None or not user.is_authenticated:
         return condition

@@ -35,9 +35,9 @@ def can_see_origin(user, proposal) -> bool:
     workshop = proposal.origin_workshop if proposal.origin_workshop_id else None
     if workshop is None:
         return True
-    from workshops.models import Visibility, WorkshopState
+    from workshops.models import is_publicly_visible
 
-    if workshop.visibility == Visibility.PUBLIC and workshop.state != WorkshopState.DRAFT:
+    if is_publicly_visible(workshop):
         return True
     if can_moderate(user) or (is_signed_in(user) and proposal.author_id == user.pk):
         return True

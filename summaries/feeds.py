@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import html
+
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from project.sanitizer import plain_text
+from project.sanitizer import clean_html, plain_text
 from summaries.models import SummaryVersion
 
 FEED_SIZE = 30
+INTRO_LENGTH = 600
 
 
 class PublishedSummariesFeed(Feed):
@@ -36,11 +40,22 @@ class PublishedSummariesFeed(Feed):
         }
 
     def item_description(self, item: SummaryVersion) -> str:
-        text = plain_text(item.intro_html)[:600]
+        """The entry's ``<summary type="html">``: feed readers render it as HTML.
+
+        As on the page, the change note is text (escaped), and so is the introduction
+        (its words without tags); the whole then goes through the one sanitiser, so that
+        nothing an editor typed reaches a reader as markup (issue 22, hole 6).
+        """
+        parts = []
         if item.change_note:
-            prefix = str(_("Correction :"))
-            text = f"{prefix} {item.change_note}\n\n{text}"
-        return text
+            parts.append(
+                format_html("<p><strong>{}</strong> {}</p>", _("Correction :"), item.change_note)
+            )
+        # plain_text keeps entities escaped: unescape, cut, and let format_html escape again.
+        intro = html.unescape(plain_text(item.intro_html))[:INTRO_LENGTH]
+        if intro:
+            parts.append(format_html("<p>{}</p>", intro))
+        return clean_html("".join(parts))
 
     def item_link(self, item: SummaryVersion) -> str:
         return item.get_absolute_url()

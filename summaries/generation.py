@@ -59,11 +59,13 @@ class Scope:
     end: date | None = None
 
     def workshops(self) -> QuerySet:
+        """The workshops covered, among those anyone may see: a summary is published, so a
+        private or draft workshop (its title, participants, votes) never enters one."""
         from workshops.models import Workshop
 
+        qs = Workshop.objects.publicly_visible()
         if self.kind == "workshop":
-            return Workshop.objects.filter(pk=self.workshop.pk)
-        qs = Workshop.objects.all()
+            return qs.filter(pk=self.workshop.pk)
         if self.kind == "axis":
             qs = qs.filter(axes=self.axis)
         if self.start:
@@ -330,8 +332,8 @@ def _recommendations(scope: Scope) -> dict:
 def _next_steps(scope: Scope, recommendations: dict) -> dict:
     from workshops.models import Workshop
 
-    upcoming_qs = Workshop.objects.open_for_join().filter(
-        visibility="public", starts_at__gte=timezone.now()
+    upcoming_qs = (
+        Workshop.objects.publicly_visible().open_for_join().filter(starts_at__gte=timezone.now())
     )
     if scope.kind == "workshop":
         upcoming_qs = upcoming_qs.filter(axes__in=scope.workshop.axes.all()).distinct()

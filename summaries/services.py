@@ -31,6 +31,18 @@ def _require_editor(actor) -> None:
         raise PermissionDeniedError(_("Seul·es les éditeur·rices du Codev peuvent faire cela."))
 
 
+def _require_public_workshop(workshop) -> None:
+    """A summary is published: a private (or draft) workshop gets none (issue 22)."""
+    from workshops.models import is_publicly_visible
+
+    if not is_publicly_visible(workshop):
+        raise DomainError(
+            "workshop_not_public",
+            _("Un atelier privé n'a pas de synthèse publique."),
+            field="workshop",
+        )
+
+
 def default_sections() -> list[dict]:
     return [{"key": key, "shown": True, "note": "", "note_html": ""} for key in SECTION_KEYS]
 
@@ -73,6 +85,7 @@ def summary_create(
     if scope == Scope.WORKSHOP:
         if workshop is None:
             raise DomainError("invalid_scope", _("Choisissez un atelier."), field="workshop")
+        _require_public_workshop(workshop)
         title = title or _("Synthèse de l'atelier « %(title)s »") % {"title": workshop.title}
         axis = period_start = period_end = None
     elif scope == Scope.AXIS:
@@ -128,6 +141,7 @@ def summary_create_for_workshop(*, actor, workshop) -> DecisionSummary:
                 "workshop_not_closed",
                 _("La synthèse se prépare une fois l'atelier clos."),
             )
+        _require_public_workshop(workshop)
         existing = DecisionSummary.objects.filter(workshop=workshop, scope=Scope.WORKSHOP).first()
         if existing is not None:
             return existing
@@ -211,6 +225,9 @@ def summary_publish(
             raise DomainError("too_long", _("La note est trop longue."), field="change_note")
         if not locked.data:
             raise DomainError("not_generated", _("Générez d'abord les données de la synthèse."))
+        if locked.scope == Scope.WORKSHOP and locked.workshop_id is not None:
+            # The workshop may have turned private since its draft was made.
+            _require_public_workshop(locked.workshop)
         version = SummaryVersion(
             summary=locked,
             number=(last.number + 1) if last else 1,

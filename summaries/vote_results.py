@@ -16,6 +16,8 @@ from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+# Finished sessions; of these, only those whose results are public
+# (``VoteSession.objects.results_public()``: the rule of the results page and the API) come out.
 FINISHED_STATES = ("closed", "published")
 
 
@@ -78,14 +80,20 @@ def results_for_workshops(
 ) -> list[dict] | None:
     """Finished vote sessions of these workshops (all sessions when None), with their results.
 
-    ``board`` also takes in the board sessions (outside workshops) it matches. None
-    while the votes app has no model yet.
+    Only sessions whose results anyone may read: a private or draft workshop's votes and
+    votes not yet revealed (« à la clôture », closed but not revealed) never come out, even
+    when ``workshops`` names them. ``board`` also takes in the board sessions (outside
+    workshops) it matches. None while the votes app has no model yet.
     """
     api = _votes_api()
     if api is None:
         return None
     VoteSession, results_compute, results_svg = api
-    sessions = VoteSession.objects.filter(state__in=FINISHED_STATES).select_related("workshop")
+    sessions = (
+        VoteSession.objects.results_public()
+        .filter(state__in=FINISHED_STATES)
+        .select_related("workshop")
+    )
     if workshops is not None:
         wanted = Q(workshop__in=workshops)
         if board is not None:
@@ -98,7 +106,8 @@ def results_for_workshops(
 
 
 def open_data_rows():
-    """Rows of the « resultats-votes » dataset: one per option of each finished session.
+    """Rows of the « resultats-votes » dataset: one per option of each finished session
+    whose results are public.
 
     Open questions are left out: their words are free text typed by people.
     """

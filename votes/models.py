@@ -66,6 +66,31 @@ class VoteSessionQuerySet(models.QuerySet):
     def not_draft(self) -> VoteSessionQuerySet:
         return self.exclude(state=SessionState.DRAFT)
 
+    def publicly_visible(self) -> VoteSessionQuerySet:
+        """Sessions anyone may see: not drafts, on the board or in a publicly visible workshop
+        (``votes.rules.can_view`` for an anonymous visitor)."""
+        from workshops.models import Workshop
+
+        return self.not_draft().filter(
+            Q(workshop__isnull=True) | Q(workshop__in=Workshop.objects.publicly_visible())
+        )
+
+    def results_revealed(self) -> VoteSessionQuerySet:
+        """Sessions whose results are out (``VoteSession.results_are_revealed`` as a query)."""
+        return self.filter(
+            Q(state=SessionState.PUBLISHED)
+            | (
+                ~Q(state=SessionState.DRAFT)
+                & (Q(reveal=Reveal.LIVE) | Q(revealed_at__isnull=False))
+            )
+        )
+
+    def results_public(self) -> VoteSessionQuerySet:
+        """Sessions whose results anyone may read: the rule the results page and the API's
+        ``results_hidden`` answer apply to an anonymous visitor. Exports, feeds, summaries
+        and every public list read vote results through this, and only this."""
+        return self.publicly_visible().results_revealed()
+
     def current(self) -> VoteSessionQuerySet:
         """Open sessions first, then the latest closed or published ones."""
         return self.not_draft().order_by(
@@ -173,6 +198,17 @@ class VoteSession(models.Model):
         if self.starts_at and now < self.starts_at:
             return False
         return not (self.ends_at and now >= self.ends_at)
+
+    @property
+    def results_are_revealed(self) -> bool:
+        """Results out for everyone who can see the session: published, or not a draft and
+        shown live or revealed by a facilitator (« à la clôture »). The same rule as
+        ``VoteSessionQuerySet.results_revealed``."""
+        if self.state == SessionState.PUBLISHED:
+            return True
+        if self.state == SessionState.DRAFT:
+            return False
+        return self.reveal == Reveal.LIVE or self.revealed_at is not None
 
     @property
     def is_finished(self) -> bool:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from accounts import rules as account_rules
 from accounts.models import Role
 from project.errors import NotFoundError, PermissionDeniedError
-from votes.models import Reveal, SessionState, VoteSession
+from votes.models import SessionState, VoteSession
 
 
 def is_signed_in(user) -> bool:
@@ -82,14 +82,9 @@ def can_vote(user, session: VoteSession) -> bool:
 
 
 def results_revealed(session: VoteSession) -> bool:
-    """Whether results are out for everyone who can see the session."""
-    if session.state == SessionState.PUBLISHED:
-        return True
-    if session.state == SessionState.DRAFT:
-        return False
-    if session.reveal == Reveal.LIVE:
-        return True
-    return session.revealed_at is not None
+    """Whether results are out for everyone who can see the session (the model's rule, also
+    a query: ``VoteSession.objects.results_revealed()``)."""
+    return session.results_are_revealed
 
 
 def can_see_results(user, session: VoteSession) -> bool:

@@ -37,8 +37,23 @@ class Visibility(models.TextChoices):
     PRIVATE = "private", _("Privé (sur invitation)")
 
 
+def is_publicly_visible(workshop) -> bool:
+    """The rule « anyone may see this workshop »: public and past its draft.
+
+    The same rule as ``WorkshopQuerySet.publicly_visible`` (a query) and the anonymous case of
+    ``workshops.rules.can_see_workshop``; tests/security/test_public_outputs.py checks that the
+    two agree on every visibility and state.
+    """
+    return workshop.visibility == Visibility.PUBLIC and workshop.state != WorkshopState.DRAFT
+
+
 class WorkshopQuerySet(models.QuerySet):
     """Workshops, with the states that matter to a visitor."""
+
+    def publicly_visible(self) -> WorkshopQuerySet:
+        """What anyone may see: public workshops, drafts excluded. Every public output
+        (lists, exports, feeds, summaries, the API) reads workshops through this."""
+        return self.filter(visibility=Visibility.PUBLIC).exclude(state=WorkshopState.DRAFT)
 
     def open_for_join(self) -> WorkshopQuerySet:
         return self.filter(state__in=[WorkshopState.SCHEDULED, WorkshopState.LIVE])
@@ -143,6 +158,11 @@ class Workshop(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("workshops:room", kwargs={"slug": self.slug})
+
+    @property
+    def is_public(self) -> bool:
+        """Anyone may see it (``is_publicly_visible``), for templates."""
+        return is_publicly_visible(self)
 
     @property
     def is_live(self) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workshops.models import Participant, Visibility, Workshop, WorkshopState
+from workshops.models import Participant, Workshop, WorkshopState, is_publicly_visible
 
 
 def is_workshop_facilitator(user, workshop: Workshop) -> bool:
@@ -26,13 +26,13 @@ def can_see_workshop(user, workshop: Workshop, participant: Participant | None) 
     """Drafts are for their facilitators; private workshops for invited participants."""
     if is_workshop_facilitator(user, workshop):
         return True
-    if workshop.state == WorkshopState.DRAFT:
-        return False
     if participant is not None and participant.removed_at is not None:
         return False
-    if workshop.visibility == Visibility.PRIVATE:
-        return participant is not None
-    return True
+    if is_publicly_visible(workshop):
+        # The rule every public output applies (``Workshop.objects.publicly_visible()``).
+        return True
+    # A private workshop (past its draft) for its invited participants.
+    return workshop.state != WorkshopState.DRAFT and participant is not None
 
 
 def can_participate(user, workshop: Workshop, participant: Participant | None) -> bool:

@@ -125,11 +125,12 @@ def workshops_for_list(user) -> dict:
     """Live and upcoming workshops the user may see (1 query), split by state."""
     from django.db.models import Q
 
-    from workshops.models import Visibility, WorkshopState
+    from workshops.models import WorkshopState
 
     qs = Workshop.objects.filter(state__in=[WorkshopState.SCHEDULED, WorkshopState.LIVE])
     if not (user and user.is_authenticated and user.is_superuser):
-        visible = Q(visibility=Visibility.PUBLIC)
+        # The public rule (one queryset for every output), then what this person belongs to.
+        visible = Q(pk__in=Workshop.objects.publicly_visible().values("pk"))
         if user and user.is_authenticated:
             visible |= Q(participants__user=user, participants__removed_at__isnull=True)
             visible |= Q(facilitators=user)

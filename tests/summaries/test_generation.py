@@ -152,13 +152,13 @@ def test_seed_demo_publishes_a_summary_of_the_demo_workshop(client):
     assert "diversification vers les filières" in page.content.decode()
 
 
-def test_a_private_workshop_summary_never_shows_its_ideas(held_workshop, editor):
+def test_a_private_workshop_gets_no_summary(held_workshop, editor):
+    """A summary is public: a private room's title and figures stay inside it (issue 22)."""
+    from project.errors import DomainError
     from workshops.models import Visibility
 
     held_workshop.visibility = Visibility.PRIVATE
     held_workshop.save()
-    summary = summary_create_for_workshop(actor=editor, workshop=held_workshop)
-    # Only aggregates of people leave a private room; its ideas stay with its members.
-    assert summary.data["participation"]["total"] == 8
-    assert summary.data["ideas"]["available"] is False
-    assert "Inventaire public des friches" not in str(summary.data)
+    with pytest.raises(DomainError) as caught:
+        summary_create_for_workshop(actor=editor, workshop=held_workshop)
+    assert caught.value.code == "workshop_not_public"
