@@ -176,3 +176,20 @@ def participant_remove(ctx: ActionContext, data: dict) -> dict:
         reason=_str(data, "reason", 500),
     )
     return {"id": participant.pk}
+
+
+# --- the run sheet (workshops.steps): the console's « Étape suivante » and the stage's → / ← --
+
+
+@register("step.next")
+def step_next(ctx: ActionContext, data: dict) -> dict:
+    from workshops import steps
+
+    return steps.step_next(workshop=ctx.workshop, actor=ctx.user).as_dict()
+
+
+@register("step.previous")
+def step_previous(ctx: ActionContext, data: dict) -> dict:
+    from workshops import steps
+
+    return steps.step_previous(workshop=ctx.workshop, actor=ctx.user).as_dict()
