@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workshops import views, views_manage
+from workshops import views, views_console, views_manage
 
 app_name = "workshops"
 
@@ -18,4 +18,17 @@ urlpatterns = [
     path("ateliers/<slug:slug>/reactions/", views.reaction, name="reaction"),
     path("ateliers/<slug:slug>/main/", views.hand, name="hand"),
     path("ateliers/<slug:slug>/console/<slug:op>/", views.console, name="console"),
+    # The facilitator's presenter console (run sheet + stage preview).
+    path("ateliers/<slug:slug>/animer/", views_console.console_page, name="console_page"),
+    path("ateliers/<slug:slug>/animer/apercu/", views_console.stage_preview, name="stage_preview"),
+    path(
+        "ateliers/<slug:slug>/animer/dupliquer/",
+        views_console.workshop_duplicate,
+        name="duplicate",
+    ),
+    path(
+        "ateliers/<slug:slug>/animer/<slug:op>/",
+        views_console.console_action,
+        name="console_action",
+    ),
 ]
