@@ -53,7 +53,7 @@ def _facilitator_access(request: HttpRequest, slug: str) -> selectors.RoomAccess
 
 
 def _minutes_seconds(seconds: int) -> str:
-    return _("%(m)d min %(s)02d") % {"m": seconds // 60, "s": seconds % 60}
+    return _("%(m)d min %(s)02d s") % {"m": seconds // 60, "s": seconds % 60}
 
 
 def console_context(request: HttpRequest, access: selectors.RoomAccess) -> dict:

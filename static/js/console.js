@@ -74,15 +74,14 @@ function findByKey(key) {
 }
 
 let refreshing = null;
-let again = false;
 
+// keepFocus: the focus key of the control that was used (taken before it was disabled).
 async function refresh(keepFocus) {
   if (refreshing) {
-    again = true;
-    return refreshing;
+    await refreshing;
   }
   const live = root.querySelector("[data-console-live]");
-  const key = keepFocus ? focusKey(document.activeElement) : null;
+  const key = keepFocus || null;
   refreshing = (async () => {
     const response = await fetch(location.pathname, { headers: { Accept: "text/html" }, credentials: "same-origin" });
     if (!response.ok) return;
@@ -110,10 +109,6 @@ async function refresh(keepFocus) {
     await refreshing;
   } finally {
     refreshing = null;
-    if (again) {
-      again = false;
-      refresh(false);
-    }
   }
 }
 
@@ -138,6 +133,7 @@ document.addEventListener("submit", async (event) => {
   event.preventDefault();
   if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
   const button = form.querySelector("button[type=submit]");
+  const key = focusKey(event.submitter || document.activeElement) || { key: "none" };
   if (button) button.disabled = true;
   let data;
   try {
@@ -157,7 +153,7 @@ document.addEventListener("submit", async (event) => {
     form.reset();
     applyConditions(form);
   }
-  await refresh(true);
+  await refresh(key);
 });
 
 // --- timer ----------------------------------------------------------------------------------
@@ -169,7 +165,7 @@ function startTimer() {
   const ends = Date.parse(node.dataset.endsAt);
   const show = () => {
     const left = Math.max(0, Math.round((ends - Date.now()) / 1000));
-    node.textContent = `${Math.floor(left / 60)} min ${String(left % 60).padStart(2, "0")}`;
+    node.textContent = `${Math.floor(left / 60)} min ${String(left % 60).padStart(2, "0")} s`;
   };
   show();
   tick = setInterval(show, 1000);
