@@ -25,6 +25,8 @@ function setUpConditions(scope) {
   for (const form of scope.querySelectorAll("form")) {
     if (!form.querySelector("[data-show-when]")) continue;
     applyConditions(form);
+    if (form.dataset.conditions) continue;
+    form.dataset.conditions = "1";
     form.addEventListener("change", () => applyConditions(form));
   }
 }
@@ -80,20 +82,27 @@ async function refresh(keepFocus) {
   if (refreshing) {
     await refreshing;
   }
-  const live = root.querySelector("[data-console-live]");
   const key = keepFocus || null;
   refreshing = (async () => {
     const response = await fetch(location.pathname, { headers: { Accept: "text/html" }, credentials: "same-origin" });
     if (!response.ok) return;
     const doc = new DOMParser().parseFromString(await response.text(), "text/html");
-    const fresh = doc.querySelector("[data-console-live]");
-    if (!fresh) return;
-    const open = [...live.querySelectorAll("details[open]")].map((d) => d.closest("[data-step-id]")?.dataset.stepId);
-    live.replaceChildren(...fresh.childNodes);
+    const open = [...root.querySelectorAll("[data-step-id] details[open]")].map((d) => d.closest("[data-step-id]").dataset.stepId);
+    // Each live part is replaced by its fresh copy (the step form being typed in is not one).
+    for (const part of root.querySelectorAll("[data-console-live]")) {
+      const fresh = doc.querySelector(`[data-console-live="${part.dataset.consoleLive}"]`);
+      if (fresh) part.replaceChildren(...fresh.childNodes);
+    }
     for (const id of open) {
-      const details = live.querySelector(`[data-step-id="${id}"] details`);
+      const details = root.querySelector(`[data-step-id="${id}"] details`);
       if (details) details.open = true;
     }
+    const position = doc.querySelector('input[name="position"]:checked');
+    const form = root.querySelector("[data-step-form]");
+    if (position && form && !form.contains(document.activeElement)) {
+      form.querySelector(`input[name="position"][value="${position.value}"]`).checked = true;
+    }
+    const live = root;
     if (lastMessage) announce(lastMessage.text, lastMessage.isError);
     setUpConditions(live);
     startTimer();
@@ -216,7 +225,23 @@ function connect(attempt = 0) {
   });
 }
 
+// --- the stage preview: the stage at 1280×720, scaled to the pane -----------------------------
+function fitPreview() {
+  const frame = root.querySelector("[data-preview]");
+  if (!frame) return;
+  const box = frame.parentElement;
+  const resize = () => {
+    const scale = box.clientWidth / 1280;
+    frame.style.transform = `scale(${scale})`;
+    box.style.height = `${Math.round(720 * scale)}px`;
+  };
+  box.classList.add("presenter__frame--scaled");
+  new ResizeObserver(resize).observe(box);
+  resize();
+}
+
 if (root) {
+  fitPreview();
   setUpConditions(root);
   startTimer();
   connect();
