@@ -193,3 +193,20 @@ def test_the_room_links_facilitators_to_the_console(client, run, facilitator, pa
     client.force_login(participant.user)
     html = client.get(run.get_absolute_url()).content.decode()
     assert reverse("workshops:console_page", args=[run.slug]) not in html
+
+
+def test_the_creation_form_starts_a_workshop_from_a_template(client, facilitator):
+    from tests.workshops.test_manage import CREATE, _form
+
+    client.force_login(facilitator)
+    html = client.get(CREATE).content.decode()
+    assert "Déroulé de départ" in html and "World Café" in html
+    response = client.post(CREATE, {**_form(), "runsheet": "nope"})
+    assert response.status_code == 400
+    assert not Workshop.objects.exists()
+    response = client.post(CREATE, {**_form(), "runsheet": "world_cafe"})
+    workshop = Workshop.objects.get()
+    assert response["Location"] == reverse("workshops:console_page", args=[workshop.slug])
+    assert workshop.phases.count() == 7
+    assert workshop.phases.filter(kind="debate").count() == 3
+    assert AuditEvent.objects.filter(action="workshop.template_applied").count() == 1
