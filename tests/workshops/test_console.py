@@ -3,6 +3,8 @@ the stage preview's framing headers, templates and duplication from the page."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -58,6 +60,9 @@ def test_the_console_shows_the_run_sheet_and_frames_the_stage(
     assert "Étape suivante" in html and "Brainstorm</span>" in html  # the next step is named
     assert reverse("workshops:stage_preview", args=[run.slug]) in html
     assert "'self'" in response["Content-Security-Policy"].split("frame-src")[1].split(";")[0]
+    # Without JavaScript every field of the step form is shown, each group under its legend.
+    assert re.search(r"data-show-when=\"[^\"]*\"[^>]*hidden", html) is None
+    assert "Gommettes (vote par gommettes seulement)</legend>" in html
     # Start only when the timer is stopped.
     assert "Démarrer le minuteur" in html and "Mettre le minuteur en pause" not in html
     preview = client.get(reverse("workshops:stage_preview", args=[run.slug]))
