@@ -429,6 +429,32 @@ def step_skip(
     return phase
 
 
+def step_update(
+    *, workshop: Workshop, actor, phase: Phase, title: str, planned_minutes, instructions: str = ""
+) -> Phase:
+    """Rename a step, change its planned length and its instructions."""
+    instructions = " ".join((instructions or "").split())
+    if len(instructions) > INSTRUCTIONS_MAX:
+        raise DomainError(
+            "invalid_instructions",
+            _("La consigne fait au plus %(n)d caractères.") % {"n": INSTRUCTIONS_MAX},
+            field="instructions",
+        )
+    with transaction.atomic():
+        phase = services.phase_update(
+            workshop=workshop,
+            actor=actor,
+            phase=phase,
+            title=title,
+            planned_minutes=planned_minutes,
+        )
+        if phase.instructions != instructions:
+            phase.instructions = instructions
+            phase.save(update_fields=["instructions"])
+            broadcast_on_commit(workshop, "phase.changed", events.agenda(workshop))
+    return phase
+
+
 def step_move(*, workshop: Workshop, actor, phase: Phase, direction: str) -> None:
     """Up or down the run sheet (the existing agenda service)."""
     services.phase_move(workshop=workshop, actor=actor, phase=phase, direction=direction)

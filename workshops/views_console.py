@@ -237,12 +237,13 @@ def _op_step_move(access, user, post, request) -> str:
 
 
 def _op_step_update(access, user, post, request) -> str:
-    step = services.phase_update(
+    step = steps.step_update(
         workshop=access.workshop,
         actor=user,
         phase=_step(access, post),
         title=post.get("title", ""),
         planned_minutes=post.get("planned_minutes"),
+        instructions=post.get("instructions", ""),
     )
     return _("Étape « %(title)s » enregistrée : %(n)d min prévues.") % {
         "title": step.title,

@@ -173,6 +173,27 @@ def test_adding_skipping_and_moving_steps_from_the_console(client, run, facilita
     ).json()
     assert data["message"] == "Étape « Question ouverte » reculée d'un rang."
     assert run.phases.get(pk=step.pk).order == 2
+    data = client.post(
+        action(run.slug, "step-update"),
+        {
+            "id": step.pk,
+            "title": "Un mot pour 2030",
+            "planned_minutes": "4",
+            "instructions": "Un seul mot, sans nom de personne.",
+        },
+        HTTP_X_REQUESTED_WITH="fetch",
+    ).json()
+    assert data["message"] == "Étape « Un mot pour 2030 » enregistrée : 4 min prévues."
+    step.refresh_from_db()
+    assert step.instructions == "Un seul mot, sans nom de personne." and step.planned_minutes == 4
+    response = client.post(
+        action(run.slug, "step-update"),
+        {"id": step.pk, "title": "Un mot", "planned_minutes": "4", "instructions": "x" * 501},
+        HTTP_X_REQUESTED_WITH="fetch",
+    )
+    assert response.status_code == 400
+    step.refresh_from_db()
+    assert step.title == "Un mot pour 2030"
 
 
 def test_a_new_workshop_starts_from_a_template_and_can_be_duplicated(client, workshop, facilitator):
