@@ -247,6 +247,7 @@ def _results_session(workshop: Workshop, step: Phase):
     before = (
         Phase.objects.filter(workshop=workshop, vote_session__isnull=False, order__lte=step.order)
         .exclude(pk=step.pk)
+        .exclude(vote_session__state=SessionState.DRAFT)
         .select_related("vote_session")
         .order_by("-order", "-pk")
         .first()

@@ -127,6 +127,10 @@ def _idea_count(workshop) -> int:
 @require_GET
 @csp_update({"frame-src": [SELF]})
 def console_page(request: HttpRequest, slug: str) -> HttpResponse:
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
     access = _facilitator_access(request, slug)
     return render(request, "workshops/console.html", console_context(request, access))
 

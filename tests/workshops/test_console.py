@@ -33,7 +33,8 @@ def action(slug, op):
 
 def test_only_the_workshops_facilitators_open_the_console(client, run, participant, facilitator):
     url = reverse("workshops:console_page", args=[run.slug])
-    assert client.get(url).status_code == 403  # anonymous
+    response = client.get(url)  # anonymous: sign in first
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     client.force_login(participant.user)
     assert client.get(url).status_code == 403
     assert client.get(reverse("workshops:stage_preview", args=[run.slug])).status_code == 403

@@ -248,3 +248,26 @@ def test_duplicating_copies_details_and_run_sheet_not_the_room(brainstorm, facil
     assert facilitator in copy.facilitators.all()
     audit = AuditEvent.objects.get(action="workshop.duplicated")
     assert audit.data["source"] == brainstorm.pk
+
+
+def test_results_after_a_skipped_prepared_vote_show_the_vote_that_ran(
+    brainstorm, facilitator, axis
+):
+    post_ideas(brainstorm, axis, n=2)
+    for _ in range(3):  # → brainstorm → grouping → the vote on the ideas
+        steps.step_next(workshop=brainstorm, actor=facilitator)
+    ran = VoteSession.objects.get(workshop=brainstorm)
+    # A poll prepared just before the results, then skipped: its draft is never shown.
+    poll = steps.step_add(
+        workshop=brainstorm,
+        actor=facilitator,
+        kind="vote",
+        title="Sondage imprévu",
+        vote={"method": "poll", "options": "labels", "labels": "Oui\nNon"},
+        position="after_current",
+    )
+    steps.step_skip(workshop=brainstorm, actor=facilitator, phase=poll)
+    out = steps.step_next(workshop=brainstorm, actor=facilitator)
+    assert out.phase.kind == "results" and out.vote_session_id == ran.pk
+    poll.vote_session.refresh_from_db()
+    assert poll.vote_session.state == SessionState.DRAFT
