@@ -6,6 +6,7 @@ follow; the console is checked with axe-core and the keyboard at 1280×800 and o
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -126,10 +127,13 @@ def test_a_facilitator_runs_a_template_with_next_step_only(
         button = presenter.get_by_role("button", name=re.compile("Étape suivante"))
         expect(button).to_contain_text(title)
         button.focus()
+        started = time.monotonic()
         presenter.keyboard.press("Enter")
         expect(presenter.locator("[data-current-step]")).to_have_text(title)
         for page in (stage, *phones):
             expect(page.locator("[data-current-phase]").first).to_have_text(title)
+        # Polled from here (Playwright's checks add up to ~100 ms): an upper bound.
+        print(f"« Étape suivante » → {title}: every screen in {time.monotonic() - started:.2f} s")
 
     # Brainstorm: the phones post ideas, the stage shows them.
     next_step("Brainstorm")
