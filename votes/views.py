@@ -185,6 +185,31 @@ MANAGE_ACTIONS = {
 }
 
 
+def _manage_message(action: str, session: VoteSession) -> str:
+    """What the facilitator just did, in words (not « C'est fait. »)."""
+    from django.utils.translation import ngettext
+
+    if action == "open":
+        eligible = selectors.eligible_count(session)
+        if eligible is None:
+            return _("Vote ouvert : chacun·e peut voter jusqu'à la clôture.")
+        return ngettext(
+            "Vote ouvert : %(n)d participant·e peut voter.",
+            "Vote ouvert : %(n)d participant·es peuvent voter.",
+            eligible,
+        ) % {"n": eligible}
+    if action == "close":
+        voted = selectors.ballot_count(session)
+        return ngettext(
+            "Vote clos : %(n)d bulletin enregistré.",
+            "Vote clos : %(n)d bulletins enregistrés.",
+            voted,
+        ) % {"n": voted}
+    if action == "reveal":
+        return _("Résultats montrés sur l'écran et les téléphones.")
+    return _("Résultats publiés sur le site : chacun·e peut les consulter.")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def session_manage(request: HttpRequest, pk: int) -> HttpResponse:
@@ -196,7 +221,7 @@ def session_manage(request: HttpRequest, pk: int) -> HttpResponse:
                 session = MANAGE_ACTIONS[action](
                     session=session, actor=request.user, request=request
                 )
-                messages.success(request, _("C'est fait."))
+                messages.success(request, _manage_message(action, session))
             elif action in ("hide_answer", "restore_answer"):
                 services.answer_hide(
                     session=session,

@@ -65,6 +65,9 @@ def agenda(workshop: Workshop) -> dict:
                 "title": p.title,
                 "kind": p.kind,
                 "planned_minutes": p.planned_minutes,
+                "instructions": p.instructions,
+                "skipped": p.skipped_at is not None,
+                "vote_session": p.vote_session_id,
                 "started_at": p.started_at,
                 "ended_at": p.ended_at,
             }

@@ -207,3 +207,28 @@ class InviteForm(forms.Form):
                 _("Au plus %(max)s personnes à la fois.") % {"max": self.MAX_PER_SUBMIT}
             )
         return list(seen.values())
+
+
+class WorkshopCreateForm(WorkshopForm):
+    """A new workshop's details, and the run sheet it starts from (``workshops.steps``)."""
+
+    runsheet = forms.ChoiceField(
+        label=_("Déroulé de départ"),
+        required=False,
+        initial="",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from workshops import steps
+
+        self.fields["runsheet"].choices = [
+            (
+                "",
+                _(
+                    "L'ordre du jour habituel (accueil, idéation, regroupement, débat, vote, synthèse)"
+                ),
+            ),
+            *[(key, label) for key, label, _description in steps.template_choices()],
+        ]

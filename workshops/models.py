@@ -179,6 +179,7 @@ class PhaseKind(models.TextChoices):
     CLUSTERING = "clustering", _("Regroupement")
     DEBATE = "debate", _("Débat")
     VOTE = "vote", _("Vote")
+    RESULTS = "results", _("Résultats")
     SYNTHESIS = "synthesis", _("Synthèse")
     OTHER = "other", _("Autre")
 
@@ -194,10 +195,16 @@ DEFAULT_AGENDA = [
 
 
 class Phase(models.Model):
-    """A step of a workshop's agenda; ``started_at``/``ended_at`` keep the agenda as it ran.
+    """A step of a workshop's agenda (its run sheet); ``started_at``/``ended_at`` keep it as it ran.
 
     The timer: running when ``timer_ends_at`` is set; paused with
     ``timer_remaining`` seconds left otherwise.
+
+    A step can carry an activity prepared in advance (``workshops.steps``): a vote step
+    (``kind=vote``) opens ``vote_session`` (a draft prepared with fixed options) or, when
+    its options are the room's ideas, a session built from ``config`` when the step starts;
+    a results step reveals the vote of the step before it. ``skipped_at``: passed over by
+    « Étape suivante ».
     """
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="phases")
@@ -209,6 +216,17 @@ class Phase(models.Model):
     ended_at = models.DateTimeField(_("terminée le"), null=True, blank=True)
     timer_ends_at = models.DateTimeField(_("fin du minuteur"), null=True, blank=True)
     timer_remaining = models.PositiveIntegerField(_("secondes restantes"), null=True, blank=True)
+    instructions = models.CharField(_("consigne"), max_length=500, blank=True)
+    config = models.JSONField(_("activité préparée"), default=dict, blank=True)
+    vote_session = models.ForeignKey(
+        "votes.VoteSession",
+        verbose_name=_("vote préparé"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="steps",
+    )
+    skipped_at = models.DateTimeField(_("passée le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("phase")

@@ -243,3 +243,20 @@ def group_reorder(ctx: ActionContext, data: dict) -> dict:
         position=_int(data, "position"),
     )
     return {"id": group.pk, "position": group.position}
+
+
+# --- the run sheet (workshops.steps): the console's « Étape suivante » and the stage's → / ← --
+
+
+@register("step.next")
+def step_next(ctx: ActionContext, data: dict) -> dict:
+    from workshops import steps
+
+    return steps.step_next(workshop=ctx.workshop, actor=ctx.user).as_dict()
+
+
+@register("step.previous")
+def step_previous(ctx: ActionContext, data: dict) -> dict:
+    from workshops import steps
+
+    return steps.step_previous(workshop=ctx.workshop, actor=ctx.user).as_dict()

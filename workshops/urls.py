@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workshops import views, views_manage
+from workshops import views, views_console, views_manage
 
 app_name = "workshops"
 
@@ -23,5 +23,18 @@ urlpatterns = [
         "ateliers/<slug:slug>/regroupement/<slug:op>/",
         views.grouping_action,
         name="grouping_action",
+    ),
+    # The facilitator's presenter console (run sheet + stage preview).
+    path("ateliers/<slug:slug>/animer/", views_console.console_page, name="console_page"),
+    path("ateliers/<slug:slug>/animer/apercu/", views_console.stage_preview, name="stage_preview"),
+    path(
+        "ateliers/<slug:slug>/animer/dupliquer/",
+        views_console.workshop_duplicate,
+        name="duplicate",
+    ),
+    path(
+        "ateliers/<slug:slug>/animer/<slug:op>/",
+        views_console.console_action,
+        name="console_action",
     ),
 ]

@@ -152,10 +152,6 @@ def _room_context(
     }
     # The groups of ideas, as ``idea_groups.changed`` sends them: the state a page starts from.
     context["idea_groups"] = events.idea_groups(workshop)
-    clustering = current is not None and current.kind == PhaseKind.CLUSTERING
-    if console and access.is_facilitator and clustering:
-        context.update(grouping_context(workshop))
-        context["show_grouping"] = True
     if access.is_facilitator:
         context["participants"] = list(
             Participant.objects.filter(workshop=workshop, removed_at__isnull=True)

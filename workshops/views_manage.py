@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from project.errors import DomainError
 from workshops import rules, selectors, services
-from workshops.forms import InviteForm, WorkshopForm
+from workshops.forms import InviteForm, WorkshopCreateForm, WorkshopForm
 from workshops.models import Participant, Visibility, Workshop
 
 
@@ -43,15 +43,34 @@ def _managed_workshop(request: HttpRequest, slug: str, allowed) -> Workshop:
 def workshop_create(request: HttpRequest) -> HttpResponse:
     if not rules.can_create_workshop(request.user):
         raise PermissionDenied(_("Réservé aux animateur·rices du Codev."))
-    form = WorkshopForm(request.POST if request.method == "POST" else None)
+    form = WorkshopCreateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        from django.db import transaction
+
+        from workshops import steps
+
+        data = dict(form.cleaned_data)
+        runsheet = data.pop("runsheet", "")
         try:
-            workshop = services.workshop_create(
-                actor=request.user, request=request, **form.cleaned_data
-            )
+            with transaction.atomic():
+                workshop = services.workshop_create(actor=request.user, request=request, **data)
+                if runsheet:
+                    steps.runsheet_apply_template(
+                        workshop=workshop, actor=request.user, template=runsheet, request=request
+                    )
         except DomainError as error:
             _form_error(form, error)
         else:
+            if runsheet:
+                messages.success(
+                    request,
+                    _(
+                        "Atelier créé en brouillon, avec son code d'accès et le déroulé « %(name)s ». "
+                        "Préparez-le ici, puis programmez-le."
+                    )
+                    % {"name": steps.TEMPLATES[runsheet]["label"]},
+                )
+                return redirect("workshops:console_page", slug=workshop.slug)
             messages.success(
                 request,
                 _(

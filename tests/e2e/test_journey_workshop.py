@@ -49,11 +49,14 @@ def test_facilitator_and_two_phones_share_a_live_room(
     workshop = scheduled_workshop
     room = f"/ateliers/{workshop.slug}/"
 
-    # The facilitator opens the workshop from the console.
+    # The facilitator opens the workshop from the presenter console.
     console = new_context("desktop").new_page()
     sign_in(console, site, facilitator, next_path=room)
+    presenter = console.context.new_page()
+    presenter.goto(site(f"{room}animer/"))
+    presenter.get_by_role("button", name="Ouvrir l'atelier (en direct)").click()
+    expect(presenter.locator("[data-console-status]")).to_contain_text("Atelier ouvert en direct")
     console.goto(site(room))
-    console.get_by_role("button", name="Ouvrir l'atelier (en direct)").click()
     expect(console.locator("[data-state-label]")).to_have_text(re.compile("direct", re.I))
     wait_live(console)
     code = console.locator("[data-join-code]").first.inner_text().strip()
@@ -90,13 +93,13 @@ def test_facilitator_and_two_phones_share_a_live_room(
 
     # The facilitator moves to the next phase and starts the timer: everyone sees it.
     before = paul.locator("[data-current-phase]").inner_text()
-    console.get_by_role("button", name="Phase suivante").click()
+    presenter.get_by_role("button", name=re.compile("Étape suivante")).click()
     new_phase = console.locator("[data-current-phase]")
     expect(new_phase).not_to_have_text(before)
     phase_title = new_phase.inner_text()
     for page in (ines, paul, screen):
         expect(page.locator("[data-current-phase]")).to_have_text(phase_title)
-    console.get_by_role("button", name="Démarrer le minuteur").click()
+    presenter.get_by_role("button", name="Démarrer le minuteur").click()
     for page in (ines, paul, screen):
         # The countdown runs on every screen: its text changes second by second.
         timer = page.locator("[data-timer-text]")

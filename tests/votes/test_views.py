@@ -113,12 +113,15 @@ def test_console_opens_and_closes(client, make_session, facilitator, participant
     client.force_login(facilitator)
     url = reverse("votes:manage", args=[session.pk])
     assert client.get(url).status_code == 200
-    client.post(url, {"action": "open"})
+    response = client.post(url, {"action": "open"}, follow=True)
     session.refresh_from_db()
     assert session.state == "open"
-    client.post(url, {"action": "close"})
+    eligible = len(participants)
+    assert f"Vote ouvert : {eligible} participant·es peuvent voter." in response.content.decode()
+    response = client.post(url, {"action": "close"}, follow=True)
     session.refresh_from_db()
     assert session.state == "closed"
+    assert "Vote clos : 0 bulletins enregistrés." in response.content.decode()
     client.force_login(participants[0])
     assert client.get(url).status_code == 403
 

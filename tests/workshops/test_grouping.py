@@ -260,7 +260,7 @@ def _clustering(live, facilitator):
     services.phase_start(workshop=live, actor=facilitator, phase=phase)
 
 
-def test_the_room_shows_the_panel_to_facilitators_in_the_clustering_phase(
+def test_the_console_shows_the_panel_to_facilitators_in_the_clustering_phase(
     client, live, facilitator, participant, ideas
 ):
     group = grouping.idea_group_create(
@@ -272,7 +272,10 @@ def test_the_room_shows_the_panel_to_facilitators_in_the_clustering_phase(
     # Everyone's page starts from the groups (the snapshot the stage and phones read).
     assert '<script id="idea-groups" type="application/json">' in html
     _clustering(live, facilitator)
-    html = client.get(live.get_absolute_url()).content.decode()
+    # The panel is on the presenter console, not on the room page.
+    assert 'id="regroupement"' not in client.get(live.get_absolute_url()).content.decode()
+    console = reverse("workshops:console_page", args=[live.slug])
+    html = client.get(console).content.decode()
     assert 'id="regroupement"' in html and f'data-drop-group="{group.pk}"' in html
     assert html.count("data-move-form") == 4
     client.force_login(participant.user)
@@ -401,7 +404,7 @@ def test_the_demo_live_workshop_has_groups_begun(db):
     assert [len(g["idea_ids"]) for g in groups] == [3, 2]
 
 
-def test_room_page_with_the_panel_queries_do_not_grow_with_ideas(
+def test_console_with_the_panel_queries_do_not_grow_with_ideas(
     client, live, facilitator, participant, axis
 ):
     from django.db import connection
@@ -419,7 +422,7 @@ def test_room_page_with_the_panel_queries_do_not_grow_with_ideas(
                     workshop=live, actor=facilitator, idea_id=p.pk, group_id=group.pk
                 )
         with CaptureQueriesContext(connection) as ctx:
-            html = client.get(live.get_absolute_url()).content.decode()
+            html = client.get(reverse("workshops:console_page", args=[live.slug])).content.decode()
         assert html.count("data-move-form") == live.proposals.count()  # every idea listed
         return len(ctx.captured_queries)
 

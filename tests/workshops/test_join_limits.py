@@ -89,11 +89,14 @@ def test_a_private_code_answers_like_an_unknown_code(client, facilitator, user):
 
 def test_a_facilitator_closes_the_room_to_new_joins(client, live, facilitator, user):
     client.force_login(facilitator)
-    response = client.post(reverse("workshops:console", args=[live.slug, "joins"]), {"closed": "1"})
+    response = client.post(
+        reverse("workshops:console_action", args=[live.slug, "joins"]), {"closed": "1"}
+    )
     assert response.status_code == 302
     assert Workshop.objects.get(pk=live.pk).joins_closed
     assert AuditEvent.objects.filter(action="workshop.joins_closed", actor=facilitator).exists()
-    assert "Rouvrir aux nouvelles arrivées" in client.get(live.get_absolute_url()).content.decode()
+    console = client.get(reverse("workshops:console_page", args=[live.slug])).content.decode()
+    assert "Rouvrir aux nouvelles arrivées" in console and "fermé aux nouvelles arrivées" in console
     client.logout()
     response = _post_join(client, live.join_code)
     assert response.status_code == 400
