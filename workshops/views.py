@@ -10,13 +10,14 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import College
-from project.errors import DomainError
+from project.errors import DomainError, PermissionDeniedError
 from realtime.broadcast import room_last_seq
 from workshops import qr, selectors, services
 from workshops.forms import IdeaForm, JoinForm
@@ -29,6 +30,9 @@ def _access(request: HttpRequest, slug: str) -> selectors.RoomAccess:
     except DomainError as error:
         if error.status == 404:
             raise Http404(error.message) from None
+        if error.status == 403:
+            # A participant removed by the facilitators: the 403 page, not a server error.
+            raise PermissionDenied(error.message) from None
         raise
 
 
@@ -163,6 +167,11 @@ def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
                 body=data["body"],
                 client_key=data["client_key"],
             )
+        except PermissionDeniedError as error:
+            # Not something to correct in the form (which they may not even see): say it on
+            # the room page, as the reactions and hands do.
+            messages.error(request, error.message)
+            return _back(access, "idees")
         except DomainError as error:
             field = error.extra.get("field")
             form.add_error(field if field in form.fields else None, error.message)

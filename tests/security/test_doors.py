@@ -1,0 +1,424 @@
+"""Every write of the room, through every door, refuses the same cases the same way (issue 22).
+
+A write that exists through several doors — the form (htmx or plain POST), the JSON API,
+the room socket — goes through one service, which checks the rights. This sweep drives
+each write through each of its doors with the same forbidden cases, and checks that:
+
+- the door refuses with the service's own refusal (the same code and message as calling
+  the service directly), translated the door's way (a 404 page, a JSON error, an ``error``
+  frame); a workshop one may not see answers exactly as one that does not exist;
+- nothing was written.
+
+The socket connects *before* the case's change is made (the workshop turned private or
+draft, the wall locked, the guest deactivated…): an open socket must not keep rights that
+were taken away. When the change takes the identity itself away (an account deactivated,
+a participant removed), the socket may be closed (4001) instead, and the API may answer
+401: the door no longer knows who is asking.
+
+Doors, by write (``workshops/socket_actions.py``, ``workshops/urls.py``, ``/api/v1/``):
+
+    idea on the wall    form ``workshops:idea_create``, API ``POST /proposals`` with
+                        ``origin_workshop``, socket ``proposal.create``
+    reaction            form ``workshops:reaction``, socket ``reaction.toggle``
+    raise a hand        form ``workshops:hand``, socket ``hand.raise``
+    lock the wall       form ``workshops:console`` ``lock``, socket ``board.lock``
+                        (and the other facilitator actions: same ``_require_facilitator``)
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from channels.db import database_sync_to_async
+from django.test import Client
+from django.urls import reverse
+from django.utils.html import escape
+
+from project.errors import DomainError
+from tests.factories import UserFactory
+from tests.realtime.conftest import hub_cleanup  # noqa: F401 - the sockets' fixture
+from tests.realtime.helpers import communicator, connect_ready
+from tests.workshops.factories import ParticipantFactory, WorkshopFactory
+from workshops import services
+from workshops.models import HandRaise, Reaction, Visibility, Workshop, WorkshopState
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("hub_cleanup")]
+
+
+# --- the room and the cases ------------------------------------------------------------------
+
+
+@dataclass
+class Room:
+    workshop: Workshop
+    facilitator: object
+    axis: object
+    idea: object  # an idea already on the wall, for reactions
+    actor: object = None
+    token: str = ""
+
+
+def _room(facilitator, axis) -> Room:
+    from proposals.models import Proposal
+
+    workshop = WorkshopFactory(
+        facilitators=[facilitator], state=WorkshopState.LIVE, visibility=Visibility.PUBLIC
+    )
+    workshop.axes.add(axis)
+    idea = services.idea_post(
+        workshop=workshop, user=facilitator, axis=axis, title="Une navette vers l'hôpital"
+    )
+    assert Proposal.objects.filter(origin_workshop=workshop).count() == 1
+    return Room(workshop=workshop, facilitator=facilitator, axis=axis, idea=idea)
+
+
+def _participant(room: Room):
+    return ParticipantFactory(workshop=room.workshop).user
+
+
+def _outsider(room: Room):
+    return UserFactory()
+
+
+def _guest(room: Room):
+    from accounts.services import guest_create
+
+    user = guest_create(display_name="Invitée de passage", college="citizens")
+    ParticipantFactory(workshop=room.workshop, user=user)
+    return user
+
+
+def _set(**fields) -> Callable[[Room], None]:
+    def change(room: Room) -> None:
+        Workshop.objects.filter(pk=room.workshop.pk).update(**fields)
+
+    return change
+
+
+def _deactivate(room: Room) -> None:
+    room.actor.is_active = False
+    room.actor.save()  # as the administration's form does
+
+
+def _remove(room: Room) -> None:
+    from workshops.models import Participant
+
+    participant = Participant.objects.get(workshop=room.workshop, user=room.actor)
+    services.participant_remove(
+        workshop=room.workshop, actor=room.facilitator, participant=participant
+    )
+
+
+def _unfacilitate(room: Room) -> None:
+    room.workshop.facilitators.remove(room.actor)
+
+
+def _nothing(room: Room) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    who: Callable[[Room], object]
+    change: Callable[[Room], None]
+    # Rights taken away from an open socket: it may be closed (4001, to reconnect with what
+    # is left) and the API may answer 401 (a deactivated account's token is dead).
+    may_disconnect: bool = False
+    writes: frozenset = field(default=frozenset({"idea", "reaction", "hand"}))
+
+
+PARTICIPANT_CASES = [
+    Case("outsider, workshop turned private", _outsider, _set(visibility=Visibility.PRIVATE)),
+    Case(
+        "participant, wall locked",
+        _participant,
+        _set(board_locked=True),
+        writes=frozenset({"idea"}),
+    ),
+    Case("participant, workshop closed", _participant, _set(state=WorkshopState.CLOSED)),
+    Case("participant, workshop back to draft", _participant, _set(state=WorkshopState.DRAFT)),
+    Case("guest deactivated", _guest, _deactivate, may_disconnect=True),
+    Case("non-participant of a public workshop", _outsider, _nothing),
+    Case("participant removed", _participant, _remove, may_disconnect=True),
+]
+
+
+# --- the writes: what each door sends, what counts as written --------------------------------
+
+
+@dataclass(frozen=True)
+class Write:
+    name: str
+    call: Callable[[Room], object]  # the service, called directly: the reference refusal
+    socket: Callable[[Room], tuple[str, dict]]
+    form: Callable[[Room], tuple[str, dict]]
+    api: Callable[[Room], tuple[str, dict]] | None
+    written: Callable[[Room], object]
+
+
+def _idea_call(room: Room):
+    return services.idea_post(
+        workshop=room.workshop, user=room.actor, axis=room.axis, title="Idée interdite"
+    )
+
+
+IDEA = Write(
+    "idea",
+    call=_idea_call,
+    socket=lambda r: ("proposal.create", {"axis": r.axis.pk, "title": "Idée interdite"}),
+    form=lambda r: (
+        reverse("workshops:idea_create", args=[r.workshop.slug]),
+        {"axis": r.axis.pk, "title": "Idée interdite", "body": ""},
+    ),
+    api=lambda r: (
+        "/api/v1/proposals",
+        {"axis": r.axis.slug, "title": "Idée interdite", "origin_workshop": r.workshop.slug},
+    ),
+    written=lambda r: r.workshop.proposals.count(),
+)
+REACTION = Write(
+    "reaction",
+    call=lambda r: services.reaction_toggle(
+        workshop=r.workshop, user=r.actor, proposal_id=r.idea.pk, kind="agree"
+    ),
+    socket=lambda r: ("reaction.toggle", {"id": r.idea.pk, "kind": "agree"}),
+    form=lambda r: (
+        reverse("workshops:reaction", args=[r.workshop.slug]),
+        {"id": r.idea.pk, "kind": "agree"},
+    ),
+    api=None,
+    written=lambda r: Reaction.objects.filter(workshop=r.workshop).count(),
+)
+HAND = Write(
+    "hand",
+    call=lambda r: services.hand_raise(workshop=r.workshop, user=r.actor),
+    socket=lambda r: ("hand.raise", {}),
+    form=lambda r: (reverse("workshops:hand", args=[r.workshop.slug]), {"op": "raise"}),
+    api=None,
+    written=lambda r: HandRaise.objects.filter(workshop=r.workshop).count(),
+)
+LOCK = Write(
+    "lock",
+    call=lambda r: services.board_lock(workshop=r.workshop, actor=r.actor, locked=True),
+    socket=lambda r: ("board.lock", {"locked": True}),
+    form=lambda r: (reverse("workshops:console", args=[r.workshop.slug, "lock"]), {"locked": "1"}),
+    api=None,
+    written=lambda r: Workshop.objects.get(pk=r.workshop.pk).board_locked,
+)
+WRITES = {w.name: w for w in (IDEA, REACTION, HAND)}
+
+
+# --- the doors: each answers in its own way; normalised here ---------------------------------
+
+
+@dataclass
+class Answer:
+    kind: str  # "not_found" | "refused" | "signed_out" | "done" | "page" (a form's answer)
+    code: str = ""
+    message: str = ""
+    detail: object = None
+
+
+def _form_door(room: Room, write: Write) -> Answer:
+    url, data = write.form(room)
+    client = Client()
+    client.force_login(room.actor)
+    response = client.post(url, data, follow=True)
+    if response.status_code == 404:
+        return Answer("not_found")
+    return Answer("page", detail=response)
+
+
+async def _socket_door(room: Room, write: Write, change) -> Answer:
+    comm = await communicator(room.workshop.slug, room.actor)
+    await connect_ready(comm)
+    await database_sync_to_async(change)(room)
+    action, data = write.socket(room)
+    await comm.send_json_to({"action": action, "ref": "door", "data": data})
+    while True:
+        output = await comm.receive_output(timeout=3)
+        if output["type"] == "websocket.close":
+            return Answer("signed_out", code=str(output.get("code")))
+        frame = json.loads(output["text"])
+        if frame.get("ref") == "door":
+            break
+    await comm.disconnect()
+    if frame["type"] == "ack":
+        return Answer("done", detail=frame)
+    kind = "not_found" if frame["code"] == "not_found" else "refused"
+    return Answer(kind, frame["code"], frame["message"])
+
+
+def _api_door(room: Room, write: Write) -> Answer:
+    url, data = write.api(room)
+    response = Client().post(
+        url, data, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {room.token}"
+    )
+    body = response.json()
+    if response.status_code == 401:
+        return Answer("signed_out", body.get("code", ""))
+    if response.status_code < 300:
+        return Answer("done", detail=body)
+    kind = (
+        "not_found"
+        if response.status_code in (404, 422)
+        and body["code"]
+        in (
+            "not_found",
+            "invalid_workshop",
+        )
+        else "refused"
+    )
+    return Answer(kind, body["code"], body["message"], detail=(response.status_code, body))
+
+
+def _unknown_workshop_api_answer(room: Room, write: Write) -> tuple[int, dict]:
+    url, data = write.api(room)
+    data = {**data, "origin_workshop": f"nulle-part-{uuid.uuid4().hex[:8]}"}
+    response = Client().post(
+        url, data, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {room.token}"
+    )
+    return response.status_code, response.json()
+
+
+# --- the sweep -------------------------------------------------------------------------------
+
+
+def _doors(write: Write) -> list[str]:
+    return ["form", "socket"] + (["api"] if write.api else [])
+
+
+SWEEP = [
+    pytest.param(write, door, case, id=f"{write.name}-{door}-{case.name}")
+    for write in WRITES.values()
+    for case in PARTICIPANT_CASES
+    if write.name in case.writes
+    for door in _doors(write)
+]
+
+
+def _arrange(facilitator, axis, case: Case) -> Room:
+    from accounts.tokens import token_create
+
+    room = _room(facilitator, axis)
+    room.actor = case.who(room)
+    room.token = token_create(user=room.actor, name="portes")[1]
+    return room
+
+
+def _reference(room: Room, write: Write, case: Case) -> DomainError:
+    """The service's own refusal, called directly (nothing written either)."""
+    room.actor.refresh_from_db()
+    with pytest.raises(DomainError) as refused:
+        write.call(room)
+    return refused.value
+
+
+@pytest.mark.parametrize("write, door, case", SWEEP)
+async def test_every_door_refuses_the_same_way_and_writes_nothing(
+    facilitator, axis, write, door, case
+):
+    room = await database_sync_to_async(_arrange)(facilitator, axis, case)
+    before = await database_sync_to_async(write.written)(room)
+
+    if door == "socket":
+        answer = await _socket_door(room, write, case.change)
+    else:
+        await database_sync_to_async(case.change)(room)
+        answer = await database_sync_to_async(_form_door if door == "form" else _api_door)(
+            room, write
+        )
+
+    assert await database_sync_to_async(write.written)(room) == before, "something was written"
+    reference = await database_sync_to_async(_reference)(room, write, case)
+    assert await database_sync_to_async(write.written)(room) == before
+    _assert_same_refusal(room, write, door, case, answer, reference)
+    if door == "api" and answer.kind == "not_found":
+        # A workshop one may not see answers exactly as one that does not exist.
+        unknown = await database_sync_to_async(_unknown_workshop_api_answer)(room, write)
+        assert answer.detail == unknown
+
+
+def _assert_same_refusal(room, write, door, case, answer: Answer, reference: DomainError):
+    assert answer.kind != "done", f"{door} accepted it: {answer.detail}"
+    if answer.kind == "signed_out":
+        assert case.may_disconnect, f"{door} closed or asked who it is: {answer}"
+        return
+    if reference.code == "not_found":
+        assert answer.kind == "not_found", (door, answer)
+        if door == "socket":
+            assert answer.message == str(reference.message)
+        return
+    if door == "form":
+        response = answer.detail
+        if response.status_code == 403 == reference.status:
+            return  # refused before the service: the room itself is closed to them (403 page)
+        page = response.content.decode()
+        assert str(reference.message) in page or escape(str(reference.message)) in page, (
+            f"the form did not say « {reference.message} » ({response.status_code})"
+        )
+        return
+    assert (answer.code, answer.message) == (reference.code, str(reference.message)), door
+
+
+# --- facilitator actions: same service check on the console form and the socket ---------------
+
+FACILITATOR_CASES = [
+    Case("participant, not a facilitator", _participant, _nothing),
+    Case(
+        "facilitator taken off the workshop",
+        lambda r: r.facilitator,
+        _unfacilitate,
+        may_disconnect=True,
+    ),
+    Case("facilitator deactivated", lambda r: r.facilitator, _deactivate, may_disconnect=True),
+]
+
+
+@pytest.mark.parametrize("door", ["form", "socket"])
+@pytest.mark.parametrize("case", FACILITATOR_CASES, ids=lambda c: c.name)
+async def test_locking_the_wall_is_refused_on_every_door(facilitator, axis, door, case):
+    room = await database_sync_to_async(_arrange)(facilitator, axis, case)
+    if door == "socket":
+        answer = await _socket_door(room, LOCK, case.change)
+    else:
+        await database_sync_to_async(case.change)(room)
+        answer = await database_sync_to_async(_form_door)(room, LOCK)
+
+    assert await database_sync_to_async(LOCK.written)(room) is False, "the wall was locked"
+    reference = await database_sync_to_async(_reference)(room, LOCK, case)
+    assert reference.code == "forbidden"
+    _assert_same_refusal(room, LOCK, door, case, answer, reference)
+
+
+# --- and every door still lets in who may write ----------------------------------------------
+
+ALLOWED = [
+    pytest.param(write, door, id=f"{write.name}-{door}")
+    for write in (*WRITES.values(), LOCK)
+    for door in _doors(write)
+]
+
+
+@pytest.mark.parametrize("write, door", ALLOWED)
+async def test_every_door_lets_a_participant_or_facilitator_write(facilitator, axis, write, door):
+    """The same doors, the same room, nothing taken away: each write goes through (once)."""
+    who = (lambda r: r.facilitator) if write is LOCK else _participant
+    room = await database_sync_to_async(_arrange)(facilitator, axis, Case("allowed", who, _nothing))
+    before = await database_sync_to_async(write.written)(room)
+    if door == "socket":
+        answer = await _socket_door(room, write, _nothing)
+        assert answer.kind == "done", answer
+    elif door == "api":
+        answer = await database_sync_to_async(_api_door)(room, write)
+        assert answer.kind == "done", answer
+    else:
+        answer = await database_sync_to_async(_form_door)(room, write)
+        assert answer.detail.status_code == 200
+    after = await database_sync_to_async(write.written)(room)
+    assert after == (True if write is LOCK else before + 1)
