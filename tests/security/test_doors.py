@@ -11,9 +11,11 @@ each write through each of its doors with the same forbidden cases, and checks t
 
 The socket connects *before* the case's change is made (the workshop turned private or
 draft, the wall locked, the guest deactivated…): an open socket must not keep rights that
-were taken away. When the change takes the identity itself away (an account deactivated,
-a participant removed), the socket may be closed (4001) instead, and the API may answer
-401: the door no longer knows who is asking.
+were taken away. When the change takes the identity or the membership away (an account
+deactivated, a participant removed, a facilitator taken off), the socket may be closed
+(4001) instead, the API may answer 401 and the form send to the login page: the door no
+longer knows who is asking; a door that checks the membership before the service may
+answer as to a stranger (404).
 
 Doors, by write (``workshops/socket_actions.py``, ``workshops/urls.py``, ``/api/v1/``):
 
@@ -21,6 +23,8 @@ Doors, by write (``workshops/socket_actions.py``, ``workshops/urls.py``, ``/api/
                         ``origin_workshop``, socket ``proposal.create``
     reaction            form ``workshops:reaction``, socket ``reaction.toggle``
     raise a hand        form ``workshops:hand``, socket ``hand.raise``
+    ballot (workshop)   form ``votes:ballot``, API ``POST /vote-sessions/{id}/ballot``,
+                        socket ``vote.cast``
     lock the wall       form ``workshops:console`` ``lock``, socket ``board.lock``
                         (and the other facilitator actions: same ``_require_facilitator``)
 """
@@ -30,7 +34,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 from channels.db import database_sync_to_async
@@ -43,6 +47,7 @@ from tests.factories import UserFactory
 from tests.realtime.conftest import hub_cleanup  # noqa: F401 - the sockets' fixture
 from tests.realtime.helpers import communicator, connect_ready
 from tests.workshops.factories import ParticipantFactory, WorkshopFactory
+from votes import services as vote_services
 from workshops import services
 from workshops.models import HandRaise, Reaction, Visibility, Workshop, WorkshopState
 
@@ -60,6 +65,7 @@ class Room:
     idea: object  # an idea already on the wall, for reactions
     actor: object = None
     token: str = ""
+    session: object = None  # an open vote of the workshop, for ballots
 
 
 def _room(facilitator, axis) -> Room:
@@ -74,6 +80,23 @@ def _room(facilitator, axis) -> Room:
     )
     assert Proposal.objects.filter(origin_workshop=workshop).count() == 1
     return Room(workshop=workshop, facilitator=facilitator, axis=axis, idea=idea)
+
+
+def _with_vote(room: Room) -> None:
+    from votes.services import session_create, session_open
+
+    session = session_create(
+        actor=room.facilitator,
+        title="Quelle navette d'abord ?",
+        method="support",
+        workshop=room.workshop,
+        labels=["Hôpital Nord Franche-Comté", "Gare TGV"],
+    )
+    room.session = session_open(session=session, actor=room.facilitator)
+
+
+def _option(room: Room) -> int:
+    return room.session.options.order_by("order", "id").values_list("id", flat=True)[0]
 
 
 def _participant(room: Room):
@@ -121,6 +144,10 @@ def _nothing(room: Room) -> None:
     pass
 
 
+ROOM_WRITES = frozenset({"idea", "reaction", "hand"})
+WRITES_ALL = ROOM_WRITES | {"ballot"}
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -129,7 +156,7 @@ class Case:
     # Rights taken away from an open socket: it may be closed (4001, to reconnect with what
     # is left) and the API may answer 401 (a deactivated account's token is dead).
     may_disconnect: bool = False
-    writes: frozenset = field(default=frozenset({"idea", "reaction", "hand"}))
+    writes: frozenset = ROOM_WRITES
 
 
 PARTICIPANT_CASES = [
@@ -142,9 +169,9 @@ PARTICIPANT_CASES = [
     ),
     Case("participant, workshop closed", _participant, _set(state=WorkshopState.CLOSED)),
     Case("participant, workshop back to draft", _participant, _set(state=WorkshopState.DRAFT)),
-    Case("guest deactivated", _guest, _deactivate, may_disconnect=True),
-    Case("non-participant of a public workshop", _outsider, _nothing),
-    Case("participant removed", _participant, _remove, may_disconnect=True),
+    Case("guest deactivated", _guest, _deactivate, may_disconnect=True, writes=WRITES_ALL),
+    Case("non-participant of a public workshop", _outsider, _nothing, writes=WRITES_ALL),
+    Case("participant removed", _participant, _remove, may_disconnect=True, writes=WRITES_ALL),
 ]
 
 
@@ -210,7 +237,20 @@ LOCK = Write(
     api=None,
     written=lambda r: Workshop.objects.get(pk=r.workshop.pk).board_locked,
 )
-WRITES = {w.name: w for w in (IDEA, REACTION, HAND)}
+BALLOT = Write(
+    "ballot",
+    call=lambda r: vote_services.ballot_cast(
+        session=r.session, voter=r.actor, choices={str(_option(r)): 1}, answer=""
+    ),
+    socket=lambda r: ("vote.cast", {"session": r.session.pk, "choices": {str(_option(r)): 1}}),
+    form=lambda r: (reverse("votes:ballot", args=[r.session.pk]), {f"option-{_option(r)}": "1"}),
+    api=lambda r: (
+        f"/api/v1/vote-sessions/{r.session.pk}/ballot",
+        {"choices": {str(_option(r)): 1}},
+    ),
+    written=lambda r: r.session.ballots.count(),
+)
+WRITES = {w.name: w for w in (IDEA, REACTION, HAND, BALLOT)}
 
 
 # --- the doors: each answers in its own way; normalised here ---------------------------------
@@ -231,6 +271,8 @@ def _form_door(room: Room, write: Write) -> Answer:
     response = client.post(url, data, follow=True)
     if response.status_code == 404:
         return Answer("not_found")
+    if any(reverse("account_login") in url for url, _status in response.redirect_chain):
+        return Answer("signed_out", detail=response)
     return Answer("page", detail=response)
 
 
@@ -238,7 +280,7 @@ async def _socket_door(room: Room, write: Write, change) -> Answer:
     comm = await communicator(room.workshop.slug, room.actor)
     await connect_ready(comm)
     await database_sync_to_async(change)(room)
-    action, data = write.socket(room)
+    action, data = await database_sync_to_async(write.socket)(room)
     await comm.send_json_to({"action": action, "ref": "door", "data": data})
     while True:
         output = await comm.receive_output(timeout=3)
@@ -302,10 +344,12 @@ SWEEP = [
 ]
 
 
-def _arrange(facilitator, axis, case: Case) -> Room:
+def _arrange(facilitator, axis, case: Case, write: Write | None = None) -> Room:
     from accounts.tokens import token_create
 
     room = _room(facilitator, axis)
+    if write is BALLOT:
+        _with_vote(room)
     room.actor = case.who(room)
     room.token = token_create(user=room.actor, name="portes")[1]
     return room
@@ -323,7 +367,7 @@ def _reference(room: Room, write: Write, case: Case) -> DomainError:
 async def test_every_door_refuses_the_same_way_and_writes_nothing(
     facilitator, axis, write, door, case
 ):
-    room = await database_sync_to_async(_arrange)(facilitator, axis, case)
+    room = await database_sync_to_async(_arrange)(facilitator, axis, case, write)
     before = await database_sync_to_async(write.written)(room)
 
     if door == "socket":
@@ -348,6 +392,10 @@ def _assert_same_refusal(room, write, door, case, answer: Answer, reference: Dom
     assert answer.kind != "done", f"{door} accepted it: {answer.detail}"
     if answer.kind == "signed_out":
         assert case.may_disconnect, f"{door} closed or asked who it is: {answer}"
+        return
+    if answer.kind == "not_found" and case.may_disconnect:
+        # Their membership is gone: a door that checks it before the service (the vote pages
+        # and API, for a removed participant) answers as to a stranger, which refuses too.
         return
     if reference.code == "not_found":
         assert answer.kind == "not_found", (door, answer)
@@ -409,7 +457,9 @@ ALLOWED = [
 async def test_every_door_lets_a_participant_or_facilitator_write(facilitator, axis, write, door):
     """The same doors, the same room, nothing taken away: each write goes through (once)."""
     who = (lambda r: r.facilitator) if write is LOCK else _participant
-    room = await database_sync_to_async(_arrange)(facilitator, axis, Case("allowed", who, _nothing))
+    room = await database_sync_to_async(_arrange)(
+        facilitator, axis, Case("allowed", who, _nothing), write
+    )
     before = await database_sync_to_async(write.written)(room)
     if door == "socket":
         answer = await _socket_door(room, write, _nothing)
