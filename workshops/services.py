@@ -10,9 +10,10 @@ from __future__ import annotations
 import contextlib
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -119,15 +120,38 @@ def _room_rights(workshop: Workshop, user) -> tuple[Workshop, Participant | None
 
     For the participants' writes (ideas, reactions, hands) through every door: the form,
     the API and the socket. A workshop the user may not see (a draft, a private workshop
-    they were not invited to) answers as one that does not exist. Three small queries."""
-    workshop = Workshop.objects.get(pk=workshop.pk)  # its state now, not when the socket opened
+    they were not invited to) answers as one that does not exist. Two queries for a
+    participant (the workshop with the facilitation; the participation with its account),
+    three for someone without a participation."""
+    signed_in = bool(user and user.is_authenticated)
+    workshops = Workshop.objects.all()
+    if signed_in:
+        workshops = workshops.annotate(
+            _facilitates_now=Exists(
+                Workshop.facilitators.through.objects.filter(
+                    workshop_id=OuterRef("pk"), user_id=user.pk
+                )
+            )
+        )
+    workshop = workshops.get(pk=workshop.pk)  # its state now, not when the socket opened
     participant = None
     facilitator = False
-    if user and user.is_authenticated:
+    if signed_in:
         participant = (
             Participant.objects.filter(workshop=workshop, user=user).select_related("user").first()
         )
-        facilitator = rules.is_workshop_facilitator_now(user, workshop)
+        # The account as it is now: the participation's, else one more read.
+        account = (
+            participant.user
+            if participant is not None
+            else get_user_model()
+            .objects.filter(pk=user.pk)
+            .only("is_active", "is_superuser")
+            .first()
+        )
+        facilitator = bool(
+            account and account.is_active and (account.is_superuser or workshop._facilitates_now)
+        )
     if not rules.can_see_workshop(user, workshop, participant, facilitator=facilitator):
         if participant is not None and participant.removed_at is not None:
             raise PermissionDeniedError(
