@@ -25,6 +25,8 @@ Doors, by write (``workshops/socket_actions.py``, ``workshops/urls.py``, ``/api/
     raise a hand        form ``workshops:hand``, socket ``hand.raise``
     ballot (workshop)   form ``votes:ballot``, API ``POST /vote-sessions/{id}/ballot``,
                         socket ``vote.cast``
+    support, comment    form ``proposals:support`` / ``comment_create``, API
+                        ``POST /proposals/{id}/support`` / ``comments`` (no socket door)
     lock the wall       form ``workshops:console`` ``lock``, socket ``board.lock``
                         (and the other facilitator actions: same ``_require_facilitator``)
 """
@@ -472,3 +474,95 @@ async def test_every_door_lets_a_participant_or_facilitator_write(facilitator, a
         assert answer.detail.status_code == 200
     after = await database_sync_to_async(write.written)(room)
     assert after == (True if write is LOCK else before + 1)
+
+
+# --- support and comment: form and API, on an idea of a room one may not see -----------------
+
+PROPOSAL_WRITES = {
+    "support": (
+        lambda p: reverse("proposals:support", args=[p]),
+        {},
+        lambda p: f"/api/v1/proposals/{p}/support",
+        {},
+    ),
+    "comment": (
+        lambda p: reverse("proposals:comment_create", args=[p]),
+        {"body": "Un commentaire de l'extérieur"},
+        lambda p: f"/api/v1/proposals/{p}/comments",
+        {"body": "Un commentaire de l'extérieur"},
+    ),
+}
+
+
+def _written_on(proposal) -> tuple[int, int]:
+    from proposals.models import Comment, Support
+
+    return (
+        Support.objects.filter(proposal=proposal).count(),
+        Comment.objects.filter(proposal=proposal).count(),
+    )
+
+
+def _proposal_doors(user, token, write: str, proposal_id: int) -> dict:
+    form_url, form_data, api_url, api_data = PROPOSAL_WRITES[write]
+    client = Client()
+    client.force_login(user)
+    form = client.post(form_url(proposal_id), form_data)
+    api = Client().post(
+        api_url(proposal_id),
+        api_data,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    return {"form": form.status_code, "api": (api.status_code, api.json())}
+
+
+@pytest.mark.parametrize("write", sorted(PROPOSAL_WRITES))
+@pytest.mark.parametrize(
+    "change",
+    [_set(visibility=Visibility.PRIVATE), _set(state=WorkshopState.DRAFT)],
+    ids=["private workshop", "draft workshop"],
+)
+async def test_an_idea_of_a_room_one_may_not_see_answers_as_one_that_does_not_exist(
+    facilitator, axis, write, change
+):
+    """Supporting or commenting an idea of a private or draft workshop, from outside: both
+    doors answer exactly as for an idea that does not exist, and nothing is written."""
+
+    def arrange_and_knock():
+        from accounts.tokens import token_create
+
+        room = _room(facilitator, axis)
+        outsider = UserFactory()
+        token = token_create(user=outsider, name="portes")[1]
+        change(room)
+        before = _written_on(room.idea)
+        hidden = _proposal_doors(outsider, token, write, room.idea.pk)
+        absent = _proposal_doors(outsider, token, write, room.idea.pk + 10_000)
+        return before, _written_on(room.idea), hidden, absent
+
+    before, after, hidden, absent = await database_sync_to_async(arrange_and_knock)()
+    assert after == before
+    assert hidden == absent
+    assert hidden["form"] == 404 and hidden["api"][0] == 404
+
+
+@pytest.mark.parametrize("write", sorted(PROPOSAL_WRITES))
+async def test_an_idea_of_a_public_room_can_be_supported_and_commented_on_both_doors(
+    facilitator, axis, write
+):
+    def arrange_and_knock():
+        from accounts.tokens import token_create
+
+        room = _room(facilitator, axis)
+        visitor = UserFactory()
+        token = token_create(user=visitor, name="portes")[1]
+        before = _written_on(room.idea)
+        answers = _proposal_doors(visitor, token, write, room.idea.pk)
+        return before, _written_on(room.idea), answers
+
+    before, after, answers = await database_sync_to_async(arrange_and_knock)()
+    assert answers["form"] == 302 and answers["api"][0] in (200, 201), answers
+    index = 0 if write == "support" else 1
+    # Support is idempotent (one, whichever door came first); comments are two.
+    assert after[index] == before[index] + (1 if write == "support" else 2)
