@@ -113,6 +113,47 @@ async def test_a_facilitator_taken_off_the_workshop_without_a_signal_is_refused(
     await comm.disconnect()
 
 
+def _open_vote(workshop, facilitator):
+    from votes.services import session_create, session_open
+
+    session = session_create(
+        actor=facilitator,
+        title="Quelle ligne ?",
+        method="support",
+        workshop=workshop,
+        labels=["Ligne 1", "Ligne 2"],
+    )
+    return session_open(session=session, actor=facilitator)
+
+
+@pytest.mark.parametrize("taken", ["deactivated", "taken off the workshop"])
+async def test_a_facilitator_whose_rights_went_silently_cannot_close_a_vote(
+    live, facilitator, taken
+):
+    from accounts.models import User
+    from votes.models import SessionState, VoteSession
+
+    session = await database_sync_to_async(_open_vote)(live, facilitator)
+    comm = await communicator(live.slug, facilitator)
+    await connect_ready(comm)
+    if taken == "deactivated":
+        await _silently(lambda: User.objects.filter(pk=facilitator.pk).update(is_active=False))
+    else:
+        through = Workshop.facilitators.through
+        await _silently(
+            lambda: through.objects.filter(workshop_id=live.pk, user_id=facilitator.pk).delete()
+        )
+
+    await comm.send_json_to({"action": "vote.close", "ref": "c", "data": {"session": session.pk}})
+    reply = await _reply(comm, "c")
+    assert (reply["type"], reply["code"]) == ("error", "forbidden")
+    state = await database_sync_to_async(
+        lambda: VoteSession.objects.values_list("state", flat=True).get(pk=session.pk)
+    )()
+    assert state == SessionState.OPEN
+    await comm.disconnect()
+
+
 # --- a change of rights closes the sockets ---------------------------------------------------
 
 
