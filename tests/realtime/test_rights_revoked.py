@@ -225,3 +225,42 @@ async def test_deleting_a_participation_closes_that_socket(live, participant):
     await connect_ready(comm)
     await database_sync_to_async(participant.delete)()
     assert await _closed_with(comm) == CLOSE_DISCONNECTED
+
+
+async def test_taking_the_administrator_flag_away_closes_the_socket_and_downgrades_it(live):
+    from tests.factories import UserFactory
+
+    admin = await database_sync_to_async(UserFactory)(is_superuser=True, is_staff=True)
+    comm = await communicator(live.slug, admin)
+    _before, ready = await connect_ready(comm)
+    assert ready["data"]["facilitator"] is True
+
+    def demote():
+        admin.is_superuser = False
+        admin.save()
+
+    await database_sync_to_async(demote)()
+    assert await _closed_with(comm) == CLOSE_DISCONNECTED
+    again = await communicator(live.slug, admin)
+    _before, ready = await connect_ready(again)
+    assert ready["data"]["facilitator"] is False
+    await again.disconnect()
+
+
+async def test_a_login_stamp_or_a_profile_edit_leaves_the_socket_open(live, participant):
+    from django.utils import timezone
+
+    comm = await communicator(live.slug, participant.user)
+    await connect_ready(comm)
+
+    def touch():
+        user = participant.user
+        user.last_login = timezone.now()
+        user.save(update_fields=["last_login"])
+        user.display_name = "Nouveau nom"
+        user.save()
+
+    await database_sync_to_async(touch)()
+    await comm.send_json_to({"action": "hand.raise", "ref": "h", "data": {}})
+    assert (await _reply(comm, "h"))["type"] == "ack"
+    await comm.disconnect()
