@@ -41,8 +41,8 @@ def _close_room_sockets(user_id: int, workshop_id: int) -> None:
 
 def _user_pre_save(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
     instance._rights_lost = False
-    if raw or instance.pk is None:
-        return
+    if raw or instance.pk is None or getattr(instance, "deleted_at", None) is not None:
+        return  # a deleted account: its deletion closes the sockets itself (account_deleted)
     if update_fields is not None and not set(update_fields) & set(RIGHT_FIELDS):
         return  # a login stamping last_login, a profile edit: nothing to read
     before = sender.objects.filter(pk=instance.pk).values(*RIGHT_FIELDS).first()
@@ -59,6 +59,8 @@ def _user_post_save(sender, instance, created=False, raw=False, **kwargs) -> Non
 
 def _groups_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
     """A role group taken away (``user.groups.remove`` or ``group.user_set.remove``)."""
+    if not reverse and getattr(instance, "deleted_at", None) is not None:
+        return  # a deleted account's roles cleared: its deletion closes the sockets itself
     if action == "pre_clear":
         instance._rights_cleared = (
             set(instance.user_set.values_list("pk", flat=True)) if reverse else {instance.pk}
