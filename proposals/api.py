@@ -17,7 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from accounts.models import College
 from project.api_auth import api_auth, api_user
-from project.errors import DomainError
+from project.errors import DomainError, NotFoundError
 from proposals import rules, selectors, services
 from proposals.models import Axis, Comment, Proposal, ProposalStatus
 
@@ -255,29 +255,48 @@ def list_proposals(request: HttpRequest, filters: Query[BoardFiltersIn]):
     summary="Déposer une proposition (idempotent avec client_key)",
 )
 def create_proposal(request: HttpRequest, payload: ProposalIn):
-    workshop = None
-    if payload.origin_workshop:
-        from workshops.models import Workshop
-
-        workshop = Workshop.objects.filter(slug=payload.origin_workshop).first()
-        if workshop is None:
-            message = _("Atelier inconnu.")
-            raise DomainError(
-                "invalid_workshop", message, status=422, fields={"origin_workshop": [message]}
-            )
+    axis = _axis_or_error(payload.axis)
     try:
-        proposal = services.proposal_create(
-            author=request.auth,
-            axis=_axis_or_error(payload.axis),
-            title=payload.title,
-            body=payload.body,
-            origin_workshop=workshop,
-            client_key=payload.client_key,
-        )
+        if payload.origin_workshop:
+            proposal = _post_in_workshop(request.auth, payload, axis)
+        else:
+            proposal = services.proposal_create(
+                author=request.auth,
+                axis=axis,
+                title=payload.title,
+                body=payload.body,
+                client_key=payload.client_key,
+            )
     except DomainError as exc:
         raise _with_fields(exc) from exc
     proposal = selectors.get_proposal_for_user(request.auth, proposal.pk)
     return Status(201, _detail(proposal, request.auth))
+
+
+def _post_in_workshop(user, payload: ProposalIn, axis):
+    """An idea for a workshop's wall: the room's own service (``idea_post``), as the form and
+    the socket do, with its checks (participant, live, wall not locked). A workshop that does
+    not exist and one the caller may not see (private, draft) get the same answer."""
+    from workshops.models import Workshop
+    from workshops.services import idea_post
+
+    workshop = Workshop.objects.filter(slug=payload.origin_workshop).first()
+    try:
+        if workshop is None:
+            raise NotFoundError(_("Cet atelier n'existe pas."))
+        return idea_post(
+            workshop=workshop,
+            user=user,
+            axis=axis,
+            title=payload.title,
+            body=payload.body,
+            client_key=payload.client_key or "",
+        )
+    except NotFoundError:
+        message = _("Atelier inconnu.")
+        raise DomainError(
+            "invalid_workshop", message, status=422, fields={"origin_workshop": [message]}
+        ) from None
 
 
 def _with_fields(exc: DomainError) -> DomainError:

@@ -144,7 +144,11 @@ def proposal_create(
     origin_workshop=None,
     client_key: str = "",
 ) -> Proposal:
-    """Post a proposal. A retry with the same ``client_key`` returns the first proposal."""
+    """Post a proposal. A retry with the same ``client_key`` returns the first proposal.
+
+    ``origin_workshop`` is for ``workshops.services.idea_post`` only, which checks that the
+    author may post on that workshop's wall (every door — form, API, socket — goes through
+    it): this function checks nothing about the workshop."""
     _require_signed_in(author)
     client_key = _clean_client_key(client_key)
     if client_key:

@@ -19,8 +19,10 @@ and raises ``project.errors.DomainError``; the consumer turns that into
 ``{"type": "ack", "ref", "data"}``. Handlers never broadcast themselves: the
 service does, with ``broadcast_on_commit``.
 
-``ctx.workshop`` and ``ctx.participant`` are loaded when the socket
-connects: services must re-read (and lock) whatever state they depend on.
+``ctx.user``, ``ctx.workshop``, ``ctx.participant`` and ``ctx.is_facilitator``
+are loaded when the socket connects: services must re-read (and lock) whatever
+state and rights they depend on (``workshops.rules.is_workshop_facilitator_now``,
+an active account), never trust them.
 """
 
 from __future__ import annotations

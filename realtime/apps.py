@@ -7,6 +7,8 @@ class RealtimeConfig(AppConfig):
     verbose_name = _("Temps réel")
 
     def ready(self) -> None:
+        from realtime import rights
         from realtime.actions import autodiscover
 
         autodiscover()
+        rights.connect()

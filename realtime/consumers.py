@@ -16,7 +16,9 @@ as the room page); actions go to the handlers registered in
 process's ``RoomHub``, not from a channel-layer message per consumer. The
 consumer's own channel serves the user group ``user.<pk>``: a
 ``user.disconnect`` message there (logout, account deletion, removal from
-a workshop) closes the socket with code 4001.
+a workshop, rights taken away: ``realtime.rights``) closes the socket with
+code 4001. The rights read at connect only choose what the socket receives;
+every action's service reads them again.
 """
 
 from __future__ import annotations

@@ -101,9 +101,19 @@ def vote_get(ctx, data: dict) -> dict:
     return body
 
 
+def _actor(ctx):
+    """The account as it is now, for the facilitators' actions (rare): the socket's user was
+    loaded when it connected, and a deactivated account must manage nothing. The services
+    read the workshop's facilitators themselves (``_session`` loads a fresh workshop)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import AnonymousUser
+
+    return get_user_model().objects.filter(pk=ctx.user.pk).first() or AnonymousUser()
+
+
 def _state_action(service):
     def handler(ctx, data: dict) -> dict:
-        session = service(session=_session(ctx, data), actor=ctx.user)
+        session = service(session=_session(ctx, data), actor=_actor(ctx))
         return {"session": session.pk, "state": session.state}
 
     return handler
@@ -121,7 +131,7 @@ def _answer_action(hidden: bool):
         raw = data.get("answer")
         if not str(raw).isdigit():
             raise DomainError("invalid", _("Indiquez la réponse concernée."), field="answer")
-        services.answer_hide(session=session, actor=ctx.user, ballot_id=int(raw), hidden=hidden)
+        services.answer_hide(session=session, actor=_actor(ctx), ballot_id=int(raw), hidden=hidden)
         return {"session": session.pk, "answer": int(raw), "hidden": hidden}
 
     return handler
@@ -133,7 +143,7 @@ def _word_action(hidden: bool):
         word = data.get("word")
         if not isinstance(word, str):
             raise DomainError("invalid", _("Indiquez le mot concerné."), field="word")
-        services.word_hide(session=session, actor=ctx.user, word=word, hidden=hidden)
+        services.word_hide(session=session, actor=_actor(ctx), word=word, hidden=hidden)
         return {"session": session.pk, "hidden_words": session.hidden_words}
 
     return handler

@@ -22,9 +22,42 @@ def is_workshop_facilitator(user, workshop: Workshop) -> bool:
     return user.pk in cache
 
 
-def can_see_workshop(user, workshop: Workshop, participant: Participant | None) -> bool:
-    """Drafts are for their facilitators; private workshops for invited participants."""
-    if is_workshop_facilitator(user, workshop):
+def is_workshop_facilitator_now(user, workshop: Workshop) -> bool:
+    """``is_workshop_facilitator`` read from the database now, ignoring what was loaded earlier.
+
+    A socket keeps its user and workshop objects for hours: a facilitator removed from the
+    workshop, or an account deactivated meanwhile, must lose their rights at once. One query.
+    """
+    if not (user and user.is_authenticated):
+        return False
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef
+
+    row = (
+        get_user_model()
+        .objects.filter(pk=user.pk, is_active=True)
+        .annotate(
+            facilitates=Exists(
+                Workshop.facilitators.through.objects.filter(
+                    workshop_id=workshop.pk, user_id=OuterRef("pk")
+                )
+            )
+        )
+        .values_list("is_superuser", "facilitates")
+        .first()
+    )
+    return bool(row and (row[0] or row[1]))
+
+
+def can_see_workshop(
+    user, workshop: Workshop, participant: Participant | None, *, facilitator: bool | None = None
+) -> bool:
+    """Drafts are for their facilitators; private workshops for invited participants.
+
+    ``facilitator``: whether ``user`` facilitates it, when the caller has just read it."""
+    if facilitator is None:
+        facilitator = is_workshop_facilitator(user, workshop)
+    if facilitator:
         return True
     if participant is not None and participant.removed_at is not None:
         return False
@@ -36,9 +69,12 @@ def can_see_workshop(user, workshop: Workshop, participant: Participant | None) 
 
 
 def can_participate(user, workshop: Workshop, participant: Participant | None) -> bool:
-    """Post ideas, react, raise a hand: a present (not removed) participant of a live workshop."""
+    """Post ideas, react, raise a hand: a present (not removed) participant of a live workshop,
+    with an active account (``participant.user`` when loaded with it: read now)."""
+    account = participant.user if participant is not None else user
     return (
         participant is not None
+        and bool(account and account.is_active)
         and participant.removed_at is None
         and workshop.state == WorkshopState.LIVE
     )

@@ -10,15 +10,16 @@ from __future__ import annotations
 import contextlib
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.services import audit_record, guest_create
 from project import ratelimit
-from project.errors import DomainError, PermissionDeniedError
+from project.errors import DomainError, NotFoundError, PermissionDeniedError
 from realtime import conf as realtime_conf
 from realtime.broadcast import broadcast_on_commit
 from workshops import events, grouping, rules
@@ -135,8 +136,56 @@ def join_code_regenerate(*, workshop: Workshop, actor, request=None) -> Workshop
 
 
 def _require_facilitator(user, workshop: Workshop) -> None:
-    if not rules.is_workshop_facilitator(user, workshop):
+    # Read now: a socket's ``workshop`` and ``user`` were loaded when it connected.
+    if not rules.is_workshop_facilitator_now(user, workshop):
         raise PermissionDeniedError(_("Réservé à l'équipe d'animation de cet atelier."))
+
+
+def _room_rights(workshop: Workshop, user) -> tuple[Workshop, Participant | None, bool]:
+    """The workshop, the user's participation and whether they facilitate it, all read now.
+
+    For the participants' writes (ideas, reactions, hands) through every door: the form,
+    the API and the socket. A workshop the user may not see (a draft, a private workshop
+    they were not invited to) answers as one that does not exist. Two queries for a
+    participant (the workshop with the facilitation; the participation with its account),
+    three for someone without a participation."""
+    signed_in = bool(user and user.is_authenticated)
+    workshops = Workshop.objects.all()
+    if signed_in:
+        workshops = workshops.annotate(
+            _facilitates_now=Exists(
+                Workshop.facilitators.through.objects.filter(
+                    workshop_id=OuterRef("pk"), user_id=user.pk
+                )
+            )
+        )
+    workshop = workshops.get(pk=workshop.pk)  # its state now, not when the socket opened
+    participant = None
+    facilitator = False
+    if signed_in:
+        participant = (
+            Participant.objects.filter(workshop=workshop, user=user).select_related("user").first()
+        )
+        # The account as it is now: the participation's, else one more read.
+        account = (
+            participant.user
+            if participant is not None
+            else get_user_model()
+            .objects.filter(pk=user.pk)
+            .only("is_active", "is_superuser")
+            .first()
+        )
+        facilitator = bool(
+            account and account.is_active and (account.is_superuser or workshop._facilitates_now)
+        )
+    if not rules.can_see_workshop(user, workshop, participant, facilitator=facilitator):
+        if participant is not None and participant.removed_at is not None:
+            raise PermissionDeniedError(
+                _("Vous avez été retiré·e de cet atelier par l'équipe d'animation."),
+                code="removed",
+            )
+        raise NotFoundError(_("Cet atelier n'existe pas."))
+    return workshop, participant, facilitator
 
 
 def _locked_workshop(workshop: Workshop) -> Workshop:
@@ -690,19 +739,13 @@ def idea_post(*, workshop: Workshop, user, axis, title: str, body: str = "", cli
     from proposals.models import Proposal
     from proposals.services import proposal_create
 
-    participant = (
-        Participant.objects.filter(workshop=workshop, user=user).first()
-        if user and user.is_authenticated
-        else None
-    )
-    facilitator = rules.is_workshop_facilitator(user, workshop)
+    workshop, participant, facilitator = _room_rights(workshop, user)
     if not facilitator and not rules.can_participate(user, workshop, participant):
         raise PermissionDeniedError(_("Rejoignez l'atelier en cours pour proposer une idée."))
     if client_key:
         existing = Proposal.objects.filter(author=user, client_key=client_key[:64]).first()
         if existing is not None:
             return existing  # a retry: already posted and broadcast
-    workshop = Workshop.objects.get(pk=workshop.pk)
     if workshop.state != WorkshopState.LIVE:
         raise DomainError("not_live", _("L'atelier n'est pas en cours."))
     if workshop.board_locked and not facilitator:
@@ -806,16 +849,8 @@ def reaction_toggle(*, workshop: Workshop, user, proposal_id, kind: str) -> dict
     """Add the reaction, or take it back if it was there. Returns the idea's counts."""
     if kind not in ReactionKind.values:
         raise DomainError("invalid_reaction", _("Réaction inconnue."), field="kind")
-    workshop = Workshop.objects.get(pk=workshop.pk)  # its state now, not when the socket opened
-    participant = (
-        Participant.objects.filter(workshop=workshop, user=user).first()
-        if user and user.is_authenticated
-        else None
-    )
-    if not (
-        rules.can_participate(user, workshop, participant)
-        or rules.is_workshop_facilitator(user, workshop)
-    ):
+    workshop, participant, facilitator = _room_rights(workshop, user)
+    if not (facilitator or rules.can_participate(user, workshop, participant)):
         raise PermissionDeniedError(_("Rejoignez l'atelier en cours pour réagir."))
     proposal = _idea_of(workshop, proposal_id)
     if proposal.is_hidden or proposal.merged_into_id:
@@ -840,12 +875,7 @@ def reaction_toggle(*, workshop: Workshop, user, proposal_id, kind: str) -> dict
 
 
 def hand_raise(*, workshop: Workshop, user) -> HandRaise:
-    workshop = Workshop.objects.get(pk=workshop.pk)
-    participant = (
-        Participant.objects.filter(workshop=workshop, user=user).first()
-        if user and user.is_authenticated
-        else None
-    )
+    workshop, participant, _facilitator = _room_rights(workshop, user)
     if not rules.can_participate(user, workshop, participant):
         raise PermissionDeniedError(_("Rejoignez l'atelier en cours pour demander la parole."))
     with transaction.atomic():

@@ -11,6 +11,7 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import College
 from project import ratelimit
-from project.errors import DomainError
+from project.errors import DomainError, PermissionDeniedError
 from realtime.broadcast import room_last_seq
 from workshops import events, grouping, qr, selectors, services
 from workshops.forms import IdeaForm, JoinForm
@@ -31,6 +32,9 @@ def _access(request: HttpRequest, slug: str) -> selectors.RoomAccess:
     except DomainError as error:
         if error.status == 404:
             raise Http404(error.message) from None
+        if error.status == 403:
+            # A participant removed by the facilitators: the 403 page, not a server error.
+            raise PermissionDenied(error.message) from None
         raise
 
 
@@ -203,6 +207,11 @@ def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
                 body=data["body"],
                 client_key=data["client_key"],
             )
+        except PermissionDeniedError as error:
+            # Not something to correct in the form (which they may not even see): say it on
+            # the room page, as the reactions and hands do.
+            messages.error(request, error.message)
+            return _back(access, "idees")
         except DomainError as error:
             field = error.extra.get("field")
             form.add_error(field if field in form.fields else None, error.message)
