@@ -282,6 +282,33 @@ def _in_conversation(vote_counts: np.ndarray, participants, n_statements, previo
     return members
 
 
+def _stable_ids(member_ids, person_group, n_groups, previous) -> dict[int, int]:
+    """Name today's groups after yesterday's they share the most members with (so that
+    "group A" stays group A while people join); new groups take the free ids, largest first."""
+    from scipy.optimize import linear_sum_assignment
+
+    sizes = np.bincount(person_group, minlength=n_groups)
+    rename: dict[int, int] = {}
+    if previous:
+        old_ids = sorted(int(k) for k in previous)
+        index = {p: i for i, p in enumerate(member_ids)}
+        overlap = np.zeros((n_groups, len(old_ids)))
+        for j, old in enumerate(old_ids):
+            for p in previous[str(old)]:
+                i = index.get(p)
+                if i is not None:
+                    overlap[person_group[i], j] += 1
+        rows, cols = linear_sum_assignment(-overlap)
+        for r, c in zip(rows, cols, strict=True):
+            if overlap[r, c] > 0:
+                rename[int(r)] = old_ids[c]
+    free = (i for i in range(n_groups + len(rename) + 1) if i not in rename.values())
+    for g in sorted(range(n_groups), key=lambda g: (-sizes[g], g)):
+        if g not in rename:
+            rename[g] = next(free)
+    return rename
+
+
 def _smooth_k(scores: dict[int, float], previous: Mapping | None) -> dict:
     this_k = max(scores, key=lambda k: (scores[k], -k))
     previous = previous or {}
@@ -462,9 +489,7 @@ def analyse(
             k = smoother["smoothed_k"]
             g_labels, g_centers = clusterings[k]
             person_group = g_labels[base_labels]
-            # Group ids: by decreasing size then centre, so ids mean the same thing over time.
-            order = sorted(range(len(g_centers)), key=lambda g: (-(person_group == g).sum(), g))
-            rename = {old: new for new, old in enumerate(order)}
+            rename = _stable_ids(member_ids, person_group, len(g_centers), state.get("groups"))
             for p, g in zip(member_ids, person_group, strict=True):
                 labels_by_participant[p] = rename[int(g)]
             new_state.update(
@@ -473,9 +498,11 @@ def analyse(
                 k_smoother=smoother,
                 silhouettes={str(kk): round(v, 4) for kk, v in scores.items()},
             )
-            groups_out = [{"id": gid, "members": []} for gid in range(len(order))]
+            groups_out = [{"id": gid, "members": []} for gid in sorted(rename.values())]
+            index = {g["id"]: i for i, g in enumerate(groups_out)}
             for p in member_ids:
-                groups_out[labels_by_participant[p]]["members"].append(p)
+                groups_out[index[labels_by_participant[p]]]["members"].append(p)
+            new_state["groups"] = {str(g["id"]): g["members"] for g in groups_out}
 
     # 5. Statistics by opinion group.
     group_masks = [
