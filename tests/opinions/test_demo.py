@@ -15,7 +15,11 @@ def test_demo_is_idempotent_and_has_a_map():
     ctx: dict = {}
     accounts_demo.seed(ctx)
     opinions_demo.seed(ctx)
-    counts = (Conversation.objects.count(), Statement.objects.count(), StatementVote.objects.count())
+    counts = (
+        Conversation.objects.count(),
+        Statement.objects.count(),
+        StatementVote.objects.count(),
+    )
     opinions_demo.seed(ctx)
     assert counts == (
         Conversation.objects.count(),
