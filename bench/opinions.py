@@ -80,6 +80,12 @@ def main() -> None:
     parser.add_argument("--statements", type=int, default=300)
     parser.add_argument("--density", type=float, default=0.5)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--db",
+        action="store_true",
+        help="Also store the synthetic votes in a database (BENCH_SQLITE_PATH or DATABASE_URL) "
+        "and time the background job end to end: reading the votes, computing, storing.",
+    )
     args = parser.parse_args()
 
     A.analyse(A.VoteMatrix.from_votes([(1, 1, 1), (2, 1, -1)]))  # imports warmed up
@@ -117,7 +123,62 @@ def main() -> None:
         "seconds": round(seconds, 3),
         "under_target": seconds < 10.0,
     }
+    if args.db:
+        out["synthetic_db"] = through_database(matrix)
     print(json.dumps(out, indent=2))
+
+
+def through_database(matrix) -> dict:
+    """The synthetic votes stored as rows, then ``analysis_run`` as the background job runs it."""
+    from bench import common
+
+    env = common.bench_env("opinions")
+    common.django_setup(env)
+    from django.db import transaction
+
+    from accounts.models import User
+    from opinions.models import Conversation, ConversationParticipant, Statement, StatementVote
+    from opinions.services import analysis_run
+
+    with transaction.atomic():
+        Conversation.objects.filter(external_source="bench:synthetic").delete()
+        User.objects.filter(username__startswith="bench-opinion-").delete()
+        conversation = Conversation.objects.create(
+            question="Synthetic", external_source="bench:synthetic", is_open=False
+        )
+        users = User.objects.bulk_create(
+            User(username=f"bench-opinion-{p}", is_guest=True, password="!")
+            for p in matrix.participants
+        )
+        participants = ConversationParticipant.objects.bulk_create(
+            ConversationParticipant(conversation=conversation, user=u, college=u.college)
+            for u in users
+        )
+        statements = Statement.objects.bulk_create(
+            Statement(conversation=conversation, author=participants[0], text=f"S{s}")
+            for s in matrix.statements
+        )
+        rows, cols = np.nonzero(~np.isnan(matrix.values))
+        StatementVote.objects.bulk_create(
+            (
+                StatementVote(
+                    statement_id=statements[c].pk,
+                    participant_id=participants[r].pk,
+                    value=int(matrix.values[r, c]),
+                )
+                for r, c in zip(rows, cols, strict=True)
+            ),
+            batch_size=5000,
+        )
+    started = time.perf_counter()
+    analysis = analysis_run(conversation)
+    total = time.perf_counter() - started
+    return {
+        "database": common.database_label(),
+        "votes": analysis.votes_seen,
+        "seconds_end_to_end": round(total, 3),
+        "under_target": total < 10.0,
+    }
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, OuterRef
 
 from opinions.models import (
@@ -54,6 +55,8 @@ def analysis_compute(conversation_id: int, *, state: dict | None = None):
     """Read the votes (three queries), run the analysis; returns (result, state, votes seen).
 
     The result names participants and statements by their row ids (as strings in JSON)."""
+    import numpy as np
+
     from opinions.analysis import VoteMatrix, analyse  # numpy and scikit-learn: only here
 
     participants = list(
@@ -66,15 +69,27 @@ def analysis_compute(conversation_id: int, *, state: dict | None = None):
         .order_by("id")
         .values_list("id", "is_hidden")
     )
-    votes = list(
-        StatementVote.objects.filter(statement__conversation_id=conversation_id).values_list(
-            "participant_id", "statement_id", "value"
+    # Votes straight into arrays (757,000 rows: model rows or tuples cost seconds).
+    table = StatementVote._meta.db_table
+    statement_table = Statement._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT v.participant_id, v.statement_id, v.value FROM {table} v "  # noqa: S608
+            f"JOIN {statement_table} s ON s.id = v.statement_id WHERE s.conversation_id = %s",
+            [conversation_id],
         )
-    )
-    matrix = VoteMatrix.from_votes(
-        votes,
-        participants=[p for p, _c in participants],
-        statements=[s for s, _h in statements],
+        rows = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 3)
+    participant_ids = np.array([p for p, _c in participants], dtype=np.int64)
+    statement_ids = np.array([s for s, _h in statements], dtype=np.int64)
+    values = np.full((len(participant_ids), len(statement_ids)), np.nan)
+    if len(rows):
+        values[
+            np.searchsorted(participant_ids, rows[:, 0]), np.searchsorted(statement_ids, rows[:, 1])
+        ] = rows[:, 2]
+    matrix = VoteMatrix(
+        participants=participant_ids.tolist(),
+        statements=statement_ids.tolist(),
+        values=values,
         hidden={s for s, hidden in statements if hidden},
     )
     result, new_state = analyse(
@@ -84,7 +99,7 @@ def analysis_compute(conversation_id: int, *, state: dict | None = None):
         merge_colleges=merge_colleges,
     )
     # JSON round trip: keys become strings, as stored.
-    return json.loads(json.dumps(result)), json.loads(json.dumps(new_state)), len(votes)
+    return json.loads(json.dumps(result)), json.loads(json.dumps(new_state)), len(rows)
 
 
 def analysis_of(conversation: Conversation) -> Analysis | None:
