@@ -189,12 +189,18 @@ def _hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return lower[:-1] + upper[:-1]
 
 
-def map_context(conversation: Conversation, user, analysis: Analysis | None) -> dict[str, Any]:
-    """Everything the map page shows, from the stored analysis (two queries)."""
+_UNSET = object()
+
+
+def map_context(
+    conversation: Conversation, user, analysis: Analysis | None, participant=_UNSET
+) -> dict[str, Any]:
+    """Everything the map page shows, from the stored analysis (two queries, plus the
+    viewer's participation unless given)."""
     from votes.selectors import college_label
 
     result = analysis.result if analysis else {}
-    me = participant_of(conversation, user)
+    me = participant_of(conversation, user) if participant is _UNSET else participant
     texts = dict(
         Statement.objects.filter(conversation=conversation, is_hidden=False).values_list(
             "id", "text"

@@ -87,7 +87,7 @@ def _page_context(request: HttpRequest, conversation: Conversation) -> dict:
         "can_moderate": rules.can_moderate(request.user),
         "can_promote": rules.can_promote(request.user),
         "statement_form": StatementForm(),
-        "map": selectors.map_context(conversation, request.user, analysis),
+        "map": selectors.map_context(conversation, request.user, analysis, participant),
         "poll_seconds": POLL_SECONDS,
         "axes": _axes(),
     }
