@@ -250,6 +250,8 @@ def map_context(
             dots.append({"x": sx, "y": sy, "group": p["group"]})
         if p["group"] is not None:
             by_group.setdefault(p["group"], []).append((sx, sy))
+    # Dots in map order, not in the order people joined: the order must not tell who is who.
+    dots.sort(key=lambda d: (d["x"], d["y"]))
     groups = []
     letters = "ABCDEFGH"
     for g in result.get("groups", []):

@@ -303,12 +303,19 @@ def _start(conversation_id: int) -> threading.Thread | None:
     return thread
 
 
+_running: dict[int, threading.Lock] = {}
+
+
 def _run_later(conversation_id: int) -> None:
     try:
         time.sleep(analysis_debounce())
         with _pending_lock:
             _pending.discard(conversation_id)
-        analysis_run(conversation_id)
+            running = _running.setdefault(conversation_id, threading.Lock())
+        # One computation of a conversation at a time in a process: the next one starts
+        # from the state this one stores.
+        with running:
+            analysis_run(conversation_id)
     except Exception:
         logger.exception("opinions: analysis of conversation %s failed", conversation_id)
     finally:

@@ -55,6 +55,9 @@ def test_voting_one_at_a_time_and_the_map_appears_live(site, page, conversation_
     expect(page.get_by_role("heading", name="Ce qui rassemble")).to_be_visible(timeout=30_000)
     expect(page.locator("svg.opinion-svg")).to_be_visible()
     expect(page.locator(".opinion-dot--me")).to_have_count(1)
+    # The dots are spread over the map (SVG numbers, never "12,5" in French).
+    xs = {float(c.get_attribute("cx")) for c in page.locator("circle.opinion-dot").all()}
+    assert len(xs) >= 2
     expect(page.get_by_role("table").first).to_contain_text("Groupe A")
     expect(page.locator("#consensus")).to_contain_text("Affirmation numéro 15")
     check_page(page, "opinion-map")

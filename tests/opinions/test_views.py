@@ -38,6 +38,9 @@ def test_anonymous_sees_the_map_without_javascript(client, conversation, voted):
     assert "<table" in html and "Affirmation numéro 15" in html
     # Nobody is identifiable: no names, no participant ids in the page.
     assert "opinion-dot--me" not in html
+    # Dots come in map order (left to right), not in the order people joined.
+    xs = [float(x) for x in re.findall(r'class="opinion-dot opinion-dot--\w+" cx="([\d.]+)"', html)]
+    assert len(xs) == 12 and xs == sorted(xs)
     assert "Se connecter" in html
     assert re.search(r'hx-get="[^"]*/carte/\?v=\d+"', html)
 
