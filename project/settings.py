@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "summaries",
     "realtime",
     "outbox",
+    "opinions",
 ]
 
 MIDDLEWARE = [

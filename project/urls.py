@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("votes.urls")),
     path("", include("decisions.urls")),
     path("", include("summaries.urls")),
+    path("", include("opinions.urls")),
 ]
 
 if settings.DEBUG:

@@ -11,7 +11,7 @@ import importlib
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-DEMO_APPS = ["accounts", "proposals", "workshops", "votes", "decisions", "summaries"]
+DEMO_APPS = ["accounts", "proposals", "workshops", "votes", "decisions", "summaries", "opinions"]
 
 
 class Command(BaseCommand):
