@@ -14,6 +14,7 @@ from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -441,7 +442,7 @@ def grouping_action(request: HttpRequest, slug: str, op: str) -> HttpResponse:
             )
         except DomainError as error:
             messages.error(request, error.message)
-            return _back(access, "regroupement")
+            return _to_console(access)
         messages.success(
             request,
             _("Vote « %(title)s » créé avec un groupe par option : relisez-le, puis ouvrez-le.")
@@ -451,9 +452,15 @@ def grouping_action(request: HttpRequest, slug: str, op: str) -> HttpResponse:
     action = GROUPING_OPS.get(op)
     if action is None:
         raise Http404
-    return _run(
-        request,
-        access,
-        "regroupement",
-        lambda: action(access.workshop, request.user, request.POST, request),
+    try:
+        action(access.workshop, request.user, request.POST, request)
+    except DomainError as error:
+        messages.error(request, error.message)
+    return _to_console(access)
+
+
+def _to_console(access) -> HttpResponse:
+    """The grouping panel lives on the presenter console: its no-JS forms come back there."""
+    return redirect(
+        reverse("workshops:console_page", args=[access.workshop.slug]) + "#regroupement"
     )

@@ -93,6 +93,15 @@ async function refresh(keepFocus) {
       const fresh = doc.querySelector(`[data-console-live="${part.dataset.consoleLive}"]`);
       if (fresh) part.replaceChildren(...fresh.childNodes);
     }
+    // The grouping panel comes and goes with the step; while it stays, grouping.js keeps it fresh.
+    const freshSlot = doc.querySelector("[data-grouping-slot]");
+    const slot = root.querySelector("[data-grouping-slot]");
+    if (freshSlot && !slot) {
+      root.querySelector(".presenter__panes").after(document.importNode(freshSlot, true));
+      document.dispatchEvent(new CustomEvent("grouping:attach"));
+    } else if (!freshSlot && slot) {
+      slot.remove();
+    }
     for (const id of open) {
       const details = root.querySelector(`[data-step-id="${id}"] details`);
       if (details) details.open = true;
@@ -198,10 +207,55 @@ const WATCHED = new Set([
   "workshop.code_changed",
 ]);
 
+// The room socket: the console follows the room's events, and the grouping panel's forms
+// (data-action) travel over it, as room.js sends them on the room page.
+let socket = null;
+const pendingRefs = new Map();
+let nextRef = 1;
+
+function socketSend(action, data) {
+  return new Promise((resolve, reject) => {
+    if (!socket || socket.readyState !== WebSocket.OPEN || root.dataset.connection !== "live") {
+      reject({ code: "offline" });
+      return;
+    }
+    const ref = `p-${nextRef++}`;
+    pendingRefs.set(ref, { resolve, reject });
+    socket.send(JSON.stringify({ action, ref, data }));
+  });
+}
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  const action = form.dataset && form.dataset.action;
+  if (!action || !form.closest("[data-grouping]")) return;
+  if (!socket || socket.readyState !== WebSocket.OPEN || root.dataset.connection !== "live") return; // plain POST
+  if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
+    return;
+  }
+  event.preventDefault();
+  const data = {};
+  for (const [key, value] of new FormData(form).entries()) {
+    if (key !== "csrfmiddlewaretoken" && key !== "op") data[key] = value;
+  }
+  const button = form.querySelector("button[type=submit]");
+  if (button) button.disabled = true;
+  try {
+    await socketSend(action, data);
+  } catch (frame) {
+    if (frame.code === "offline") form.submit();
+    else announce(frame.message || "", true);
+  } finally {
+    if (button) button.disabled = false;
+  }
+});
+
 function connect(attempt = 0) {
   if (!root.dataset.ws) return;
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const ws = new WebSocket(`${scheme}://${location.host}${root.dataset.ws}?since=${root.dataset.seq || 0}`);
+  socket = ws;
   let opened = false;
   ws.addEventListener("message", (event) => {
     let frame;
@@ -210,15 +264,28 @@ function connect(attempt = 0) {
     } catch {
       return;
     }
+    if (frame.type === "ack" || (frame.type === "error" && frame.ref != null)) {
+      const pending = pendingRefs.get(frame.ref);
+      if (pending) {
+        pendingRefs.delete(frame.ref);
+        if (frame.type === "ack") pending.resolve(frame.data);
+        else pending.reject(frame);
+      }
+      return;
+    }
     if (frame.type === "ready") {
       opened = true;
       root.dataset.connection = "live";
     }
     if (typeof frame.seq === "number") root.dataset.seq = String(Math.max(Number(root.dataset.seq || 0), frame.seq));
+    // Other modules on the page (the grouping panel) follow the room's events too.
+    if (frame.type) document.dispatchEvent(new CustomEvent("room:event", { detail: frame }));
     if (WATCHED.has(frame.type)) refreshSoon();
   });
   ws.addEventListener("close", (event) => {
     root.dataset.connection = "offline";
+    for (const pending of pendingRefs.values()) pending.reject({ code: "offline" });
+    pendingRefs.clear();
     if ([4001, 4003, 4004].includes(event.code)) return;
     const next = opened ? 0 : attempt + 1;
     setTimeout(() => connect(next), Math.min(30000, 500 * 2 ** next));

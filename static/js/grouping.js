@@ -406,3 +406,6 @@ document.addEventListener("pointerup", (event) => endDrag(event, true));
 document.addEventListener("pointercancel", (event) => endDrag(event, false));
 
 enhance(panel());
+// A page that inserts the panel later (the presenter console, when the step becomes a
+// grouping step) asks for it to be enhanced.
+document.addEventListener("grouping:attach", () => enhance(panel()));
