@@ -5,7 +5,9 @@ method) once per process and is kept current by one cheap query per use: the
 number of proposals, the last id and the last modification. When they change, the
 proposals written since are described again with the fitted vocabulary and their rows
 replaced or added; the whole index is fitted anew when it has grown by a fifth, and at
-least every ``REFIT_SECONDS``.
+least every ``REFIT_SECONDS`` (beyond ``SYNC_BUILD_MAX`` proposals, in a background
+thread, the current index serving meanwhile). The stamp is read at most every ``STAMP_SECONDS`` per
+process, and at once after a proposal is written in this process.
 
 Only public proposals are ever described, and each answer is checked against the
 database (the proposals the asker may see, public, not merged) before it is shown:
@@ -14,11 +16,13 @@ a hidden, private or merged proposal is never suggested, even from a stale index
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.db import connection, transaction
 from django.db.models import Count, Max
 from scipy import sparse
 
@@ -26,11 +30,21 @@ from proposals import similarity
 from proposals.models import Proposal, ProposalStatus
 
 REFIT_SECONDS = 3600
+# Up to this many proposals the index is built in the request that first needs it (well
+# under a second); beyond, in a background thread, suggestions starting once it is ready.
+SYNC_BUILD_MAX = 2000
+# The freshness stamp is read at most this often by a process (a write in this process
+# makes the next use read it at once; other processes see it within these seconds).
+STAMP_SECONDS = 2.0
 GROWTH_BEFORE_REFIT = 0.2
 QUERY_CANDIDATES = 12
+# What a proposal is described by: its title, then the start of its text (the title again,
+# as ``search_text`` starts with it). Enough to recognise an idea; the index stays small.
+TEXT_CHARS = 400
 DUPLICATE_QUEUE_LIMIT = 100
 _CHUNK = 1000
 
+logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 
 
@@ -49,7 +63,7 @@ class ProposalIndex:
         return {int(pk): row for row, pk in enumerate(self.ids)}
 
 
-_state: dict[str, ProposalIndex | None] = {"index": None}
+_state: dict = {"index": None, "checked_at": 0.0, "building": False}
 
 
 def _indexed():
@@ -74,8 +88,7 @@ def _texts(rows) -> tuple[list[int], list[str], object]:
 
 
 def _text(title: str, search_text: str) -> str:
-    # ``search_text`` already starts with the title; the title is counted twice on purpose.
-    return f"{title}. {search_text[:800]}"
+    return f"{title}. {search_text[:TEXT_CHARS]}"
 
 
 def _build(stamp: tuple) -> ProposalIndex:
@@ -129,28 +142,89 @@ def _refresh(index: ProposalIndex, stamp: tuple) -> ProposalIndex:
     )
 
 
-def current() -> ProposalIndex:
-    """The index, brought up to date (one query when nothing changed)."""
+def current() -> ProposalIndex | None:
+    """The index, brought up to date (at most one query when nothing changed); None while a
+    large index is first built in the background (no request waits for it)."""
+    now = time.monotonic()
+    index = _state["index"]
+    if index is not None and now - _state["checked_at"] < STAMP_SECONDS:
+        return index
     stamp = _stamp()
     with _lock:
+        _state["checked_at"] = now
         index = _state["index"]
         if index is not None and index.stamp == stamp:
             return index
-        too_old = index is not None and time.monotonic() - index.fitted_at > REFIT_SECONDS
-        if index is None or too_old:
+        if index is None:
+            if stamp[0] > SYNC_BUILD_MAX:
+                _build_in_background()
+                return None
             index = _build(stamp)
         else:
             index = _refresh(index, stamp)
-            if len(index.ids) > max(50, index.fitted_size * (1 + GROWTH_BEFORE_REFIT)):
-                index = _build(stamp)
+            too_old = now - index.fitted_at > REFIT_SECONDS
+            grown = len(index.ids) > max(50, index.fitted_size * (1 + GROWTH_BEFORE_REFIT))
+            if too_old or grown:
+                if len(index.ids) > SYNC_BUILD_MAX:
+                    _build_in_background()  # the refreshed index serves meanwhile
+                else:
+                    index = _build(stamp)
         _state["index"] = index
         return index
+
+
+def build_now() -> ProposalIndex:
+    """Build the index in this thread and install it (benchmarks; warming a worker)."""
+    index = _build(_stamp())
+    with _lock:
+        _state["index"] = index
+        _state["checked_at"] = time.monotonic()
+    return index
+
+
+def _build_in_background() -> None:
+    if _state.get("building"):
+        return
+    _state["building"] = True
+
+    def run() -> None:
+        try:
+            index = _build(_stamp())
+            with _lock:
+                _state["index"] = index
+                _state["checked_at"] = 0.0  # the next use checks what was written meanwhile
+        except Exception:
+            logger.exception("similar ideas: building the index failed")
+        finally:
+            _state["building"] = False
+            connection.close()  # this thread's own connection
+
+    threading.Thread(target=run, name="similar-index", daemon=True).start()
 
 
 def clear() -> None:
     """Forget the index (tests; the next use builds it again)."""
     with _lock:
         _state["index"] = None
+        _state["checked_at"] = 0.0
+
+
+def mark_stale() -> None:
+    """The next use reads the freshness stamp (a proposal was written in this process)."""
+    _state["checked_at"] = 0.0
+
+
+def _on_write(sender, **kwargs) -> None:
+    mark_stale()
+    transaction.on_commit(mark_stale)
+
+
+def connect() -> None:
+    """Called by ``ProposalsConfig.ready``."""
+    from django.db.models.signals import post_delete, post_save
+
+    post_save.connect(_on_write, sender=Proposal, dispatch_uid="similar-index-save")
+    post_delete.connect(_on_write, sender=Proposal, dispatch_uid="similar-index-delete")
 
 
 def similar_proposals(user, text: str, *, limit: int = 3, exclude: int | None = None) -> list:
@@ -159,11 +233,14 @@ def similar_proposals(user, text: str, *, limit: int = 3, exclude: int | None = 
     if not similarity.content_words(text):
         return []
     index = current()
-    if not len(index.ids):
+    if index is None or not len(index.ids):
         return []
-    scores = (index.matrix @ index.model.transform([text]).T).toarray().ravel()
+    query = index.model.transform([text]).toarray().ravel()
+    scores = index.matrix @ query  # sparse rows times a dense vector: one pass over the rows
     threshold = similarity.config()["SUGGEST_THRESHOLD"]
-    best = np.argsort(-scores, kind="stable")[:QUERY_CANDIDATES]
+    take = min(QUERY_CANDIDATES, len(scores))
+    best = np.argpartition(-scores, take - 1)[:take]
+    best = best[np.argsort(-scores[best], kind="stable")]
     wanted = {int(index.ids[i]): float(scores[i]) for i in best if scores[i] >= threshold}
     wanted.pop(exclude, None)
     if not wanted:
@@ -192,6 +269,8 @@ def duplicate_candidates(*, limit: int = DUPLICATE_QUEUE_LIMIT) -> list[Duplicat
     """The likeliest duplicates among public proposals (the moderators' queue): pairs at or
     above the duplicate threshold, most alike first; the older proposal of a pair first."""
     index = current()
+    if index is None:
+        return []
     if index.duplicates is None:
         threshold = similarity.config()["DUPLICATE_THRESHOLD"]
         pairs: list[tuple[float, int, int]] = []

@@ -213,3 +213,41 @@ def test_moderation_queue_links_to_duplicates(client, moderator):
     client.force_login(moderator)
     html = client.get(reverse("proposals:moderation")).content.decode()
     assert reverse("proposals:duplicates") in html
+
+
+# --- the index: freshness and the background build -------------------------------------
+
+
+def test_writes_elsewhere_are_seen_within_the_stamp_period(client, user, board, monkeypatch):
+    """A write by another process sends no signal here: the stamp, read at most every
+    STAMP_SECONDS, brings it in."""
+    from django.utils import timezone
+
+    client.force_login(user)
+    assert "navette" not in _titles(_similar(client, "une navette de nuit"))
+    Proposal.objects.filter(pk=board["library"].pk).update(
+        title="Une navette de nuit vers les usines",
+        search_text="une navette de nuit vers les usines",
+        updated_at=timezone.now(),
+    )
+    assert "navette" not in _titles(_similar(client, "une navette de nuit"))  # within the period
+    monkeypatch.setattr(similar_index, "STAMP_SECONDS", 0.0)
+    assert "Une navette de nuit vers les usines" in _titles(_similar(client, "une navette de nuit"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_index_is_built_in_the_background(client, make_proposal, monkeypatch):
+    import time
+
+    monkeypatch.setattr(similar_index, "SYNC_BUILD_MAX", 1)
+    make_proposal(title="Rendre les bus gratuits pour les jeunes")
+    make_proposal(title="Ouvrir les médiathèques le dimanche")
+    person = UserFactory()
+    client.force_login(person)
+    # The first request does not wait for the build: no suggestion yet.
+    assert "Rendre les bus" not in _titles(_similar(client, "bus gratuits pour les jeunes"))
+    deadline = time.monotonic() + 30
+    while similar_index._state["index"] is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert similar_index._state["index"] is not None
+    assert "Rendre les bus gratuits" in _titles(_similar(client, "bus gratuits pour les jeunes"))
