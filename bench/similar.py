@@ -15,7 +15,8 @@ Prints one JSON object:
   through Django's test client: middleware, session, two queries, template) while a text
   is typed word by word, with ``--proposals`` proposals (``generate_load`` in the bench
   database): p50/p95/p99 in ms, plus the cold index build and the refresh after a write
-  (the index is per process: the build happens once per worker, the first time).
+  (the index is per process: the build happens once per worker, the first time), and the
+  moderators' duplicates queue computed from cold.
 """
 
 from __future__ import annotations
@@ -180,7 +181,13 @@ def time_typing(proposals: int, queries: int) -> dict:
     started = time.perf_counter()
     client.get("/propositions/similaires/", {"title": "navette de nuit pour les salariés"})
     after_write_ms = (time.perf_counter() - started) * 1000
+    # The moderators' queue: every pair above the duplicate threshold, once per index state.
+    started = time.perf_counter()
+    pairs = similar_index.duplicate_candidates()
+    duplicates_s = time.perf_counter() - started
     return {
+        "duplicate_queue_cold_s": round(duplicates_s, 2),
+        "duplicate_queue_pairs": len(pairs),
         "proposals_indexed": int(len(index.ids)),
         "index_build_s": round(build_s, 2),
         "queries": queries,

@@ -42,7 +42,10 @@ QUERY_CANDIDATES = 12
 # as ``search_text`` starts with it). Enough to recognise an idea; the index stays small.
 TEXT_CHARS = 400
 DUPLICATE_QUEUE_LIMIT = 100
-_CHUNK = 1000
+# The duplicates queue looks at the latest written proposals (each against all the others):
+# about 1.5 s for 1,000 against 10,000 on one core, once per state of the index.
+DUPLICATE_WINDOW = 1000
+_CHUNK = 250
 
 logger = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -109,7 +112,7 @@ def _build(stamp: tuple) -> ProposalIndex:
 
 def _refresh(index: ProposalIndex, stamp: tuple) -> ProposalIndex:
     """Describe again what was written since the index was built (one query)."""
-    changed = Proposal.objects.order_by("pk")
+    changed = Proposal.objects.order_by("updated_at", "pk")  # the latest written last
     if index.seen_until is not None:
         changed = changed.filter(updated_at__gte=index.seen_until)
     changed = list(changed.values_list("pk", "title", "search_text", "updated_at", "is_hidden"))
@@ -267,23 +270,37 @@ class DuplicatePair:
 
 def duplicate_candidates(*, limit: int = DUPLICATE_QUEUE_LIMIT) -> list[DuplicatePair]:
     """The likeliest duplicates among public proposals (the moderators' queue): pairs at or
-    above the duplicate threshold, most alike first; the older proposal of a pair first."""
+    above the duplicate threshold in which one of the ``DUPLICATE_WINDOW`` latest written
+    proposals takes part, most alike first; the older proposal of a pair first."""
     index = current()
     if index is None:
         return []
     if index.duplicates is None:
         threshold = similarity.config()["DUPLICATE_THRESHOLD"]
-        pairs: list[tuple[float, int, int]] = []
+        keep = limit * 2
+        found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         matrix = index.matrix
-        for start in range(0, matrix.shape[0], _CHUNK):
-            block = (matrix[start : start + _CHUNK] @ matrix.T).toarray()
-            rows, cols = np.nonzero(block >= threshold)
-            for r, c in zip(rows, cols, strict=True):
-                a, b = start + int(r), int(c)
-                if a < b:
-                    pairs.append((float(block[r, c]), int(index.ids[a]), int(index.ids[b])))
+        count = matrix.shape[0]
+        # The latest rows (new or edited proposals) against every row: sparse rows times a
+        # dense block, each pair once (as ``a < b``), the best ``keep`` of each block.
+        for start in range(max(0, count - DUPLICATE_WINDOW), count, _CHUNK):
+            block = matrix[start : start + _CHUNK].toarray()
+            sims = matrix @ block.T
+            rows, cols = np.nonzero(sims >= threshold)
+            once = rows < start + cols
+            rows, cols = rows[once], cols[once]
+            values = sims[rows, cols]
+            if len(values) > keep:
+                best = np.argpartition(-values, keep - 1)[:keep]
+                rows, cols, values = rows[best], cols[best], values[best]
+            found.append((values, index.ids[rows], index.ids[start + cols]))
+        pairs = [
+            (float(v), int(a), int(b))
+            for values, firsts, seconds in found
+            for v, a, b in zip(values, firsts, seconds, strict=True)
+        ]
         pairs.sort(key=lambda pair: -pair[0])
-        index.duplicates = pairs[: limit * 2]
+        index.duplicates = pairs[:keep]
     pairs = index.duplicates
     wanted = {pk for _s, a, b in pairs for pk in (a, b)}
     proposals = {

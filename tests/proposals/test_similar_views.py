@@ -251,3 +251,15 @@ def test_a_large_index_is_built_in_the_background(client, make_proposal, monkeyp
         time.sleep(0.05)
     assert similar_index._state["index"] is not None
     assert "Rendre les bus gratuits" in _titles(_similar(client, "bus gratuits pour les jeunes"))
+
+
+def test_duplicates_queue_looks_at_the_latest_written(client, moderator, duplicates, monkeypatch):
+    first, second = duplicates  # then « médiathèques », written last
+    client.force_login(moderator)
+    monkeypatch.setattr(similar_index, "DUPLICATE_WINDOW", 1)
+    assert "Aucun doublon probable" in client.get(reverse("proposals:duplicates")).content.decode()
+    services.proposal_update(
+        proposal=first, actor=first.author, title=first.title, body="Vite !", axis=first.axis
+    )
+    html = client.get(reverse("proposals:duplicates")).content.decode()
+    assert f"Fusionner n° {second.pk} dans n° {first.pk}" in html
