@@ -263,3 +263,13 @@ def test_duplicates_queue_looks_at_the_latest_written(client, moderator, duplica
     )
     html = client.get(reverse("proposals:duplicates")).content.decode()
     assert f"Fusionner n° {second.pk} dans n° {first.pk}" in html
+
+
+def test_similar_to_takes_a_queryset(board, django_assert_max_num_queries):
+    from proposals import similarity
+
+    with django_assert_max_num_queries(1):
+        found = similarity.similar_to("Ouvrir la médiathèque le dimanche", Proposal.objects.public())
+    assert found[0][0] == board["library"].pk
+    groups = similarity.suggest_groups(Proposal.objects.public())
+    assert all(len(group.ids) >= 2 for group in groups)
