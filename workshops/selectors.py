@@ -139,3 +139,28 @@ def workshops_for_list(user) -> dict:
         "live": [w for w in workshops if w.state == WorkshopState.LIVE],
         "upcoming": [w for w in workshops if w.state == WorkshopState.SCHEDULED],
     }
+
+
+def similar_wall_ideas(workshop: Workshop, user, text: str, *, limit: int = 3) -> list:
+    """Ideas of this wall (not hidden, not merged) like ``text``, best first, each marked
+    ``agreed`` when ``user`` already gave it « D'accord » (3 queries)."""
+    from proposals import similarity
+    from proposals.models import Proposal, ProposalStatus
+    from workshops.models import Reaction, ReactionKind
+
+    wall = Proposal.objects.filter(origin_workshop=workshop, is_hidden=False).exclude(
+        status=ProposalStatus.MERGED
+    )
+    found = similarity.similar_to(text, wall, limit=limit)
+    if not found:
+        return []
+    scores = dict(found)
+    ideas = sorted(wall.filter(pk__in=scores).select_related("axis"), key=lambda p: -scores[p.pk])
+    agreed = set(
+        Reaction.objects.filter(proposal__in=ideas, kind=ReactionKind.AGREE, user=user).values_list(
+            "proposal_id", flat=True
+        )
+    )
+    for idea in ideas:
+        idea.agreed = idea.pk in agreed
+    return ideas
