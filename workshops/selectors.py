@@ -164,3 +164,28 @@ def similar_wall_ideas(workshop: Workshop, user, text: str, *, limit: int = 3) -
     for idea in ideas:
         idea.agreed = idea.pk in agreed
     return ideas
+
+
+def suggested_wall_groups(workshop: Workshop) -> list[dict]:
+    """Groups the facilitator may make of this wall's ideas (not hidden, not merged), each
+    with the words it rests on: ``[{"ideas": [Proposal, …], "words": […], "cohesion": …}]``,
+    largest first. A suggestion only: nothing is grouped until the facilitator accepts it
+    (2 queries)."""
+    from proposals import similarity
+    from proposals.models import Proposal, ProposalStatus
+
+    ideas = list(
+        Proposal.objects.filter(origin_workshop=workshop, is_hidden=False)
+        .exclude(status=ProposalStatus.MERGED)
+        .only("pk", "title", "search_text")
+        .order_by("pk")
+    )
+    by_id = {idea.pk: idea for idea in ideas}
+    return [
+        {
+            "ideas": [by_id[pk] for pk in group.ids],
+            "words": group.words,
+            "cohesion": group.cohesion,
+        }
+        for group in similarity.suggest_groups(ideas)
+    ]

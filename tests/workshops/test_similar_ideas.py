@@ -79,3 +79,25 @@ def test_the_room_form_is_wired(client, live, participant):
     html = client.get(reverse("workshops:room", args=[live.slug])).content.decode()
     assert 'id="room-similar-ideas"' in html and 'aria-live="polite"' in html
     assert reverse("workshops:idea_similar", args=[live.slug]) in html
+
+
+def test_suggested_wall_groups_rest_on_words_and_change_nothing(
+    live, participant, axis, wall, django_assert_max_num_queries
+):
+    from proposals.models import Proposal
+    from workshops.selectors import suggested_wall_groups
+
+    _post(live, participant.user, axis, "bus gratuit pr les jeunes le soir", "c")
+    _post(live, participant.user, axis, "Des médiathèques ouvertes le dimanche", "d")
+    before = list(Proposal.objects.order_by("pk").values_list("pk", "status", "merged_into_id"))
+    with django_assert_max_num_queries(2):
+        groups = suggested_wall_groups(live)
+    as_titles = [sorted(idea.title for idea in group["ideas"]) for group in groups]
+    assert sorted(as_titles) == [
+        ["Des médiathèques ouvertes le dimanche", "Ouvrir les médiathèques le dimanche"],
+        ["Rendre les bus gratuits pour les jeunes", "bus gratuit pr les jeunes le soir"],
+    ]
+    assert all(group["words"] for group in groups)
+    assert wall["elsewhere"].title not in str(as_titles)
+    after = list(Proposal.objects.order_by("pk").values_list("pk", "status", "merged_into_id"))
+    assert before == after
