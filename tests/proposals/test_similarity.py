@@ -264,7 +264,9 @@ def test_command_prints_groups_and_duplicates_as_the_site_computes(tmp_path):
     assert result["duplicates"] == expected["duplicates"]
     assert sorted(map(sorted, result["groups"])) == [[1, 2], [3, 4]]
     assert sorted(map(sorted, result["duplicates"])) == [[1, 2], [3, 4]]
-    assert result["method"] == "local"
+    assert set(result) == {"groups", "duplicates"}
+    explained = _run("--explain", str(path))
+    assert explained["method"] == "local" and len(explained["words"]) == 2
 
 
 def test_command_on_the_labelled_set(tmp_path):

@@ -3,8 +3,8 @@
     python manage.py similar_ideas ideas.json
 
 ``ideas.json`` holds a JSON list of ``{"id": …, "text": …}``; the command prints one JSON
-object ``{"groups": [[id, …], …], "duplicates": [[id_a, id_b], …]}`` (plus the words
-each group rests on and the method used), through ``proposals.similarity.analyse``, the
+object ``{"groups": [[id, …], …], "duplicates": [[id_a, id_b], …]}`` (``--explain`` adds
+the words each group rests on and the method used), through ``proposals.similarity.analyse``, the
 code the site runs, at the configured settings (``settings.SIMILARITY``).
 """
 
@@ -22,6 +22,9 @@ class Command(BaseCommand):
     help = "Suggested groups and likely duplicates for a JSON list of {id, text} ideas."
 
     def add_arguments(self, parser):
+        parser.add_argument(
+            "--explain", action="store_true", help="add each group's words and the method used"
+        )
         parser.add_argument(
             "file", help='a JSON file: a list of {"id": …, "text": …} (\'-\': stdin)'
         )
@@ -47,4 +50,6 @@ class Command(BaseCommand):
         if len(set(map(json.dumps, ids))) != len(ids):
             raise CommandError("Each idea needs its own id.")
         result = similarity.analyse(data)
+        if not options["explain"]:
+            result = {"groups": result["groups"], "duplicates": result["duplicates"]}
         self.stdout.write(json.dumps(result, ensure_ascii=False))
