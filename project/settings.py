@@ -210,6 +210,14 @@ RATE_LIMITS = {
     "claim": "10/h",  # guest claims per client address
     "claim_email": "3/h",  # claims per e-mail address typed (mails to one inbox)
 }
+# Similar ideas and suggested groups (proposals.similarity): the local method by default;
+# an OpenAI-compatible embedding service when its URL and model are set (any error of the
+# service falls back to the local method). Thresholds: see proposals.similarity.DEFAULTS.
+SIMILARITY = {
+    "EMBEDDING_URL": envstr("SIMILARITY_EMBEDDING_URL"),
+    "EMBEDDING_MODEL": envstr("SIMILARITY_EMBEDDING_MODEL"),
+    "EMBEDDING_API_KEY": envstr("SIMILARITY_EMBEDDING_API_KEY"),
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Agir Ensemble"
 

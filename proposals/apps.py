@@ -7,6 +7,7 @@ class ProposalsConfig(AppConfig):
     verbose_name = _("Propositions et axes")
 
     def ready(self) -> None:
-        from proposals import board_cache
+        from proposals import board_cache, similar_index
 
         board_cache.connect()
+        similar_index.connect()

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from project.errors import DomainError, PermissionDeniedError
 from project.sanitizer import markdown_to_html
-from proposals import board_cache, rules, selectors, services
+from proposals import board_cache, rules, selectors, services, similar_index
 from proposals.forms import (
     BoardFilterForm,
     CommentForm,
@@ -190,6 +190,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
             "preview": _preview_of(form),
             "creating": True,
             "client_key": client_key,
+            "similar": _similar_of(request, form),
         },
         status=400 if form.errors else 200,
     )
@@ -223,7 +224,13 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "proposals/proposal_form.html",
-        {"form": form, "proposal": proposal, "preview": _preview_of(form), "creating": False},
+        {
+            "form": form,
+            "proposal": proposal,
+            "preview": _preview_of(form),
+            "creating": False,
+            "similar": _similar_of(request, form, exclude=proposal.pk),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -231,6 +238,33 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _preview_of(form) -> str:
     body = form.data.get("body") if form.is_bound else form.initial.get("body")
     return markdown_to_html(body or "")
+
+
+SIMILAR_TEXT_MAX = 2000
+
+
+def _similar_text(title: str, body: str) -> str:
+    return f"{title[:200]}. {title[:200]}. {body[:SIMILAR_TEXT_MAX]}"
+
+
+def _similar_of(request: HttpRequest, form, *, exclude: int | None = None) -> list:
+    """Existing ideas like the one being written: shown on a submitted form (without JavaScript)."""
+    if not form.is_bound:
+        return []
+    text = _similar_text(form.data.get("title", ""), form.data.get("body", ""))
+    return similar_index.similar_proposals(request.user, text, exclude=exclude)
+
+
+@login_required
+@require_GET
+def proposal_similar(request: HttpRequest) -> HttpResponse:
+    """Up to three existing ideas like the one being typed (htmx, debounced by the form)."""
+    exclude = request.GET.get("exclude", "")
+    text = _similar_text(request.GET.get("title", ""), request.GET.get("body", ""))
+    similar = similar_index.similar_proposals(
+        request.user, text, exclude=int(exclude) if exclude.isdigit() else None
+    )
+    return render(request, "proposals/_similar.html", {"similar": similar})
 
 
 @require_POST
@@ -381,7 +415,7 @@ def proposal_merge(request: HttpRequest, pk: int) -> HttpResponse:
                 _form_error(form, exc)
             else:
                 messages.success(request, _("Propositions fusionnées."))
-                return redirect(target)
+                return redirect(_next_or(request, target.get_absolute_url()))
     return _rerender_detail(request, proposal, merge_form=form)
 
 
@@ -546,6 +580,19 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
         request,
         "proposals/moderation_queue.html",
         {**selectors.moderation_queue(), "reason_form": ReasonForm()},
+    )
+
+
+@login_required
+@require_GET
+def duplicate_queue(request: HttpRequest) -> HttpResponse:
+    """Likely duplicates among public proposals, to merge (or leave) one pair at a time."""
+    if not rules.can_merge(request.user):
+        raise PermissionDenied
+    return render(
+        request,
+        "proposals/duplicate_queue.html",
+        {"pairs": similar_index.duplicate_candidates()},
     )
 
 

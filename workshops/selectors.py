@@ -182,3 +182,51 @@ def grouping_panel(workshop: Workshop) -> dict:
         "groups": groups,
         "ungrouped": [p for pk, p in ideas.items() if pk not in grouped],
     }
+def similar_wall_ideas(workshop: Workshop, user, text: str, *, limit: int = 3) -> list:
+    """Ideas of this wall (not hidden, not merged) like ``text``, best first, each marked
+    ``agreed`` when ``user`` already gave it « D'accord » (3 queries)."""
+    from proposals import similarity
+    from proposals.models import Proposal, ProposalStatus
+    from workshops.models import Reaction, ReactionKind
+
+    wall = Proposal.objects.filter(origin_workshop=workshop, is_hidden=False).exclude(
+        status=ProposalStatus.MERGED
+    )
+    found = similarity.similar_to(text, wall, limit=limit)
+    if not found:
+        return []
+    scores = dict(found)
+    ideas = sorted(wall.filter(pk__in=scores).select_related("axis"), key=lambda p: -scores[p.pk])
+    agreed = set(
+        Reaction.objects.filter(proposal__in=ideas, kind=ReactionKind.AGREE, user=user).values_list(
+            "proposal_id", flat=True
+        )
+    )
+    for idea in ideas:
+        idea.agreed = idea.pk in agreed
+    return ideas
+
+
+def suggested_wall_groups(workshop: Workshop) -> list[dict]:
+    """Groups the facilitator may make of this wall's ideas (not hidden, not merged), each
+    with the words it rests on: ``[{"ideas": [Proposal, …], "words": […], "cohesion": …}]``,
+    largest first. A suggestion only: nothing is grouped until the facilitator accepts it
+    (2 queries)."""
+    from proposals import similarity
+    from proposals.models import Proposal, ProposalStatus
+
+    ideas = list(
+        Proposal.objects.filter(origin_workshop=workshop, is_hidden=False)
+        .exclude(status=ProposalStatus.MERGED)
+        .only("pk", "title", "search_text")
+        .order_by("pk")
+    )
+    by_id = {idea.pk: idea for idea in ideas}
+    return [
+        {
+            "ideas": [by_id[pk] for pk in group.ids],
+            "words": group.words,
+            "cohesion": group.cohesion,
+        }
+        for group in similarity.suggest_groups(ideas)
+    ]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("ateliers/<slug:slug>/ecran/", views.projector, name="projector"),
     path("ateliers/<slug:slug>/qr.svg", views.qr_code, name="qr"),
     path("ateliers/<slug:slug>/idees/", views.idea_create, name="idea_create"),
+    path("ateliers/<slug:slug>/idees/proches/", views.idea_similar, name="idea_similar"),
     path("ateliers/<slug:slug>/reactions/", views.reaction, name="reaction"),
     path("ateliers/<slug:slug>/main/", views.hand, name="hand"),
     path("ateliers/<slug:slug>/console/<slug:op>/", views.console, name="console"),

@@ -252,6 +252,22 @@ def reaction(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_GET
+def idea_similar(request: HttpRequest, slug: str) -> HttpResponse:
+    """Up to three ideas of this wall like the one being typed (htmx, debounced by the form),
+    with « Soutenir plutôt »: the « D'accord » reaction on it, for those not given it yet."""
+    access = _access(request, slug)
+    if access.participant is None and not access.is_facilitator:
+        return HttpResponse(status=403)
+    text = f"{request.GET.get('title', '')[:200]}. {request.GET.get('body', '')[:2000]}"
+    ideas = selectors.similar_wall_ideas(access.workshop, request.user, text)
+    return render(
+        request,
+        "workshops/_similar_ideas.html",
+        {"workshop": access.workshop, "similar": ideas, "agree": ReactionKind.AGREE},
+    )
+
+
 @require_POST
 def hand(request: HttpRequest, slug: str) -> HttpResponse:
     access = _access(request, slug)
