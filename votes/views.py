@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import rules as account_rules
 from project.errors import DomainError, NotFoundError, PermissionDeniedError
+from project.ids import parse_id
 from votes import charts, rules, selectors, services
 from votes.forms import BallotForm, SessionForm
 from votes.models import ANSWER_MAX_LENGTH, Method, SessionState, VoteSession
@@ -199,7 +200,7 @@ def session_manage(request: HttpRequest, pk: int) -> HttpResponse:
                 services.answer_hide(
                     session=session,
                     actor=request.user,
-                    ballot_id=int(request.POST.get("answer") or 0),
+                    ballot_id=parse_id(request.POST.get("answer")) or 0,
                     hidden=action == "hide_answer",
                     request=request,
                 )
