@@ -9,6 +9,7 @@ API and the socket show: they never contain a voter.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -226,6 +227,24 @@ def _results_compute(session: VoteSession) -> Results:
             }
         )
     return result
+
+
+def colleges_shown(counts: Mapping[str, int]) -> list[tuple[str, str, int]]:
+    """People counted by college as every page, diagram, export, API answer and frame shows
+    them: a college of fewer than ``tally.MIN_COLLEGE_VOTERS`` people goes into « Autres
+    collèges » (``tally.merge_small_groups``), so that no one stands alone in a count.
+
+    ``(group, label, count)``, colleges in their order, « Autres collèges » last, zeros out.
+    Counts with several columns (on site / online…) group with the same mapping:
+    ``colleges_mapping``.
+    """
+    grouped = tally.group_voters(counts, colleges_mapping(counts))
+    return [(group, college_label(group), n) for group, n in _ordered_groups(grouped)]
+
+
+def colleges_mapping(counts: Mapping[str, int]) -> dict[str, str]:
+    """``{college: group shown}`` for people counted by college (see ``colleges_shown``)."""
+    return tally.merge_small_groups(counts)
 
 
 def _ordered_groups(groups_voters: dict[str, int]) -> list[tuple[str, int]]:
