@@ -15,7 +15,7 @@ from ninja import Router, Schema, Status
 from project.api_auth import api_auth, api_user
 from project.errors import DomainError
 from project.ids import Id
-from votes import rules, selectors, services
+from votes import live, rules, selectors, services
 
 router = Router(tags=["votes"])
 
@@ -126,4 +126,4 @@ def get_results(request, session_id: Id):
             status=403,
             turnout=selectors.turnout(session),
         )
-    return {**selectors.results_compute(session).as_dict(), "turnout": selectors.turnout(session)}
+    return {**live.results_shown(session), "turnout": selectors.turnout(session)}

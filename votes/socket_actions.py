@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from project.errors import DomainError, NotFoundError
 from project.ids import parse_id
 from realtime.actions import register
-from votes import rules, selectors, services
+from votes import live, rules, selectors, services
 from votes.models import SessionState, VoteSession
 
 
@@ -93,7 +93,7 @@ def vote_get(ctx, data: dict) -> dict:
         else None,
     }
     if rules.can_see_results(ctx.user, session):
-        body["results"] = selectors.results_compute(session).as_dict()
+        body["results"] = live.results_shown(session)
     return body
 
 
