@@ -14,9 +14,7 @@ urlpatterns = [
     path("votes/<id:pk>/resultats/", views.session_results, name="results"),
     path("votes/<id:pk>/resultats.svg", views.session_results_svg, name="results_svg"),
     path("votes/<id:pk>/gerer/", views.session_manage, name="manage"),
-    path(
-        "votes/<id:pk>/resultats/partiel/", views.session_results_partial, name="results_partial"
-    ),
+    path("votes/<id:pk>/resultats/partiel/", views.session_results_partial, name="results_partial"),
     path("votes/atelier/<slug:slug>/panneau/", views.room_panel_partial, name="room_panel"),
     path(
         "votes/atelier/<slug:slug>/projection/",
