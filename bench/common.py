@@ -122,9 +122,15 @@ def __getattr__(name: str):
 
 
 @contextlib.contextmanager
-def server(env: dict[str, str], *, workers: int = 1, port: int | None = None) -> Iterator[str]:
-    """A uvicorn server on the benchmark database; yields its base URL."""
+def server(
+    env: dict[str, str], *, workers: int = 1, port: int | None = None, site_url: str = ""
+) -> Iterator[str]:
+    """A uvicorn server on the benchmark database; yields its base URL.
+
+    ``site_url``: the address the clients use (a proxy's), by default the server's own:
+    its room socket accepts that origin only."""
     port = port or free_port()
+    env = {**env, "SITE_URL": site_url or f"http://127.0.0.1:{port}"}
     log = tempfile.NamedTemporaryFile(prefix="agir-bench-server-", suffix=".log", delete=False)  # noqa: SIM115
     command = [
         sys.executable,

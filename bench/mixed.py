@@ -40,6 +40,7 @@ import json
 import os
 import random
 import secrets
+import socket
 import subprocess
 import sys
 import threading
@@ -298,8 +299,18 @@ def deployment(env: dict, args) -> Iterator[str]:
     from bench import nginx
 
     with contextlib.ExitStack() as stack:
+        # Behind nginx, the site's address (the origin the room socket accepts) is nginx's:
+        # its port is chosen first, and held until nginx starts.
+        proxy_port, site_url = None, ""
+        if args.deployment != "direct":
+            proxy_port = common.free_port(PORTS)
+            site_url = f"http://127.0.0.1:{proxy_port}"
+            holder = stack.enter_context(socket.socket())
+            holder.bind(("127.0.0.1", proxy_port))
         sockets = stack.enter_context(
-            common.server(env, workers=args.workers, port=common.free_port(PORTS))
+            common.server(
+                env, workers=args.workers, port=common.free_port(PORTS), site_url=site_url
+            )
         )
         if args.deployment == "direct":
             yield sockets
@@ -309,12 +320,14 @@ def deployment(env: dict, args) -> Iterator[str]:
             renice(sockets, args.socket_nice)
             pages = stack.enter_context(
                 common.server(
-                    env, workers=args.page_workers or args.workers, port=common.free_port(PORTS)
+                    env,
+                    workers=args.page_workers or args.workers,
+                    port=common.free_port(PORTS),
+                    site_url=site_url,
                 )
             )
-        yield stack.enter_context(
-            nginx.proxy(pages, sockets, port=common.free_port(PORTS), workers=1)
-        )
+        holder.close()
+        yield stack.enter_context(nginx.proxy(pages, sockets, port=proxy_port, workers=1))
 
 
 def main(argv: list[str] | None = None) -> dict | None:

@@ -356,6 +356,8 @@ def warm_session_cache(sessions: list) -> None:
 
 
 def start(command: list[str], env: dict, port: int) -> subprocess.Popen:
+    # The site's address is the server's own: its room socket accepts that origin only.
+    env = {**env, "SITE_URL": f"http://127.0.0.1:{port}"}
     log = tempfile.NamedTemporaryFile(prefix="agir-bench-room-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     process.log_path = log.name  # type: ignore[attr-defined]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -23,6 +22,7 @@ from decisions.rules import get_action_for_user, get_recommendation_for_user, re
 from decisions.trace import action_trace, build_trace
 from project.api_auth import api_auth, api_user
 from project.errors import DomainError
+from project.ids import Id
 
 router = Router(tags=["décisions"])
 
@@ -95,7 +95,7 @@ class RecommendationIn(Schema):
     body: str = ""
     rationale: str = ""
     # Bounded: a 30-digit id must be a 422, not a database overflow (found by schemathesis).
-    proposals: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = []
+    proposals: list[Id] = []
     note: str = ""
 
 
@@ -112,12 +112,12 @@ class StatusIn(Schema):
 
 
 class SourceIn(Schema):
-    proposal: int
+    proposal: Id
     note: str = ""
 
 
 class ActionIn(Schema):
-    recommendation: int
+    recommendation: Id
     title: str
     description: str = ""
     owner_kind: str = "pma"
@@ -265,14 +265,14 @@ def list_recommendations(request, axis: str | None = None, status: str | None = 
 
 
 @router.get("/recommendations/{rec_id}", response=RecommendationOut, auth=None)
-def get_recommendation(request, rec_id: int):
+def get_recommendation(request, rec_id: Id):
     user = api_user(request)
     get_recommendation_for_user(user, rec_id)
     return _recommendation_out(_recommendations_qs(user).get(pk=rec_id))
 
 
 @router.get("/recommendations/{rec_id}/trace", auth=None)
-def get_recommendation_trace(request, rec_id: int):
+def get_recommendation_trace(request, rec_id: Id):
     rec = get_recommendation_for_user(api_user(request), rec_id)
     return build_trace(rec).as_dict()
 
@@ -283,7 +283,7 @@ def create_recommendation(request, payload: RecommendationIn):
 
     require_editor(request.auth)
     ids = set(payload.proposals)
-    proposals = list(Proposal.objects.filter(pk__in=[i for i in ids if 0 < i < 2**63]))
+    proposals = list(Proposal.objects.filter(pk__in=ids))
     if len(proposals) != len(ids):
         raise DomainError("invalid_proposal", _("Proposition inconnue."), field="proposals")
     rec = services.recommendation_create(
@@ -300,7 +300,7 @@ def create_recommendation(request, payload: RecommendationIn):
 
 
 @router.patch("/recommendations/{rec_id}", response=RecommendationOut, auth=api_auth)
-def update_recommendation(request, rec_id: int, payload: RecommendationPatch):
+def update_recommendation(request, rec_id: Id, payload: RecommendationPatch):
     require_editor(request.auth)
     rec = get_recommendation_for_user(request.auth, rec_id)
     values = payload.dict(exclude_none=True)
@@ -311,7 +311,7 @@ def update_recommendation(request, rec_id: int, payload: RecommendationPatch):
 
 
 @router.post("/recommendations/{rec_id}/status", response=RecommendationOut, auth=api_auth)
-def change_recommendation_status(request, rec_id: int, payload: StatusIn):
+def change_recommendation_status(request, rec_id: Id, payload: StatusIn):
     require_editor(request.auth)
     rec = get_recommendation_for_user(request.auth, rec_id)
     services.recommendation_status_change(
@@ -325,16 +325,12 @@ def change_recommendation_status(request, rec_id: int, payload: StatusIn):
 
 
 @router.post("/recommendations/{rec_id}/sources", response={201: RecommendationOut}, auth=api_auth)
-def add_recommendation_source(request, rec_id: int, payload: SourceIn):
+def add_recommendation_source(request, rec_id: Id, payload: SourceIn):
     from proposals.models import Proposal
 
     require_editor(request.auth)
     rec = get_recommendation_for_user(request.auth, rec_id)
-    proposal = (
-        Proposal.objects.filter(pk=payload.proposal).first()
-        if 0 < payload.proposal < 2**63
-        else None
-    )
+    proposal = Proposal.objects.filter(pk=payload.proposal).first()
     if proposal is None:
         raise DomainError("invalid_proposal", _("Proposition inconnue."), field="proposal")
     services.recommendation_source_add(
@@ -344,22 +340,18 @@ def add_recommendation_source(request, rec_id: int, payload: SourceIn):
 
 
 class VoteSourceIn(Schema):
-    session: int
+    session: Id
     note: str = ""
 
 
 @router.post("/recommendations/{rec_id}/votes", response={201: RecommendationOut}, auth=api_auth)
-def add_recommendation_vote(request, rec_id: int, payload: VoteSourceIn):
+def add_recommendation_vote(request, rec_id: Id, payload: VoteSourceIn):
     """Link a closed vote session whose results support the recommendation."""
     from votes.models import VoteSession
 
     require_editor(request.auth)
     rec = get_recommendation_for_user(request.auth, rec_id)
-    session = (
-        VoteSession.objects.filter(pk=payload.session).first()
-        if 0 < payload.session < 2**63
-        else None
-    )
+    session = VoteSession.objects.filter(pk=payload.session).first()
     if session is None:
         raise DomainError("invalid_session", _("Vote inconnu."), field="session")
     services.recommendation_vote_source_add(
@@ -385,7 +377,7 @@ def list_actions(
     axis: str | None = None,
     status: str | None = None,
     overdue: bool = False,
-    recommendation: int | None = None,
+    recommendation: Id | None = None,
 ):
     """Action items the caller may see, filtered. 2 queries (actions, indicators)."""
     qs = _actions_qs(api_user(request)).order_by("recommendation__axis__order", "due_date", "pk")
@@ -402,21 +394,21 @@ def list_actions(
 
 
 @router.get("/actions/{action_id}", response=ActionOut, auth=None)
-def get_action(request, action_id: int):
+def get_action(request, action_id: Id):
     user = api_user(request)
     get_action_for_user(user, action_id)
     return _action_out(_actions_qs(user).get(pk=action_id), timezone.localdate())
 
 
 @router.get("/actions/{action_id}/trace", auth=None)
-def get_action_trace(request, action_id: int):
+def get_action_trace(request, action_id: Id):
     """The lineage: action ← recommendation ← proposals ← workshops, with counts by college."""
     action = get_action_for_user(api_user(request), action_id)
     return action_trace(action).as_dict()
 
 
 @router.get("/actions/{action_id}/updates", response=list[ActionUpdateOut], auth=None)
-def list_action_updates(request, action_id: int):
+def list_action_updates(request, action_id: Id):
     action = get_action_for_user(api_user(request), action_id)
     return list(action.updates.all())
 
@@ -438,7 +430,7 @@ def create_action(request, payload: ActionIn):
 
 
 @router.patch("/actions/{action_id}", response=ActionOut, auth=api_auth)
-def update_action(request, action_id: int, payload: ActionPatch):
+def update_action(request, action_id: Id, payload: ActionPatch):
     require_editor(request.auth)
     action = get_action_for_user(request.auth, action_id)
     values = payload.dict(exclude_unset=True)
@@ -453,7 +445,7 @@ def update_action(request, action_id: int, payload: ActionPatch):
 
 
 @router.post("/actions/{action_id}/updates", response={201: ActionUpdateOut}, auth=api_auth)
-def report_action(request, action_id: int, payload: ActionUpdateIn):
+def report_action(request, action_id: Id, payload: ActionUpdateIn):
     require_editor(request.auth)
     action = get_action_for_user(request.auth, action_id)
     update = services.action_report(

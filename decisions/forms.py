@@ -77,9 +77,12 @@ class RecommendationCreateForm(RecommendationForm):
 
         raw = self.cleaned_data.get("more_proposals") or ""
         parts = [p for p in re.split(r"[\s,;]+", raw) if p]
-        if any(not p.isdigit() or len(p) > 12 for p in parts):
+        from project.ids import parse_id
+
+        ids = [parse_id(p) for p in parts]
+        if None in ids:
             raise forms.ValidationError(_("Indiquez des numéros de propositions."))
-        return [int(p) for p in parts]
+        return ids
 
     def __init__(self, *args, proposal_queryset=None, **kwargs):
         from votes.models import SessionState, VoteSession

@@ -30,7 +30,9 @@ def require_editor(user) -> None:
 
 def _is_id(pk) -> bool:
     """A primary key the database can hold (a bigger number would be a 500, not a 404)."""
-    return isinstance(pk, int) and 0 < pk < 2**63
+    from project.ids import parse_id
+
+    return isinstance(pk, int) and parse_id(pk) is not None
 
 
 def get_recommendation_for_user(user, pk: int):

@@ -146,6 +146,8 @@ def dashboard_data(*, user, today: date | None = None) -> dict:
     """Everything /tableau-de-bord/ shows, in a fixed number of aggregate queries."""
     from accounts.models import College
     from proposals.models import Axis, Proposal, ProposalStatus
+    from votes.selectors import college_label, colleges_shown
+    from votes.tally import OTHERS
     from workshops.models import Participant
 
     today = today or timezone.localdate()
@@ -169,13 +171,23 @@ def dashboard_data(*, user, today: date | None = None) -> dict:
     ):
         per_month[_as_date(month)][college] += n
     months = sorted(per_month)[-12:]
-    participation = [
-        (
-            month,
-            [per_month[month].get(value, 0) for value, _label in colleges],
-            sum(per_month[month].values()),
+    # A college of fewer than 3 in a month is counted in « Autres collèges ».
+    colleges.append((OTHERS, college_label(OTHERS)))
+    participation = []
+    for month in months:
+        shown = {group: n for group, _label, n in colleges_shown(per_month[month])}
+        participation.append(
+            (
+                month,
+                [shown.get(value, 0) for value, _label in colleges],
+                sum(per_month[month].values()),
+            )
         )
-        for month in months
+    # A column only for the groups shown some month (a merged college has none of its own).
+    kept = [i for i in range(len(colleges)) if any(row[1][i] for row in participation)]
+    colleges = [colleges[i] for i in kept]
+    participation = [
+        (month, [counts[i] for i in kept], total) for month, counts, total in participation
     ]
 
     # Proposals by axis and status.

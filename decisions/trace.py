@@ -53,13 +53,11 @@ class Contributions:
         return sum(self.people_by_college.values())
 
     def by_college(self) -> list[tuple[str, str, int]]:
-        """(college, label, count) in the order of the colleges, zeros left out."""
-        labels = _college_labels()
-        return [
-            (value, labels[value], self.people_by_college[value])
-            for value in College.values
-            if self.people_by_college.get(value)
-        ]
+        """(college, label, count) in the order of the colleges, zeros left out, a college
+        of fewer than 3 people merged into « Autres collèges » (``others``)."""
+        from votes.selectors import colleges_shown
+
+        return colleges_shown(self.people_by_college)
 
     def summary(self) -> str:
         """« 37 contributeur·rices : 21 Citoyen·nes, 11 Entreprises, 5 … »"""

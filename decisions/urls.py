@@ -6,50 +6,50 @@ app_name = "decisions"
 
 urlpatterns = [
     path("actions/", views.actions, name="actions"),
-    path("actions/<int:pk>/", views.action_detail, name="action"),
-    path("actions/<int:pk>/modifier/", views.action_edit, name="action_edit"),
-    path("actions/<int:pk>/point-d-etape/", views.action_report, name="action_report"),
-    path("actions/<int:pk>/trace/", views.action_trace_page, name="action_trace"),
-    path("actions/<int:pk>/trace.svg", views.action_trace_svg, name="action_trace_svg"),
+    path("actions/<id:pk>/", views.action_detail, name="action"),
+    path("actions/<id:pk>/modifier/", views.action_edit, name="action_edit"),
+    path("actions/<id:pk>/point-d-etape/", views.action_report, name="action_report"),
+    path("actions/<id:pk>/trace/", views.action_trace_page, name="action_trace"),
+    path("actions/<id:pk>/trace.svg", views.action_trace_svg, name="action_trace_svg"),
     path("recommandations/", views.recommendations, name="recommendations"),
     path("recommandations/nouvelle/", views.recommendation_create, name="recommendation_create"),
-    path("recommandations/<int:pk>/", views.recommendation_detail, name="recommendation"),
+    path("recommandations/<id:pk>/", views.recommendation_detail, name="recommendation"),
     path(
-        "recommandations/<int:pk>/modifier/", views.recommendation_edit, name="recommendation_edit"
+        "recommandations/<id:pk>/modifier/", views.recommendation_edit, name="recommendation_edit"
     ),
     path(
-        "recommandations/<int:pk>/statut/",
+        "recommandations/<id:pk>/statut/",
         views.recommendation_status,
         name="recommendation_status",
     ),
     path(
-        "recommandations/<int:pk>/sources/",
+        "recommandations/<id:pk>/sources/",
         views.recommendation_source_add,
         name="recommendation_source_add",
     ),
     path(
-        "recommandations/<int:pk>/groupes/",
+        "recommandations/<id:pk>/groupes/",
         views.recommendation_group_add,
         name="recommendation_group_add",
     ),
     path(
-        "recommandations/<int:pk>/votes/",
+        "recommandations/<id:pk>/votes/",
         views.recommendation_vote_add,
         name="recommendation_vote_add",
     ),
     path(
-        "recommandations/<int:pk>/sources/<int:source_pk>/retirer/",
+        "recommandations/<id:pk>/sources/<id:source_pk>/retirer/",
         views.recommendation_source_remove,
         name="recommendation_source_remove",
     ),
-    path("recommandations/<int:pk>/actions/nouvelle/", views.action_create, name="action_create"),
+    path("recommandations/<id:pk>/actions/nouvelle/", views.action_create, name="action_create"),
     path(
-        "recommandations/<int:pk>/trace/",
+        "recommandations/<id:pk>/trace/",
         views.recommendation_trace_page,
         name="recommendation_trace",
     ),
     path(
-        "recommandations/<int:pk>/trace.svg",
+        "recommandations/<id:pk>/trace.svg",
         views.recommendation_trace_svg,
         name="recommendation_trace_svg",
     ),

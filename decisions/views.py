@@ -42,6 +42,7 @@ from decisions.models import (
 from decisions.rules import can_edit_decisions, get_action_for_user, get_recommendation_for_user
 from decisions.trace import action_trace, build_trace
 from project.errors import DomainError
+from project.ids import parse_id
 
 
 def _require_editor(request: HttpRequest) -> None:
@@ -325,7 +326,7 @@ def recommendation_create(request: HttpRequest) -> HttpResponse:
     _require_editor(request)
     # The candidates shown stay the same when the form comes back with an error.
     wanted = request.POST.getlist("candidates") or request.GET.getlist("proposals")
-    wanted_ids = [int(x) for x in wanted if str(x).isdigit() and len(str(x)) <= 12]
+    wanted_ids = [i for i in map(parse_id, wanted) if i is not None]
     queryset = (
         Proposal.objects.filter(is_hidden=False)
         .exclude(status=ProposalStatus.MERGED)
@@ -336,8 +337,8 @@ def recommendation_create(request: HttpRequest) -> HttpResponse:
         form = RecommendationCreateForm(request.POST, proposal_queryset=queryset)
     else:
         initial = {"proposals": [p.pk for p in queryset]}
-        if str(request.GET.get("vote", "")).isdigit() and len(request.GET["vote"]) <= 12:
-            initial["vote_session"] = int(request.GET["vote"])
+        if (vote_id := parse_id(request.GET.get("vote"))) is not None:
+            initial["vote_session"] = vote_id
         first = next(iter(queryset), None)
         if first is not None:
             initial["axis"] = first.axis_id
@@ -603,7 +604,7 @@ def indicator_measure(request: HttpRequest, slug: str) -> HttpResponse:
     indicator = get_object_or_404(Indicator, slug=slug)
     if "delete" in request.POST:
         measurement = get_object_or_404(
-            Measurement, pk=request.POST.get("delete"), indicator=indicator
+            Measurement, pk=parse_id(request.POST.get("delete")), indicator=indicator
         )
         services.measurement_delete(measurement=measurement, actor=request.user)
         messages.success(request, _("Mesure supprimée."))
@@ -679,7 +680,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def notifications(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        ids = [int(x) for x in request.POST.getlist("ids") if x.isdigit()] or None
+        ids = [i for i in map(parse_id, request.POST.getlist("ids")) if i is not None] or None
         services.notifications_mark_read(user=request.user, ids=ids)
         messages.success(request, _("Notifications marquées comme lues."))
         return redirect("decisions:notifications")

@@ -5,8 +5,11 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from project import views
-from project.api import api
+from project import ids, views
+
+ids.register()  # <id:pk> in every app's URLconf, read by the include()s below
+
+from project.api import api  # noqa: E402
 
 admin.site.site_header = "Agir Ensemble — administration"
 admin.site.site_title = "Agir Ensemble"

@@ -18,6 +18,7 @@ from ninja import Field, Query, Router, Schema, Status
 from accounts.models import College
 from project.api_auth import api_auth, api_user
 from project.errors import DomainError, NotFoundError
+from project.ids import Id
 from proposals import rules, selectors, services
 from proposals.models import Axis, Comment, Proposal, ProposalStatus
 
@@ -120,7 +121,7 @@ class CommentOut(Schema):
 
 class CommentIn(Schema):
     body: str = Field(max_length=services.COMMENT_MAX)
-    parent: int | None = None
+    parent: Id | None = None
     client_key: str = Field("", max_length=services.CLIENT_KEY_MAX)
 
 
@@ -312,7 +313,7 @@ def _with_fields(exc: DomainError) -> DomainError:
 @router.get(
     "/proposals/{proposal_id}", response={200: ProposalOut, **ERRORS}, summary="Une proposition"
 )
-def get_proposal(request: HttpRequest, proposal_id: int):
+def get_proposal(request: HttpRequest, proposal_id: Id):
     user = api_user(request)
     proposal = selectors.get_proposal_for_user(user, proposal_id, tombstone=True)
     data = _detail(proposal, user)
@@ -328,7 +329,7 @@ def get_proposal(request: HttpRequest, proposal_id: int):
     auth=api_auth,
     summary="Soutenir (idempotent)",
 )
-def add_support(request: HttpRequest, proposal_id: int):
+def add_support(request: HttpRequest, proposal_id: Id):
     proposal = selectors.get_proposal_for_user(request.auth, proposal_id)
     services.support_add(proposal=proposal, user=request.auth)
     return {"supported": True, "support_count": proposal.support_count}
@@ -340,7 +341,7 @@ def add_support(request: HttpRequest, proposal_id: int):
     auth=api_auth,
     summary="Retirer son soutien",
 )
-def remove_support(request: HttpRequest, proposal_id: int):
+def remove_support(request: HttpRequest, proposal_id: Id):
     proposal = selectors.get_proposal_for_user(request.auth, proposal_id)
     services.support_remove(proposal=proposal, user=request.auth)
     return {"supported": False, "support_count": proposal.support_count}
@@ -351,7 +352,7 @@ def remove_support(request: HttpRequest, proposal_id: int):
     response={200: list[CommentOut], **ERRORS},
     summary="Les commentaires (les réponses suivent leur commentaire)",
 )
-def list_comments(request: HttpRequest, proposal_id: int):
+def list_comments(request: HttpRequest, proposal_id: Id):
     user = api_user(request)
     proposal = selectors.get_proposal_for_user(user, proposal_id)
     out = []
@@ -367,7 +368,7 @@ def list_comments(request: HttpRequest, proposal_id: int):
     auth=api_auth,
     summary="Commenter ou répondre (idempotent avec client_key)",
 )
-def create_comment(request: HttpRequest, proposal_id: int, payload: CommentIn):
+def create_comment(request: HttpRequest, proposal_id: Id, payload: CommentIn):
     proposal = selectors.get_proposal_for_user(request.auth, proposal_id)
     parent = None
     if payload.parent is not None:

@@ -76,9 +76,15 @@ def can_merge(user) -> bool:
     return is_signed_in(user) and can_moderate(user)
 
 
+def is_own(user, item) -> bool:
+    """``item`` (a proposal or a comment) was written by ``user``."""
+    return item.author_id is not None and item.author_id == getattr(user, "pk", None)
+
+
 def can_support(user, proposal) -> bool:
     return (
         is_signed_in(user)
+        and not is_own(user, proposal)
         and not proposal.is_hidden
         and not proposal.is_merged
         and can_see_origin(user, proposal)
@@ -107,5 +113,6 @@ def can_delete_comment(user, comment) -> bool:
     return is_signed_in(user) and comment.author_id == user.pk and not comment.is_deleted
 
 
-def can_report(user) -> bool:
-    return is_signed_in(user)
+def can_report(user, item=None) -> bool:
+    """Signed in, and ``item`` (a proposal or a comment, if given) is not one's own."""
+    return is_signed_in(user) and (item is None or not is_own(user, item))

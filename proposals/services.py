@@ -405,6 +405,11 @@ def support_add(*, proposal: Proposal, user) -> Support:
     with transaction.atomic():
         locked = _locked(proposal)
         if not rules.can_support(user, locked):
+            if rules.is_own(user, locked):
+                raise PermissionDeniedError(
+                    _("Vous ne pouvez pas soutenir votre propre proposition."),
+                    code="own_proposal",
+                )
             if locked.is_merged:
                 raise DomainError(
                     "proposal_merged",
@@ -591,6 +596,10 @@ def report_create(
         )
     if (proposal is None) == (comment is None):
         raise DomainError("invalid_report", _("Signalez une proposition ou un commentaire."))
+    if not rules.can_report(reporter, comment or proposal):
+        raise PermissionDeniedError(
+            _("Vous ne pouvez pas signaler votre propre contribution."), code="own_content"
+        )
     reason = _clean_reason(reason, required=True)
     if comment is not None:
         proposal = comment.proposal

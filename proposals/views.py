@@ -322,7 +322,8 @@ def _perms(user, proposal: Proposal) -> dict:
         "moderate": rules.can_moderate(user),
         "support": rules.can_support(user, proposal),
         "comment": rules.can_comment(user, proposal),
-        "report": rules.can_report(user),
+        "report": rules.can_report(user, proposal),
+        "report_comments": rules.can_report(user),
         "signed_in": rules.is_signed_in(user),
     }
 
@@ -535,10 +536,14 @@ def comment_report(request: HttpRequest, pk: int) -> HttpResponse:
     comment = selectors.get_comment_for_user(request.user, pk)
     form = ReasonForm(request.POST)
     if form.is_valid():
-        services.report_create(
-            reporter=request.user, comment=comment, reason=form.cleaned_data["reason"]
-        )
-        messages.success(request, _("Merci, la modération va examiner votre signalement."))
+        try:
+            services.report_create(
+                reporter=request.user, comment=comment, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Merci, la modération va examiner votre signalement."))
     else:
         messages.error(request, _("Indiquez un motif pour signaler ce commentaire."))
     return redirect(comment.get_absolute_url())

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
+from project.ids import Id
 from summaries.models import DecisionSummary, SummaryVersion
 from summaries.rules import get_version_for_user
 
@@ -81,6 +82,6 @@ def get_summary(request, slug: str):
 
 
 @router.get("/summaries/{slug}/versions/{number}", response=VersionOut, url_name="summary_version")
-def get_summary_version(request, slug: str, number: int):
+def get_summary_version(request, slug: str, number: Id):
     get_object_or_404(DecisionSummary.objects.published(), slug=slug)
     return _version_out(get_version_for_user(request.user, slug, number))

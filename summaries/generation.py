@@ -21,7 +21,6 @@ from django.apps import apps
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import College
 from proposals.models import Axis, Proposal
 
 DATA_FORMAT = 1
@@ -102,6 +101,7 @@ def scope_for_summary(summary) -> Scope:
 
 
 def _participation(scope: Scope) -> dict:
+    from votes.selectors import colleges_mapping, colleges_shown
     from workshops.models import Participant
 
     participants = Participant.objects.filter(
@@ -112,17 +112,21 @@ def _participation(scope: Scope) -> dict:
     if not rows:
         return {"available": False}
     table: dict[str, dict[str, int]] = defaultdict(lambda: {"on_site": 0, "online": 0})
+    people: dict[str, int] = defaultdict(int)
     for row in rows:
-        table[row["college"]][row["attendance"]] += row["n"]
+        people[row["college"]] += row["n"]
+    # A college of fewer than 3 people is counted in « Autres collèges » (``others``).
+    mapping = colleges_mapping(people)
+    for row in rows:
+        table[mapping[row["college"]]][row["attendance"]] += row["n"]
     by_college = [
         {
             "college": code,
             "on_site": table[code]["on_site"],
             "online": table[code]["online"],
-            "total": table[code]["on_site"] + table[code]["online"],
+            "total": n,
         }
-        for code in College.values
-        if code in table
+        for code, _label, n in colleges_shown(people)
     ]
     on_site = sum(r["on_site"] for r in by_college)
     online = sum(r["online"] for r in by_college)
@@ -213,16 +217,22 @@ def _workshop_phases(workshop) -> list[dict]:
 
 
 def _ideas(scope: Scope, axes: dict[int, Axis]) -> dict:
+    from votes.selectors import colleges_mapping, colleges_shown
+
     proposals = scope.proposals()
     # One GROUP BY (axis, college) gives the three tables: by axis, by college, and crossed.
     rows = list(proposals.values("axis_id", "author_college").annotate(n=Count("id")))
     if not rows:
         return {"available": False}
-    by_axis: dict[int, dict[str, int]] = defaultdict(dict)
+    by_axis: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_college: dict[str, int] = defaultdict(int)
     for row in rows:
-        by_axis[row["axis_id"]][row["author_college"]] = row["n"]
         by_college[row["author_college"]] += row["n"]
+    # A college of fewer than 3 ideas is counted in « Autres collèges » (``others``).
+    mapping = colleges_mapping(by_college)
+    for row in rows:
+        by_axis[row["axis_id"]][mapping[row["author_college"]]] += row["n"]
+    shown = colleges_shown(by_college)
     axis_rows = []
     for axis_id in sorted(
         by_axis, key=lambda pk: (axes[pk].order, pk) if pk in axes else (999, pk)
@@ -233,7 +243,7 @@ def _ideas(scope: Scope, axes: dict[int, Axis]) -> dict:
             {
                 "axis": axis.slug if axis else "",
                 "axis_title": str(axis) if axis else "",
-                "colleges": {code: counts.get(code, 0) for code in College.values},
+                "colleges": {code: counts.get(code, 0) for code, _label, _n in shown},
                 "total": sum(counts.values()),
             }
         )
@@ -255,11 +265,7 @@ def _ideas(scope: Scope, axes: dict[int, Axis]) -> dict:
         "available": True,
         "total": sum(by_college.values()),
         "by_axis": axis_rows,
-        "by_college": [
-            {"college": code, "count": by_college[code]}
-            for code in College.values
-            if by_college.get(code)
-        ],
+        "by_college": [{"college": code, "count": n} for code, _label, n in shown],
         "top": top,
     }
 

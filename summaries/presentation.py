@@ -39,7 +39,9 @@ class Section:
 
 
 def college_label(code: str) -> str:
-    return str(COLLEGE_LABELS.get(code, code))
+    from votes.selectors import college_label as votes_college_label
+
+    return str(COLLEGE_LABELS.get(code) or votes_college_label(code))
 
 
 def bar_chart_svg(rows: list[tuple[str, int]], *, title: str, color: str = "#1d4e89") -> SafeString:

@@ -97,7 +97,8 @@ def start_server(
 ) -> Server:
     port = port or free_port()
     log_path = tmp_path / f"server-{port}.log"
-    env = server_env(extra_env)
+    # The site's address is the server's own (links, and the origins its socket accepts).
+    env = server_env({"SITE_URL": f"http://127.0.0.1:{port}", **(extra_env or {})})
     log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
         [

@@ -14,7 +14,8 @@ from ninja import Router, Schema, Status
 
 from project.api_auth import api_auth, api_user
 from project.errors import DomainError
-from votes import rules, selectors, services
+from project.ids import Id
+from votes import live, rules, selectors, services
 
 router = Router(tags=["votes"])
 
@@ -76,7 +77,7 @@ class ResultsOut(Schema):
 
 
 @router.get("/vote-sessions/{session_id}", response=SessionOut, auth=None)
-def get_session(request, session_id: int):
+def get_session(request, session_id: Id):
     user = api_user(request)
     session = rules.get_session_for_user(user, session_id)
     own = selectors.own_ballot(session, user) if rules.can_vote(user, session) else None
@@ -100,7 +101,7 @@ def get_session(request, session_id: int):
     response={200: BallotOut, 201: BallotOut},
     auth=api_auth,
 )
-def post_ballot(request, session_id: int, payload: BallotIn):
+def post_ballot(request, session_id: Id, payload: BallotIn):
     user = request.auth
     session = rules.get_session_for_user(user, session_id)
     _ballot, changed = services.ballot_cast(
@@ -115,7 +116,7 @@ def post_ballot(request, session_id: int, payload: BallotIn):
 
 
 @router.get("/vote-sessions/{session_id}/results", response=ResultsOut, auth=None)
-def get_results(request, session_id: int):
+def get_results(request, session_id: Id):
     user = api_user(request)
     session = rules.get_session_for_user(user, session_id)
     if not rules.can_see_results(user, session):
@@ -125,4 +126,4 @@ def get_results(request, session_id: int):
             status=403,
             turnout=selectors.turnout(session),
         )
-    return {**selectors.results_compute(session).as_dict(), "turnout": selectors.turnout(session)}
+    return {**live.results_shown(session), "turnout": selectors.turnout(session)}

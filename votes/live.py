@@ -27,6 +27,13 @@ Why this gives « at most 4 per second, and always one after the last ballot »:
 If the holder dies, the key expires after ``PENDING_TTL`` and the next ballot
 starts a new flusher.
 
+What a snapshot shows of the results is ``results_shown``: with live results, a tally
+moves only when at least ``MIN_STEP`` (3) new ballots have arrived since the one last
+shown, whatever the timer says, so that the last one or two ballots wait for more (or for
+the close, which shows the final tally): a step of one ballot would tell whoever saw a
+neighbour vote what they chose. The pages polled over HTTP, the API and ``vote.get``
+read the same held tally.
+
 The flusher runs as a task on the server's event loop when the ballot came
 through the ASGI server (socket action or view), else in a short-lived
 thread (management commands, WSGI).
@@ -321,6 +328,73 @@ def _flush_once(session_id: int, present: int | None = None) -> bool:
     return store.add(pending_key, os.getpid(), PENDING_TTL)
 
 
+MIN_STEP = 3  # ballots: a live tally never moves by fewer (a neighbour's ballot would show)
+
+
+def results_shown(session) -> dict[str, Any]:
+    """The results of ``session`` as the room may see them now (a dict, as ``Results.as_dict``).
+
+    Closed, or while the room does not see results live: the tally itself. Open with live
+    results: the tally last shown, which moves only when at least ``MIN_STEP`` new
+    ballots have arrived since (a change of one ballot would give it away: whoever saw a
+    neighbour vote would read their choice), or when only what moderation hides changed.
+    The socket frames, the pages polled over HTTP, the API and the socket's ``vote.get``
+    all read it here, so they agree. The shown tally lives in the live store (shared by
+    the processes); a lock makes its moves one at a time.
+    """
+    from votes import rules, selectors
+    from votes.models import SessionState
+
+    if session.state != SessionState.OPEN or not rules.results_revealed(session):
+        return selectors.results_compute(session).as_dict()
+    store = _store()
+    shown_key, lock_key = _key(session.pk, "shown"), _key(session.pk, "shown-lock")
+    if not store.add(lock_key, os.getpid(), PENDING_TTL):
+        # Another process is moving it: what was shown stays shown.
+        shown = _load(store.get(shown_key))
+        if shown is not None:
+            return _relabelled(shown)
+        return selectors.results_compute(session, empty=True).as_dict()
+    try:
+        shown = _load(store.get(shown_key))
+        current = selectors.results_compute(session).as_dict()
+        if shown is None and 0 < current["ballots"] < MIN_STEP:
+            shown = selectors.results_compute(session, empty=True).as_dict()
+            store.set(shown_key, json.dumps(shown, default=str), VERSION_TTL)
+        if shown is None or _may_move(shown, current):
+            store.set(shown_key, json.dumps(current, default=str), VERSION_TTL)
+            return current
+        return _relabelled(shown)
+    finally:
+        store.delete(lock_key)
+
+
+def _may_move(shown: dict, current: dict) -> bool:
+    step = current["ballots"] - shown["ballots"]
+    if step >= MIN_STEP or step < 0:
+        return True
+    if step == 0:
+        # Moderation (a hidden answer or word) moves no ballot: it shows at once; a changed
+        # ballot waits like a new one.
+        return {k: v for k, v in current.items() if k != "words"} == {
+            k: v for k, v in shown.items() if k != "words"
+        }
+    return False
+
+
+def _load(raw) -> dict | None:
+    return json.loads(raw) if raw else None
+
+
+def _relabelled(results: dict) -> dict:
+    """A stored tally with its college labels in the reader's language."""
+    from votes.selectors import college_label
+
+    for group in results.get("by_college", []):
+        group["label"] = college_label(group["college"])
+    return results
+
+
 def snapshot(
     session,
     *,
@@ -335,17 +409,18 @@ def snapshot(
     with selectors.consistent_read():  # turnout and results from the same instant
         computed = None
         if results if results is not None else rules.results_revealed(session):
-            computed = selectors.results_compute(session)
+            computed = results_shown(session)
         data: dict[str, Any] = {
             "version": version,
             "at": round(at if at is not None else time.time(), 3),
             # The results have counted the ballots already (same snapshot): no second count.
+            # Held (``results_shown``), the turnout is the one of the results shown.
             **selectors.turnout(
-                session, present=present, voted=computed.ballots if computed else None
+                session, present=present, voted=computed["ballots"] if computed else None
             ),
         }
         if computed is not None:
-            data["results"] = computed.as_dict()
+            data["results"] = computed
     return data
 
 
@@ -391,5 +466,5 @@ def is_idle(session_id: int) -> bool:
 def reset(session_id: int) -> None:
     """Forget a session's live state (tests reuse primary keys across runs)."""
     store = _store()
-    for name in ("version", "pending", "last", "sent", "digest"):
+    for name in ("version", "pending", "last", "sent", "digest", "shown", "shown-lock"):
         store.delete(_key(session_id, name))

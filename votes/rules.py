@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts import rules as account_rules
 from accounts.models import Role
 from project.errors import NotFoundError, PermissionDeniedError
+from project.ids import parse_id
 from votes.models import SessionState, VoteSession
 
 
@@ -97,7 +98,7 @@ def get_session_for_user(user, pk: int, *, manage: bool = False) -> VoteSession:
     """The session, or NotFoundError (also when it may not be seen) / PermissionDeniedError."""
     session = (
         VoteSession.objects.select_related("workshop", "axis").filter(pk=pk).first()
-        if str(pk).isdigit()
+        if parse_id(pk) is not None
         else None
     )
     if session is None or not can_view(user, session):

@@ -9,6 +9,7 @@ API and the socket show: they never contain a voter.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,20 +113,24 @@ def consistent_read():
         yield
 
 
-def results_compute(session: VoteSession) -> Results:
-    """The whole result of a session, by college too (3 queries whatever the number of ballots)."""
+def results_compute(session: VoteSession, *, empty: bool = False) -> Results:
+    """The whole result of a session, by college too (3 queries whatever the number of ballots).
+
+    ``empty``: as before the first ballot (the live tally's starting point).
+    """
     with consistent_read():
-        return _results_compute(session)
+        return _results_compute(session, empty=empty)
 
 
-def _results_compute(session: VoteSession) -> Results:
+def _results_compute(session: VoteSession, *, empty: bool = False) -> Results:
+    def of_session(model):
+        queryset = model.objects.filter(session=session)
+        return queryset.none() if empty else queryset
+
     # Query 1: voters per college.
     voters = {
         row["college"]: row["n"]
-        for row in Ballot.objects.filter(session=session)
-        .values("college")
-        .annotate(n=Count("id"))
-        .order_by()
+        for row in of_session(Ballot).values("college").annotate(n=Count("id")).order_by()
     }
     total = sum(voters.values())
     mapping = tally.merge_small_groups(voters)
@@ -135,7 +140,7 @@ def _results_compute(session: VoteSession) -> Results:
     if session.method == Method.OPEN_QUESTION:
         # Query 2: words (hidden answers have no words; hidden words are filtered here).
         counts = dict(
-            AnswerWord.objects.filter(session=session)
+            of_session(AnswerWord)
             .exclude(word__in=session.hidden_words or [])
             .values_list("word")
             .annotate(n=Count("id"))
@@ -149,7 +154,7 @@ def _results_compute(session: VoteSession) -> Results:
     # Query 2: options; query 3: choices per college, option and value.
     options = _option_rows(session)
     rows = (
-        BallotChoice.objects.filter(session=session)
+        of_session(BallotChoice)
         .values("college", "option_id", "value")
         .annotate(n=Count("id"))
         .order_by()
@@ -226,6 +231,24 @@ def _results_compute(session: VoteSession) -> Results:
             }
         )
     return result
+
+
+def colleges_shown(counts: Mapping[str, int]) -> list[tuple[str, str, int]]:
+    """People counted by college as every page, diagram, export, API answer and frame shows
+    them: a college of fewer than ``tally.MIN_COLLEGE_VOTERS`` people goes into « Autres
+    collèges » (``tally.merge_small_groups``), so that no one stands alone in a count.
+
+    ``(group, label, count)``, colleges in their order, « Autres collèges » last, zeros out.
+    Counts with several columns (on site / online…) group with the same mapping:
+    ``colleges_mapping``.
+    """
+    grouped = tally.group_voters(counts, colleges_mapping(counts))
+    return [(group, college_label(group), n) for group, n in _ordered_groups(grouped)]
+
+
+def colleges_mapping(counts: Mapping[str, int]) -> dict[str, str]:
+    """``{college: group shown}`` for people counted by college (see ``colleges_shown``)."""
+    return tally.merge_small_groups(counts)
 
 
 def _ordered_groups(groups_voters: dict[str, int]) -> list[tuple[str, int]]:

@@ -19,8 +19,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from project.errors import DomainError, NotFoundError
+from project.ids import parse_id
 from realtime.actions import register
-from votes import rules, selectors, services
+from votes import live, rules, selectors, services
 from votes.models import SessionState, VoteSession
 
 
@@ -42,15 +43,10 @@ def _session(ctx, data: dict) -> VoteSession:
 def _session_id(data) -> int:
     if not isinstance(data, dict):
         raise DomainError("invalid", _("Message invalide."))
-    raw = data.get("session")
-    if (
-        isinstance(raw, bool)
-        or not isinstance(raw, int | str)
-        or not str(raw).isdigit()
-        or int(raw) >= 2**63
-    ):
+    session_id = parse_id(data.get("session"))
+    if session_id is None:
         raise DomainError("invalid", _("Indiquez le vote concerné."), field="session")
-    return int(raw)
+    return session_id
 
 
 @register("vote.cast")
@@ -97,7 +93,7 @@ def vote_get(ctx, data: dict) -> dict:
         else None,
     }
     if rules.can_see_results(ctx.user, session):
-        body["results"] = selectors.results_compute(session).as_dict()
+        body["results"] = live.results_shown(session)
     return body
 
 
@@ -128,11 +124,11 @@ register("vote.publish")(_state_action(services.session_publish))
 def _answer_action(hidden: bool):
     def handler(ctx, data: dict) -> dict:
         session = _session(ctx, data)
-        raw = data.get("answer")
-        if not str(raw).isdigit():
+        answer = parse_id(data.get("answer"))
+        if answer is None:
             raise DomainError("invalid", _("Indiquez la réponse concernée."), field="answer")
-        services.answer_hide(session=session, actor=_actor(ctx), ballot_id=int(raw), hidden=hidden)
-        return {"session": session.pk, "answer": int(raw), "hidden": hidden}
+        services.answer_hide(session=session, actor=_actor(ctx), ballot_id=answer, hidden=hidden)
+        return {"session": session.pk, "answer": answer, "hidden": hidden}
 
     return handler
 

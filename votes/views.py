@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import rules as account_rules
 from project.errors import DomainError, NotFoundError, PermissionDeniedError
-from votes import charts, rules, selectors, services
+from project.ids import parse_id
+from votes import charts, live, rules, selectors, services
 from votes.forms import BallotForm, SessionForm
 from votes.models import ANSWER_MAX_LENGTH, Method, SessionState, VoteSession
 
@@ -30,7 +31,7 @@ def _get(request: HttpRequest, pk: int, *, manage: bool = False) -> VoteSession:
 
 def results_context(session: VoteSession, *, chart_prefix: str = "vote") -> dict[str, Any]:
     """Results with their SVG charts, overall and by college (aggregates only)."""
-    results = selectors.results_compute(session).as_dict()
+    results = live.results_shown(session)  # open: the live tally as last shown
     colleges = [
         {**group, "svg": charts.results_svg({**results, **group}, chart_id=f"{chart_prefix}-c{i}")}
         for i, group in enumerate(results["by_college"])
@@ -172,7 +173,7 @@ def session_results_svg(request: HttpRequest, pk: int) -> HttpResponse:
     session = _get(request, pk)
     if not rules.can_see_results(request.user, session):
         raise Http404
-    results = selectors.results_compute(session).as_dict()
+    results = live.results_shown(session)
     svg = charts.results_svg(results, chart_id="vote")
     return HttpResponse(str(svg), content_type="image/svg+xml; charset=utf-8")
 
@@ -226,7 +227,7 @@ def session_manage(request: HttpRequest, pk: int) -> HttpResponse:
                 services.answer_hide(
                     session=session,
                     actor=request.user,
-                    ballot_id=int(request.POST.get("answer") or 0),
+                    ballot_id=parse_id(request.POST.get("answer")) or 0,
                     hidden=action == "hide_answer",
                     request=request,
                 )

@@ -182,6 +182,8 @@ def grouping_panel(workshop: Workshop) -> dict:
         "groups": groups,
         "ungrouped": [p for pk, p in ideas.items() if pk not in grouped],
     }
+
+
 def similar_wall_ideas(workshop: Workshop, user, text: str, *, limit: int = 3) -> list:
     """Ideas of this wall (not hidden, not merged) like ``text``, best first, each marked
     ``agreed`` when ``user`` already gave it « D'accord » (3 queries)."""

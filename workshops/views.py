@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import College
 from project import ratelimit
 from project.errors import DomainError, PermissionDeniedError
+from project.ids import parse_id
 from realtime.broadcast import room_last_seq
 from workshops import events, grouping, qr, selectors, services
 from workshops.forms import IdeaForm, JoinForm
@@ -287,10 +288,7 @@ def hand(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return parse_id(value)
 
 
 def _phase(access, request) -> Phase:

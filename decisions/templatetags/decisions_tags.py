@@ -11,7 +11,7 @@ from decisions.models import ActionStatus, RecommendationStatus
 register = template.Library()
 
 # Colours of the colleges in charts (contrast ≥ 3:1 against white, distinguishable in greyscale order).
-COLLEGE_COLOURS = ["#0b4f6c", "#c2410c", "#5b3f99", "#1e6b34"]
+COLLEGE_COLOURS = ["#0b4f6c", "#c2410c", "#5b3f99", "#1e6b34", "#5c5c5c"]  # … « Autres »
 
 VERBS = {
     "created": _("création"),

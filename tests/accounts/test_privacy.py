@@ -137,10 +137,13 @@ def test_my_data_has_my_comments_and_supports_but_not_the_comments_i_answered(
 
 
 @pytest.mark.django_db
-def test_deleting_my_account_keeps_supports_and_comments_in_the_counts(client, user, axis):
+def test_deleting_my_account_keeps_supports_and_comments_in_the_counts(
+    client, user, other_user, axis
+):
     from proposals.services import comment_create, proposal_create, support_add
 
-    proposal = proposal_create(author=user, axis=axis, title="Covoiturage PSA", body="…")
+    # Someone else's proposal: one cannot support one's own.
+    proposal = proposal_create(author=other_user, axis=axis, title="Covoiturage PSA", body="…")
     comment_create(proposal=proposal, author=user, body="Je précise")
     support_add(proposal=proposal, user=user)
     proposal.refresh_from_db()

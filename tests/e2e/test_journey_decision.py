@@ -45,7 +45,9 @@ def closed_workshop(axis, facilitator):
         workshop_join(workshop=workshop, user=person)
     for (title, supports), author in zip(IDEAS, people, strict=True):
         proposal = idea_post(workshop=workshop, user=author, axis=axis, title=title)
-        for supporter in people[:supports]:
+        # Supported by the others (one cannot support one's own idea) and a visitor.
+        supporters = [p for p in people if p != author] + [UserFactory(college="citizens")]
+        for supporter in supporters[:supports]:
             support_add(proposal=proposal, user=supporter)
     return workshop_state_change(workshop=workshop, actor=facilitator, to=WorkshopState.CLOSED)
 

@@ -49,6 +49,12 @@ def proposal(make_proposal, user):
 
 
 @pytest.fixture
+def others_proposal(make_proposal, other_user):
+    """A proposal ``user`` did not write (one cannot support one's own)."""
+    return make_proposal(author=other_user, title="Un tiers-lieu dans chaque quartier")
+
+
+@pytest.fixture
 def enterprise_user(db):
     return UserFactory(college=College.ENTERPRISES)
 

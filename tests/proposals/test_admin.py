@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_admin_pages_render_and_history_is_read_only(client, proposal, moderator, other_user):
     comment = services.comment_create(proposal=proposal, author=other_user, body="Bravo")
     services.support_add(proposal=proposal, user=other_user)
-    services.report_create(reporter=other_user, comment=comment, reason="Test")
+    services.report_create(reporter=UserFactory(), comment=comment, reason="Test")
     services.proposal_hide(proposal=proposal, actor=moderator, reason="Test")
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     # Staff need a second factor on the site; that is the accounts tests' business.

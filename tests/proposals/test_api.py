@@ -87,7 +87,8 @@ def test_bad_or_revoked_token_is_401_even_on_public_reads(client, user, token):
     assert client.get("/api/v1/proposals", **bearer(token)).status_code == 401
 
 
-def test_session_auth_needs_csrf_for_writes(user, proposal):
+def test_session_auth_needs_csrf_for_writes(user, others_proposal):
+    proposal = others_proposal
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
     url = f"/api/v1/proposals/{proposal.pk}/support"
@@ -102,13 +103,15 @@ def test_session_auth_needs_csrf_for_writes(user, proposal):
     }
 
 
-def test_token_auth_needs_no_csrf(user, token, proposal):
+def test_token_auth_needs_no_csrf(user, token, others_proposal):
+    proposal = others_proposal
     client = Client(enforce_csrf_checks=True)
     response = client.post(f"/api/v1/proposals/{proposal.pk}/support", **bearer(token))
     assert response.status_code == 200
 
 
-def test_support_and_withdraw(client, proposal, token, user):
+def test_support_and_withdraw(client, others_proposal, token, user):
+    proposal = others_proposal
     url = f"/api/v1/proposals/{proposal.pk}/support"
     assert client.post(url, **bearer(token)).json() == {"supported": True, "support_count": 1}
     assert client.post(url, **bearer(token)).json()["support_count"] == 1

@@ -49,8 +49,14 @@ def test_token_client_posts_supports_and_finds_its_proposal_on_the_board(asgi_se
     )
     assert status == 201, body
     proposal = json.loads(body)
+    # One's own proposal cannot be supported; another person's token can.
     status, body = _request(
         f"{server.url}/api/v1/proposals/{proposal['id']}/support", method="POST", token=raw
+    )
+    assert status == 403 and json.loads(body)["code"] == "own_proposal"
+    _token, other = token_create(user=UserFactory(), name="intégration")
+    status, body = _request(
+        f"{server.url}/api/v1/proposals/{proposal['id']}/support", method="POST", token=other
     )
     assert status == 200 and json.loads(body)["support_count"] == 1
 

@@ -269,7 +269,9 @@ def test_similar_to_takes_a_queryset(board, django_assert_max_num_queries):
     from proposals import similarity
 
     with django_assert_max_num_queries(1):
-        found = similarity.similar_to("Ouvrir la médiathèque le dimanche", Proposal.objects.public())
+        found = similarity.similar_to(
+            "Ouvrir la médiathèque le dimanche", Proposal.objects.public()
+        )
     assert found[0][0] == board["library"].pk
     groups = similarity.suggest_groups(Proposal.objects.public())
     assert all(len(group.ids) >= 2 for group in groups)

@@ -259,12 +259,13 @@ def test_merge_through_the_page(client, make_proposal, facilitator):
     assert "fusionnée dans" in page and "Agence de souveraineté" in page
 
 
-def test_comment_report_and_moderation_queue(client, proposal, other_user, moderator):
-    client.force_login(other_user)
+def test_comment_report_and_moderation_queue(client, proposal, user, other_user, moderator):
+    client.force_login(user)
     client.post(
         reverse("proposals:comment_create", args=[proposal.pk]), {"body": "Un commentaire limite"}
     )
     comment = proposal.comments.get()
+    client.force_login(other_user)  # one's own comment cannot be reported
     client.post(reverse("proposals:comment_report", args=[comment.pk]), {"reason": "Agressif"})
     client.post(reverse("proposals:report", args=[proposal.pk]), {"reason": "Hors sujet"})
     assert client.get(reverse("proposals:moderation")).status_code == 403

@@ -28,6 +28,7 @@ ENTRY_POINTS = [
     "/compte/journal/",
     "/tableau-de-bord/",
     "/notifications/",
+    "/rejoindre/",
     "/accessibilite/",
     "/mentions-legales/",
     "/accounts/login/",
@@ -76,6 +77,9 @@ class PageParser(HTMLParser):
                     self.problems.append("inline <script> without a nonce")
         if tag == "style":
             self.problems.append("inline <style> element")
+        if tag == "label" and "for" in attributes and not attributes["for"]:
+            # A radio group's label: it names no field (a fieldset and legend do).
+            self.problems.append('<label for=""> names no field')
         if tag == "a" and attributes.get("href"):
             self.links.append(attributes["href"])
 

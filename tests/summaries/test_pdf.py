@@ -109,3 +109,20 @@ def test_without_weasyprint_the_pdf_says_so(published, client, monkeypatch):
     response = client.get(f"/syntheses/{published.slug}.pdf")
     assert response.status_code == 503
     assert "PDF indisponible" in response.content.decode()
+
+
+def test_rendering_a_pdf_writes_no_progress_lines_to_the_log(published, client, caplog):
+    """WeasyPrint's « Step 1 - Fetching and parsing HTML » … and fontTools' subsetting
+    notes are INFO lines on every PDF: the server log keeps warnings and errors of theirs."""
+    import logging
+
+    SummaryPdf.objects.all().delete()  # rendered now, not read from the cache
+    with caplog.at_level(logging.INFO):
+        response = client.get(f"/syntheses/{published.slug}.pdf")
+    assert response.status_code == 200
+    noisy = [
+        f"{r.name}: {r.getMessage()}"
+        for r in caplog.records
+        if r.name.startswith(("weasyprint", "fontTools")) and r.levelno < logging.WARNING
+    ]
+    assert noisy == []
