@@ -69,12 +69,13 @@ async function refreshResults(session) {
   }
 }
 
-function updateTurnout({ session, voted, present, eligible }) {
+// « votant·es » / « inscrit·es à l'atelier » (workshops/figures.py): never the people connected.
+function updateTurnout({ session, voted, eligible }) {
   document.querySelectorAll(`[data-turnout="${session}"]`).forEach((el) => {
-    const of = present ?? eligible;
-    el.textContent = of == null
-      ? interpolate(gettext("%(n)s votes"), { n: voted }, true)
-      : interpolate(gettext("%(n)s votes sur %(of)s"), { n: voted, of }, true);
+    el.querySelectorAll("[data-turnout-voted]").forEach((node) => { node.textContent = String(voted); });
+    if (eligible != null) el.querySelectorAll("[data-turnout-eligible]").forEach((node) => { node.textContent = String(eligible); });
+    const bar = el.querySelector("[data-turnout-bar]");
+    if (bar && eligible) bar.setAttribute("width", String(Math.min(100, (100 * voted) / eligible)));
   });
 }
 

@@ -45,12 +45,12 @@ def test_projector_shows_turnout_and_results_only_once_revealed(
     client.force_login(facilitator)  # the projector runs on the facilitator's laptop
     url = reverse("votes:projector_panel", args=[workshop.slug])
     html = client.get(url).content.decode()
-    assert "3 votes sur 8 participant·es" in html
+    assert "data-turnout-voted>3</strong> / <span data-turnout-eligible>8</span> ont voté" in html
     assert "vote-chart" not in html  # the facilitator's preview never reaches the screen
     session_close(session=session, actor=facilitator)
     session_reveal(session=session, actor=facilitator)
     html = client.get(url).content.decode()
-    assert "vote-chart" in html and "<table" in html
+    assert "merit-bar" in html or "count-bar" in html
 
 
 def test_results_partial_respects_the_reveal_mode(client, make_session, participants):

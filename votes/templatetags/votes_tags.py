@@ -129,21 +129,73 @@ def room_vote_panel(context, workshop, inner: bool = False) -> str:
     )
 
 
+def stage_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The results as the stage draws them in HTML (its text themed and sized by CSS):
+    for each option, its bar (share of the best, in %) or its merit profile (segments best
+    grade first, with their offset and width in %)."""
+    from votes.models import MJ_GRADE_LABELS
+
+    rows = []
+    if results["method"] == "majority_judgment":
+        for option in results["options"]:
+            total = sum(option["profile"]) or 1
+            x = 0.0
+            segments = []
+            for grade in range(6, -1, -1):
+                count = option["profile"][grade]
+                if count:
+                    width = 100 * count / total
+                    segments.append(
+                        {
+                            "grade": grade,
+                            "label": str(MJ_GRADE_LABELS[grade]),
+                            "count": count,
+                            "x": round(x, 2),
+                            "width": round(width, 2),
+                        }
+                    )
+                    x += width
+            rows.append({**option, "segments": segments})
+        return rows
+    top = max((o["count"] for o in results["options"]), default=0) or 1
+    for option in results["options"]:
+        rows.append({**option, "bar": round(100 * option["count"] / top, 2)})
+    return rows
+
+
+@register.filter
+def percent_of(part: Any, whole: Any) -> float:
+    """``voted|percent_of:eligible``: 0–100, for a bar's width (0 when the whole is unknown)."""
+    try:
+        return round(min(100.0, 100 * float(part) / float(whole)), 2) if whole else 0.0
+    except (TypeError, ValueError):
+        return 0.0
+
+
 @register.simple_tag(takes_context=True)
 def projector_vote_panel(context, workshop, inner: bool = False) -> str:
+    """The stage's vote screen: the open vote, else the last finished one (one at a time)."""
     from votes import rules, selectors, views
 
     request = context.get("request")
+    sessions = _panel_sessions(workshop)[:1]
     blocks = []
-    for session in _panel_sessions(workshop):
+    for session in sessions:
         session.workshop = workshop
         item: dict[str, Any] = {"session": session, "turnout": selectors.turnout(session)}
         # The projector shows what the room may see, never the facilitator's preview.
         if rules.results_revealed(session):
             item.update(views.results_context(session, chart_prefix=f"proj-{session.pk}"))
+            item["rows"] = stage_rows(item["results"])
+        else:
+            item["options"] = list(session.options.order_by("order", "id").values("label"))
         blocks.append(item)
     html = (
-        render_to_string("votes/projector_panel.html", {"blocks": blocks}, request=request)
+        render_to_string(
+            "votes/projector_panel.html",
+            {"blocks": blocks, "grades": selectors.grade_choices()},
+            request=request,
+        )
         if blocks
         else ""
     )
