@@ -125,7 +125,13 @@ def _room_context(request: HttpRequest, access: selectors.RoomAccess, idea_form=
 @require_GET
 def room(request: HttpRequest, slug: str) -> HttpResponse:
     access = _access(request, slug)
-    return render(request, "workshops/workshop_room.html", _room_context(request, access))
+    context = _room_context(request, access)
+    # The welcome and the description show in full on the first visit only.
+    seen = request.session.get("rooms_seen", [])
+    context["first_visit"] = slug not in seen
+    if context["first_visit"]:
+        request.session["rooms_seen"] = [*seen[-49:], slug]
+    return render(request, "workshops/workshop_room.html", context)
 
 
 # Which screen the stage shows for a phase of each kind when nothing else is going on.

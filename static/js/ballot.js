@@ -43,11 +43,20 @@ async function refreshPanels(kind) {
     if (kind === "tally" && slot.dataset.voteRefresh !== "tally") continue;
     const html = await fetchHtml(slot.dataset.votePanel);
     if (html === null) continue;
-    // Keep the keyboard focus where it was when it is not inside the panel.
+    const before = new Set(Array.from(slot.querySelectorAll("form[data-ballot]")).map((f) => f.action));
+    // Keep the keyboard focus where it was when it is not inside the panel: never moved, so a
+    // draft idea being typed stays where it is.
     const focusInside = slot.contains(document.activeElement);
     slot.innerHTML = html;
     setupDots(slot);
     if (focusInside) slot.querySelector("h2, h3")?.setAttribute("tabindex", "-1");
+    // A ballot that was not there: said politely to screen readers.
+    const fresh = Array.from(slot.querySelectorAll("form[data-ballot]")).find((f) => !before.has(f.action));
+    const announce = document.querySelector("[data-vote-announce]");
+    if (fresh && announce) {
+      const title = fresh.closest("[data-vote-session]")?.querySelector("h3")?.textContent.trim() || "";
+      announce.textContent = `${announce.dataset.textOpened} ${title}`;
+    }
   }
 }
 

@@ -167,7 +167,13 @@ IDEAS = [
 @pytest.mark.parametrize("theme", ["dark", "light"])
 def test_the_stage_in_every_state(site, new_context, live_workshop, facilitator, axis, theme):
     from votes.models import SessionState
-    from votes.services import ballot_cast, session_close, session_create, session_open, session_reveal
+    from votes.services import (
+        ballot_cast,
+        session_close,
+        session_create,
+        session_open,
+        session_reveal,
+    )
     from workshops import services
 
     workshop = live_workshop
@@ -200,9 +206,19 @@ def test_the_stage_in_every_state(site, new_context, live_workshop, facilitator,
     # Grouped wall: the grouping step's event (the same frame room.js re-dispatches).
     groups = {
         "groups": [
-            {"id": 1, "name": "Mobilités", "position": 0, "idea_ids": [ideas[0].pk, ideas[2].pk, ideas[8].pk]},
+            {
+                "id": 1,
+                "name": "Mobilités",
+                "position": 0,
+                "idea_ids": [ideas[0].pk, ideas[2].pk, ideas[8].pk],
+            },
             {"id": 2, "name": "Compétences", "position": 1, "idea_ids": [ideas[1].pk, ideas[5].pk]},
-            {"id": 3, "name": "Attractivité", "position": 2, "idea_ids": [ideas[6].pk, ideas[10].pk]},
+            {
+                "id": 3,
+                "name": "Attractivité",
+                "position": 2,
+                "idea_ids": [ideas[6].pk, ideas[10].pk],
+            },
         ]
     }
     page.evaluate(
@@ -219,21 +235,36 @@ def test_the_stage_in_every_state(site, new_context, live_workshop, facilitator,
     )
 
     # A spotlighted idea, large.
-    on_server(lambda: services.idea_spotlight(workshop=workshop, actor=facilitator, proposal_id=ideas[1].pk))
+    on_server(
+        lambda: services.idea_spotlight(
+            workshop=workshop, actor=facilitator, proposal_id=ideas[1].pk
+        )
+    )
     page.goto(url)
     expect(page.locator(".stage-spotlight .room__spotlight-title")).to_have_text(ideas[1].title)
     check_stage(page, "04-spotlight", "spotlight", theme)
-    on_server(lambda: services.idea_spotlight(workshop=workshop, actor=facilitator, proposal_id=None))
+    on_server(
+        lambda: services.idea_spotlight(workshop=workshop, actor=facilitator, proposal_id=None)
+    )
 
     # Each method: the open vote (question, options, turnout), then its results.
-    labels = ["Friche de Beaulieu", "Hydrogène à Sochaux", "Campus des métiers", "Navette autonome", "Guichet unique"]
+    labels = [
+        "Friche de Beaulieu",
+        "Hydrogène à Sochaux",
+        "Campus des métiers",
+        "Navette autonome",
+        "Guichet unique",
+    ]
     for method in ["majority_judgment", "poll", "support", "dots", "open_question"]:
+
         def open_vote(method=method):
             session = session_create(
                 actor=facilitator,
                 title=f"Vote {method}",
                 method=method,
-                question="Quelle priorité pour 2030 ?" if method != "open_question" else "En un mot : l'atout du territoire ?",
+                question="Quelle priorité pour 2030 ?"
+                if method != "open_question"
+                else "En un mot : l'atout du territoire ?",
                 workshop=workshop,
                 labels=labels if method != "open_question" else (),
                 reveal="at_close",
@@ -242,7 +273,18 @@ def test_the_stage_in_every_state(site, new_context, live_workshop, facilitator,
 
         session = on_server(open_vote)
         options = list(session.options.order_by("order", "id").values_list("id", flat=True))
-        words = ["industrie", "industrie", "industrie", "savoir-faire", "savoir-faire", "nature", "jeunesse", "Peugeot", "innovation", "industrie"]
+        words = [
+            "industrie",
+            "industrie",
+            "industrie",
+            "savoir-faire",
+            "savoir-faire",
+            "nature",
+            "jeunesse",
+            "Peugeot",
+            "innovation",
+            "industrie",
+        ]
 
         def vote(n, session=session, method=method, options=options):
             for i, voter in enumerate(members[:n]):
@@ -256,8 +298,12 @@ def test_the_stage_in_every_state(site, new_context, live_workshop, facilitator,
                     choices = {options[i % 3]: 3, options[3]: 2}
                 else:
                     choices = None
-                ballot_cast(session=session, voter=voter, choices=choices,
-                            answer=words[i % len(words)] if method == "open_question" else "")
+                ballot_cast(
+                    session=session,
+                    voter=voter,
+                    choices=choices,
+                    answer=words[i % len(words)] if method == "open_question" else "",
+                )
 
         on_server(lambda: vote(7))
         page.goto(url)
