@@ -149,6 +149,12 @@ def live_workshop(axis, facilitator):
     return workshop
 
 
+WORDS = (
+    ["industrie"] * 3
+    + ["savoir-faire"] * 2
+    + ["nature", "jeunesse", "Peugeot", "innovation", "industrie"]
+)
+
 IDEAS = [
     "Une station hydrogène partagée à Sochaux pour les bus et les utilitaires",
     "Transformer la friche Peugeot de Beaulieu en campus des métiers de l'industrie",
@@ -273,18 +279,6 @@ def test_the_stage_in_every_state(site, new_context, live_workshop, facilitator,
 
         session = on_server(open_vote)
         options = list(session.options.order_by("order", "id").values_list("id", flat=True))
-        words = [
-            "industrie",
-            "industrie",
-            "industrie",
-            "savoir-faire",
-            "savoir-faire",
-            "nature",
-            "jeunesse",
-            "Peugeot",
-            "innovation",
-            "industrie",
-        ]
 
         def vote(n, session=session, method=method, options=options):
             for i, voter in enumerate(members[:n]):
@@ -302,7 +296,7 @@ def test_the_stage_in_every_state(site, new_context, live_workshop, facilitator,
                     session=session,
                     voter=voter,
                     choices=choices,
-                    answer=words[i % len(words)] if method == "open_question" else "",
+                    answer=WORDS[i % len(WORDS)] if method == "open_question" else "",
                 )
 
         on_server(lambda: vote(7))
