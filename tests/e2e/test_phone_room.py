@@ -199,6 +199,11 @@ def test_the_phone_shows_the_current_activity_first(
     on_server(open_dots)
     page.goto(url)
     in_first_screen(page, "form[data-ballot='dots'] .ballot__step", "dots")
+    # The finished vote folds to one line while this one is open.
+    past = page.locator("details.vote-panel__past")
+    expect(past).to_have_count(1)
+    expect(past).not_to_have_attribute("open", "")
+    expect(past.locator("summary")).to_contain_text("Quelle priorité pour 2030 ?")
     expect(page.locator("p[data-remaining].ballot__remaining")).to_have_text(
         "Gommettes restantes : 5"
     )

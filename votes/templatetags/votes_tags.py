@@ -121,6 +121,7 @@ def room_vote_panel(context, workshop, inner: bool = False) -> str:
                 "next": next_url,
                 "workshop": workshop,
                 "is_facilitator": is_facilitator,
+                "any_open": any(b["session"].state == "open" for b in blocks),
             },
             request=request,
         )
@@ -163,6 +164,17 @@ def stage_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def stage_cloud(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The words, most frequent in the middle of the cloud and the rarer ones around it."""
+    ordered: list[dict[str, Any]] = []
+    for i, word in enumerate(words):
+        if i % 2:
+            ordered.insert(0, word)
+        else:
+            ordered.append(word)
+    return ordered
+
+
 @register.filter
 def percent_of(part: Any, whole: Any) -> float:
     """``voted|percent_of:eligible``: 0–100, for a bar's width (0 when the whole is unknown)."""
@@ -187,6 +199,7 @@ def projector_vote_panel(context, workshop, inner: bool = False) -> str:
         if rules.results_revealed(session):
             item.update(views.results_context(session, chart_prefix=f"proj-{session.pk}"))
             item["rows"] = stage_rows(item["results"])
+            item["cloud"] = stage_cloud(item["results"]["words"])
         else:
             item["options"] = list(session.options.order_by("order", "id").values("label"))
         blocks.append(item)
