@@ -175,12 +175,18 @@ if (stage && stage.dataset.projector === "1") {
     const frame = event.detail || {};
     const data = frame.data || {};
     switch (frame.type) {
-      case "phase.changed":
+      case "phase.changed": {
         facts.phase = data.current || null;
-        facts.phaseKind = (data.phases || []).find((p) => p.id === data.current)?.kind || "";
+        const phase = (data.phases || []).find((p) => p.id === data.current);
+        facts.phaseKind = phase?.kind || "";
+        const wallTitle = stage.querySelector("[data-wall-title]");
+        if (wallTitle && phase) wallTitle.textContent = phase.title;
+        const clock = stage.querySelector("[data-timer]");
+        if (clock && data.timer) clock.dataset.running = data.timer.running ? "1" : "0";
         stage.dataset.phases = (data.phases || []).map((p) => `${p.id}:${p.kind}`).join(",");
         facts.resultsFresh = false; // a new step: last step's results leave the screen
         break;
+      }
       case "timer.changed": {
         const node = stage.querySelector("[data-timer]");
         if (node) node.dataset.running = data.running ? "1" : "0";
