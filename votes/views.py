@@ -120,6 +120,10 @@ def ballot_submit(request: HttpRequest, pk: int) -> HttpResponse:
             results_revealed=rules.results_revealed(session),
         )
         return render(request, "votes/session_detail.html", context, status=exc.status)
+    back = request.POST.get("next") if _safe_next(request) else session.get_absolute_url()
+    if session.workshop_id and back.startswith(session.workshop.get_absolute_url()):
+        # The room thanks the voter itself, with the turnout (votes/room_panel.html).
+        return redirect(back)
     if changed:
         messages.success(
             request, _("Votre vote a été modifié. Vous pouvez le changer jusqu'à la clôture.")
@@ -128,7 +132,7 @@ def ballot_submit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request, _("Votre vote est enregistré. Vous pouvez le changer jusqu'à la clôture.")
         )
-    return redirect(request.POST.get("next") if _safe_next(request) else session.get_absolute_url())
+    return redirect(back)
 
 
 def _safe_next(request: HttpRequest) -> bool:
