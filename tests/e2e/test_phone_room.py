@@ -203,7 +203,7 @@ def test_the_phone_shows_the_current_activity_first(
     past = page.locator("details.vote-panel__past")
     expect(past).to_have_count(1)
     expect(past).not_to_have_attribute("open", "")
-    expect(past.locator("summary")).to_contain_text("Quelle priorité pour 2030 ?")
+    expect(past.locator("> summary")).to_contain_text("Quelle priorité pour 2030 ?")
     expect(page.locator("p[data-remaining].ballot__remaining")).to_have_text(
         "Gommettes restantes : 5"
     )

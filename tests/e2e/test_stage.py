@@ -206,7 +206,9 @@ def test_the_stage_in_every_state(site, new_context, live_workshop, facilitator,
     # → (the facilitator's next step): the brainstorm, the wall, live.
     page.keyboard.press("ArrowRight")
     expect(page.locator("#room")).to_have_attribute("data-mode", "wall")
-    expect(page.locator(".stage__corner-code")).to_be_visible()  # the code shrinks to a corner
+    expect(
+        page.locator(".stage__corner .stage__corner-code")
+    ).to_be_visible()  # the code shrinks to a corner
     check_stage(page, "02-wall", "wall", theme)
 
     # Grouped wall: the grouping step's event (the same frame room.js re-dispatches).
