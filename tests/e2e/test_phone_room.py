@@ -97,6 +97,17 @@ def test_the_phone_shows_the_current_activity_first(
     expect(page.locator("details.room__about")).not_to_have_attribute("open", "")
     size = f"{width}x{height}"
 
+    # The stage, on the facilitator's laptop: the same figures as the phone, same labels.
+    stage = new_context("desktop").new_page()
+    sign_in(stage, site, facilitator)
+    stage.goto(site(f"/ateliers/{room.slug}/ecran/"))
+    expect(stage.locator("#room")).to_have_attribute("data-connection", "live")
+    for screen in (page, stage):
+        expect(screen.locator('[data-figure="connected"]').first).to_have_text("1")
+        expect(screen.locator('[data-figure="registered"]').first).to_have_text("6")
+        expect(screen.locator("#room")).to_contain_text("connecté·es maintenant")
+        expect(screen.locator("#room")).to_contain_text("inscrit·es à l'atelier")
+
     # Brainstorm: the idea form.
     in_first_screen(page, "form.idea-form [name=title]", "brainstorm")
     shot(page, f"01-brainstorm-{size}")
@@ -125,6 +136,9 @@ def test_the_phone_shows_the_current_activity_first(
     expect(title).to_have_value("Un marché de producteurs sur la friche")
     page.evaluate("() => document.activeElement.blur()")
     expect(page.locator(".ballot__progress")).to_have_text("Option 1 / 5")
+    expect(stage.locator("#room")).to_have_attribute("data-mode", "vote", timeout=15_000)
+    for screen in (page, stage):
+        expect(screen.locator(".vote-turnout__text").first).to_contain_text("0 / 6 ont voté")
     in_first_screen(page, "form[data-ballot] .grade input", "ballot open")
     for label in page.locator(".grade span").all():
         if label.is_visible():
@@ -161,6 +175,9 @@ def test_the_phone_shows_the_current_activity_first(
         re.compile(r"Merci, votre vote est enregistré — 1 / 6 ont voté")
     )
     in_first_screen(page, ".vote-thanks", "voted")
+    # The stage's turnout follows the live tally: the same figure as the phone.
+    expect(stage.locator(".stage-vote .vote-turnout__text")).to_contain_text("1 / 6 ont voté")
+    expect(page.locator(".vote-turnout__text").first).to_contain_text("1 / 6 ont voté")
     shot(page, f"05-voted-{size}")
 
     # Results revealed: first too.
