@@ -234,3 +234,32 @@ def test_the_phone_shows_the_current_activity_first(
     expect(page.locator(".ballot__review")).to_contain_text("Friche de Beaulieu")
     page.get_by_role("button", name="Voter").click()
     expect(page.locator(".vote-thanks")).to_be_visible()
+
+
+def test_without_javascript_the_ballot_is_one_plain_form(site, new_context, room, facilitator):
+    from votes.services import session_create, session_open
+
+    session_open(
+        session=session_create(
+            actor=facilitator,
+            title="Quelle priorité pour 2030 ?",
+            method="majority_judgment",
+            workshop=room,
+            labels=LABELS,
+        ),
+        actor=facilitator,
+    )
+    page = new_context("phone", java_script_enabled=False).new_page()
+    page.set_viewport_size({"width": 360, "height": 740})
+    sign_in(page, site, room.members[1])
+    page.goto(site(room.get_absolute_url()))
+    ballot = page.locator("form.ballot--majority_judgment")
+    # Every option at once, the send button in sight at the end: no steps without JavaScript.
+    expect(ballot.locator("fieldset.ballot__grades:visible")).to_have_count(5)
+    expect(ballot.locator(".ballot__progress")).to_have_count(0)
+    in_first_screen(page, "form[data-ballot] .grade input", "ballot without JavaScript")
+    for option in LABELS:
+        ballot.get_by_role("group", name=option).get_by_label("Bien", exact=True).check()
+    ballot.get_by_role("button", name="Voter").click()
+    expect(page.locator(".vote-thanks")).to_contain_text("Merci, votre vote est enregistré — 1 / 6")
+    shot(page, "08-voted-without-javascript-360x740")
