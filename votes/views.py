@@ -40,6 +40,10 @@ def results_context(session: VoteSession, *, chart_prefix: str = "vote") -> dict
         "results_svg": charts.results_svg(results, chart_id=f"{chart_prefix}-all"),
         "colleges": colleges,
         "grades": selectors.grade_choices(),
+        # The same results as HTML rows (the stage; the room on a phone, where the chart's
+        # text would be too small).
+        "rows": charts.result_rows(results),
+        "cloud": charts.cloud_order(results["words"]),
     }
 
 

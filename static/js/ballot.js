@@ -129,9 +129,11 @@ function setupSteps(scope) {
     prev.addEventListener("click", () => { current = Math.max(0, current - 1); render(); cards[current].querySelector("input")?.focus(); });
     next.addEventListener("click", () => { current = Math.min(cards.length - 1, current + 1); render(); cards[current].querySelector("input")?.focus(); });
     reviewButton.addEventListener("click", showReview);
-    // A grade chosen: the next option comes by itself (the last one leads to the review).
+    // A grade tapped or clicked: the next option comes by itself. Not from the keyboard: the
+    // arrows move through a radio group and check each grade on their way.
     if (mj) {
-      cards.forEach((card, i) => card.addEventListener("change", () => {
+      cards.forEach((card, i) => card.addEventListener("click", (event) => {
+        if (event.detail === 0 || !event.target.matches("input[type=radio]")) return;
         if (i < cards.length - 1) {
           setTimeout(() => { current = i + 1; render(); cards[current].querySelector("input")?.focus(); }, 250);
         }

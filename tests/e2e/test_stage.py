@@ -56,7 +56,7 @@ MEASURE = """() => {
       smallTitles.push(`${text} (${size.toFixed(1)}px)`);
     for (const r of shown) if (r.bottom > h + 1 || r.right > w + 1 || r.left < -1 || r.top < -1) outside.push(text);
   }
-  const spill = [...document.querySelectorAll(".stage-vote, .stage-options, .stage-rows, .stage-cloud, .stage-legend")]
+  const spill = [...document.querySelectorAll(".stage-vote, .stage-options, .result-rows, .result-cloud, .result-legend")]
     .filter((el) => el.checkVisibility() && el.scrollHeight > el.clientHeight + 1)
     .map((el) => `${el.className}: ${el.scrollHeight} > ${el.clientHeight}`);
   return {
@@ -319,7 +319,7 @@ def test_the_stage_in_every_state(site, new_context, live_workshop, facilitator,
         expect(page.locator("[data-stage-vote]")).to_have_attribute("data-stage-vote", "results")
         expect(page.locator(".stage-vote .vote-turnout__text")).to_contain_text("10 / 12 ont voté")
         if method == "majority_judgment":
-            expect(page.locator(".stage-row__grade").first).to_contain_text("mention majoritaire")
+            expect(page.locator(".result-row__grade").first).to_contain_text("mention majoritaire")
         check_stage(page, f"06-results-{method}", "vote", theme)
 
     # The timer, large, with the phase title; T starts it (the facilitator's key).

@@ -130,51 +130,6 @@ def room_vote_panel(context, workshop, inner: bool = False) -> str:
     )
 
 
-def stage_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """The results as the stage draws them in HTML (its text themed and sized by CSS):
-    for each option, its bar (share of the best, in %) or its merit profile (segments best
-    grade first, with their offset and width in %)."""
-    from votes.models import MJ_GRADE_LABELS
-
-    rows = []
-    if results["method"] == "majority_judgment":
-        for option in results["options"]:
-            total = sum(option["profile"]) or 1
-            x = 0.0
-            segments = []
-            for grade in range(6, -1, -1):
-                count = option["profile"][grade]
-                if count:
-                    width = 100 * count / total
-                    segments.append(
-                        {
-                            "grade": grade,
-                            "label": str(MJ_GRADE_LABELS[grade]),
-                            "count": count,
-                            "x": round(x, 2),
-                            "width": round(width, 2),
-                        }
-                    )
-                    x += width
-            rows.append({**option, "segments": segments})
-        return rows
-    top = max((o["count"] for o in results["options"]), default=0) or 1
-    for option in results["options"]:
-        rows.append({**option, "bar": round(100 * option["count"] / top, 2)})
-    return rows
-
-
-def stage_cloud(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The words, most frequent in the middle of the cloud and the rarer ones around it."""
-    ordered: list[dict[str, Any]] = []
-    for i, word in enumerate(words):
-        if i % 2:
-            ordered.insert(0, word)
-        else:
-            ordered.append(word)
-    return ordered
-
-
 @register.filter
 def percent_of(part: Any, whole: Any) -> float:
     """``voted|percent_of:eligible``: 0–100, for a bar's width (0 when the whole is unknown)."""
@@ -198,8 +153,6 @@ def projector_vote_panel(context, workshop, inner: bool = False) -> str:
         # The projector shows what the room may see, never the facilitator's preview.
         if rules.results_revealed(session):
             item.update(views.results_context(session, chart_prefix=f"proj-{session.pk}"))
-            item["rows"] = stage_rows(item["results"])
-            item["cloud"] = stage_cloud(item["results"]["words"])
         else:
             item["options"] = list(session.options.order_by("order", "id").values("label"))
         blocks.append(item)
