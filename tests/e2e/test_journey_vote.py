@@ -109,7 +109,7 @@ def test_majority_judgment_from_opening_to_merit_profile(
     for phone in (ines, paul):
         results = phone.locator("[data-results]")
         expect(results).to_be_visible()
-        expect(results.locator("figure svg")).to_be_visible()
+        expect(results.locator("figure svg:visible").first).to_be_visible()
         table = results.locator("table.vote-table--mj").first
         first_row = table.locator("tbody tr").first
         expect(first_row.locator("th")).to_have_text(OPTIONS[0])
