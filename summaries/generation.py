@@ -102,11 +102,11 @@ def scope_for_summary(summary) -> Scope:
 
 def _participation(scope: Scope) -> dict:
     from votes.selectors import colleges_mapping, colleges_shown
+    from workshops.figures import REGISTERED_Q
     from workshops.models import Participant
 
-    participants = Participant.objects.filter(
-        workshop__in=scope.workshops(), removed_at__isnull=True
-    )
+    # « inscrit·es à l'atelier », as every live screen counts them (workshops.figures).
+    participants = Participant.objects.filter(REGISTERED_Q, workshop__in=scope.workshops())
     # One GROUP BY gives the totals, the split by college and online / on site.
     rows = list(participants.values("college", "attendance").annotate(n=Count("id")))
     if not rows:

@@ -216,3 +216,49 @@ def results_svg(results: dict[str, Any], *, chart_id: str = "vote") -> SafeStrin
         return cloud_svg(results["words"], chart_id=chart_id)
     unit = _("gommettes") if method == "dots" else _("voix")
     return bars_svg(results["options"], unit=unit, chart_id=chart_id)
+
+
+# --- The same results as HTML (the stage, the room on a phone): text sized and themed by CSS ---
+
+
+def result_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The results as the stage draws them in HTML (its text themed and sized by CSS):
+    for each option, its bar (share of the best, in %) or its merit profile (segments best
+    grade first, with their offset and width in %)."""
+    rows = []
+    if results["method"] == "majority_judgment":
+        for option in results["options"]:
+            total = sum(option["profile"]) or 1
+            x = 0.0
+            segments = []
+            for grade in range(6, -1, -1):
+                count = option["profile"][grade]
+                if count:
+                    width = 100 * count / total
+                    segments.append(
+                        {
+                            "grade": grade,
+                            "label": str(MJ_GRADE_LABELS[grade]),
+                            "count": count,
+                            "x": round(x, 2),
+                            "width": round(width, 2),
+                        }
+                    )
+                    x += width
+            rows.append({**option, "segments": segments})
+        return rows
+    top = max((o["count"] for o in results["options"]), default=0) or 1
+    for option in results["options"]:
+        rows.append({**option, "bar": round(100 * option["count"] / top, 2)})
+    return rows
+
+
+def cloud_order(words: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The words, most frequent in the middle of the cloud and the rarer ones around it."""
+    ordered: list[dict[str, Any]] = []
+    for i, word in enumerate(words):
+        if i % 2:
+            ordered.insert(0, word)
+        else:
+            ordered.append(word)
+    return ordered

@@ -243,9 +243,9 @@ async def _present(workshop_id: int | None) -> int | None:
         return None
     try:
         from realtime.hub import get_hub
-        from realtime.presence import count
+        from workshops.figures import connected_count
 
-        return count(await get_hub().presence.members(workshop_id))["total"]
+        return connected_count(await get_hub().presence.members(workshop_id))
     except Exception:  # presence is a nicety: a tally never fails for it
         logger.debug("no presence for room %s", workshop_id, exc_info=True)
         return None

@@ -59,25 +59,27 @@ class Results:
 
 
 def ballot_count(session: VoteSession) -> int:
-    return Ballot.objects.filter(session=session).count()
+    """« votant·es » (workshops.figures, the one definition every screen uses)."""
+    from workshops.figures import voters_count
+
+    return voters_count(session)
 
 
 def eligible_count(session: VoteSession) -> int | None:
-    """Who may vote: the workshop's participants (None for a board session: everyone)."""
-    if session.workshop_id is None:
-        return None
-    from workshops.models import Participant
+    """Who may vote: « inscrit·es à l'atelier » (None for a board session: everyone)."""
+    from workshops.figures import registered_count
 
-    return Participant.objects.filter(
-        workshop_id=session.workshop_id, removed_at__isnull=True
-    ).count()
+    return registered_count(session.workshop_id)
 
 
 def turnout(
     session: VoteSession, *, present: int | None = None, voted: int | None = None
 ) -> dict[str, Any]:
-    """Ballots cast (``voted`` when the caller has just counted them), people present in the
-    room (when the live presence is known), participants."""
+    """Ballots cast (``voted`` when the caller has just counted them), people connected to the
+    room (when the live presence is known), participants registered.
+
+    A turnout always reads ``voted`` / ``eligible`` (« votant·es » / « inscrit·es »);
+    ``present`` (« connecté·es maintenant ») is shown apart, never as its denominator."""
     return {
         "session": session.pk,
         "voted": ballot_count(session) if voted is None else voted,

@@ -41,6 +41,10 @@ def results_context(session: VoteSession, *, chart_prefix: str = "vote") -> dict
         "results_svg": charts.results_svg(results, chart_id=f"{chart_prefix}-all"),
         "colleges": colleges,
         "grades": selectors.grade_choices(),
+        # The same results as HTML rows (the stage; the room on a phone, where the chart's
+        # text would be too small).
+        "rows": charts.result_rows(results),
+        "cloud": charts.cloud_order(results["words"]),
     }
 
 
@@ -123,6 +127,10 @@ def ballot_submit(request: HttpRequest, pk: int) -> HttpResponse:
             results_revealed=rules.results_revealed(session),
         )
         return render(request, "votes/session_detail.html", context, status=exc.status)
+    back = request.POST.get("next") if _safe_next(request) else session.get_absolute_url()
+    if session.workshop_id and back.startswith(session.workshop.get_absolute_url()):
+        # The room thanks the voter itself, with the turnout (votes/room_panel.html).
+        return redirect(back)
     if changed:
         messages.success(
             request, _("Votre vote a été modifié. Vous pouvez le changer jusqu'à la clôture.")
@@ -131,7 +139,7 @@ def ballot_submit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request, _("Votre vote est enregistré. Vous pouvez le changer jusqu'à la clôture.")
         )
-    return redirect(request.POST.get("next") if _safe_next(request) else session.get_absolute_url())
+    return redirect(back)
 
 
 def _safe_next(request: HttpRequest) -> bool:

@@ -105,11 +105,13 @@ def room_ideas(workshop: Workshop, *, facilitator: bool) -> list:
 
 
 def participant_counts(workshop: Workshop) -> dict:
-    """Participants recorded (not removed), by college and by attendance (1 query)."""
+    """« inscrit·es à l'atelier » (workshops.figures), by college and by attendance (1 query)."""
     from django.db.models import Count
 
+    from workshops.figures import REGISTERED_Q
+
     rows = (
-        Participant.objects.filter(workshop=workshop, removed_at__isnull=True)
+        Participant.objects.filter(REGISTERED_Q, workshop=workshop)
         .values("college", "attendance")
         .annotate(n=Count("pk"))
     )

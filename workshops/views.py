@@ -23,7 +23,7 @@ from project import ratelimit
 from project.errors import DomainError, PermissionDeniedError
 from project.ids import parse_id
 from realtime.broadcast import room_last_seq
-from workshops import events, grouping, qr, selectors, services
+from workshops import events, figures, grouping, qr, selectors, services
 from workshops.forms import IdeaForm, JoinForm
 from workshops.models import Participant, Phase, PhaseKind, ReactionKind, WorkshopState
 
@@ -144,6 +144,7 @@ def _room_context(
         "my_hand": access.participant is not None
         and workshop.hands.waiting().filter(participant=access.participant).exists(),
         "counts": counts,
+        "figure_labels": figures.LABELS,
         "college_counts": [
             (value, label, counts["colleges"].get(value, 0)) for value, label in College.choices
         ],
@@ -170,7 +171,71 @@ def _room_context(
 @require_GET
 def room(request: HttpRequest, slug: str) -> HttpResponse:
     access = _access(request, slug)
-    return render(request, "workshops/workshop_room.html", _room_context(request, access))
+    context = _room_context(request, access)
+    # The welcome and the description show in full on the first visit only.
+    seen = request.session.get("rooms_seen", [])
+    context["first_visit"] = slug not in seen
+    if context["first_visit"]:
+        request.session["rooms_seen"] = [*seen[-49:], slug]
+    return render(request, "workshops/workshop_room.html", context)
+
+
+# Which screen the stage shows for a phase of each kind when nothing else is going on.
+STAGE_PHASE_SCREENS = {
+    PhaseKind.WELCOME: "join",
+    PhaseKind.IDEATION: "wall",
+    PhaseKind.CLUSTERING: "wall",
+}
+
+
+def stage_state(workshop, current_phase, spotlight) -> dict:
+    """The stage's first screen, by the rules static/js/stage.js applies to live events:
+    before the start the join screen; then an open vote, a spotlighted idea, the results
+    revealed during this phase, the wall (ideation, grouping), the timer with the phase title
+    (other phases), the join screen between phases."""
+    from votes import rules as vote_rules
+    from votes.models import SessionState, VoteSession
+
+    sessions = list(VoteSession.objects.for_workshop(workshop).current()[:3])
+    open_vote = any(s.state == SessionState.OPEN for s in sessions)
+    finished = next((s for s in sessions if s.state != SessionState.OPEN), None)
+    started = current_phase.started_at if current_phase else None
+    results_fresh = bool(
+        finished is not None
+        and vote_rules.results_revealed(finished)
+        and started is not None
+        and (finished.revealed_at or finished.closed_at or finished.opened_at or started) >= started
+    )
+    if workshop.state != WorkshopState.LIVE:
+        mode = "join"
+    elif open_vote:
+        mode = "vote"
+    elif spotlight is not None:
+        mode = "spotlight"
+    elif results_fresh:
+        mode = "vote"
+    elif current_phase is None:
+        mode = "join"
+    else:
+        mode = STAGE_PHASE_SCREENS.get(current_phase.kind, "timer")
+    return {"mode": mode, "results_fresh": results_fresh}
+
+
+def _stage_groups(groups, ideas) -> list[dict]:
+    """Named groups of ideas (``{"id", "name", "idea_ids"}`` or objects alike), with their ideas."""
+    by_id = {idea.pk: idea for idea in ideas}
+    out = []
+    for group in groups or []:
+        get = group.get if isinstance(group, dict) else lambda key, g=group: getattr(g, key, None)
+        ids = get("idea_ids") or []
+        out.append(
+            {
+                "id": get("id"),
+                "name": get("name"),
+                "ideas": [by_id[i] for i in ids if i in by_id],
+            }
+        )
+    return out
 
 
 @require_GET
@@ -178,6 +243,19 @@ def projector(request: HttpRequest, slug: str) -> HttpResponse:
     access = _access(request, slug)
     context = _room_context(request, access, console=False)
     context["join_url"] = qr.join_url(request, access.workshop)
+    # The stage shows what the room sees, even on a facilitator's laptop: no hidden idea.
+    context["ideas"] = selectors.room_ideas(access.workshop, facilitator=False)
+    context["stage"] = stage_state(access.workshop, context["current_phase"], context["spotlight"])
+    groups = context["idea_groups"]["groups"]
+    context["stage_groups"] = _stage_groups(groups, context["ideas"])
+    context["groups_json"] = (
+        [
+            {"id": g["id"], "name": g["name"], "idea_ids": [i.pk for i in g["ideas"]]}
+            for g in context["stage_groups"]
+        ]
+        if groups
+        else None
+    )
     return render(request, "workshops/workshop_projector.html", context)
 
 

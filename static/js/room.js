@@ -288,10 +288,18 @@ function renderHands(data) {
   if (speaking && data.speaking) speaking.textContent = `🎤 ${data.speaking.name}`;
 }
 
+// The room's figures (workshops/figures.py defines them): « connecté·es maintenant » comes with
+// the presence frames, « inscrit·es à l'atelier » with the page and each vote's tally. One
+// figure never overwrites another.
+function renderFigure(name, value) {
+  if (value == null) return;
+  for (const node of $$(`[data-figure="${name}"]`)) node.textContent = String(value);
+}
+
 function renderPresence(data) {
-  for (const node of $$("[data-presence-total]")) node.textContent = String(data.total);
-  for (const node of $$("[data-presence-college]")) node.textContent = String(data.colleges[node.dataset.presenceCollege] || 0);
-  for (const node of $$("[data-presence-attendance]")) node.textContent = String(data.attendance[node.dataset.presenceAttendance] || 0);
+  renderFigure("connected", data.total);
+  // Who is connected, by college (the console shows it): never written over the registered.
+  for (const node of $$("[data-connected-college]")) node.textContent = String(data.colleges[node.dataset.connectedCollege] || 0);
 }
 
 function renderLock(locked) {
@@ -319,6 +327,7 @@ if (room && "WebSocket" in window) {
   socket.on("timer.changed", (d) => timer.set(d));
   socket.on("hands.changed", renderHands);
   socket.on("presence", renderPresence);
+  socket.on("vote.tally", (d) => renderFigure("registered", d.eligible));
   socket.on("board.locked", (d) => renderLock(d.locked));
   socket.on("workshop.code_changed", (d) => {
     for (const node of $$("[data-join-code]")) node.textContent = d.code;
@@ -373,5 +382,6 @@ if (room && "WebSocket" in window) {
   });
 
   timer.init();
+  room.roomSocket = socket; // the stage's presenter keys (static/js/stage.js) send through it
   socket.connect();
 }

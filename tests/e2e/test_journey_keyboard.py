@@ -111,21 +111,33 @@ def test_guest_joins_posts_raises_hand_and_votes_with_the_keyboard(
     page.keyboard.press("Space")
     expect(page.locator("[data-hands]")).to_contain_text("Awa")
 
-    # The ballot: each option's grades are a radio group; Tab enters a group, the
-    # arrows move through its grades (and check them), Space checks the focused one.
+    # The ballot: one option per card; its grades are a radio group: Tab enters it, the arrows
+    # move through its grades (and check them, without leaving the card), Space checks the
+    # focused one; « Option suivante » brings the next card, « Vérifier mon vote » the review.
     page.goto(page.url.split("#")[0])
     expect(page.locator("form.ballot--majority_judgment")).to_be_visible()
-    for wanted in ("Passable", "Excellent"):
-        tab_to(page, re.compile("^Excellent$|^À rejeter$"))  # a group's first radio
+    for n, wanted in enumerate(("Passable", "Excellent")):
+        if n == 0:
+            tab_to(page, re.compile("^Excellent$|^À rejeter$"))  # the first card's first radio
+        else:
+            expect(page.locator(".ballot__progress")).to_have_text("Option 2 / 2")
+            assert focused_label(page) == "Excellent"  # the next card's first grade has the focus
         for _ in range(7):
             if focused_label(page) == wanted:
                 break
             page.keyboard.press("ArrowDown")
         assert focused_label(page) == wanted
         page.keyboard.press("Space")
+        if n == 0:
+            expect(page.locator(".ballot__progress")).to_have_text("Option 1 / 2")  # no jump
+            tab_to(page, "Option suivante")
+            page.keyboard.press("Enter")
+    tab_to(page, "Vérifier mon vote")
+    page.keyboard.press("Enter")
+    expect(page.locator(".ballot__review")).to_be_focused()
     tab_to(page, re.compile("^Voter"))
     page.keyboard.press("Enter")
-    expect(page.get_by_text("Vous avez voté.")).to_be_visible()
+    expect(page.locator(".vote-thanks")).to_contain_text("Merci, votre vote est enregistré")
     groups = page.locator("form.ballot--majority_judgment fieldset")
     expect(groups.nth(0).get_by_label("Passable", exact=True)).to_be_checked()
     expect(groups.nth(1).get_by_label("Excellent", exact=True)).to_be_checked()

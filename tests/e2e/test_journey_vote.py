@@ -50,10 +50,17 @@ def mj_session(live_workshop, facilitator):
 
 
 def grade(page: Page, grades: dict[str, str]) -> None:
+    """One option per card (« Option n / N »), then the review, then send."""
     ballot = page.locator("form.ballot--majority_judgment")
-    for option, mention in grades.items():
+    for n, (option, mention) in enumerate(grades.items(), start=1):
+        expect(ballot.locator(".ballot__progress")).to_have_text(f"Option {n} / {len(grades)}")
         group = ballot.get_by_role("group", name=option)
         group.get_by_label(mention, exact=True).check()
+    ballot.get_by_role("button", name="Vérifier mon vote").click()
+    review = ballot.locator(".ballot__review")
+    for option, mention in grades.items():
+        expect(review).to_contain_text(option)
+        expect(review).to_contain_text(mention)
     ballot.get_by_role("button", name="Voter").click()
 
 
@@ -91,7 +98,7 @@ def test_majority_judgment_from_opening_to_merit_profile(
     grade(ines, {OPTIONS[0]: "Très bien", OPTIONS[1]: "Bien", OPTIONS[2]: "Insuffisant"})
     grade(paul, {OPTIONS[0]: "Excellent", OPTIONS[1]: "Passable", OPTIONS[2]: "À rejeter"})
     for phone in (ines, paul):
-        expect(phone.get_by_text("Vous avez voté.")).to_be_visible()
+        expect(phone.locator(".vote-thanks")).to_contain_text("Merci, votre vote est enregistré")
         # Revealed at close only: nothing to see yet, not even provisional results.
         expect(phone.locator("[data-results]")).to_have_count(0)
 
@@ -102,7 +109,7 @@ def test_majority_judgment_from_opening_to_merit_profile(
     for phone in (ines, paul):
         results = phone.locator("[data-results]")
         expect(results).to_be_visible()
-        expect(results.locator("figure svg")).to_be_visible()
+        expect(results.locator("figure svg:visible").first).to_be_visible()
         table = results.locator("table.vote-table--mj").first
         first_row = table.locator("tbody tr").first
         expect(first_row.locator("th")).to_have_text(OPTIONS[0])

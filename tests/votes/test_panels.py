@@ -45,12 +45,12 @@ def test_projector_shows_turnout_and_results_only_once_revealed(
     client.force_login(facilitator)  # the projector runs on the facilitator's laptop
     url = reverse("votes:projector_panel", args=[workshop.slug])
     html = client.get(url).content.decode()
-    assert "3 votes sur 8 participant·es" in html
+    assert "data-turnout-voted>3</strong> / <span data-turnout-eligible>8</span> ont voté" in html
     assert "vote-chart" not in html  # the facilitator's preview never reaches the screen
     session_close(session=session, actor=facilitator)
     session_reveal(session=session, actor=facilitator)
     html = client.get(url).content.decode()
-    assert "vote-chart" in html and "<table" in html
+    assert "merit-bar" in html or "count-bar" in html
 
 
 def test_results_partial_respects_the_reveal_mode(client, make_session, participants):
@@ -110,3 +110,22 @@ def test_participants_do_not_see_drafts_in_the_room(client, make_session, worksh
     client.force_login(participants[0])
     html = client.get(reverse("workshops:room", args=[workshop.slug])).content.decode()
     assert "vote-panel__session" not in html and "Préparer un vote" not in html
+
+
+def test_after_voting_the_room_thanks_with_the_turnout_and_folds_the_ballot(
+    client, make_session, workshop, participants
+):
+    session = make_session("poll")
+    room = reverse("workshops:room", args=[workshop.slug])
+    client.force_login(participants[0])
+    response = client.post(
+        reverse("votes:ballot", args=[session.pk]),
+        {"choice": option_ids(session)[0], "next": room},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert (
+        "Merci, votre vote est enregistré — <span data-turnout-voted>1</span> / 8 ont voté" in html
+    )
+    assert "Votre vote est enregistré. Vous pouvez" not in html  # no second, flashed thanks
+    assert '<details class="vote-panel__change"><summary>Modifier mon vote</summary>' in html

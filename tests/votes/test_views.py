@@ -99,7 +99,7 @@ def test_at_close_results_are_hidden_until_revealed(
     client.force_login(participants[1])
     html = client.get(reverse("votes:results", args=[session.pk])).content.decode()
     assert "pas encore dévoilés" in html and "vote-chart" not in html
-    assert "1 vote sur 8 participant·es" in html
+    assert "data-turnout-voted>1</strong> / <span data-turnout-eligible>8</span> ont voté" in html
     session_close(session=session, actor=facilitator)
     assert (
         "vote-chart" not in client.get(reverse("votes:results", args=[session.pk])).content.decode()

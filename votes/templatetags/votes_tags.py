@@ -121,6 +121,7 @@ def room_vote_panel(context, workshop, inner: bool = False) -> str:
                 "next": next_url,
                 "workshop": workshop,
                 "is_facilitator": is_facilitator,
+                "any_open": any(b["session"].state == "open" for b in blocks),
             },
             request=request,
         )
@@ -129,21 +130,38 @@ def room_vote_panel(context, workshop, inner: bool = False) -> str:
     )
 
 
+@register.filter
+def percent_of(part: Any, whole: Any) -> float:
+    """``voted|percent_of:eligible``: 0–100, for a bar's width (0 when the whole is unknown)."""
+    try:
+        return round(min(100.0, 100 * float(part) / float(whole)), 2) if whole else 0.0
+    except (TypeError, ValueError):
+        return 0.0
+
+
 @register.simple_tag(takes_context=True)
 def projector_vote_panel(context, workshop, inner: bool = False) -> str:
+    """The stage's vote screen: the open vote, else the last finished one (one at a time)."""
     from votes import rules, selectors, views
 
     request = context.get("request")
+    sessions = _panel_sessions(workshop)[:1]
     blocks = []
-    for session in _panel_sessions(workshop):
+    for session in sessions:
         session.workshop = workshop
         item: dict[str, Any] = {"session": session, "turnout": selectors.turnout(session)}
         # The projector shows what the room may see, never the facilitator's preview.
         if rules.results_revealed(session):
             item.update(views.results_context(session, chart_prefix=f"proj-{session.pk}"))
+        else:
+            item["options"] = list(session.options.order_by("order", "id").values("label"))
         blocks.append(item)
     html = (
-        render_to_string("votes/projector_panel.html", {"blocks": blocks}, request=request)
+        render_to_string(
+            "votes/projector_panel.html",
+            {"blocks": blocks, "grades": selectors.grade_choices()},
+            request=request,
+        )
         if blocks
         else ""
     )
