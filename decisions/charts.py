@@ -196,16 +196,17 @@ def trace_diagram(trace, *, labels: dict[str, str]) -> Diagram:
             sub = labels["voters"] % {"count": tv.voters.people}
             url = tv.url
         key = f"{kind}-{obj.pk}"
-        title = trace.workshops[i].title if kind == "workshop" else str(obj)
+        title = trace.workshops[i].title if kind == "workshop" else tv.title
         nodes[key] = Node(key, col_x[0], top + off + i * row_h, _short(title), sub, url, kind)
     off = centre_offset(len(trace.proposals))
     for i, tp in enumerate(trace.proposals):
         key = f"proposal-{tp.proposal.pk}"
-        title = labels["hidden"] if tp.is_hidden else tp.proposal.title
+        # A hidden idea (moderation) or one born in a private workshop is never named.
+        title = labels["hidden"] if tp.is_hidden and not tp.is_private else tp.title
         sub = labels["contributors"] % {"count": tp.contributors.people if tp.contributors else 0}
         if tp.merged:
             sub += " · " + labels["merged"] % {"count": len(tp.merged)}
-        url = "" if tp.is_hidden else tp.proposal.get_absolute_url()
+        url = tp.url
         nodes[key] = Node(key, col_x[1], top + off + i * row_h, _short(title), sub, url, "proposal")
     rec = trace.recommendation
     rec_node = Node(

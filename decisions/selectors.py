@@ -281,3 +281,131 @@ def participation_bars(participation: list, college_count: int) -> dict | None:
         "top_y": pad_top,
         "pad_left": pad_left,
     }
+
+
+# --- Sources of a recommendation as a reader may see them --------------------------------------
+
+SOURCE_VERBS = ("source_added", "source_removed", "group_added", "vote_added")
+SOURCE_FIELDS = ("proposal", "group", "vote")
+
+
+def _readable_workshops(user, workshop_ids: set[int], *, can_edit: bool) -> set[int]:
+    """Of these workshops, those whose ideas and votes ``user`` may see named on a
+    recommendation: publicly visible ones (``Workshop.objects.publicly_visible()``), and for an
+    editor those the workshop rules let them see. One query (plus one per private workshop
+    for an editor)."""
+    from workshops.models import Workshop, is_publicly_visible
+    from workshops.rules import can_see_workshop
+    from workshops.selectors import participant_for
+
+    if not workshop_ids:
+        return set()
+    readable = set()
+    for workshop in Workshop.objects.filter(pk__in=workshop_ids).only("id", "visibility", "state"):
+        if is_publicly_visible(workshop) or (
+            can_edit and can_see_workshop(user, workshop, participant_for(user, workshop))
+        ):
+            readable.add(workshop.pk)
+    return readable
+
+
+def mark_private_sources(user, *, sources, vote_sources, can_edit: bool) -> set[int]:
+    """Set ``shown_to_editor`` on each source of a private workshop that this editor may see
+    named; return the ids of the workshops ``user`` may read. The public sees such a source as
+    « une idée / un vote d'un atelier privé », never its title."""
+    ids = {s.proposal.origin_workshop_id for s in sources if s.proposal.origin_workshop_id}
+    ids |= {v.session.workshop_id for v in vote_sources if v.session.workshop_id}
+    readable = _readable_workshops(user, ids, can_edit=can_edit)
+    for source in sources:
+        source.shown_to_editor = source.proposal.origin_workshop_id in readable
+    for link in vote_sources:
+        link.shown_to_editor = link.session.workshop_id in readable
+    return readable
+
+
+def _private_label(field: str) -> str:
+    from decisions.trace import private_group_label, private_idea_label, private_vote_label
+
+    return {
+        "proposal": private_idea_label,
+        "group": private_group_label,
+        "vote": private_vote_label,
+    }[field]()
+
+
+def history_for_reader(entries: list, user, *, can_edit: bool, sources=(), vote_sources=()):
+    """The history of a recommendation as ``user`` may read it: a source of a workshop they
+    may not see is « une idée d'un atelier privé » (« un vote… », « un groupe… »), never its
+    title. Entries keep the origin workshop since the links were made with it; older ones
+    are matched by title against the current sources, then against the ideas, groups and
+    votes of workshops the public may not see. Changes are replaced in memory only."""
+    from proposals.models import Proposal
+    from votes.models import VoteSession
+    from workshops.models import IdeaGroup, Workshop
+
+    origins: dict[int, int | None] = {}
+    unknown: dict[str, set[str]] = {field: set() for field in SOURCE_FIELDS}
+    known = {("proposal", s.proposal.title): s.proposal.origin_workshop_id for s in sources}
+    known |= {("vote", v.session.title): v.session.workshop_id for v in vote_sources}
+    known |= {
+        ("group", s.idea_group_name): s.proposal.origin_workshop_id
+        for s in sources
+        if s.idea_group_name
+    }
+    for entry in entries:
+        if entry.verb not in SOURCE_VERBS or not isinstance(entry.changes, dict):
+            continue
+        for field in SOURCE_FIELDS:
+            if field in entry.changes:
+                title = next((v for v in entry.changes[field] if v), "")
+                if "origin" in entry.changes:
+                    origins[entry.pk] = entry.changes["origin"]
+                elif (field, title) in known:
+                    origins[entry.pk] = known[(field, title)]
+                else:
+                    unknown[field].add(title)
+    # Older entries whose source is gone: hidden when a hidden thing bears that title.
+    hidden_titles: set[tuple[str, str]] = set()
+    public = Workshop.objects.publicly_visible()
+    if unknown["proposal"]:
+        hidden_titles |= {
+            ("proposal", t)
+            for t in Proposal.objects.filter(
+                title__in=unknown["proposal"], origin_workshop__isnull=False
+            )
+            .exclude(origin_workshop__in=public)
+            .values_list("title", flat=True)
+        }
+    if unknown["vote"]:
+        hidden_titles |= {
+            ("vote", t)
+            for t in VoteSession.objects.filter(title__in=unknown["vote"], workshop__isnull=False)
+            .exclude(workshop__in=public)
+            .values_list("title", flat=True)
+        }
+    if unknown["group"]:
+        hidden_titles |= {
+            ("group", t)
+            for t in IdeaGroup.objects.filter(name__in=unknown["group"])
+            .exclude(workshop__in=public)
+            .values_list("name", flat=True)
+        }
+    readable = _readable_workshops(user, {w for w in origins.values() if w}, can_edit=can_edit)
+    for entry in entries:
+        if entry.verb not in SOURCE_VERBS or not isinstance(entry.changes, dict):
+            continue
+        changes = {k: v for k, v in entry.changes.items() if k != "origin"}
+        for field in SOURCE_FIELDS:
+            if field not in changes:
+                continue
+            title = next((v for v in changes[field] if v), "")
+            if entry.pk in origins:
+                origin = origins[entry.pk]
+                hidden = origin is not None and origin not in readable
+            else:
+                hidden = (field, title) in hidden_titles
+            if hidden:
+                label = _private_label(field)
+                changes[field] = [label if v else v for v in changes[field]]
+        entry.changes = changes
+    return entries

@@ -289,7 +289,9 @@ def recommendation_source_add(
     _history(
         actor=actor,
         verb="source_added",
-        changes={"proposal": ["", proposal.title]},
+        # The origin workshop is kept so that the history never names an idea of a workshop
+        # the reader may not see (decisions.selectors.history_for_reader).
+        changes={"proposal": ["", proposal.title], "origin": proposal.origin_workshop_id},
         note=link.note,
         recommendation=recommendation,
     )
@@ -337,7 +339,7 @@ def recommendation_group_source_add(
     _history(
         actor=actor,
         verb="group_added",
-        changes={"group": ["", group.name]},
+        changes={"group": ["", group.name], "origin": group.workshop_id},
         note=note,
         recommendation=recommendation,
     )
@@ -372,7 +374,7 @@ def recommendation_vote_source_add(
     _history(
         actor=actor,
         verb="vote_added",
-        changes={"vote": ["", session.title]},
+        changes={"vote": ["", session.title], "origin": session.workshop_id},
         note=link.note,
         recommendation=recommendation,
     )
@@ -386,7 +388,10 @@ def recommendation_source_remove(*, source: RecommendationSource, actor, note: s
     _history(
         actor=actor,
         verb="source_removed",
-        changes={"proposal": [source.proposal.title, ""]},
+        changes={
+            "proposal": [source.proposal.title, ""],
+            "origin": source.proposal.origin_workshop_id,
+        },
         note=note,
         recommendation=source.recommendation,
     )

@@ -59,20 +59,46 @@ class Contributions:
 
         return colleges_shown(self.people_by_college)
 
-    def summary(self) -> str:
+    def by_college_merged(self) -> list[tuple[str, str, int]]:
+        """``by_college`` under the small-college rule: colleges with fewer than
+        ``SMALL_COLLEGE`` people are merged into « Autres collèges », never shown alone."""
+        return merge_small_colleges(self.people_by_college)
+
+    def summary(self, *, merged: bool = False) -> str:
         """« 37 contributeur·rices : 21 Citoyen·nes, 11 Entreprises, 5 … »"""
-        parts = ", ".join(f"{count} {label}" for _value, label, count in self.by_college())
+        rows = self.by_college_merged() if merged else self.by_college()
+        parts = ", ".join(f"{count} {label}" for _value, label, count in rows)
         head = ngettext(
             "%(count)d contributeur·rice", "%(count)d contributeur·rices", self.people
         ) % {"count": self.people}
         return f"{head} : {parts}" if parts else head
 
-    def as_dict(self) -> dict:
+    def as_dict(self, *, merged: bool = False) -> dict:
+        rows = self.by_college_merged() if merged else self.by_college()
         return {
             "people": self.people,
             "contributions": self.contributions,
-            "by_college": {value: count for value, _label, count in self.by_college()},
+            "by_college": {value: count for value, _label, count in rows},
         }
+
+
+SMALL_COLLEGE = 3  # fewer people than this: counted in « Autres collèges », never alone
+
+
+def merge_small_colleges(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    """(college, label, count) in the order of the colleges; colleges with fewer than
+    ``SMALL_COLLEGE`` people are merged into one line « Autres collèges » (last)."""
+    labels = _college_labels()
+    rows, others = [], 0
+    for value in College.values:
+        count = counts.get(value, 0)
+        if count >= SMALL_COLLEGE:
+            rows.append((value, labels[value], count))
+        else:
+            others += count
+    if others:
+        rows.append(("others", str(_("Autres collèges")), others))
+    return rows
 
 
 def _college_labels() -> dict[str, str]:
@@ -97,10 +123,43 @@ class TraceProposal:
     link: RecommendationSource | None
     merged: list = field(default_factory=list)
     contributors: Contributions | None = None
+    # Born in a workshop the public may not see (``is_publicly_visible``): counted, described
+    # as « une idée d'un atelier privé », never named nor linked.
+    is_private: bool = False
 
     @property
     def is_hidden(self) -> bool:
         return bool(getattr(self.proposal, "is_hidden", False))
+
+    @property
+    def title(self) -> str:
+        if self.is_private:
+            return private_idea_label()
+        return hidden_label() if self.is_hidden else self.proposal.title
+
+    @property
+    def url(self) -> str:
+        return "" if self.is_private or self.is_hidden else self.proposal.get_absolute_url()
+
+    @property
+    def contributors_summary(self) -> str:
+        return self.contributors.summary(merged=self.is_private) if self.contributors else ""
+
+
+def private_idea_label() -> str:
+    return _("une idée d'un atelier privé")
+
+
+def private_vote_label() -> str:
+    return _("un vote d'un atelier privé")
+
+
+def private_group_label() -> str:
+    return _("un groupe d'idées d'un atelier privé")
+
+
+def hidden_label() -> str:
+    return _("Proposition masquée par la modération")
 
 
 def _safe_url(obj) -> str:
@@ -135,6 +194,12 @@ class TraceWorkshop:
     def url(self) -> str:
         return "" if self.is_private else _safe_url(self.workshop)
 
+    def participant_colleges(self) -> list[tuple[str, str, int]]:
+        """Participants by college; a private workshop's under the small-college rule."""
+        if self.is_private:
+            return self.participants.by_college_merged()
+        return self.participants.by_college()
+
 
 @dataclass
 class TraceVoteSession:
@@ -143,11 +208,30 @@ class TraceVoteSession:
     voters: Contributions
 
     @property
+    def is_private(self) -> bool:
+        """A vote of a workshop the public may not see (``VoteSession.objects.publicly_visible()``
+        as one object: a linked vote is never a draft)."""
+        return vote_is_private(self.session)
+
+    @property
+    def title(self) -> str:
+        return private_vote_label() if self.is_private else self.session.title
+
+    @property
     def url(self) -> str:
-        return _safe_url(self.session)
+        return "" if self.is_private else _safe_url(self.session)
+
+    def voter_colleges(self) -> list[tuple[str, str, int]]:
+        """Voters by college; a private vote's under the small-college rule."""
+        return self.voters.by_college_merged() if self.is_private else self.voters.by_college()
 
 
-SMALL_COLLEGE = 3  # fewer people than this: counted in « Autres collèges », never alone
+def vote_is_private(session) -> bool:
+    """Whether the public may not see this (finished) vote: it belongs to a workshop that is
+    not publicly visible (``workshops.models.is_publicly_visible``; board votes are public)."""
+    from workshops.models import is_publicly_visible
+
+    return session.workshop_id is not None and not is_publicly_visible(session.workshop)
 
 
 @dataclass
@@ -161,23 +245,21 @@ class TraceGroup:
     authors_by_college: dict[str, int]
 
     @property
+    def is_private(self) -> bool:
+        return bool(self.workshop and self.workshop.is_private)
+
+    @property
+    def title(self) -> str:
+        return private_group_label() if self.is_private else self.name
+
+    @property
     def authors(self) -> int:
         return sum(self.authors_by_college.values())
 
     def author_colleges(self) -> list[tuple[str, str, int]]:
         """(college, label, authors) in the order of the colleges; colleges with fewer than
         ``SMALL_COLLEGE`` authors are merged into one line « Autres collèges » (last)."""
-        labels = _college_labels()
-        rows, others = [], 0
-        for value in College.values:
-            count = self.authors_by_college.get(value, 0)
-            if count >= SMALL_COLLEGE:
-                rows.append((value, labels[value], count))
-            else:
-                others += count
-        if others:
-            rows.append(("others", str(_("Autres collèges")), others))
-        return rows
+        return merge_small_colleges(self.authors_by_college)
 
     def summary(self) -> str:
         """« 7 auteur·rices : 4 Citoyen·nes, 3 Autres collèges »"""
@@ -189,8 +271,9 @@ class TraceGroup:
 
     def as_dict(self) -> dict:
         return {
-            "id": self.group_id,
-            "name": self.name,
+            "id": None if self.is_private else self.group_id,
+            "name": self.title,
+            "private": self.is_private,
             "workshop": self.workshop.workshop.pk if self.workshop else None,
             "proposals": [tp.proposal.pk for tp in self.proposals],
             "authors": self.authors,
@@ -233,7 +316,8 @@ class Trace:
             "proposals": [
                 {
                     "id": tp.proposal.pk,
-                    "title": None if tp.is_hidden else tp.proposal.title,
+                    "title": tp.title if tp.is_private else (None if tp.is_hidden else tp.title),
+                    "private": tp.is_private,
                     "status": tp.proposal.status,
                     "origin_workshop": tp.proposal.origin_workshop_id,
                     "linked_by": tp.link.linked_by.public_name
@@ -242,7 +326,9 @@ class Trace:
                     "linked_at": tp.link.linked_at.isoformat() if tp.link else None,
                     "note": tp.link.note if tp.link else "",
                     "merged": [m.pk for m in tp.merged],
-                    "contributors": tp.contributors.as_dict() if tp.contributors else None,
+                    "contributors": tp.contributors.as_dict(merged=tp.is_private)
+                    if tp.contributors
+                    else None,
                 }
                 for tp in self.proposals
             ],
@@ -252,19 +338,20 @@ class Trace:
                     "title": tw.title,
                     "slug": None if tw.is_private else tw.workshop.slug,
                     "proposals": tw.proposal_ids,
-                    "participants": tw.participants.as_dict(),
+                    "participants": tw.participants.as_dict(merged=tw.is_private),
                 }
                 for tw in self.workshops
             ],
             "vote_sessions": [
                 {
                     "id": tv.session.pk,
-                    "title": str(tv.session),
+                    "title": tv.title,
+                    "private": tv.is_private,
                     "workshop": tv.session.workshop_id,
                     "linked_by": tv.link.linked_by.public_name if tv.link.linked_by else None,
                     "linked_at": tv.link.linked_at.isoformat(),
                     "note": tv.link.note,
-                    "voters": tv.voters.as_dict(),
+                    "voters": tv.voters.as_dict(merged=tv.is_private),
                 }
                 for tv in self.vote_sessions
             ],
@@ -285,6 +372,11 @@ class ProposalRef:
     author_college: str
     merged_into_id: int
     origin_workshop_id: int | None
+    is_private: bool = False  # born in a workshop the public may not see
+
+    @property
+    def shown_title(self) -> str:
+        return private_idea_label() if self.is_private else self.title
 
     def get_absolute_url(self) -> str:
         return reverse("proposals:detail", kwargs={"pk": self.pk})
@@ -430,13 +522,19 @@ def build_trace(
         workshops.sort(
             key=lambda tw: (tw.workshop.starts_at is None, tw.workshop.starts_at, tw.workshop.pk)
         )
+    # Ideas born in a workshop the public may not see are counted, never named.
+    private_workshops = {tw.workshop.pk for tw in workshops if tw.is_private}
+    for tp in trace_proposals:
+        tp.is_private = tp.proposal.origin_workshop_id in private_workshops
+        for member in tp.merged:
+            member.is_private = member.origin_workshop_id in private_workshops
 
     # Vote sessions whose results support the recommendation, with their voters by college
     # (aggregates only: ballots are secret).
     vote_sessions: list[TraceVoteSession] = []
     vote_links = list(
         RecommendationVoteSource.objects.filter(recommendation=recommendation)
-        .select_related("session", "linked_by")
+        .select_related("session", "session__workshop", "linked_by")
         .order_by("linked_at", "pk")
     )
     if vote_links:

@@ -280,16 +280,32 @@ def recommendations(request: HttpRequest) -> HttpResponse:
 
 
 def _recommendation_context(request, recommendation, **extra) -> dict:
+    from decisions.selectors import history_for_reader, mark_private_sources
+
     can_edit = can_edit_decisions(request.user)
     sources = list(
         recommendation.sources.select_related("proposal", "proposal__origin_workshop", "linked_by")
     )
+    vote_sources = list(
+        recommendation.vote_sources.select_related("session", "session__workshop", "linked_by")
+    )
+    # Ideas and votes of workshops the reader may not see: counted, never named.
+    mark_private_sources(
+        request.user, sources=sources, vote_sources=vote_sources, can_edit=can_edit
+    )
+    history = history_for_reader(
+        list(recommendation.history.select_related("actor")[:50]),
+        request.user,
+        can_edit=can_edit,
+        sources=sources,
+        vote_sources=vote_sources,
+    )
     context = {
         "recommendation": recommendation,
         "sources": sources,
-        "vote_sources": list(recommendation.vote_sources.select_related("session", "linked_by")),
+        "vote_sources": vote_sources,
         "actions": list(recommendation.actions.order_by("due_date", "pk")),
-        "history": list(recommendation.history.select_related("actor")[:50]),
+        "history": history,
         "can_edit": can_edit,
         "today": timezone.localdate(),
     }

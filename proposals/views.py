@@ -353,12 +353,9 @@ def proposal_support(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _next_or(request: HttpRequest, default: str) -> str:
-    from django.utils.http import url_has_allowed_host_and_scheme
+    from project.redirects import safe_next
 
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
+    return safe_next(request, default)
 
 
 def _rerender_detail(request: HttpRequest, proposal: Proposal, **forms) -> HttpResponse:

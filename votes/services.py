@@ -524,16 +524,22 @@ def _array_type(db_type: str) -> str:
     return "text[]" if db_type.startswith("varchar") else f"{db_type.split(' ')[0]}[]"
 
 
-def _lock_voters(voter_ids: list[int], workshop_id: int | None) -> dict[int, str | None]:
+def _lock_voters(
+    voter_ids: list[int], workshop_id: int | None
+) -> dict[int, tuple[str | None, bool]]:
     """Lock the voters' rows (still active accounts; in primary-key order, so that two
     batches never wait for each other in a circle) and return, per voter, the college
-    their ballot counts in: their participation's in a workshop (None if they are not an
-    active participant), their own in a board session (None if theirs is not a confirmed
-    account: a guest, or no verified e-mail — votes.rules.can_vote). Absent: no longer an
+    their ballot counts in and whether they may see the vote's workshop.
+
+    The college: their participation's in a workshop (None if they are not an active
+    participant), their own in a board session (None if theirs is not a confirmed
+    account: a guest, or no verified e-mail — votes.rules.can_vote). Whether they may see
+    the workshop: ``workshops.rules.can_see_workshop``, the rule the pages and the API
+    apply, fed from the same query (always True on the board). Absent: no longer an
     active account. One query."""
     from allauth.account.models import EmailAddress
 
-    from workshops.models import Participant
+    from workshops.models import Participant, Workshop
 
     users = (
         get_user_model()
@@ -544,22 +550,61 @@ def _lock_voters(voter_ids: list[int], workshop_id: int | None) -> dict[int, str
         confirmed = Q(is_guest=False) & Exists(
             EmailAddress.objects.filter(user_id=OuterRef("pk"), verified=True)
         )
-        return dict(
-            users.select_for_update()
+        return {
+            pk: (college, True)
+            for pk, college in users.select_for_update()
             .annotate(board_college=Case(When(confirmed, then=F("college")), default=Value(None)))
             .values_list("pk", "board_college")
-        )
-    return dict(
+        }
+    workshop = Workshop.objects.filter(pk=workshop_id)
+    participation = Participant.objects.filter(workshop_id=workshop_id, user_id=OuterRef("pk"))
+    rows = (
         users.select_for_update(of=("self",))
         .annotate(
             participant_college=Subquery(
-                Participant.objects.filter(
-                    workshop_id=workshop_id, user_id=OuterRef("pk"), removed_at__isnull=True
-                ).values("college")[:1]
-            )
+                participation.filter(removed_at__isnull=True).values("college")[:1]
+            ),
+            removed_on=Subquery(
+                participation.filter(removed_at__isnull=False).values("removed_at")[:1]
+            ),
+            facilitates=Exists(
+                Workshop.facilitators.through.objects.filter(
+                    workshop_id=workshop_id, user_id=OuterRef("pk")
+                )
+            ),
+            workshop_visibility=Subquery(workshop.values("visibility")[:1]),
+            workshop_state=Subquery(workshop.values("state")[:1]),
         )
-        .values_list("pk", "participant_college")
+        .values_list(
+            "pk",
+            "participant_college",
+            "removed_on",
+            "facilitates",
+            "workshop_visibility",
+            "workshop_state",
+        )
     )
+    return {
+        pk: (college, _may_see_workshop(workshop_id, *rest, present=college is not None))
+        for pk, college, *rest in rows
+    }
+
+
+def _may_see_workshop(
+    workshop_id, removed_at, facilitates, visibility, state, *, present: bool
+) -> bool:
+    """``can_see_workshop`` on what ``_lock_voters`` read (no query of its own)."""
+    from workshops.models import Participant, Workshop
+    from workshops.rules import can_see_workshop
+
+    if present:
+        participant = Participant(workshop_id=workshop_id)
+    elif removed_at is not None:
+        participant = Participant(workshop_id=workshop_id, removed_at=removed_at)
+    else:
+        participant = None
+    workshop = Workshop(pk=workshop_id, visibility=visibility, state=state)
+    return can_see_workshop(None, workshop, participant, facilitator=bool(facilitates))
 
 
 def _refused_closed(session: VoteSession) -> DomainError:
@@ -802,11 +847,15 @@ def _check_ballot(current: VoteSession | None, request: BallotRequest, colleges:
         raise PermissionDeniedError(
             _("Connectez-vous ou rejoignez l'atelier pour voter."), code="not_authenticated"
         )
+    college, sees_workshop = colleges[voter.pk]
+    if not sees_workshop:
+        # A workshop one may not see (a removed participant, an outsider of a private or
+        # draft workshop): the same answer as a vote that does not exist, on every door.
+        raise DomainError("not_found", _("Ce vote n'existe pas."), status=404)
     if current.state == SessionState.DRAFT and not rules.can_view(voter, current):
         raise DomainError("not_found", _("Ce vote n'existe pas."), status=404)
     if not current.accepts_ballots():
         raise _refused_closed(current)
-    college = colleges[voter.pk]
     if college is None and current.workshop_id is None:
         raise PermissionDeniedError(
             _(

@@ -9,12 +9,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import rules as account_rules
 from project.errors import DomainError, NotFoundError, PermissionDeniedError
 from project.ids import parse_id
+from project.redirects import safe_next
 from votes import charts, live, rules, selectors, services
 from votes.forms import BallotForm, SessionForm
 from votes.models import ANSWER_MAX_LENGTH, Method, SessionState, VoteSession
@@ -127,7 +129,7 @@ def ballot_submit(request: HttpRequest, pk: int) -> HttpResponse:
             results_revealed=rules.results_revealed(session),
         )
         return render(request, "votes/session_detail.html", context, status=exc.status)
-    back = request.POST.get("next") if _safe_next(request) else session.get_absolute_url()
+    back = safe_next(request, session.get_absolute_url())
     if session.workshop_id and back.startswith(session.workshop.get_absolute_url()):
         # The room thanks the voter itself, with the turnout (votes/room_panel.html).
         return redirect(back)
@@ -140,15 +142,6 @@ def ballot_submit(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("Votre vote est enregistré. Vous pouvez le changer jusqu'à la clôture.")
         )
     return redirect(back)
-
-
-def _safe_next(request: HttpRequest) -> bool:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    target = request.POST.get("next")
-    return bool(target) and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
 
 
 def _login_url() -> str:
@@ -253,9 +246,8 @@ def session_manage(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, _("Action inconnue."))
         except (DomainError, ValueError) as exc:
             messages.error(request, getattr(exc, "message", _("Valeur invalide.")))
-        if _safe_next(request):  # the buttons in the room panel come back to the room
-            return redirect(request.POST["next"])
-        return redirect("votes:manage", pk=session.pk)
+        # The buttons in the room panel come back to the room.
+        return redirect(safe_next(request, reverse("votes:manage", args=[session.pk])))
     context = {
         "session": session,
         "turnout": selectors.turnout(session),

@@ -20,6 +20,7 @@ VERBS = {
     "source_added": _("proposition source ajoutée"),
     "source_removed": _("proposition source retirée"),
     "vote_added": _("vote ajouté à l'appui"),
+    "group_added": _("groupe d'idées ajouté"),
     "reported": _("point d'étape publié"),
     "measured": _("mesure enregistrée"),
     "measurement_deleted": _("mesure supprimée"),

@@ -14,8 +14,8 @@ draft, the wall locked, the guest deactivated…): an open socket must not keep 
 were taken away. When the change takes the identity or the membership away (an account
 deactivated, a participant removed, a facilitator taken off), the socket may be closed
 (4001) instead, the API may answer 401 and the form send to the login page: the door no
-longer knows who is asking; a door that checks the membership before the service may
-answer as to a stranger (404).
+longer knows who is asking. A removed participant may no longer see the workshop: every
+door answers them as to a vote that does not exist (404), the service included.
 
 Doors, by write (``workshops/socket_actions.py``, ``workshops/urls.py``, ``/api/v1/``):
 
@@ -394,10 +394,6 @@ def _assert_same_refusal(room, write, door, case, answer: Answer, reference: Dom
     assert answer.kind != "done", f"{door} accepted it: {answer.detail}"
     if answer.kind == "signed_out":
         assert case.may_disconnect, f"{door} closed or asked who it is: {answer}"
-        return
-    if answer.kind == "not_found" and case.may_disconnect:
-        # Their membership is gone: a door that checks it before the service (the vote pages
-        # and API, for a removed participant) answers as to a stranger, which refuses too.
         return
     if reference.code == "not_found":
         assert answer.kind == "not_found", (door, answer)

@@ -205,17 +205,6 @@ def test_no_public_output_shows_a_private_draft_or_unrevealed_thing(world, publi
     assert asked > 300
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Open question for the lead (issue 22, class 1): an editor can cite a private or draft "
-        "workshop's idea and a private workshop's vote as sources of a recommendation; once it "
-        "is published, its page, trace (page, SVG, API) and history name them (the workshop is "
-        "« un atelier privé », but the idea's and the vote's titles are shown). Refuse such "
-        "sources in decisions.services, or count them without naming them in decisions.trace "
-        "and the recommendation page; then drop this mark."
-    ),
-)
 def test_a_published_recommendation_does_not_name_hidden_sources(world, cited):
     citizen = Client()
     citizen.force_login(world.citizen)
