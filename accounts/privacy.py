@@ -110,12 +110,8 @@ def account_export(*, user: User) -> dict[str, Any]:
         sections.setdefault(key, [])
     sections["votes"] = []
     sections["other"] = []
-    for model, field in _fields_pointing_at_user():
+    for model, field, queryset, owned in user_rows(user=user):
         label = model._meta.label_lower
-        if label in ACCOUNT_ONLY_MODELS:
-            continue
-        queryset = model._default_manager.filter(**{field.name: user})
-        owned = field.name in OWNER_FIELDS and not isinstance(field, models.ManyToManyField)
         if owned:
             rows = [_row(obj, owner_field=field.name) for obj in queryset.order_by("pk")]
         else:
@@ -131,6 +127,22 @@ def account_export(*, user: User) -> dict[str, Any]:
         else:
             sections["other"].extend({"type": label, **r} for r in rows)
     return sections
+
+
+def user_rows(*, user: User):
+    """Every (model, field, queryset, owned) of rows that point at this user, outside the account.
+
+    The one selector behind the RGPD export and the « Mes contributions » page
+    (accounts.contributions): a model added later appears in both. ``owned``: the
+    row is the person's own (they wrote it, gave it, joined); otherwise they are
+    one of several or acted on someone else's row.
+    """
+    for model, field in _fields_pointing_at_user():
+        if model._meta.label_lower in ACCOUNT_ONLY_MODELS:
+            continue
+        queryset = model._default_manager.filter(**{field.name: user})
+        owned = field.name in OWNER_FIELDS and not isinstance(field, models.ManyToManyField)
+        yield model, field, queryset, owned
 
 
 def account_export_zip(*, user: User) -> bytes:

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -662,6 +663,8 @@ def notifications(request: HttpRequest) -> HttpResponse:
         ids = [int(x) for x in request.POST.getlist("ids") if x.isdigit()] or None
         services.notifications_mark_read(user=request.user, ids=ids)
         messages.success(request, _("Notifications marquées comme lues."))
+        if request.POST.get("next") == reverse("accounts:contributions"):
+            return redirect("accounts:contributions")
         return redirect("decisions:notifications")
     items = list(Notification.objects.filter(recipient=request.user)[:100])
     return render(
