@@ -31,6 +31,7 @@ SECTION_OF = {
     ("workshops.reaction", "user"): "reactions",
     ("votes.ballot", "voter"): "ballots",
     ("decisions.notification", "recipient"): "notifications",
+    ("proposals.statuschange", "actor"): "status_changes",
     ("decisions.follow", "user"): "follows",
     # Hook for the consensus statements (an ``opinions`` app): its statements land in
     # their own section as soon as the app exists, e.g.
@@ -45,6 +46,7 @@ RELATED = {
     "workshops": ("workshop",),
     "reactions": ("proposal", "workshop"),
     "ballots": ("session",),
+    "status_changes": ("proposal",),
 }
 NOTIFICATIONS_SHOWN = 50
 
@@ -61,11 +63,19 @@ class Contributions:
     reactions: list = field(default_factory=list)
     ballots: list = field(default_factory=list)
     follows: list = field(default_factory=list)
+    # Status changes this person made (a reviewer's); those without an old status record
+    # the posting of their own proposals, already listed above.
+    status_changes: list = field(default_factory=list)
     notifications: list = field(default_factory=list)
     unread: int = 0
     other: list = field(default_factory=list)
     # proposal id → {"recommendations": [...], "actions": [...], "summaries": [...]}
     became: dict = field(default_factory=dict)
+
+    @property
+    def reviewed(self) -> list:
+        """Status changes made on proposals (the posting of one's own is the proposal itself)."""
+        return [change for change in self.status_changes if change.old_status]
 
     @property
     def is_empty(self) -> bool:
@@ -80,6 +90,7 @@ class Contributions:
                 self.workshops,
                 self.reactions,
                 self.ballots,
+                self.reviewed,
                 self.other,
             )
         )

@@ -76,6 +76,7 @@ def _change(view) -> dict | None:
     return {
         "way": way,
         "delta": last - previous,
+        "delta_abs": abs(last - previous),
         "good": way == view.indicator.direction,
         "since": view.measurements[-2].date,
     }

@@ -37,9 +37,18 @@ def _refs(data) -> set[tuple[str, int]]:
         "ballots",
         "follows",
         "notifications",
+        "reviewed",
     ):
         refs |= {(row._meta.label_lower, row.pk) for row in getattr(data, name)}
     refs |= {(o["obj"]._meta.label_lower, o["obj"].pk) for o in data.other}
+    # The posting of one's own proposal is recorded as a status change: the page shows it
+    # as the proposal itself.
+    listed = {p.pk for p in data.proposals + data.live_ideas}
+    refs |= {
+        ("proposals.statuschange", sc.pk)
+        for sc in data.status_changes
+        if not sc.old_status and sc.proposal_id in listed
+    }
     return refs
 
 
@@ -350,3 +359,23 @@ def _everything_more(user, *, axis, editor):
         support_add(proposal=other, user=user)
         comment_create(proposal=other, author=user, body="D'accord.")
         assert p.pk
+
+
+@pytest.mark.django_db
+def test_a_reviewer_sees_the_status_changes_they_made(client, editor, user, axis):
+    from proposals.services import proposal_create, proposal_status_change
+
+    proposal = proposal_create(author=user, axis=axis, title="Tiers-lieu à Audincourt", body="Oui.")
+    proposal_status_change(proposal=proposal, actor=editor, new_status="under_review")
+    client.force_login(editor)
+
+    response = client.get(URL)
+
+    assert _export_refs(privacy.account_export(user=editor)) <= _refs(response.context["c"])
+    assert "Statut de « Tiers-lieu à Audincourt » : Déposée → En cours d&#x27;examen" in (
+        response.content.decode()
+    )
+    client.force_login(user)
+    author_page = client.get(URL).content.decode()
+    assert "Statut de « Tiers-lieu à Audincourt » : —" not in author_page
+    assert "Autres traces" not in author_page  # the posting is the proposal itself
