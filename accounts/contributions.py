@@ -47,6 +47,7 @@ RELATED = {
     "reactions": ("proposal", "workshop"),
     "ballots": ("session",),
     "status_changes": ("proposal",),
+    "follows": ("proposal", "workshop", "axis", "action"),
 }
 NOTIFICATIONS_SHOWN = 50
 

@@ -73,6 +73,8 @@ PUBLIC_REFS = {"workshops.workshop", "proposals.axis", "proposals.proposal", "vo
 # Never exported: derived HTML, technical keys, network data, secrets.
 SKIPPED_FIELD_NAMES = {"client_key", "ip_address", "digest", "secret", "password", "token"}
 VOTES_APP = "votes"
+# Rows that say what a person follows: exported, deleted with the account, no contribution.
+FOLLOW_MODELS = ("decisions.follow",)
 
 
 # --- Export -----------------------------------------------------------------
@@ -364,6 +366,9 @@ def _account_anonymise(user: User) -> None:
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+    # Following is no contribution: it ends with the account (no news to a nobody).
+    for label in FOLLOW_MODELS:
+        apps.get_model(label)._default_manager.filter(user=user).delete()
     _sessions_delete(user)
 
 
@@ -453,7 +458,11 @@ def guests_purge(
 def has_contributions(user: User) -> bool:
     """Whether any row of another app (idea, support, ballot, attendance…) points at this user."""
     for model, field in _fields_pointing_at_user():
-        if model._meta.label_lower in ACCOUNT_ONLY_MODELS or model is User:
+        if (
+            model._meta.label_lower in ACCOUNT_ONLY_MODELS
+            or model._meta.label_lower in FOLLOW_MODELS
+            or model is User
+        ):
             continue
         if model._default_manager.filter(**{field.name: user}).exists():
             return True
