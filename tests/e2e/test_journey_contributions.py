@@ -66,12 +66,25 @@ def test_citizen_proposes_finds_it_in_my_contributions_and_is_told_of_its_status
     page.get_by_label("Votre proposition").fill("Des bénévoles et un local près des quais.")
     page.get_by_role("button", name="Publier la proposition").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
+    # Followed automatically, and the page says so.
+    follow = page.locator(".follow-box button")
+    expect(follow).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(".follow-box")).to_contain_text("Suivi automatiquement")
+    check_page(page, "journeys/proposal-followed")
+
+    # Follow an axis too, with one tap (htmx), and it holds after a reload.
+    page.goto(site(axis.get_absolute_url()))
+    page.get_by_role("button", name=re.compile("Suivre cet axe")).click()
+    expect(page.locator(".follow-box button")).to_have_attribute("aria-pressed", "true")
+    page.reload()
+    expect(page.locator(".follow-box button")).to_have_attribute("aria-pressed", "true")
 
     # « Mes contributions » shows it, with its status.
     open_menu(page)
     page.get_by_role("link", name=re.compile("Mes contributions")).click()
     mine = page.locator("#mes-propositions").locator("..").locator(".contrib-item", has_text=TITLE)
     expect(mine).to_contain_text("Déposée")
+    expect(page.locator("#mes-suivis").locator("..")).to_contain_text(TITLE)
     check_page(page, "journeys/contributions-after-proposing")
 
     # An editor moves it on, from the proposal's page (desktop).
@@ -89,12 +102,14 @@ def test_citizen_proposes_finds_it_in_my_contributions_and_is_told_of_its_status
     # The citizen is told: the header's count, the notification, the new status.
     page.goto(site("/"))
     open_menu(page)
-    expect(page.locator(".notification-badge__count")).to_contain_text("1")
+    # Two pieces of news: under review (as a follower), shortlisted (as its author).
+    expect(page.locator(".notification-badge__count")).to_contain_text("2")
     page.get_by_role("link", name=re.compile("Mes contributions")).click()
     expect(mine).to_contain_text("Présélectionnée")
     notification = page.locator("#mes-notifications").locator("..").locator(".notification")
     expect(notification.first).to_contain_text(TITLE)
     expect(notification.first).to_contain_text("présélectionnée")
+    expect(notification.nth(1)).to_contain_text("en cours d'examen")
     check_page(page, "journeys/contributions-after-status")
     page.get_by_role("button", name="Tout marquer comme lu").click()
     expect(page).to_have_url(re.compile("/compte/contributions/$"))
