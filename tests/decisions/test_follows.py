@@ -39,7 +39,7 @@ def test_follow_and_unfollow_without_javascript_goes_back_to_the_page(client, us
     assert response.status_code == 302 and response["Location"] == axis.get_absolute_url()
     assert Follow.objects.filter(user=user, axis=axis, automatic=False).exists()
     page = client.get(axis.get_absolute_url()).content.decode()
-    assert 'aria-pressed="true"' in page and "Suivi" in page
+    assert 'aria-pressed="true"' in page and "Vous suivez." in page
     client.post(url, {"on": "0", "next": "https://evil.example/"})
     assert not Follow.objects.filter(user=user, axis=axis).exists()
 

@@ -206,3 +206,85 @@ def test_home_page_with_and_without_a_live_workshop(site, new_context, process):
         live.get_by_role("link", name=re.compile("Rejoindre")).click()
         expect(page).to_have_url(re.compile(r"/rejoindre/\?code=HYD567"))
         expect(page.get_by_label(re.compile("Code", re.I)).first).to_have_value("HYD567")
+
+
+def test_my_contributions_with_everything_a_citizen_leaves(site, new_context, axis, editor):
+    """A citizen a few months in: proposals (one in a published recommendation with its
+    action), a workshop idea, a support, a comment, a ballot; the page tells what became
+    of each, and their own choice only."""
+    from decisions.services import (
+        action_create,
+        action_report,
+        recommendation_create,
+        recommendation_status_change,
+    )
+    from proposals.services import comment_create, proposal_create, support_add
+    from votes.services import ballot_cast, session_create, session_open
+    from workshops.models import Workshop
+    from workshops.services import workshop_join
+
+    citizen = UserFactory(display_name="Sofiane")
+    workshop = Workshop.objects.create(
+        title="Atelier hydrogène", slug="atelier-h2", join_code="HYD999", state="live"
+    )
+    workshop_join(workshop=workshop, user=citizen)
+    kept = proposal_create(
+        author=citizen, axis=axis, title="Des bus à hydrogène sur le réseau evolitY", body="Oui."
+    )
+    proposal_create(
+        author=citizen,
+        axis=axis,
+        title="Former les mécaniciens aux piles à combustible",
+        body="Dit en salle.",
+        origin_workshop=workshop,
+    )
+    other = proposal_create(
+        author=UserFactory(), axis=axis, title="Un campus des métiers de l'énergie", body="Oui."
+    )
+    support_add(proposal=other, user=citizen)
+    comment_create(proposal=other, author=citizen, body="Avec l'IUT de Belfort-Montbéliard !")
+    rec = recommendation_create(
+        actor=editor,
+        title="Structurer la filière hydrogène",
+        axis=axis,
+        body="Oui.",
+        proposals=[kept],
+    )
+    recommendation_status_change(recommendation=rec, actor=editor, new_status="adopted")
+    recommendation_status_change(recommendation=rec, actor=editor, new_status="published")
+    action = action_create(
+        actor=editor, recommendation=rec, title="Station H2 de Vieux-Charmont", owner_name="PMA"
+    )
+    action_report(
+        action=action, actor=editor, text="Permis déposé.", progress=20, status="in_progress"
+    )
+    now = timezone.now()
+    session = session_open(
+        session=session_create(
+            actor=editor,
+            title="Priorités 2027",
+            method="support",
+            labels=["Hydrogène", "Formation", "Friches"],
+            starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(days=2),
+        ),
+        actor=editor,
+    )
+    options = dict(session.options.values_list("label", "pk"))
+    ballot_cast(session=session, voter=citizen, choices={options["Formation"]: 1})
+    ballot_cast(session=session, voter=UserFactory(), choices={options["Friches"]: 1})
+
+    page = new_context("desktop").new_page()
+    sign_in(page, site, citizen, next_path="/compte/contributions/")
+    page.goto(site("/compte/contributions/"))
+    kept_item = (
+        page.locator("#mes-propositions")
+        .locator("..")
+        .locator(".contrib-item", has_text="Des bus à hydrogène")
+    )
+    expect(kept_item).to_contain_text("Structurer la filière hydrogène")
+    expect(kept_item).to_contain_text("Station H2 de Vieux-Charmont")
+    votes = page.locator("#mes-votes").locator("..")
+    expect(votes).to_contain_text("Mon choix : Formation")
+    expect(votes).not_to_contain_text("Friches")
+    check_page(page, "journeys/contributions-rich")
