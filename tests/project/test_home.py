@@ -139,7 +139,7 @@ def test_the_four_founding_indicators_with_latest_value_and_trend(client, editor
     assert "taux-chomage-local" not in page  # a context indicator: not one of the 4
     assert "<strong>2,25</strong> %" in page
     assert "home-indicator__change--good" in page  # went up, and up is the good way
-    assert "0,75 %" in page
+    assert "+0,75 %" in page
     assert "Pas encore de mesure." in page  # the 3 others
 
 
