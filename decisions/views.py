@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -685,7 +685,10 @@ def follow(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     from decisions.templatetags.decisions_tags import follow_context
 
     if not request.user.is_authenticated:
-        return redirect(f"{reverse('account_login')}?next={request.POST.get('next', '/')}")
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = "/"
+        return redirect(f"{reverse('account_login')}?{urlencode({'next': back})}")
     try:
         target = follows.target_get(kind, pk, user=request.user)
     except DomainError as exc:

@@ -61,8 +61,11 @@ def test_follow_with_htmx_returns_the_pressed_button(client, user, axis, make_pr
 
 @pytest.mark.django_db
 def test_anonymous_is_sent_to_sign_in_and_nothing_is_followed(client, axis):
-    response = client.post(f"/suivre/axis/{axis.pk}/", {"on": "1"})
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    response = client.post(f"/suivre/axis/{axis.pk}/", {"on": "1", "next": "/ateliers/?a=1&b=2"})
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=%2Fateliers%2F%3Fa%3D1%26b%3D2"
+    response = client.post(f"/suivre/axis/{axis.pk}/", {"on": "1", "next": "https://evil.example/"})
+    assert response["Location"] == "/accounts/login/?next=%2F"
     assert not Follow.objects.exists()
 
 
