@@ -104,9 +104,11 @@ def contributions_of(*, user) -> Contributions:
         label = model._meta.label_lower
         section = SECTION_OF.get((label, fk.name))
         if section == "notifications":
-            rows = list(queryset.order_by("-created_at", "-pk"))
-            result.unread = sum(1 for n in rows if n.read_at is None)
-            result.notifications = rows
+            # The latest ones (and whether there are more: the notifications page lists all).
+            result.notifications = list(
+                queryset.order_by("-created_at", "-pk")[: NOTIFICATIONS_SHOWN + 1]
+            )
+            result.unread = queryset.filter(read_at__isnull=True).count()
             continue
         if section is None:
             result.other.extend(

@@ -381,3 +381,22 @@ def test_a_reviewer_sees_the_status_changes_they_made(client, editor, user, axis
     author_page = client.get(URL).content.decode()
     assert "Statut de « Tiers-lieu à Audincourt » : —" not in author_page
     assert "Autres traces" not in author_page  # the posting is the proposal itself
+
+
+@pytest.mark.django_db
+def test_the_latest_fifty_notifications_and_a_link_to_all(client, user):
+    from decisions.models import Notification
+
+    Notification.objects.bulk_create(
+        Notification(recipient=user, kind="proposal_status", message=f"Nouvelle n° {i}.")
+        for i in range(60)
+    )
+    client.force_login(user)
+
+    response = client.get(URL)
+
+    assert len(response.context["notifications"]) == 50
+    assert response.context["c"].unread == 60
+    page = response.content.decode()
+    assert "Toutes mes notifications" in page
+    assert "60 nouvelles" in page
