@@ -5,7 +5,8 @@ every row the export holds about the person is on this page, a known model in
 its own section, any other one (a model added later, an editor's or a
 facilitator's work) under « Autres traces ». A fixed number of queries, whatever
 the number of rows: one per (model, field) pointing at the user, plus a few
-for what the proposals became.
+for what the proposals became. Notifications: the latest 50 here, every one of them on
+the notifications page it links to.
 
 A ballot is shown to its voter only, with their own choices (as on the vote
 page): this page is never rendered for anyone but the signed-in person.
