@@ -90,7 +90,14 @@ def _digest(request) -> Rendered:
                 _("Votre idée « Un guichet unique pour l'emploi industriel » est retenue.")
             ),
             url="/propositions/",
-        )
+        ),
+        Notification(
+            recipient=user,
+            kind=NotificationKind.FOLLOW,
+            message=_("L'atelier « %(title)s » que vous suivez est programmé.")
+            % {"title": "Friches et foncier"},
+            url="/ateliers/",
+        ),
     ]
     email = digest_email(user=user, notifications=notes)
     return Rendered(email.subject, email.body, email.html)

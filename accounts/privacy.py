@@ -73,6 +73,8 @@ PUBLIC_REFS = {"workshops.workshop", "proposals.axis", "proposals.proposal", "vo
 # Never exported: derived HTML, technical keys, network data, secrets.
 SKIPPED_FIELD_NAMES = {"client_key", "ip_address", "digest", "secret", "password", "token"}
 VOTES_APP = "votes"
+# Rows that say what a person follows: exported, deleted with the account, no contribution.
+FOLLOW_MODELS = ("decisions.follow",)
 
 
 # --- Export -----------------------------------------------------------------
@@ -110,12 +112,8 @@ def account_export(*, user: User) -> dict[str, Any]:
         sections.setdefault(key, [])
     sections["votes"] = []
     sections["other"] = []
-    for model, field in _fields_pointing_at_user():
+    for model, field, queryset, owned in user_rows(user=user):
         label = model._meta.label_lower
-        if label in ACCOUNT_ONLY_MODELS:
-            continue
-        queryset = model._default_manager.filter(**{field.name: user})
-        owned = field.name in OWNER_FIELDS and not isinstance(field, models.ManyToManyField)
         if owned:
             rows = [_row(obj, owner_field=field.name) for obj in queryset.order_by("pk")]
         else:
@@ -131,6 +129,22 @@ def account_export(*, user: User) -> dict[str, Any]:
         else:
             sections["other"].extend({"type": label, **r} for r in rows)
     return sections
+
+
+def user_rows(*, user: User):
+    """Every (model, field, queryset, owned) of rows that point at this user, outside the account.
+
+    The one selector behind the RGPD export and the « Mes contributions » page
+    (accounts.contributions): a model added later appears in both. ``owned``: the
+    row is the person's own (they wrote it, gave it, joined); otherwise they are
+    one of several or acted on someone else's row.
+    """
+    for model, field in _fields_pointing_at_user():
+        if model._meta.label_lower in ACCOUNT_ONLY_MODELS:
+            continue
+        queryset = model._default_manager.filter(**{field.name: user})
+        owned = field.name in OWNER_FIELDS and not isinstance(field, models.ManyToManyField)
+        yield model, field, queryset, owned
 
 
 def account_export_zip(*, user: User) -> bytes:
@@ -352,6 +366,9 @@ def _account_anonymise(user: User) -> None:
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+    # Following is no contribution: it ends with the account (no news to a nobody).
+    for label in FOLLOW_MODELS:
+        apps.get_model(label)._default_manager.filter(user=user).delete()
     _sessions_delete(user)
 
 
@@ -441,7 +458,11 @@ def guests_purge(
 def has_contributions(user: User) -> bool:
     """Whether any row of another app (idea, support, ballot, attendance…) points at this user."""
     for model, field in _fields_pointing_at_user():
-        if model._meta.label_lower in ACCOUNT_ONLY_MODELS or model is User:
+        if (
+            model._meta.label_lower in ACCOUNT_ONLY_MODELS
+            or model._meta.label_lower in FOLLOW_MODELS
+            or model is User
+        ):
             continue
         if model._default_manager.filter(**{field.name: user}).exists():
             return True

@@ -6,6 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.account, name="account"),
+    path("contributions/", views.contributions, name="contributions"),
     path("revendiquer/", views.claim, name="claim"),
     path("jetons/", tokens.tokens_page, name="tokens"),
     path("conditions/", views.terms, name="terms"),

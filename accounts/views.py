@@ -44,6 +44,25 @@ def _account_page(request: HttpRequest, *, status: int = 200, **forms) -> HttpRe
 
 @login_required
 @never_cache
+@require_GET
+def contributions(request: HttpRequest) -> HttpResponse:
+    """« Mes contributions »: what I did, what became of it, and my notifications (apart)."""
+    from accounts.contributions import NOTIFICATIONS_SHOWN, contributions_of
+
+    data = contributions_of(user=request.user)
+    return render(
+        request,
+        "accounts/contributions.html",
+        {
+            "c": data,
+            "notifications": data.notifications[:NOTIFICATIONS_SHOWN],
+            "more_notifications": len(data.notifications) > NOTIFICATIONS_SHOWN,
+        },
+    )
+
+
+@login_required
+@never_cache
 @require_http_methods(["GET", "POST"])
 def account(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":

@@ -486,6 +486,7 @@ class NotificationKind(models.TextChoices):
     PROPOSAL_STATUS = "proposal_status", _("Statut de votre proposition")
     RECOMMENDATION = "recommendation", _("Votre proposition dans une recommandation")
     ACTION_STATUS = "action_status", _("Avancement d'une action issue de votre proposition")
+    FOLLOW = "follow", _("Nouvelles de ce que vous suivez")
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -524,3 +525,67 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+# --- Following ------------------------------------------------------------------------------
+
+FOLLOW_KINDS = ("proposal", "workshop", "axis", "action")
+
+
+class Follow(models.Model):
+    """A person follows a proposal, a workshop, an axis or an action: its changes reach them
+    as notifications (and in the digest if they opted in). Exactly one target per row."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    proposal = models.ForeignKey(
+        "proposals.Proposal", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    workshop = models.ForeignKey(
+        "workshops.Workshop", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    axis = models.ForeignKey(
+        "proposals.Axis", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    action = models.ForeignKey(
+        ActionItem, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # Followed because the person wrote or supported it (said so on the page).
+    automatic = models.BooleanField(_("suivi automatique"), default=False)
+    created_at = models.DateTimeField(_("depuis le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("suivi")
+        verbose_name_plural = _("suivis")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(proposal__isnull=False, workshop=None, axis=None, action=None)
+                    | models.Q(proposal=None, workshop__isnull=False, axis=None, action=None)
+                    | models.Q(proposal=None, workshop=None, axis__isnull=False, action=None)
+                    | models.Q(proposal=None, workshop=None, axis=None, action__isnull=False)
+                ),
+                name="follow_exactly_one_target",
+            ),
+            *[
+                models.UniqueConstraint(
+                    fields=["user", kind],
+                    condition=models.Q(**{f"{kind}__isnull": False}),
+                    name=f"follow_unique_{kind}",
+                )
+                for kind in FOLLOW_KINDS
+            ],
+        ]
+
+    def __str__(self) -> str:
+        return str(self.target)
+
+    @property
+    def kind(self) -> str:
+        return next(kind for kind in FOLLOW_KINDS if getattr(self, f"{kind}_id"))
+
+    @property
+    def target(self):
+        return getattr(self, self.kind)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from decisions import follows
 from decisions.models import (
     RECOMMENDATION_TRANSITIONS,
     ActionItem,
@@ -453,6 +454,7 @@ def recommendation_status_change(
             proposal_ids=list(recommendation.sources.values_list("proposal_id", flat=True)),
             kind=NotificationKind.RECOMMENDATION,
         )
+        follows.notify_recommendation_published(recommendation=recommendation, actor=actor)
     return recommendation
 
 
@@ -599,13 +601,18 @@ def action_report(
     action.status = new_status
     action.save(update_fields=["progress", "status", "updated_at"])
     _history(actor=actor, verb="reported", changes=changes, note=text[:500], action=action)
-    if update.status_changed and action.recommendation.is_public:
-        _notify_sources(
-            recommendation=action.recommendation,
-            proposal_ids=list(action.recommendation.sources.values_list("proposal_id", flat=True)),
-            kind=NotificationKind.ACTION_STATUS,
-            action=action,
-        )
+    if action.recommendation.is_public:
+        told: set[int] = set()
+        if update.status_changed:
+            source_ids = list(action.recommendation.sources.values_list("proposal_id", flat=True))
+            _notify_sources(
+                recommendation=action.recommendation,
+                proposal_ids=source_ids,
+                kind=NotificationKind.ACTION_STATUS,
+                action=action,
+            )
+            told = set(contributors_of(source_ids))
+        follows.notify_action_update(update=update, actor=actor, exclude=told)
     return update
 
 
@@ -830,15 +837,26 @@ def digest_email(*, user, notifications):
     from outbox.services import Email
 
     count = len(notifications)
-    subject = ngettext(
-        "Ce qu'est devenue votre idée — %(count)d nouvelle",
-        "Ce que sont devenues vos idées — %(count)d nouvelles",
-        count,
-    ) % {"count": count}
+    followed = [n for n in notifications if n.kind == NotificationKind.FOLLOW]
+    ideas = [n for n in notifications if n.kind != NotificationKind.FOLLOW]
+    if ideas:
+        subject = ngettext(
+            "Ce qu'est devenue votre idée — %(count)d nouvelle",
+            "Ce que sont devenues vos idées — %(count)d nouvelles",
+            count,
+        ) % {"count": count}
+    else:
+        subject = ngettext(
+            "Ce que vous suivez — %(count)d nouvelle",
+            "Ce que vous suivez — %(count)d nouvelles",
+            count,
+        ) % {"count": count}
     subject = f"{settings.PLATFORM_NAME} : {subject}"
     context = {
         "user": user,
         "notifications": notifications,
+        "ideas": ideas,
+        "followed": followed,
         "base_url": settings.SITE_URL.rstrip("/"),
     }
     body = render_to_string("decisions/email/digest.txt", context)

@@ -8,9 +8,11 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -699,6 +701,8 @@ def notifications(request: HttpRequest) -> HttpResponse:
         ids = [i for i in map(parse_id, request.POST.getlist("ids")) if i is not None] or None
         services.notifications_mark_read(user=request.user, ids=ids)
         messages.success(request, _("Notifications marquées comme lues."))
+        if request.POST.get("next") == reverse("accounts:contributions"):
+            return redirect("accounts:contributions")
         return redirect("decisions:notifications")
     items = list(Notification.objects.filter(recipient=request.user)[:100])
     return render(
@@ -706,3 +710,36 @@ def notifications(request: HttpRequest) -> HttpResponse:
         "decisions/notification_list.html",
         {"notifications": items, "unread": sum(1 for n in items if n.read_at is None)},
     )
+
+
+# --- Following -----------------------------------------------------------------------------------
+
+
+@require_POST
+def follow(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Follow or unfollow (``on=1|0``): the button again for htmx, else back to the page."""
+    from decisions import follows
+    from decisions.templatetags.decisions_tags import follow_context
+
+    if not request.user.is_authenticated:
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = "/"
+        return redirect(f"{reverse('account_login')}?{urlencode({'next': back})}")
+    try:
+        target = follows.target_get(kind, pk, user=request.user)
+    except DomainError as exc:
+        raise Http404(exc.message) from None
+    on = request.POST.get("on") == "1"
+    follows.follow_set(user=request.user, target=target, on=on)
+    if request.headers.get("HX-Request"):
+        context = follow_context({"request": request, "user": request.user}, target)
+        return render(request, "decisions/includes/follow_button.html", {**context, "live": True})
+    messages.success(
+        request,
+        _("Vous suivez désormais cet élément.") if on else _("Vous ne suivez plus cet élément."),
+    )
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = target.get_absolute_url()
+    return redirect(back)

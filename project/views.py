@@ -20,9 +20,15 @@ logger = logging.getLogger(__name__)
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    from project.home import home_data
+
     axes = Axis.objects.strategic()
     themes = Axis.objects.transversal()
-    return render(request, "pages/home.html", {"axes": axes, "themes": themes})
+    return render(
+        request,
+        "pages/home.html",
+        {"axes": axes, "themes": themes, **home_data(user=request.user)},
+    )
 
 
 @require_GET

@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.services import audit_record
+from decisions.follows import notify_summary_published
 from project.errors import DomainError, PermissionDeniedError
 from project.sanitizer import markdown_to_html
 from project.text import clean_line
@@ -256,6 +257,7 @@ def summary_publish(
             # Queued in this transaction, sent after commit (outbox): the request does not
             # wait on SMTP, and what fails is retried by send_outbox.
             summary_notify_participants(version=version)
+            notify_summary_published(version=version, actor=actor)  # followers, after commit
     summary.refresh_from_db()
     return version
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.services import audit_record, guest_create
+from decisions.follows import notify_workshop_state
 from project import ratelimit
 from project.errors import DomainError, NotFoundError, PermissionDeniedError
 from realtime import conf as realtime_conf
@@ -496,6 +497,7 @@ def workshop_state_change(*, workshop: Workshop, actor, to: str, request=None) -
         broadcast_on_commit(locked, "workshop.state_changed", events.state(locked))
         if to in (WorkshopState.LIVE, WorkshopState.CLOSED):
             broadcast_on_commit(locked, "phase.changed", events.agenda(locked))
+        notify_workshop_state(workshop=locked, actor=actor)  # its followers, after commit
     return locked
 
 

@@ -108,3 +108,25 @@ def axis_decisions(context, axis) -> dict:
 def notification_badge(context) -> dict:
     """The header link to « Mes idées » with the unread count (1 query, signed-in people only)."""
     return {"unread": context.get("unread_notifications", 0)}
+
+
+def follow_context(context, target) -> dict:
+    from decisions.follows import follow_kind, is_following
+
+    request = context.get("request")
+    user = context.get("user") or getattr(request, "user", None)
+    following = is_following(user, target) if user is not None else None
+    return {
+        "target": target,
+        "kind": follow_kind(target),
+        "following": following,
+        "user": user,
+        "request": request,
+        "next": request.get_full_path() if request is not None else target.get_absolute_url(),
+    }
+
+
+@register.inclusion_tag("decisions/includes/follow_button.html", takes_context=True)
+def follow_button(context, target) -> dict:
+    """Follow / stop following a proposal, a workshop, an axis or an action (1 query)."""
+    return follow_context(context, target)

@@ -25,6 +25,7 @@ ENTRY_POINTS = [
     "/syntheses/",
     "/donnees/",
     "/compte/",
+    "/compte/contributions/",
     "/compte/journal/",
     "/tableau-de-bord/",
     "/notifications/",

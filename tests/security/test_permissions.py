@@ -162,6 +162,7 @@ READS = [
     ("new recommendation", lambda w: "/recommandations/nouvelle/", _allow("editor")),
     ("new indicator", lambda w: "/indicateurs/nouveau/", _allow("editor")),
     ("my account", lambda w: "/compte/", _allow(*SIGNED_IN)),
+    ("my contributions", lambda w: "/compte/contributions/", _allow(*SIGNED_IN)),
     ("my API tokens", lambda w: "/compte/jetons/", _allow(*SIGNED_IN, unknown=("guest",))),
     ("audit log", lambda w: "/compte/journal/", _allow("staff")),
     ("audit log export", lambda w: "/compte/journal/export.csv", _allow("staff")),
