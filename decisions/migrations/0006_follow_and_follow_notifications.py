@@ -8,9 +8,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('decisions', '0004_recommendation_vote_source'),
+        ('decisions', '0005_recommendation_source_idea_group'),
         ('proposals', '0008_public_index_with_origin'),
-        ('workshops', '0003_workshop_joins_closed'),
+        ('workshops', '0005_phase_step_activity'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
