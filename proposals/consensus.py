@@ -126,9 +126,11 @@ def ordered(qs: QuerySet, figures: BoardFigures) -> QuerySet:
 
 
 def united_and_divided(proposals: QuerySet, *, limit: int) -> dict:
-    """For a summary: the proposals every college backs (highest lowest rate) and those
-    the colleges split on (largest gap between the highest and lowest group rate), among
-    proposals with at least one support. Needs at least two groups (else no comparison)."""
+    """For a summary: the proposals every college backs more than the average proposal
+    (highest lowest rate first) and those
+    the colleges split on (largest gap between the highest and lowest group rate; not one
+    listed as uniting), among proposals with at least one support, ``limit`` of each. Needs
+    at least two groups (else nothing to compare). 4 queries whatever the number of rows."""
     figures = board_figures(proposals)
     if len(figures.colleges) < 2:
         return {"available": False}
@@ -147,8 +149,21 @@ def united_and_divided(proposals: QuerySet, *, limit: int) -> dict:
         scored.append(
             {"id": pk, "rates": rates, "low": min(rates.values()), "high": max(rates.values())}
         )
-    titles = dict(proposals.filter(pk__in=list(counts)).values_list("pk", "title"))
     supports = {pk: sum(c.values()) for pk, c in counts.items()}
+    # What unites: every college above the board's mean rate (the smoothed rate is above
+    # p̄ exactly when the raw one is), the highest lowest rate first.
+    united = sorted(
+        (i for i in scored if i["low"] > figures.mean),
+        key=lambda i: (-i["low"], -supports[i["id"]], i["id"]),
+    )[:limit]
+    # What divides: the largest gaps, among those not already listed as uniting.
+    united_ids = {i["id"] for i in united}
+    divided = sorted(
+        (i for i in scored if i["id"] not in united_ids and i["high"] > i["low"]),
+        key=lambda i: (-(i["high"] - i["low"]), -supports[i["id"]], i["id"]),
+    )[:limit]
+    shown = {i["id"] for i in united + divided}
+    titles = dict(proposals.filter(pk__in=shown).values_list("pk", "title"))
 
     def row(item: dict) -> dict:
         pk = item["id"]
@@ -156,19 +171,17 @@ def united_and_divided(proposals: QuerySet, *, limit: int) -> dict:
             "id": pk,
             "title": titles.get(pk, ""),
             "supports": supports[pk],
-            "lowest": round(item["low"], 4),
-            "gap": round(item["high"] - item["low"], 4),
-            "rates": [{"college": g, "rate": round(item["rates"][g], 4)} for g in figures.colleges],
+            "lowest_pct": round(100 * item["low"], 1),
+            "gap_points": round(100 * (item["high"] - item["low"]), 1),
+            "rates": [
+                {"college": g, "pct": round(100 * item["rates"][g], 1)} for g in figures.colleges
+            ],
         }
 
-    united = sorted(scored, key=lambda i: (-i["low"], -supports[i["id"]], i["id"]))[:limit]
-    divided = sorted(scored, key=lambda i: (-(i["high"] - i["low"]), -supports[i["id"]], i["id"]))[
-        :limit
-    ]
     return {
         "available": True,
         "prior_weight": PRIOR_WEIGHT,
-        "mean": round(figures.mean, 4),
+        "mean_pct": round(100 * figures.mean, 2),
         "groups": [{"college": g, "people": n} for g, n in figures.people.items()],
         "united": [row(i) for i in united],
         "divided": [row(i) for i in divided],
