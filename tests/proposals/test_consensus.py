@@ -186,3 +186,11 @@ def test_the_cached_board_follows_new_supports(board, settings):
         services.support_add(proposal=board["big"], user=user)
     ids = board_ids(anonymous.get(reverse("proposals:board"), {"sort": "consensus"}))
     assert ids[0] == board["big"].pk
+
+
+def test_the_api_offers_the_same_order(board, client):
+    response = client.get("/api/v1/proposals", {"sort": "consensus", "page_size": 50})
+    assert response.status_code == 200
+    body = response.json()
+    ids = [item["id"] for item in body["results"]]
+    assert ids == _ranked()
