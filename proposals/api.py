@@ -24,7 +24,7 @@ from proposals.models import Axis, Comment, Proposal, ProposalStatus
 
 router = Router(tags=["propositions"])
 
-SortName = Literal["recent", "supported", "commented", "random", "relevance"]
+SortName = Literal["recent", "supported", "consensus", "commented", "random", "relevance"]
 StatusName = Literal[tuple(ProposalStatus.values)]  # type: ignore[valid-type]
 CollegeName = Literal[tuple(College.values)]  # type: ignore[valid-type]
 

@@ -12,6 +12,7 @@ SORT_CHOICES = [
     ("random", _("Au hasard")),
     ("recent", _("Les plus récentes")),
     ("supported", _("Les plus soutenues")),
+    ("consensus", _("Soutenues dans tous les collèges")),
     ("commented", _("Les plus commentées")),
     ("relevance", _("Pertinence (recherche)")),
 ]

@@ -10,7 +10,7 @@ from django.db.models import Count, ExpressionWrapper, F, IntegerField, Prefetch
 from django.http import Http404
 
 from accounts.models import College
-from proposals import board_cache, rules
+from proposals import board_cache, consensus, rules
 from proposals.models import (
     Axis,
     Comment,
@@ -22,7 +22,7 @@ from proposals.models import (
 )
 from proposals.search import apply_search, is_postgres, terms
 
-SORTS = ("random", "recent", "supported", "commented", "relevance")
+SORTS = ("random", "recent", "supported", "consensus", "commented", "relevance")
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 # Random order: a multiplicative hash of (id + visitor seed) modulo a prime below 2**32.
@@ -88,7 +88,18 @@ def board_queryset(user, query: BoardQuery) -> QuerySet[Proposal]:
         qs = qs.filter(origin_workshop__slug=query.workshop)
     if query.q:
         qs = apply_search(qs, query.q, rank=query.sort == "relevance")
+    if query.sort == "consensus":
+        return consensus.ordered(qs, _consensus_figures(user, qs, query))
     return _ordered(qs, query)
+
+
+def _consensus_figures(user, qs: QuerySet, query: BoardQuery) -> consensus.BoardFigures:
+    """The filtered board's college groups and mean rate (2 queries; for anyone not signed
+    in, cached with the board's generation)."""
+    generation = board_cache.generation() if board_cache.shared(user) else None
+    return board_cache.get_or_build(
+        generation, "consensus", query.filters(), lambda: consensus.board_figures(qs)
+    )
 
 
 def _ordered(qs: QuerySet, query: BoardQuery) -> QuerySet:

@@ -65,7 +65,7 @@ def _filter_choices(user) -> tuple[list, list]:
 
 
 # Sorts that ignore the visitor's random-order seed: their lists are shared by all visitors.
-_SEEDLESS_SORTS = {"recent", "supported", "commented", "relevance"}
+_SEEDLESS_SORTS = {"recent", "supported", "consensus", "commented", "relevance"}
 
 
 @require_GET

@@ -21,11 +21,13 @@ from django.apps import apps
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from proposals import consensus
 from proposals.models import Axis, Proposal
 
 DATA_FORMAT = 1
 TOP_IDEAS = 5
 FIRST_ACTIONS = 3
+CONSENSUS_IDEAS = 3
 UPCOMING = 3
 
 
@@ -267,6 +269,8 @@ def _ideas(scope: Scope, axes: dict[int, Axis]) -> dict:
         "by_axis": axis_rows,
         "by_college": [{"college": code, "count": n} for code, _label, n in shown],
         "top": top,
+        # What united the colleges and what divided them (proposals.consensus).
+        "colleges": consensus.united_and_divided(proposals, limit=CONSENSUS_IDEAS),
     }
 
 
