@@ -60,5 +60,5 @@ urlpatterns = [
     path("indicateurs/<slug:slug>/mesures/", views.indicator_measure, name="indicator_measure"),
     path("tableau-de-bord/", views.dashboard, name="dashboard"),
     path("notifications/", views.notifications, name="notifications"),
-    path("suivre/<slug:kind>/<int:pk>/", views.follow, name="follow"),
+    path("suivre/<slug:kind>/<id:pk>/", views.follow, name="follow"),
 ]

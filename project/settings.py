@@ -200,13 +200,15 @@ ACCOUNT_RATE_LIMITS = {
 }
 ALLAUTH_TRUSTED_PROXY_COUNT = envint("ALLAUTH_TRUSTED_PROXY_COUNT", 0)
 # The platform's other limits (project.ratelimit, docs/security.md): "<amount>/<period>".
-# A venue's wifi puts a whole room behind one address: the per-address limits on joins
-# leave room for it; the guessing of codes is held by the limit on failed codes.
+# A venue's wifi (or a carrier's NAT) puts a whole plenary behind one address: the
+# per-address limits let 300 people join within ten minutes (typos included: 100 wrong codes
+# in ten minutes). Guessing a code (6 of 31 signs, ~887 million) at 100 tries per ten
+# minutes stays hopeless; the per-workshop limit caps what one code can bring in.
 RATE_LIMITS = {
-    "join": "120/m",  # join attempts per client address (right or wrong code)
-    "join_failed": "20/10m",  # unknown (or private) codes per client address
-    "guest_create": "10/m,60/h",  # new guests per client address
-    "guest_create_workshop": "200/h",  # new guests per workshop, all addresses together
+    "join": "600/m",  # join attempts per client address (right or wrong code)
+    "join_failed": "100/10m",  # unknown (or private) codes per client address
+    "guest_create": "300/10m,1000/h",  # new guests per client address
+    "guest_create_workshop": "600/h",  # new guests per workshop, all addresses together
     "claim": "10/h",  # guest claims per client address
     "claim_email": "3/h",  # claims per e-mail address typed (mails to one inbox)
 }
