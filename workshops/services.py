@@ -197,6 +197,14 @@ def _locked_workshop(workshop: Workshop) -> Workshop:
 # --- joining ---------------------------------------------------------------------------------
 
 
+def _registered_changed(workshop: Workshop) -> None:
+    """« inscrit·es à l'atelier » changed: every screen (stage, console, phones) shows the new
+    figure at once (workshops.figures defines it), not only at its next page load."""
+    from workshops.figures import registered_count
+
+    broadcast_on_commit(workshop, "figures.changed", {"registered": registered_count(workshop.pk)})
+
+
 def workshop_join(*, workshop: Workshop, user, attendance: str = Attendance.ON_SITE) -> Participant:
     """Record ``user`` as a participant (idempotent), with the college they declare now."""
     if not (user and user.is_authenticated):
@@ -250,6 +258,7 @@ def workshop_join(*, workshop: Workshop, user, attendance: str = Attendance.ON_S
         except IntegrityError:
             # A double click from two tabs: the other request created it.
             return Participant.objects.get(workshop=workshop, user=user)
+        _registered_changed(workshop)
     return participant
 
 
@@ -366,6 +375,8 @@ def participant_invite(*, workshop: Workshop, actor, user, request=None) -> Part
     if not created and not participant.invited:
         participant.invited = True
         participant.save(update_fields=["invited"])
+    if created:
+        _registered_changed(workshop)
     return participant
 
 
@@ -399,6 +410,7 @@ def participant_remove(
             request=request,
         )
         broadcast_on_commit(workshop, "hands.changed", events.hands(workshop))
+        _registered_changed(workshop)
         broadcast_on_commit(
             workshop,
             "participant.removed",

@@ -251,6 +251,11 @@ document.addEventListener("submit", async (event) => {
   }
 });
 
+function renderFigure(name, value) {
+  if (value == null) return;
+  for (const node of root.querySelectorAll(`[data-figure="${name}"]`)) node.textContent = String(value);
+}
+
 function connect(attempt = 0) {
   if (!root.dataset.ws) return;
   const scheme = location.protocol === "https:" ? "wss" : "ws";
@@ -278,6 +283,10 @@ function connect(attempt = 0) {
       root.dataset.connection = "live";
     }
     if (typeof frame.seq === "number") root.dataset.seq = String(Math.max(Number(root.dataset.seq || 0), frame.seq));
+    // The room's figures (workshops/figures.py), as the stage and the phones show them.
+    if (frame.type === "presence") renderFigure("connected", frame.data?.total);
+    else if (frame.type === "figures.changed") renderFigure("registered", frame.data?.registered);
+    else if (frame.type === "vote.tally") renderFigure("registered", frame.data?.eligible);
     // Other modules on the page (the grouping panel) follow the room's events too.
     if (frame.type) document.dispatchEvent(new CustomEvent("room:event", { detail: frame }));
     if (WATCHED.has(frame.type)) refreshSoon();

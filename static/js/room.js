@@ -289,7 +289,8 @@ function renderHands(data) {
 }
 
 // The room's figures (workshops/figures.py defines them): « connecté·es maintenant » comes with
-// the presence frames, « inscrit·es à l'atelier » with the page and each vote's tally. One
+// the presence frames, « inscrit·es à l'atelier » with the page, each vote's tally and the
+// « figures.changed » event (someone joined or was removed). One
 // figure never overwrites another.
 function renderFigure(name, value) {
   if (value == null) return;
@@ -328,6 +329,7 @@ if (room && "WebSocket" in window) {
   socket.on("hands.changed", renderHands);
   socket.on("presence", renderPresence);
   socket.on("vote.tally", (d) => renderFigure("registered", d.eligible));
+  socket.on("figures.changed", (d) => renderFigure("registered", d.registered));
   socket.on("board.locked", (d) => renderLock(d.locked));
   socket.on("workshop.code_changed", (d) => {
     for (const node of $$("[data-join-code]")) node.textContent = d.code;

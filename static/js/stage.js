@@ -119,15 +119,11 @@ function announce(text) {
   if (node) node.textContent = text;
 }
 
-// One step forward or back. The facilitator console's « Étape suivante » will own what a step
-// is (its run sheet); until then a step is a phase of the agenda.
+// One step forward or back on the run sheet: the same service as the console's « Étape
+// suivante » (workshops.steps), so the stage, the console and the phones move together.
 export function stageStep(direction) {
   if (stage.dataset.facilitator !== "1") return Promise.resolve(null);
-  if (direction > 0) return send("phase.next");
-  const ids = (stage.dataset.phases || "").split(",").filter(Boolean).map((p) => Number(p.split(":")[0]));
-  const index = ids.indexOf(facts.phase);
-  if (index <= 0) return Promise.resolve(null);
-  return send("phase.start", { id: ids[index - 1] });
+  return send(direction > 0 ? "step.next" : "step.previous");
 }
 
 function toggleTimer() {
@@ -183,7 +179,6 @@ if (stage && stage.dataset.projector === "1") {
         if (wallTitle && phase) wallTitle.textContent = phase.title;
         const clock = stage.querySelector("[data-timer]");
         if (clock && data.timer) clock.dataset.running = data.timer.running ? "1" : "0";
-        stage.dataset.phases = (data.phases || []).map((p) => `${p.id}:${p.kind}`).join(",");
         facts.resultsFresh = false; // a new step: last step's results leave the screen
         break;
       }

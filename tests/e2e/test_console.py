@@ -185,7 +185,8 @@ def test_a_facilitator_runs_a_template_with_next_step_only(
     ).to_be_visible()
     for page in phones:
         expect(page.get_by_text("2 bulletins").first).to_be_visible()
-    expect(stage.get_by_role("table").first).to_contain_text(ideas[0])
+    expect(stage.locator("[data-stage-vote]")).to_have_attribute("data-stage-vote", "results")
+    expect(stage.locator(".stage-vote")).to_contain_text(ideas[0])
     check_console(presenter, "06-results")
     shot(presenter, "06-results-full", full_page=True)
     presenter.goto(site(f"{room}animer/"))

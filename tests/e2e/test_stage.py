@@ -203,9 +203,15 @@ def test_the_stage_in_every_state(site, new_context, live_workshop, facilitator,
     expect(page.locator(".stage-join__figures")).to_contain_text("connecté·es maintenant")
     check_stage(page, "01-join", "join", theme)
 
-    # → (the facilitator's next step): the brainstorm, the wall, live.
+    # → (the facilitator's next step on the run sheet, as the console's « Étape suivante »):
+    # the brainstorm, the wall, live.
     page.keyboard.press("ArrowRight")
     expect(page.locator("#room")).to_have_attribute("data-mode", "wall")
+    from accounts.models import AuditEvent
+    from workshops.models import PhaseKind, Workshop
+
+    assert Workshop.objects.get(pk=workshop.pk).current_phase.kind == PhaseKind.IDEATION
+    assert AuditEvent.objects.filter(action="workshop.step_started").count() == 1
     expect(
         page.locator(".stage__corner .stage__corner-code")
     ).to_be_visible()  # the code shrinks to a corner
@@ -323,12 +329,11 @@ def test_the_stage_in_every_state(site, new_context, live_workshop, facilitator,
         check_stage(page, f"06-results-{method}", "vote", theme)
 
     # The timer, large, with the phase title; T starts it (the facilitator's key).
-    from workshops.models import PhaseKind
-
     debate = workshop.phases.get(kind=PhaseKind.DEBATE)
     on_server(lambda: services.phase_start(workshop=workshop, actor=facilitator, phase=debate))
     page.goto(url)
     expect(page.locator(".stage-timer__title")).to_have_text(debate.title)
+    expect(page.locator("#room")).to_have_attribute("data-connection", "live")  # T travels on it
     page.keyboard.press("t")
     expect(page.locator("[data-timer]")).to_have_attribute("data-running", "1")
     check_stage(page, "07-timer", "timer", theme)

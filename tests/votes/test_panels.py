@@ -125,7 +125,10 @@ def test_after_voting_the_room_thanks_with_the_turnout_and_folds_the_ballot(
     )
     html = response.content.decode()
     assert (
-        "Merci, votre vote est enregistré — <span data-turnout-voted>1</span> / 8 ont voté" in html
+        "Merci, votre vote est enregistré — <span data-turnout-voted>1</span> / "
+        "<span data-turnout-eligible>8</span> ont voté" in html
     )
+    # The thanks line follows the live tally (ballot.js updates every [data-turnout]).
+    assert f'<p class="vote-thanks" role="status" data-turnout="{session.pk}">' in html
     assert "Votre vote est enregistré. Vous pouvez" not in html  # no second, flashed thanks
     assert '<details class="vote-panel__change"><summary>Modifier mon vote</summary>' in html

@@ -79,3 +79,36 @@ def test_a_turnout_is_always_voters_over_registered(client, live, facilitator):
             "data-turnout-voted>2</strong> / <span data-turnout-eligible>15</span> ont voté" in html
         )
         assert "votant·es / inscrit·es à l" in html
+
+
+def test_a_join_or_a_removal_tells_every_screen_the_new_registered_figure(
+    live, facilitator, user, other_user
+):
+    """The phones that joined first read « 1 inscrit·es » until a vote's tally: the join and
+    the removal now broadcast the figure (the stage, the console and the phones show it)."""
+    import json
+
+    from realtime.models import RoomEvent
+    from workshops import services
+
+    def announced() -> list[int]:
+        frames = RoomEvent.objects.filter(workshop=live, type="figures.changed").order_by("seq")
+        return [json.loads(e.frame)["data"]["registered"] for e in frames]
+
+    services.workshop_join(workshop=live, user=user)
+    joined = services.workshop_join(workshop=live, user=other_user)
+    services.workshop_join(workshop=live, user=other_user)  # again: nothing changes
+    assert announced() == [1, 2]
+    services.participant_remove(workshop=live, actor=facilitator, participant=joined)
+    assert announced() == [1, 2, 1]
+    assert figures.registered_count(live.pk) == 1
+
+
+def test_the_console_shows_the_same_labelled_figures(client, live, facilitator):
+    ParticipantFactory.create_batch(5, workshop=live)
+    client.force_login(facilitator)
+    html = client.get(reverse("workshops:console_page", args=[live.slug])).content.decode()
+    assert _figure(html, "registered") == "5"
+    assert _figure(html, "connected") == "–"
+    assert str(figures.LABELS["registered"]) in html
+    assert str(figures.LABELS["connected"]) in html
