@@ -17,7 +17,9 @@ import time
 
 
 class Relay:
-    def __init__(self, target_port: int) -> None:
+    def __init__(self, target_port: int | None = None) -> None:
+        # The target may be set later (``point_to``): the server must know the relay's
+        # address first, to trust it as a socket origin.
         self.target = ("127.0.0.1", target_port)
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
@@ -26,6 +28,9 @@ class Relay:
         self._lock = threading.Lock()
         self._closed = False
         threading.Thread(target=self._accept, daemon=True).start()
+
+    def point_to(self, target_port: int) -> None:
+        self.target = ("127.0.0.1", target_port)
 
     @property
     def url(self) -> str:

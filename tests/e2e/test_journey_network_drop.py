@@ -21,6 +21,31 @@ IDEAS = [
 
 
 @pytest.fixture
+def relay() -> Relay:
+    return Relay()
+
+
+@pytest.fixture
+def site(asgi_server, monkeypatch, tmp_path, relay):
+    """The live server, trusting the relay's address as a socket origin: the room socket
+    accepts only the site's exact origins (scheme, host, port)."""
+    from tests.e2e.helpers import Site
+
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    server = asgi_server(
+        extra_env={
+            "DJANGO_ALLOW_ASYNC_UNSAFE": "",
+            "TEST_EMAIL_FILE_PATH": str(mail_dir),
+            "CSRF_TRUSTED_ORIGINS": f"http://testserver,{relay.url}",
+        }
+    )
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
+    relay.point_to(server.port)
+    return Site(server, mail_dir)
+
+
+@pytest.fixture
 def live_workshop(axis, facilitator):
     from tests.workshops.factories import WorkshopFactory
     from workshops.models import WorkshopState
@@ -40,7 +65,7 @@ def ideas_shown(page: Page) -> list[str]:
     return [t.strip() for t in page.locator("[data-ideas] .idea__title").all_inner_texts()]
 
 
-def test_a_phone_that_drops_off_catches_up_in_order(site, new_context, live_workshop):
+def test_a_phone_that_drops_off_catches_up_in_order(site, new_context, live_workshop, relay):
     room = f"/ateliers/{live_workshop.slug}/"
 
     ines = new_context("phone").new_page()
@@ -50,7 +75,6 @@ def test_a_phone_that_drops_off_catches_up_in_order(site, new_context, live_work
     expect(ines.locator("#room")).to_have_attribute("data-connection", "live")
 
     # Paul's phone reaches the server through a relay whose cable the test can cut.
-    relay = Relay(site.server.port)
     paul_context = new_context("phone", base_url=relay.url)
     paul = paul_context.new_page()
     paul.goto(f"{relay.url}/rejoindre/?code={live_workshop.join_code}")

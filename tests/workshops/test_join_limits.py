@@ -61,9 +61,7 @@ def test_guests_per_workshop_are_limited_whatever_the_address(live, settings):
     assert Participant.objects.filter(workshop=live).count() == 3
 
 
-def test_failed_codes_are_limited_per_address_then_even_a_right_code_waits(
-    client, live, settings
-):
+def test_failed_codes_are_limited_per_address_then_even_a_right_code_waits(client, live, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "join_failed": "20/10m"}
     for _ in range(20):
         response = _post_join(client, "ZZZZZZ")
