@@ -159,6 +159,8 @@ def _room_context(
     }
     # The groups of ideas, as ``idea_groups.changed`` sends them: the state a page starts from.
     context["idea_groups"] = events.idea_groups(workshop)
+    # The phones show the groups too (read-only; room.js keeps them current).
+    context["room_groups"] = _stage_groups(context["idea_groups"]["groups"], context["ideas"])
     if access.is_facilitator:
         context["participants"] = list(
             Participant.objects.filter(workshop=workshop, removed_at__isnull=True)

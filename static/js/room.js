@@ -312,6 +312,47 @@ function renderLock(locked) {
   if (button) button.textContent = locked ? button.dataset.textUnlock : button.dataset.textLock;
 }
 
+function renderGroups(data) {
+  // The facilitator's groups of ideas, read-only: a line each, its ideas behind it.
+  const box = $("[data-room-groups]");
+  if (!box) return;
+  const open = new Set($$("details[open]", box).map((d) => d.dataset.roomGroup));
+  const title = (id) => {
+    const node = $(`[data-ideas] [data-idea="${id}"] [data-idea-title]`);
+    return node ? node.textContent.trim() : null;
+  };
+  const groups = (data.groups || []).slice().sort((a, b) => (a.position ?? 0) - (b.position ?? 0));
+  const nodes = groups.map((group) => {
+    const details = document.createElement("details");
+    details.className = "room-group";
+    details.dataset.roomGroup = String(group.id);
+    details.open = open.has(String(group.id));
+    const summary = document.createElement("summary");
+    const name = document.createElement("span");
+    name.className = "room-group__name";
+    name.textContent = group.name;
+    const titles = group.idea_ids.map(title).filter(Boolean);
+    const count = document.createElement("span");
+    count.className = "muted";
+    count.textContent = ` (${titles.length})`;
+    summary.append(name, count);
+    const list = document.createElement("ul");
+    list.className = "list-plain";
+    for (const text of titles) {
+      const item = document.createElement("li");
+      item.textContent = text;
+      list.append(item);
+    }
+    details.append(summary, list);
+    return details;
+  });
+  const heading = document.createElement("h3");
+  heading.className = "room-groups__title";
+  heading.textContent = box.dataset.textTitle;
+  box.replaceChildren(heading, ...nodes);
+  box.hidden = nodes.length === 0;
+}
+
 // --- wiring ----------------------------------------------------------------------------------
 
 if (room && "WebSocket" in window) {
@@ -328,6 +369,7 @@ if (room && "WebSocket" in window) {
   socket.on("timer.changed", (d) => timer.set(d));
   socket.on("hands.changed", renderHands);
   socket.on("presence", renderPresence);
+  socket.on("idea_groups.changed", renderGroups);
   socket.on("vote.tally", (d) => renderFigure("registered", d.eligible));
   socket.on("figures.changed", (d) => renderFigure("registered", d.registered));
   socket.on("board.locked", (d) => renderLock(d.locked));

@@ -234,6 +234,12 @@ def test_grouping_by_keyboard_and_by_drag_and_drop(site, new_context, clustering
         ("Mobilités", [dragged.pk]),
         ("Emploi et formation", [target.pk]),
     ]
+    # ... and shows them, read-only: a line per group, its ideas behind it.
+    groups = phone.locator("[data-room-groups]")
+    expect(groups.locator("summary")).to_have_count(2)
+    expect(groups.locator("summary").first).to_contain_text("Mobilités (1)")
+    groups.locator("summary").first.click()
+    expect(groups.locator("details").first).to_contain_text(dragged.title)
 
     # Accessible and readable at the two sizes, screenshots to look at.
     expect(page.locator(f'[data-drop-group="{mobility.pk}"] [data-idea]')).to_have_count(1)

@@ -427,3 +427,15 @@ def test_console_with_the_panel_queries_do_not_grow_with_ideas(
         return len(ctx.captured_queries)
 
     assert queries_with(2) == queries_with(20)
+
+
+def test_the_phones_show_the_groups_read_only(client, live, facilitator, participant, ideas):
+    grouping.idea_group_create(
+        workshop=live, actor=facilitator, name="Mobilités", idea_ids=[ideas[0].pk, ideas[1].pk]
+    )
+    client.force_login(participant.user)
+    html = client.get(live.get_absolute_url()).content.decode()
+    box = html.split("data-room-groups", 1)[1].split("</div>", 1)[0]
+    assert 'Mobilités</span> <span class="muted">(2)</span>' in box
+    assert ideas[0].title in box and ideas[1].title in box and ideas[2].title not in box
+    assert 'id="regroupement"' not in html  # the panel itself is the facilitator's, on the console
