@@ -190,13 +190,24 @@ def test_grouping_by_keyboard_and_by_drag_and_drop(site, new_context, clustering
     page.mouse.move(start["x"] + 30, start["y"] + 20, steps=4)
     expect(page.locator(".grouping__ghost")).to_have_count(1)
     height = page.viewport_size["height"]
-    page.mouse.move(start["x"] + 30, height - 10, steps=6)
-    eventually(
-        lambda: 0 < drop.bounding_box()["y"] + 40 < height - 70, timeout=10, message="autoscroll"
-    )
-    end = drop.bounding_box()
-    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 20, steps=8)
-    expect(drop).to_have_class(re.compile("is-drop-target"))
+    # Out of sight, the group is brought in by holding the idea near the edge on its side.
+    drop_y = drop.bounding_box()["y"]
+    if not 0 < drop_y + 40 < height - 70:
+        page.mouse.move(start["x"] + 30, height - 10 if drop_y > 0 else 10, steps=6)
+        eventually(
+            lambda: 0 < drop.bounding_box()["y"] + 40 < height - 70,
+            timeout=10,
+            message="autoscroll",
+        )
+
+    # Over the group, away from the edges (within 64 px of one the page scrolls).
+    def over_the_group() -> bool:
+        end = drop.bounding_box()
+        top, bottom = max(end["y"] + 10, 100), min(end["y"] + end["height"] - 10, height - 100)
+        page.mouse.move(end["x"] + end["width"] / 2, (top + bottom) / 2, steps=4)
+        return "is-drop-target" in (drop.get_attribute("class") or "")
+
+    eventually(over_the_group, timeout=10, message="the pointer over the group")
     page.mouse.up()
     expect(page.locator(".grouping__ghost")).to_have_count(0)
     eventually(lambda: group_of(dragged.pk) == "Mobilités", message="drag and drop")
@@ -359,16 +370,21 @@ def test_grouping_by_touch_on_a_tablet(site, browser, clustering, facilitator):
     expect(page.locator(".grouping__ghost")).to_have_count(1)
     height = 768
     # Out of sight, the group is brought in by holding near the edge on its side.
-    target = drop.bounding_box()["y"]
-    if not 0 < target + 40 < height - 70:
-        touch("touchMove", x + 20, height - 8 if target > 0 else 8)
+    drop_y = drop.bounding_box()["y"]
+    if not 0 < drop_y + 40 < height - 70:
+        touch("touchMove", x + 20, height - 8 if drop_y > 0 else 8)
     eventually(
         lambda: 0 < drop.bounding_box()["y"] + 40 < height - 70, timeout=10, message="autoscroll"
     )
-    end = drop.bounding_box()
-    tx, ty = end["x"] + end["width"] / 2, end["y"] + 30
-    touch("touchMove", tx, ty)
-    expect(drop).to_have_class(re.compile("is-drop-target"))
+
+    # Over the group, away from the edges (within 64 px of one the page scrolls under the finger).
+    def over_the_group() -> bool:
+        end = drop.bounding_box()
+        top, bottom = max(end["y"] + 10, 100), min(end["y"] + end["height"] - 10, height - 100)
+        touch("touchMove", end["x"] + end["width"] / 2, (top + bottom) / 2)
+        return "is-drop-target" in (drop.get_attribute("class") or "")
+
+    eventually(over_the_group, timeout=10, message="the finger over the group")
     touch("touchEnd")
     eventually(lambda: group_of(dragged.pk) == "Mobilités", message="touch drag and drop")
     expect(idea_in(page, mobility.pk, dragged.pk)).to_be_visible()
