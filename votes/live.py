@@ -347,6 +347,18 @@ def results_shown(session) -> dict[str, Any]:
 
     if session.state != SessionState.OPEN or not rules.results_revealed(session):
         return selectors.results_compute(session).as_dict()
+    try:
+        return _results_held(session)
+    except Exception:  # the live store (Redis) is down: pages must still answer
+        # What was shown cannot be read: show no tally rather than one that could move by a
+        # single ballot. The tally comes back with the store (the next snapshot).
+        logger.warning("live results: store unavailable for session %s", session.pk, exc_info=True)
+        return selectors.results_compute(session, empty=True).as_dict()
+
+
+def _results_held(session) -> dict[str, Any]:
+    from votes import selectors
+
     store = _store()
     shown_key, lock_key = _key(session.pk, "shown"), _key(session.pk, "shown-lock")
     if not store.add(lock_key, os.getpid(), PENDING_TTL):
