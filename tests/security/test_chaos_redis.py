@@ -263,9 +263,18 @@ def test_redis_outage_during_a_live_vote_loses_nothing_and_clients_converge(
     assert Ballot.objects.filter(session=session).count() == VOTERS
     assert Ballot.objects.filter(session=session).values("voter").distinct().count() == VOTERS
 
-    # Every client converges to the database state within 30 s of Redis's return.
+    # Every client converges to the database state within 30 s of Redis's return, as the
+    # live results may show it while the vote is open: a tally moves by at least
+    # votes.live.MIN_STEP ballots (one or two ballots never show alone), so the last one or
+    # two may wait for the close; every client shows the same count.
+    from votes.live import MIN_STEP
+
+    def converged() -> bool:
+        seen = {c.voted for c in clients}
+        return len(seen) == 1 and VOTERS - (MIN_STEP - 1) <= seen.pop() <= VOTERS
+
     while time.monotonic() - restarted_at < CONVERGENCE_SECONDS:
-        if all(c.voted == VOTERS for c in clients):
+        if converged():
             break
         time.sleep(0.2)
     converged_after = time.monotonic() - restarted_at
@@ -273,7 +282,7 @@ def test_redis_outage_during_a_live_vote_loses_nothing_and_clients_converge(
         c.stop.set()
     for t in threads:
         t.join(5)
-    assert all(c.voted == VOTERS for c in clients), (
+    assert converged(), (
         [(c.name, c.voted, c.connects, c.errors[-3:]) for c in clients],
         logs[-4000:],
     )
