@@ -123,29 +123,88 @@ DEMO_SOURCE = "Données de démonstration"
 # Demo measurements: clearly labelled as such by their source; the founding document gives
 # no figures for the success indicators and no numeric 2030 targets.
 DEMO_MEASUREMENTS = {
+    "emploi-filieres-diversification": [("2024-12-31", "1.2"), ("2025-12-31", "2.4")],
     "foncier-friches-requalifiees": [("2024-12-31", "2"), ("2025-12-31", "4")],
     "innovation-projets-finances": [("2024-12-31", "6"), ("2025-12-31", "9")],
     "formation-diplomes-nouveaux-metiers": [("2024-12-31", "120"), ("2025-12-31", "185")],
 }
 
-DEMO_INDICATOR = {
-    "slug": "demo-pme-accompagnees-fonds",
-    "kind": IndicatorKind.CUSTOM,
-    "name": "PME stratégiques financées par le fonds territorial (démonstration)",
-    "description": (
-        "Indicateur complémentaire de démonstration : nombre cumulé de PME locales "
-        "financées par le fonds d'investissement territorial. Valeurs et cible fictives."
-    ),
-    "axis": "gouvernance-souverainete",
-    "unit": "PME",
-    "direction": Direction.UP,
-    "baseline_value": Decimal("0"),
-    "baseline_date": date(2024, 12, 31),
-    "target_2030": Decimal("40"),
-    "source": DEMO_SOURCE,
-    "order": 100,
-    "measurements": [("2025-06-30", "3"), ("2025-12-31", "7"), ("2026-06-30", "11")],
-}
+# Complementary demo indicators (fictitious values and targets, labelled as such), so that
+# every axis of the 5 has a figure that moves: the founding document names no figure for them.
+DEMO_INDICATORS = [
+    {
+        "slug": "demo-pme-accompagnees-fonds",
+        "kind": IndicatorKind.CUSTOM,
+        "name": "PME stratégiques financées par le fonds territorial (démonstration)",
+        "description": (
+            "Indicateur complémentaire de démonstration : nombre cumulé de PME locales "
+            "financées par le fonds d'investissement territorial. Valeurs et cible fictives."
+        ),
+        "axis": "gouvernance-souverainete",
+        "unit": "PME",
+        "direction": Direction.UP,
+        "baseline_value": Decimal("0"),
+        "baseline_date": date(2024, 12, 31),
+        "target_2030": Decimal("40"),
+        "source": DEMO_SOURCE,
+        "order": 100,
+        "measurements": [("2025-06-30", "3"), ("2025-12-31", "7"), ("2026-06-30", "11")],
+    },
+    {
+        "slug": "demo-sous-traitants-diversifies",
+        "kind": IndicatorKind.CUSTOM,
+        "name": "Sous-traitants automobiles engagés dans une diversification (démonstration)",
+        "description": (
+            "Indicateur complémentaire de démonstration : nombre cumulé de sous-traitants "
+            "ayant un projet de diversification accompagné (électrique, hydrogène, ferroviaire)."
+        ),
+        "axis": "mutation-automobile-mobilite",
+        "unit": "entreprises",
+        "direction": Direction.UP,
+        "baseline_value": Decimal("4"),
+        "baseline_date": date(2024, 12, 31),
+        "target_2030": Decimal("60"),
+        "source": DEMO_SOURCE,
+        "order": 101,
+        "measurements": [("2025-06-30", "9"), ("2025-12-31", "17"), ("2026-06-30", "26")],
+    },
+    {
+        "slug": "demo-creations-entreprises",
+        "kind": IndicatorKind.CUSTOM,
+        "name": "Créations d'entreprises industrielles et artisanales (démonstration)",
+        "description": (
+            "Indicateur complémentaire de démonstration : créations d'entreprises industrielles "
+            "et artisanales sur le territoire, par année. Valeurs et cible fictives."
+        ),
+        "axis": "marketing-territorial",
+        "unit": "créations/an",
+        "direction": Direction.UP,
+        "baseline_value": Decimal("140"),
+        "baseline_date": date(2023, 12, 31),
+        "target_2030": Decimal("220"),
+        "source": DEMO_SOURCE,
+        "order": 102,
+        "measurements": [("2024-12-31", "151"), ("2025-12-31", "163")],
+    },
+    {
+        "slug": "demo-projets-cooperation",
+        "kind": IndicatorKind.CUSTOM,
+        "name": "Projets menés avec les territoires voisins (démonstration)",
+        "description": (
+            "Indicateur complémentaire de démonstration : projets communs en cours avec le Grand "
+            "Belfort, Héricourt et le Nord Franche-Comté (hydrogène, compétences, mobilité)."
+        ),
+        "axis": "synergies-territoriales",
+        "unit": "projets",
+        "direction": Direction.UP,
+        "baseline_value": Decimal("2"),
+        "baseline_date": date(2024, 12, 31),
+        "target_2030": Decimal("10"),
+        "source": DEMO_SOURCE,
+        "order": 103,
+        "measurements": [("2025-06-30", "3"), ("2026-03-31", "5")],
+    },
+]
 
 RECOMMENDATIONS = [
     {
@@ -382,6 +441,210 @@ RECOMMENDATIONS = [
             },
         ],
     },
+    # The 5 axes of the strategy, each with what the Codev drew from the first year.
+    {
+        "title": "Requalifier les friches industrielles avant d'ouvrir de nouveaux terrains",
+        "axis": "environnement-accueil",
+        "status": "published",
+        "body": (
+            "Caractériser **toutes les parcelles mobilisables** du territoire et requalifier en "
+            "priorité les friches industrielles, pour accueillir les entreprises sans étalement urbain."
+        ),
+        "rationale": (
+            "Les chefs d'entreprise rencontrés disent manquer de foncier prêt à l'emploi, alors que "
+            "des dizaines de friches attendent un projet."
+        ),
+        "keywords": ["friche", "foncier", "parcelle", "terrain", "navette", "zone"],
+        "source_keys": ["friches-requalification"],
+        "idea_keys": ["navette-zones"],
+        "actions": [
+            {
+                "title": "Inventaire des parcelles mobilisables et des friches",
+                "owner_kind": "pma",
+                "owner_name": "Pays de Montbéliard Agglomération",
+                "lead_name": "Service foncier et aménagement",
+                "start_date": date(2025, 11, 3),
+                "due_date": date(2026, 6, 30),
+                "budget": Decimal("90000"),
+                "indicators": ["foncier-friches-requalifiees"],
+                "updates": [
+                    (
+                        date(2025, 12, 12),
+                        "62 sites repérés ; visites de terrain en cours.",
+                        30,
+                        "in_progress",
+                    ),
+                    (
+                        date(2026, 6, 26),
+                        "Inventaire publié : 38 friches caractérisées (pollution, accès, réseaux).",
+                        100,
+                        "done",
+                    ),
+                ],
+            },
+            {
+                "title": "Une rencontre par trimestre avec les chefs d'entreprise de chaque zone",
+                "owner_kind": "association",
+                "owner_name": "Codev PMA et clubs d'entreprises",
+                "lead_name": "",
+                "start_date": date(2026, 1, 15),
+                "due_date": date(2027, 12, 31),
+                "budget": None,
+                "indicators": [],
+                "updates": [
+                    (
+                        date(2026, 9, 18),
+                        "Trois rencontres tenues ; besoin n° 1 exprimé : des navettes vers les zones.",
+                        40,
+                        "in_progress",
+                    ),
+                ],
+            },
+        ],
+    },
+    {
+        "title": "Accompagner chaque sous-traitant automobile dans un projet de diversification",
+        "axis": "mutation-automobile-mobilite",
+        "status": "published",
+        "body": (
+            "Soutenir les sous-traitants dans leurs projets de **diversification** (électrique, "
+            "hydrogène, ferroviaire) pour réduire leur dépendance au moteur thermique."
+        ),
+        "rationale": "Un emploi industriel sur trois du bassin dépend encore de l'automobile thermique.",
+        "keywords": ["sous-traitan", "diversif", "automobile", "thermique", "électrique"],
+        "source_keys": ["diversification-soustraitants"],
+        "idea_keys": ["club-diversification"],
+        "actions": [
+            {
+                "title": "Diagnostic de diversification pour 30 sous-traitants",
+                "owner_kind": "region",
+                "owner_name": "Région Bourgogne-Franche-Comté et CCI",
+                "lead_name": "",
+                "start_date": date(2025, 12, 1),
+                "due_date": date(2026, 12, 31),
+                "budget": Decimal("120000"),
+                "indicators": ["demo-sous-traitants-diversifies"],
+                "updates": [
+                    (
+                        date(2026, 2, 20),
+                        "12 diagnostics réalisés, 5 projets identifiés.",
+                        35,
+                        "in_progress",
+                    ),
+                    (
+                        date(2026, 10, 6),
+                        "26 diagnostics réalisés ; un club des sous-traitants créé.",
+                        80,
+                        "in_progress",
+                    ),
+                ],
+            },
+        ],
+    },
+    {
+        "title": "Structurer la filière hydrogène et celle du luxe et des savoir-faire",
+        "axis": "filieres-avenir",
+        "status": "published",
+        "body": (
+            "Accélérer la diversification vers les **filières d'avenir** : l'énergie et l'hydrogène, "
+            "le luxe et les savoir-faire (maroquinerie, métiers d'art)."
+        ),
+        "rationale": "Les deux filières créent déjà des emplois sur le territoire ; il leur manque une feuille de route commune.",
+        "keywords": ["hydrog", "maroquin", "luxe", "métiers d'art", "énergie"],
+        "source_keys": ["hydrogene-filiere"],
+        "actions": [
+            {
+                "title": "Feuille de route hydrogène avec les industriels du Nord Franche-Comté",
+                "owner_kind": "pma",
+                "owner_name": "Pays de Montbéliard Agglomération",
+                "lead_name": "Mission filières d'avenir",
+                "start_date": date(2026, 1, 5),
+                "due_date": date(2026, 12, 31),
+                "budget": Decimal("75000"),
+                "indicators": ["emploi-filieres-diversification", "innovation-projets-finances"],
+                "updates": [
+                    (
+                        date(2026, 3, 30),
+                        "Comité des industriels installé (14 entreprises).",
+                        25,
+                        "in_progress",
+                    ),
+                    (
+                        date(2026, 11, 16),
+                        "Feuille de route en relecture par les partenaires.",
+                        75,
+                        "in_progress",
+                    ),
+                ],
+            },
+        ],
+    },
+    {
+        "title": "Changer l'image du territoire en racontant les entreprises qui se créent",
+        "axis": "marketing-territorial",
+        "status": "published",
+        "body": (
+            "Inverser l'image de désindustrialisation en **valorisant la création d'entreprises**, "
+            "pour attirer les actifs et les porteurs de projets."
+        ),
+        "rationale": "Les participant·es ont regretté qu'on ne parle du territoire qu'à l'occasion des fermetures.",
+        "keywords": ["image", "attract", "marketing", "création", "raconter", "vitrine"],
+        "source_keys": ["marketing-creation"],
+        "idea_keys": ["vitrine-reussites"],
+        "actions": [
+            {
+                "title": "Une campagne d'attractivité portée par les créateurs d'entreprise",
+                "owner_kind": "pma",
+                "owner_name": "Pays de Montbéliard Agglomération",
+                "lead_name": "Direction de la communication",
+                "start_date": date(2026, 3, 1),
+                "due_date": date(2027, 6, 30),
+                "budget": Decimal("200000"),
+                "indicators": ["demo-creations-entreprises"],
+                "updates": [
+                    (
+                        date(2026, 5, 11),
+                        "Appel à témoignages lancé auprès des créateurs.",
+                        15,
+                        "in_progress",
+                    ),
+                ],
+            },
+        ],
+    },
+    {
+        "title": "Coopérer avec les territoires voisins et gérer les compétences à l'échelle du Nord Franche-Comté",
+        "axis": "synergies-territoriales",
+        "status": "published",
+        "body": (
+            "Renforcer la **coopération avec les territoires voisins** sur des projets communs "
+            "(Forum Hydrogène, Territoires d'Industrie) et mener la GPECT à l'échelle du Nord Franche-Comté."
+        ),
+        "rationale": "Les salarié·es et les entreprises passent d'un bassin à l'autre : les compétences aussi.",
+        "keywords": ["voisin", "belfort", "coopér", "gpect", "compétence", "nord franche"],
+        "source_keys": ["gpect-nfc"],
+        "idea_keys": ["gpect-nfc"],
+        "actions": [
+            {
+                "title": "Diagnostic partagé des compétences du Nord Franche-Comté",
+                "owner_kind": "state",
+                "owner_name": "Pôle métropolitain Nord Franche-Comté",
+                "lead_name": "",
+                "start_date": date(2026, 2, 1),
+                "due_date": date(2027, 3, 31),
+                "budget": Decimal("50000"),
+                "indicators": ["demo-projets-cooperation", "formation-diplomes-nouveaux-metiers"],
+                "updates": [
+                    (
+                        date(2026, 7, 3),
+                        "Données des trois bassins d'emploi réunies.",
+                        45,
+                        "in_progress",
+                    ),
+                ],
+            },
+        ],
+    },
 ]
 
 
@@ -438,21 +701,23 @@ def seed_recommendations(ctx: dict) -> None:
         recommendation_vote_source_add,
     )
     from project.errors import DomainError
-    from proposals.models import Axis
+    from proposals.models import Axis, Proposal
 
     editor = ctx["editor"]
     axes = {a.slug: a for a in Axis.objects.all()}
 
-    # Demo measurements (only those not recorded yet: the seed is idempotent).
+    # Demo indicators and measurements (only those not recorded yet: the seed is idempotent).
     indicators = ctx["indicators"]
-    spec = dict(DEMO_INDICATOR)
-    measurements = spec.pop("measurements")
-    demo = Indicator.objects.filter(slug=spec["slug"]).first()
-    if demo is None:
-        axis_slug = spec.pop("axis")
-        demo = indicator_create(actor=editor, **{**spec, "axis": axes.get(axis_slug)})
-    indicators[demo.slug] = demo
-    for slug, values in [*DEMO_MEASUREMENTS.items(), (demo.slug, measurements)]:
+    demo_measurements = dict(DEMO_MEASUREMENTS)
+    for spec in DEMO_INDICATORS:
+        spec = dict(spec)
+        demo_measurements[spec["slug"]] = spec.pop("measurements")
+        demo = Indicator.objects.filter(slug=spec["slug"]).first()
+        if demo is None:
+            axis_slug = spec.pop("axis")
+            demo = indicator_create(actor=editor, **{**spec, "axis": axes.get(axis_slug)})
+        indicators[demo.slug] = demo
+    for slug, values in demo_measurements.items():
         indicator = indicators[slug]
         known = set(indicator.measurements.values_list("date", flat=True))
         for on, value in values:
@@ -497,6 +762,17 @@ def seed_recommendations(ctx: dict) -> None:
                 editor,
                 "Proposition du tableau reprise par le Codev.",
             )
+        # Ideas of the launch workshop that the recommendation took up.
+        for key in spec.get("idea_keys", []):
+            idea = Proposal.objects.filter(client_key=f"demo-past-{key}").first()
+            if idea is not None:
+                _link(
+                    recommendation_source_add,
+                    rec,
+                    idea,
+                    editor,
+                    "Idée née à la soirée de lancement, reprise par le Codev.",
+                )
         for action_spec in spec["actions"]:
             if ActionItem.objects.filter(recommendation=rec, title=action_spec["title"]).exists():
                 continue

@@ -30,7 +30,15 @@ NOTES = {
 }
 
 
+PAST_INTRO = (
+    "Pour la première soirée de PMA 2030, le Codev a présenté les 5 axes de la stratégie et "
+    "demandé à chacun·e par où commencer. Voici les idées déposées ce soir-là ; elles sont "
+    "depuis sur le tableau des propositions, ouvertes aux soutiens et aux commentaires."
+)
+
+
 def seed(ctx: dict) -> None:
+    _seed_past(ctx)
     workshop = ctx.get("live_workshop")
     if workshop is None:
         return  # no demo workshop to summarise
@@ -45,3 +53,24 @@ def seed(ctx: dict) -> None:
     if summary.current_version_id is None:
         summary_publish(summary=summary, actor=editor)
     ctx["published_summary"] = summary
+
+
+def _seed_past(ctx: dict) -> None:
+    """The launch workshop's summary, published ten days after the evening (the demo's
+    timeline dates it)."""
+    workshop = ctx.get("past_workshop")
+    if workshop is None:
+        return
+    editor = ctx["editor"]
+    summary = DecisionSummary.objects.filter(workshop=workshop, scope=Scope.WORKSHOP).first()
+    if summary is None:
+        summary = summary_create(actor=editor, scope=Scope.WORKSHOP, workshop=workshop)
+        summary_draft_update(
+            summary=summary,
+            actor=editor,
+            title=summary.title,
+            intro=PAST_INTRO,
+            sections=summary.sections,
+        )
+    if summary.current_version_id is None:
+        summary_publish(summary=summary, actor=editor)

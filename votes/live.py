@@ -53,6 +53,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import close_old_connections, connections, transaction
@@ -62,6 +63,10 @@ logger = logging.getLogger(__name__)
 INTERVAL = 0.25  # seconds between two snapshots of a session: 4 per second at most
 PENDING_TTL = 5  # seconds; frees the flusher key if its process died
 VERSION_TTL = 7 * 24 * 3600
+
+
+# What the live store raises when it cannot be reached (redis-py's errors, sockets' OSError).
+STORE_ERRORS: tuple[type[BaseException], ...] = (redis.exceptions.RedisError, OSError)
 
 
 class _CacheStore:
@@ -349,7 +354,7 @@ def results_shown(session) -> dict[str, Any]:
         return selectors.results_compute(session).as_dict()
     try:
         return _results_held(session)
-    except Exception:  # the live store (Redis) is down: pages must still answer
+    except STORE_ERRORS:  # the live store (Redis) is down: pages must still answer
         # What was shown cannot be read: show no tally rather than one that could move by a
         # single ballot. The tally comes back with the store (the next snapshot).
         logger.warning("live results: store unavailable for session %s", session.pk, exc_info=True)

@@ -1,4 +1,5 @@
-"""Demo workshops of PMA 2030: a scheduled workshop on axis 1 and a live one on axis 3.
+"""Demo workshops of PMA 2030: a past one (the launch, closed), a scheduled workshop on axis 1
+and a live one on axis 3.
 
 The live workshop ("filières d'avenir": hydrogène, luxe / maroquinerie) has
 its agenda, participants of every college and ideas posted through the same
@@ -9,7 +10,7 @@ Idempotent: ideas carry client keys, the set-up runs once.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
@@ -123,6 +124,7 @@ def seed(ctx: dict) -> None:
         workshop.axes.set(Axis.objects.filter(slug="environnement-accueil"))
         workshop.facilitators.add(ctx["facilitator"])
     ctx["scheduled_workshop"] = workshop
+    _seed_past(ctx)
     _seed_live(ctx, now)
 
 
@@ -200,6 +202,109 @@ def _seed_live(ctx: dict, now) -> None:
     )
     ctx["live_workshop"] = workshop
     ctx["live_ideas"] = ideas
+
+
+# The process's first workshop, held in November 2024 and closed: the ideas of every axis it
+# gathered are on the board since. Its dates are those of that evening (the demo's timeline,
+# ``project/demo_timeline.py``, dates what the services record at seeding time).
+PAST_SLUG = "lancement-pma-2030"
+PAST_STARTS = datetime(2024, 11, 19, 17, 0, tzinfo=UTC)  # 18:00 in Montbéliard
+PAST_AGENDA = [
+    ("welcome", "Présentation de la démarche PMA 2030", 15),
+    ("ideation", "Idées : par où commencer ?", 30),
+    ("vote", "Les priorités de la soirée", 15),
+    ("synthesis", "Ce que le Codev en retient", 10),
+]
+PAST_PEOPLE = [
+    ("lucie.citoyenne", Attendance.ON_SITE),
+    ("marc.citoyen", Attendance.ON_SITE),
+    ("jean.elu", Attendance.ON_SITE),
+    ("pierre.h2", Attendance.ON_SITE),
+    ("paul.expert", Attendance.ONLINE),
+    ("helene.asso", Attendance.ON_SITE),
+]
+PAST_IDEAS = [
+    # key, author, axis, title, body
+    (
+        "navette-zones",
+        "lucie.citoyenne",
+        "environnement-accueil",
+        "Des navettes entre les gares et les zones d'activité, aux horaires des équipes",
+        "Sans voiture, on ne peut pas accepter un poste en 3×8 à Sochaux ou à Étupes.",
+    ),
+    (
+        "vitrine-reussites",
+        "marc.citoyen",
+        "marketing-territorial",
+        "Raconter les entreprises qui se créent ici, pas seulement celles qui ferment",
+        "Une page et un rendez-vous mensuel dans la presse locale pour les créations d'entreprises.",
+    ),
+    (
+        "club-diversification",
+        "pierre.h2",
+        "mutation-automobile-mobilite",
+        "Un club des sous-traitants qui se diversifient, pour partager les premiers clients",
+        "Chacun cherche seul des marchés dans l'hydrogène ou le ferroviaire ; ensemble on irait plus vite.",
+    ),
+    (
+        "gpect-nfc",
+        "paul.expert",
+        "synergies-territoriales",
+        "Une carte des compétences partagée avec Belfort et Héricourt",
+        "Les salarié·es passent d'un bassin à l'autre : la gestion des compétences doit se faire à cette échelle.",
+    ),
+]
+
+
+def _seed_past(ctx: dict) -> None:
+    facilitator = ctx["facilitator"]
+    users = ctx["users"]
+    workshop, created = Workshop.objects.get_or_create(
+        slug=PAST_SLUG,
+        defaults={
+            "title": "Lancement de PMA 2030 : par où commencer la reconquête ?",
+            "description": (
+                "Première soirée de la démarche PMA 2030 : le Codev présente les 5 axes et chacun·e, "
+                "citoyen·ne, entreprise, élu·e ou expert·e, dit par où il faudrait commencer."
+            ),
+            "starts_at": PAST_STARTS,
+            "ends_at": PAST_STARTS + timedelta(hours=2),
+            "place": Place.ON_SITE,
+            "location": "Salle de la Roselière, Montbéliard",
+            "capacity": 150,
+            "state": WorkshopState.SCHEDULED,
+            "join_code": services.join_code_generate(),
+            "created_by": facilitator,
+        },
+    )
+    if not created:
+        ctx["past_workshop"] = workshop
+        return
+    axes = {a.slug: a for a in Axis.objects.all()}
+    workshop.axes.set([axes[slug] for _k, _a, slug, _t, _b in PAST_IDEAS])
+    workshop.facilitators.add(facilitator)
+    for order, (kind, title, minutes) in enumerate(PAST_AGENDA):
+        workshop.phases.create(kind=kind, title=title, order=order, planned_minutes=minutes)
+    workshop = services.workshop_state_change(
+        workshop=workshop, actor=facilitator, to=WorkshopState.LIVE
+    )
+    services.phase_next(workshop=workshop, actor=facilitator)
+    for username, attendance in PAST_PEOPLE:
+        services.workshop_join(workshop=workshop, user=users[username], attendance=attendance)
+    services.phase_next(workshop=workshop, actor=facilitator)
+    for key, author, axis_slug, title, body in PAST_IDEAS:
+        services.idea_post(
+            workshop=workshop,
+            user=users[author],
+            axis=axes[axis_slug],
+            title=title,
+            body=body,
+            client_key=f"demo-past-{key}",
+        )
+    workshop = services.workshop_state_change(
+        workshop=workshop, actor=facilitator, to=WorkshopState.CLOSED
+    )
+    ctx["past_workshop"] = workshop
 
 
 # The clustering step, begun: two named groups, some ideas still on their own.

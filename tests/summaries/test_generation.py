@@ -138,8 +138,9 @@ def test_seed_demo_publishes_a_summary_of_the_demo_workshop(client):
     from summaries.models import DecisionSummary
 
     seed_demo()
-    seed_demo()  # idempotent: still one summary, one version
-    summary = DecisionSummary.objects.get()
+    seed_demo()  # idempotent: still one summary per demo workshop held, one version each
+    assert DecisionSummary.objects.count() == 2  # the launch workshop's and the live one's
+    summary = DecisionSummary.objects.get(workshop__slug="filieres-avenir-hydrogene-maroquinerie")
     assert summary.versions.count() == 1
     version = summary.current_version
     assert version.data["participation"]["total"] > 0

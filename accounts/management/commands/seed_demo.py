@@ -10,6 +10,9 @@ import importlib
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
+
+from project import demo_timeline
 
 DEMO_APPS = ["accounts", "proposals", "workshops", "votes", "decisions", "summaries", "opinions"]
 
@@ -19,6 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         ctx: dict = {}
+        since = timezone.now()
         with transaction.atomic():
             for app in DEMO_APPS:
                 try:
@@ -29,4 +33,6 @@ class Command(BaseCommand):
                     continue
                 module.seed(ctx)
                 self.stdout.write(f"  {app}: ok")
+            # What this run created, dated as the months of the process would have.
+            demo_timeline.spread(since=since)
         self.stdout.write(self.style.SUCCESS("Démonstration PMA 2030 chargée."))
