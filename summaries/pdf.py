@@ -60,8 +60,8 @@ def _chart_alt(attrs: dict[str, str], body: str) -> str:
 
 
 def _charts_as_figures(html: str) -> tuple[str, dict[str, bytes]]:
-    """Each ``<svg role="img">`` of ``html`` as an ``<img alt>`` (and the SVGs by address);
-    a decorative ``aria-hidden`` one (the logo) as an image with an empty text."""
+    """Each ``<svg role="img">`` of ``html`` with a text as an ``<img alt>``, and the SVGs
+    by their address; any other ``<svg>`` (the decorative logo) is left as it is."""
     prefix = f"agir-chart-{secrets.token_hex(8)}:"
     images: dict[str, bytes] = {}
 
