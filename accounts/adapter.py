@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
-from django.conf import settings
 from django.urls import reverse
 
 from project.emails import email_context, html_from_text
+from project.links import absolute_url
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -30,9 +30,7 @@ class AccountAdapter(DefaultAccountAdapter):
         request = getattr(self, "request", None)
         context = {
             **email_context(),
-            "login_url": request.build_absolute_uri(login)
-            if request
-            else settings.SITE_URL + login,
+            "login_url": absolute_url(login, request),
             **context,
         }
         super().send_mail(template_prefix, email, context)

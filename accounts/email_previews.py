@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import College, User
+from project.links import absolute_url
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,10 @@ def _allauth(prefix: str, extra: Callable[[object], dict]):
     def render(request) -> Rendered:
         adapter = get_adapter(request)
         with allauth_context.request_context(request):
-            link = request.build_absolute_uri
+
+            def link(path: str) -> str:
+                return absolute_url(path, request)
+
             context = {
                 "user": sample_user(),
                 "email": SAMPLE_EMAIL,

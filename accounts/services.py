@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import College, Role, User
 from project.errors import DomainError
+from project.links import absolute_url
 
 DISPLAY_NAME_MAX = 60
 
@@ -105,8 +106,8 @@ def _claim_account_exists_mail(request, email: str) -> None:
         "accounts/email/claim_account_exists",
         email,
         {
-            "login_url": request.build_absolute_uri(reverse("account_login")),
-            "password_reset_url": request.build_absolute_uri(reverse("account_reset_password")),
+            "login_url": absolute_url(reverse("account_login"), request),
+            "password_reset_url": absolute_url(reverse("account_reset_password"), request),
         },
     )
 

@@ -34,6 +34,7 @@ from decisions.models import (
 from decisions.rules import require_editor
 from project.emails import html_from_text
 from project.errors import DomainError
+from project.links import site_url
 from project.sanitizer import markdown_to_html
 from project.text import clean_line, strip_invisible
 
@@ -857,7 +858,7 @@ def digest_email(*, user, notifications):
         "notifications": notifications,
         "ideas": ideas,
         "followed": followed,
-        "base_url": settings.SITE_URL.rstrip("/"),
+        "base_url": site_url(),
     }
     body = render_to_string("decisions/email/digest.txt", context)
     return Email(

@@ -15,6 +15,8 @@ from django.utils.html import urlize
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from project.links import site_url
+
 SIGNATURE = "--"
 
 
@@ -47,5 +49,5 @@ def email_context() -> dict:
     return {
         "platform_name": settings.PLATFORM_NAME,
         "codev_name": settings.CODEV_NAME,
-        "site_url": settings.SITE_URL,
+        "site_url": site_url(),
     }

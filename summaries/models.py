@@ -182,10 +182,15 @@ class SummaryVersion(models.Model):
 
 
 class SummaryPdf(models.Model):
-    """The PDF of a version, rendered once per language and served from here afterwards."""
+    """The PDF of a version, rendered once per language and served from here afterwards.
+
+    Its links are on the site's address when it was rendered (``site_url``): a copy made
+    for another address is rendered again (summaries.pdf.version_pdf).
+    """
 
     version = models.ForeignKey(SummaryVersion, on_delete=models.CASCADE, related_name="pdfs")
     language = models.CharField(max_length=8)
+    site_url = models.CharField(max_length=300, blank=True, default="")
     content = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
 

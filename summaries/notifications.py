@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from outbox.services import Email, mail_opted_in
 from project.emails import email_context
+from project.links import absolute_url
 from summaries.generation import scope_for_summary
 from summaries.models import SummaryVersion
 
@@ -42,7 +43,7 @@ def publication_emails(version: SummaryVersion) -> list[Email]:
 
 def publication_email(*, version: SummaryVersion, user: User) -> Email:
     """One person's e-mail announcing a published summary, in the active language."""
-    url = settings.SITE_URL + version.summary.get_absolute_url()
+    url = absolute_url(version.summary.get_absolute_url())
     subject = (
         f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}"
         + render_to_string("summaries/email/published_subject.txt", {"version": version}).strip()

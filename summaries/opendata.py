@@ -1,5 +1,10 @@
 """Open data: what the Codev publishes, as CSV and JSON anyone may reuse (Licence Ouverte 2.0).
 
+The CSV files are data only (a header line, then the rows: UTF-8, comma, RFC 4180), so
+spreadsheets and validators read them as they are; the licence, the provenance and a
+Table Schema per dataset (the format of schema.data.gouv.fr) are in ``datapackage.json``,
+a Frictionless Data Package served beside them (``data_package``).
+
 Each dataset is a list of documented columns and a generator of rows read
 with ``values_list(...).iterator()``: the exports stream row by row, so their
 memory does not grow with the number of rows (bench/exports.py and
@@ -23,12 +28,26 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from project.links import absolute_url_maker
+
+# The address of a page from its path (``project.links.absolute_url`` bound to a request).
+Link = Callable[[str], str]
+
 LICENCE_NAME = "Licence Ouverte / Open Licence version 2.0 (Etalab)"
 LICENCE_URL = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+LICENCE_ID = "etalab-2.0"  # its SPDX identifier
+CSV_DIALECT = {
+    "delimiter": ",",
+    "lineTerminator": "\r\n",
+    "quoteChar": '"',
+    "doubleQuote": True,
+    "header": True,
+}
 CHUNK = 500
 
 
@@ -46,8 +65,9 @@ class Dataset:
     title: str
     description: str
     columns: tuple[Column, ...]
-    rows: Callable[[], Iterable[tuple]]
+    rows: Callable[..., Iterable[tuple]]  # rows(link=None): link writes the pages' addresses
     source_app: str = ""
+    primary_key: tuple[str, ...] = ()
 
     @property
     def available(self) -> bool:
@@ -62,15 +82,19 @@ def _model(app_label: str, name: str):
         return None
 
 
-def _url_maker(name: str, kwarg: str) -> Callable[[Any], str]:
-    """Absolute URL of an object from its key, or "" while the page does not exist yet."""
+def _url_maker(name: str, kwarg: str, link: Link | None) -> Callable[[Any], str]:
+    """Absolute URL of an object from its key, or "" while the page does not exist yet.
+
+    ``link`` (from ``project.links``) makes the path absolute: the request's address when
+    the export is served, ``SITE_URL`` otherwise.
+    """
     try:
         sample = reverse(name, kwargs={kwarg: "0" if kwarg == "slug" else 0})
     except NoReverseMatch:
         return lambda _value: ""
     prefix, _zero, suffix = sample.rpartition("0")
-    base = settings.SITE_URL
-    return lambda value: f"{base}{prefix}{value}{suffix}" if value not in (None, "") else ""
+    base = (link or absolute_url_maker())(prefix)
+    return lambda value: f"{base}{value}{suffix}" if value not in (None, "") else ""
 
 
 def _day(value: datetime | None) -> date | None:
@@ -112,7 +136,7 @@ def _with_url(rows: Iterable[tuple], url: Callable[[Any], str]) -> Iterator[tupl
         yield (*row, url(row[0]))
 
 
-def _axes_rows() -> Iterator[tuple]:
+def _axes_rows(link: Link | None = None) -> Iterator[tuple]:
     from proposals.models import Axis
 
     return _values(
@@ -128,7 +152,7 @@ def _axes_rows() -> Iterator[tuple]:
     )
 
 
-def _proposal_rows() -> Iterator[tuple]:
+def _proposal_rows(link: Link | None = None) -> Iterator[tuple]:
     rows = _values(
         _public_proposals(),
         ("pk",),
@@ -145,16 +169,16 @@ def _proposal_rows() -> Iterator[tuple]:
     )
     # The filing date is the UTC date of created_at (unlike the other datasets' local dates).
     dated = ((*row[:9], row[9].date() if row[9] else None) for row in rows)
-    return _with_url(dated, _url_maker("proposals:detail", "pk"))
+    return _with_url(dated, _url_maker("proposals:detail", "pk", link))
 
 
-def _vote_rows() -> Iterator[tuple]:
+def _vote_rows(link: Link | None = None) -> Iterator[tuple]:
     from summaries import vote_results
 
     return vote_results.open_data_rows()
 
 
-def _recommendation_rows() -> Iterator[tuple]:
+def _recommendation_rows(link: Link | None = None) -> Iterator[tuple]:
     from django.db.models import Count
 
     rows = _values(
@@ -172,10 +196,10 @@ def _recommendation_rows() -> Iterator[tuple]:
         "n_actions",
     )
     dated = ((*row[:4], _day(row[4]), _day(row[5]), *row[6:]) for row in rows)
-    return _with_url(dated, _url_maker("decisions:recommendation", "pk"))
+    return _with_url(dated, _url_maker("decisions:recommendation", "pk", link))
 
 
-def _action_rows() -> Iterator[tuple]:
+def _action_rows(link: Link | None = None) -> Iterator[tuple]:
     # lead_name (a person) is left out on purpose.
     rows = _values(
         _public_actions(),
@@ -191,10 +215,10 @@ def _action_rows() -> Iterator[tuple]:
         "progress",
         "budget",
     )
-    return _with_url(rows, _url_maker("decisions:action", "pk"))
+    return _with_url(rows, _url_maker("decisions:action", "pk", link))
 
 
-def _action_update_rows() -> Iterator[tuple]:
+def _action_update_rows(link: Link | None = None) -> Iterator[tuple]:
     from decisions.models import ActionUpdate
     from project.sanitizer import plain_text
 
@@ -212,7 +236,7 @@ def _action_update_rows() -> Iterator[tuple]:
     return ((*row[:-1], plain_text(row[-1])) for row in rows)
 
 
-def _indicator_rows() -> Iterator[tuple]:
+def _indicator_rows(link: Link | None = None) -> Iterator[tuple]:
     from decisions.models import Indicator
 
     return _values(
@@ -232,7 +256,7 @@ def _indicator_rows() -> Iterator[tuple]:
     )
 
 
-def _measurement_rows() -> Iterator[tuple]:
+def _measurement_rows(link: Link | None = None) -> Iterator[tuple]:
     from decisions.models import Measurement
 
     # entered_by (a person) is left out on purpose.
@@ -262,7 +286,7 @@ def _links(
         )
 
 
-def _trace_rows() -> Iterator[tuple]:
+def _trace_rows(link: Link | None = None) -> Iterator[tuple]:
     """Every public arrow of the flow: workshop → proposal → recommendation → action item."""
     from decisions.models import RecommendationSource
 
@@ -277,7 +301,7 @@ def _trace_rows() -> Iterator[tuple]:
             "pk",
             "created_at",
         ),
-        _url_maker("workshops:room", "slug"),
+        _url_maker("workshops:room", "slug", link),
     )
     yield from _links(
         "proposition_recommandation",
@@ -331,6 +355,7 @@ DATASETS: tuple[Dataset, ...] = (
             C("ordre", _("Ordre"), "entier", _("Ordre d'affichage.")),
         ),
         _axes_rows,
+        primary_key=("identifiant",),
     ),
     Dataset(
         "propositions",
@@ -374,6 +399,7 @@ DATASETS: tuple[Dataset, ...] = (
             C("url", _("Adresse"), "url", _("Page publique de la proposition.")),
         ),
         _proposal_rows,
+        primary_key=("id",),
     ),
     Dataset(
         "resultats-votes",
@@ -450,6 +476,7 @@ DATASETS: tuple[Dataset, ...] = (
         ),
         _recommendation_rows,
         source_app="decisions.Recommendation",
+        primary_key=("id",),
     ),
     Dataset(
         "actions",
@@ -487,6 +514,7 @@ DATASETS: tuple[Dataset, ...] = (
         ),
         _action_rows,
         source_app="decisions.ActionItem",
+        primary_key=("id",),
     ),
     Dataset(
         "actions-points-etape",
@@ -508,6 +536,7 @@ DATASETS: tuple[Dataset, ...] = (
         ),
         _action_update_rows,
         source_app="decisions.ActionUpdate",
+        primary_key=("id",),
     ),
     Dataset(
         "indicateurs",
@@ -534,6 +563,7 @@ DATASETS: tuple[Dataset, ...] = (
             C("sens", _("Sens souhaité"), "texte", _("up (à la hausse) ou down (à la baisse).")),
         ),
         _indicator_rows,
+        primary_key=("identifiant",),
     ),
     Dataset(
         "mesures",
@@ -619,13 +649,6 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def licence_line(dataset: Dataset) -> str:
-    return (
-        f"# {dataset.slug} — {settings.CODEV_NAME} — {LICENCE_NAME} — {LICENCE_URL} — "
-        f"{timezone.localtime().date().isoformat()}"
-    )
-
-
 def _buffered(parts: Iterable[str], size: int = 32_768) -> Iterator[str]:
     """Join small pieces into chunks of about ``size`` characters: fewer, larger writes."""
     buffer: list[str] = []
@@ -640,9 +663,16 @@ def _buffered(parts: Iterable[str], size: int = 32_768) -> Iterator[str]:
         yield "".join(buffer)
 
 
-def iter_csv(dataset: Dataset) -> Iterator[str]:
-    """The licence line (starting with #), the header (keys), then one line per row."""
-    return _buffered(_csv_lines(dataset))
+def _link(request: HttpRequest | None) -> Link:
+    return absolute_url_maker(request)
+
+
+def iter_csv(dataset: Dataset, request: HttpRequest | None = None) -> Iterator[str]:
+    """The header (the columns' keys), then one line per row: nothing else in the file.
+
+    The licence, the provenance and the columns' types are in ``datapackage.json``.
+    """
+    return _buffered(_csv_lines(dataset, _link(request)))
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection):
@@ -656,12 +686,16 @@ def _csv_text(value: Any) -> Any:
     return value
 
 
-def _csv_lines(dataset: Dataset) -> Iterator[str]:
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
-    yield licence_line(dataset) + "\r\n"
+def _csv_lines(dataset: Dataset, link: Link) -> Iterator[str]:
+    writer = csv.writer(
+        _Echo(),
+        delimiter=CSV_DIALECT["delimiter"],
+        quotechar=CSV_DIALECT["quoteChar"],
+        lineterminator=CSV_DIALECT["lineTerminator"],
+    )
     yield writer.writerow([c.key for c in dataset.columns])
     text = [c.type == "texte" for c in dataset.columns]
-    for row in dataset.rows():
+    for row in dataset.rows(link):
         yield writer.writerow(
             [
                 _csv_text(_csv_value(v)) if t else _csv_value(v)
@@ -670,12 +704,12 @@ def _csv_lines(dataset: Dataset) -> Iterator[str]:
         )
 
 
-def iter_json(dataset: Dataset) -> Iterator[str]:
+def iter_json(dataset: Dataset, request: HttpRequest | None = None) -> Iterator[str]:
     """A JSON object: metadata (licence, schema), then ``donnees`` streamed one object at a time."""
-    return _buffered(_json_parts(dataset))
+    return _buffered(_json_parts(dataset, _link(request)))
 
 
-def _json_parts(dataset: Dataset) -> Iterator[str]:
+def _json_parts(dataset: Dataset, link: Link) -> Iterator[str]:
     head = {
         "jeu_de_donnees": dataset.slug,
         "titre": str(dataset.title),
@@ -683,6 +717,7 @@ def _json_parts(dataset: Dataset) -> Iterator[str]:
         "producteur": settings.CODEV_NAME,
         "licence": {"nom": LICENCE_NAME, "url": LICENCE_URL},
         "genere_le": timezone.localtime().isoformat(),
+        "datapackage": link(reverse("summaries:open_data_package")),
         "schema": [
             {
                 "nom": c.key,
@@ -696,10 +731,109 @@ def _json_parts(dataset: Dataset) -> Iterator[str]:
     yield json.dumps(head, ensure_ascii=False)[:-1] + ', "donnees": ['
     keys = [c.key for c in dataset.columns]
     first = True
-    for row in dataset.rows():
+    for row in dataset.rows(link):
         item = json.dumps(
             {k: _json_value(v) for k, v in zip(keys, row, strict=True)}, ensure_ascii=False
         )
         yield item if first else "," + item
         first = False
     yield "]}\n"
+
+
+# --- Data Package and Table Schemas (Frictionless Data; the format of schema.data.gouv.fr) ---
+
+# Our column types, as Table Schema types (and formats).
+TABLE_SCHEMA_TYPES: dict[str, dict[str, Any]] = {
+    "entier": {"type": "integer"},
+    "décimal": {"type": "number"},
+    "texte": {"type": "string"},
+    "date": {"type": "date"},
+    "booléen": {"type": "boolean", "trueValues": ["oui"], "falseValues": ["non"]},
+    "url": {"type": "string", "format": "uri"},
+}
+
+
+def _publisher(link: Link) -> dict:
+    return {"title": settings.CODEV_NAME, "role": "publisher", "path": link("/")}
+
+
+def table_schema(dataset: Dataset, request: HttpRequest | None = None) -> dict:
+    """The dataset's Table Schema: its columns' names, labels, types and descriptions."""
+    link = _link(request)
+    fields = []
+    for column in dataset.columns:
+        field = {
+            "name": column.key,
+            "title": str(column.label),
+            "description": str(column.description),
+            **TABLE_SCHEMA_TYPES[column.type],
+        }
+        if column.key in dataset.primary_key:
+            field["constraints"] = {"required": True, "unique": len(dataset.primary_key) == 1}
+        fields.append(field)
+    schema: dict[str, Any] = {
+        "$schema": "https://frictionlessdata.io/schemas/table-schema.json",
+        "name": f"agir-ensemble-{dataset.slug}",
+        "title": str(dataset.title),
+        "description": str(dataset.description),
+        "countryCode": "FR",
+        "homepage": link(reverse("summaries:open_data")) + f"#jeu-{dataset.slug}",
+        "path": link(reverse("summaries:open_data_schema", kwargs={"dataset": dataset.slug})),
+        "licenses": [_licence()],
+        "contributors": [_publisher(link)],
+        "fields": fields,
+        "missingValues": [""],
+    }
+    if dataset.primary_key:
+        schema["primaryKey"] = list(dataset.primary_key)
+    return schema
+
+
+def _licence() -> dict:
+    return {"name": LICENCE_ID, "title": LICENCE_NAME, "path": LICENCE_URL}
+
+
+def data_package(request: HttpRequest | None = None) -> dict:
+    """``datapackage.json``: the licence, the provenance, and one resource per dataset
+    (its CSV file, its dialect, its Table Schema), every address absolute."""
+    link = _link(request)
+    home = link(reverse("summaries:open_data"))
+    return {
+        "profile": "tabular-data-package",
+        "name": "agir-ensemble-codev-pma",
+        "id": link(reverse("summaries:open_data_package")),
+        "title": str(_("Données ouvertes du Codev du Pays de Montbéliard Agglomération")),
+        "description": str(
+            _(
+                "Les travaux du Codev publiés sur la plateforme participative : axes, "
+                "propositions, résultats des votes, recommandations, actions et leur suivi, "
+                "indicateurs et liens de traçabilité. Sans donnée personnelle."
+            )
+        ),
+        "homepage": home,
+        "created": timezone.localtime().isoformat(timespec="seconds"),
+        "keywords": ["PMA 2030", "Codev", "participation citoyenne", "Pays de Montbéliard"],
+        "licenses": [_licence()],
+        "sources": [{"title": f"{settings.PLATFORM_NAME} — {settings.CODEV_NAME}", "path": home}],
+        "contributors": [_publisher(link)],
+        "resources": [
+            {
+                "profile": "tabular-data-resource",
+                "name": dataset.slug,
+                "path": link(
+                    reverse(
+                        "summaries:open_data_export", kwargs={"dataset": dataset.slug, "fmt": "csv"}
+                    )
+                ),
+                "title": str(dataset.title),
+                "description": str(dataset.description),
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "dialect": dict(CSV_DIALECT),
+                "licenses": [_licence()],
+                "schema": table_schema(dataset, request),
+            }
+            for dataset in DATASETS
+        ],
+    }

@@ -1,13 +1,13 @@
 from django.urls import path
 
-from summaries import views
-from summaries.feeds import PublishedSummariesFeed
+from summaries import opendata_views, views
+from summaries.feeds import published_summaries_feed
 
 app_name = "summaries"
 
 urlpatterns = [
     path("syntheses/", views.summary_list, name="list"),
-    path("syntheses/flux.atom", PublishedSummariesFeed(), name="feed"),
+    path("syntheses/flux.atom", published_summaries_feed, name="feed"),
     path("syntheses/nouvelle/", views.summary_create, name="create"),
     path(
         "syntheses/atelier/<slug:workshop_slug>/",
@@ -21,5 +21,12 @@ urlpatterns = [
     path("syntheses/<slug:slug>/modifier/", views.summary_edit, name="edit"),
     path("syntheses/<slug:slug>/apercu/", views.summary_preview, name="preview"),
     path("donnees/", views.open_data, name="open_data"),
+    # Before the downloads: « datapackage.json » would read as a dataset and a format.
+    path("donnees/datapackage.json", opendata_views.data_package, name="open_data_package"),
+    path(
+        "donnees/schemas/<slug:dataset>.json",
+        opendata_views.table_schema,
+        name="open_data_schema",
+    ),
     path("donnees/<slug:dataset>.<str:fmt>", views.open_data_export, name="open_data_export"),
 ]

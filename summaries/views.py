@@ -273,11 +273,11 @@ def open_data_export(request: HttpRequest, dataset: str, fmt: str) -> StreamingH
         raise Http404("dataset")
     if fmt == "csv":
         response = StreamingHttpResponse(
-            opendata.iter_csv(data), content_type="text/csv; charset=utf-8"
+            opendata.iter_csv(data, request), content_type="text/csv; charset=utf-8"
         )
     else:
         response = StreamingHttpResponse(
-            opendata.iter_json(data), content_type="application/json; charset=utf-8"
+            opendata.iter_json(data, request), content_type="application/json; charset=utf-8"
         )
     response["Content-Disposition"] = f'attachment; filename="agir-ensemble-{data.slug}.{fmt}"'
     response["Link"] = f'<{opendata.LICENCE_URL}>; rel="license"'

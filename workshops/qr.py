@@ -8,12 +8,13 @@ import qrcode
 import qrcode.image.svg
 from django.urls import reverse
 
+from project.links import absolute_url
 from workshops.models import Workshop
 
 
 def join_url(request, workshop: Workshop) -> str:
-    return request.build_absolute_uri(
-        reverse("workshops:join") + "?" + urlencode({"code": workshop.join_code})
+    return absolute_url(
+        reverse("workshops:join") + "?" + urlencode({"code": workshop.join_code}), request
     )
 
 

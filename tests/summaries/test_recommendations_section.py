@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def _csv(client, slug: str) -> tuple[str, list[dict]]:
     text = b"".join(client.get(f"/donnees/{slug}.csv").streaming_content).decode()
-    return text, list(csv.DictReader(io.StringIO(text.partition("\r\n")[2])))
+    return text, list(csv.DictReader(io.StringIO(text, newline="")))
 
 
 def test_the_summary_lists_published_recommendations_and_their_first_actions(
