@@ -124,6 +124,18 @@ else:
             },
         }
     }
+# DATABASE_POOLER=pgbouncer: DATABASE_URL points at PgBouncer in transaction pooling mode
+# (docs/high-availability.md). Each transaction may run on another server connection, so
+# nothing may outlive a transaction on the server: no server-side cursors (Django's
+# ``.iterator()`` would DECLARE one WITH HOLD outside a transaction), no prepared statements
+# (Django's default with psycopg 3), no session SET/advisory lock/LISTEN (there are none).
+DATABASE_POOLER = envstr("DATABASE_POOLER").strip().lower()
+if DATABASE_POOLER not in {"", "pgbouncer"}:
+    raise ImproperlyConfigured("DATABASE_POOLER must be empty or 'pgbouncer'.")
+if DATABASE_POOLER and DATABASE_URL:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    if DATABASES["default"].get("OPTIONS", {}).get("server_side_binding"):
+        raise ImproperlyConfigured("server_side_binding prepares statements: not with PgBouncer.")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer and cache. Without REDIS_URL, in-memory layer and local-memory cache.
