@@ -69,6 +69,7 @@ stop)
     pid=$(cat "$dir/pgbouncer.pid")
     kill "$pid" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    rm -f "$dir/pgbouncer.pid"
   fi
   ;;
 *)
