@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "realtime",
     "outbox",
     "opinions",
+    "project",  # deployment checks and check_production (project.checks)
 ]
 
 MIDDLEWARE = [
