@@ -49,6 +49,7 @@ vendor:
 
 ## make serve: production-style serving, $(WORKERS) worker processes (needs DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS)
 serve: install
+	$(PY) manage.py check_production
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput
 	$(VENV)/bin/uvicorn project.asgi:application --host 127.0.0.1 --port $(PORT) --workers $(WORKERS) --ws-per-message-deflate false --proxy-headers

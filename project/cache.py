@@ -40,16 +40,35 @@ _pools_lock = threading.Lock()
 
 
 class SharedPoolRedisCacheClient(RedisCacheClient):
+    """Pools shared by the process; through Redis Sentinel when ``sentinels`` are given
+    (OPTIONS ``sentinels`` and ``sentinel_master``, see project.redis)."""
+
+    def __init__(self, servers, *, sentinels=(), sentinel_master="", **options):
+        super().__init__(servers, **options)
+        self._sentinels = [tuple(s) for s in sentinels or ()]
+        self._sentinel_master = sentinel_master
+
     def _get_connection_pool(self, write):
+        from project.redis import cache_pool
+
         index = self._get_connection_pool_index(write)
-        key = (self._servers[index], tuple(sorted(map(repr, self._pool_options.items()))))
+        key = (
+            self._servers[index],
+            tuple(self._sentinels),
+            self._sentinel_master,
+            tuple(sorted(map(repr, self._pool_options.items()))),
+        )
         pool = _pools.get(key)
         if pool is None:
             with _pools_lock:
                 pool = _pools.get(key)
                 if pool is None:
-                    pool = _pools[key] = self._pool_class.from_url(
-                        self._servers[index], **self._pool_options
+                    pool = _pools[key] = cache_pool(
+                        self._servers[index],
+                        self._sentinels,
+                        self._sentinel_master,
+                        self._pool_class,
+                        **self._pool_options,
                     )
         return pool
 

@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from project.env import envbool, envint, envlist, envstr
+from project.redis import layer_hosts, parse_sentinels
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "realtime",
     "outbox",
     "opinions",
+    "project",  # deployment checks and check_production (project.checks)
 ]
 
 MIDDLEWARE = [
@@ -124,11 +126,33 @@ else:
             },
         }
     }
+# DATABASE_POOLER=pgbouncer: DATABASE_URL points at PgBouncer in transaction pooling mode
+# (docs/high-availability.md). Each transaction may run on another server connection, so
+# nothing may outlive a transaction on the server: no server-side cursors (Django's
+# ``.iterator()`` would DECLARE one WITH HOLD outside a transaction), no prepared statements
+# (Django's default with psycopg 3), no session SET/advisory lock/LISTEN (there are none).
+DATABASE_POOLER = envstr("DATABASE_POOLER").strip().lower()
+if DATABASE_POOLER not in {"", "pgbouncer"}:
+    raise ImproperlyConfigured("DATABASE_POOLER must be empty or 'pgbouncer'.")
+if DATABASE_POOLER and DATABASE_URL:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    if DATABASES["default"].get("OPTIONS", {}).get("server_side_binding"):
+        raise ImproperlyConfigured("server_side_binding prepares statements: not with PgBouncer.")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer and cache. Without REDIS_URL, in-memory layer and local-memory cache.
 REDIS_URL = envstr("REDIS_URL")
+# Redis Sentinel (docs/high-availability.md): the sentinels' addresses and the name of the
+# primary they monitor; REDIS_URL then gives only the database number and the credentials.
+# Every Redis client comes from project.redis, which reads these.
+REDIS_SENTINELS = parse_sentinels(envstr("REDIS_SENTINELS"))
+REDIS_SENTINEL_MASTER = envstr("REDIS_SENTINEL_MASTER")
+if REDIS_SENTINELS and not (REDIS_URL and REDIS_SENTINEL_MASTER):
+    raise ImproperlyConfigured(
+        "REDIS_SENTINELS needs REDIS_SENTINEL_MASTER and REDIS_URL (redis://[:password@]name/db)."
+    )
 if REDIS_URL:
+    _layer_hosts = layer_hosts(REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTER)
     # CHANNEL_LAYER=core (default) or pubsub: the two channels_redis layers, measured side
     # by side by bench/run_all.py. The room fan-out uses one group member per process and
     # room (realtime.hub), so either layer carries one message per process per event.
@@ -139,7 +163,7 @@ if REDIS_URL:
         CHANNEL_LAYERS = {
             "default": {
                 "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                "CONFIG": {"hosts": [REDIS_URL]},
+                "CONFIG": {"hosts": _layer_hosts},
             }
         }
     else:
@@ -147,7 +171,7 @@ if REDIS_URL:
             "default": {
                 # channels_redis' core layer, without its receive_buffer leak.
                 "BACKEND": "realtime.layers.RedisChannelLayer",
-                "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 60},
+                "CONFIG": {"hosts": _layer_hosts, "capacity": 1000, "expiry": 60},
             }
         }
     CACHES = {
@@ -158,7 +182,12 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": envstr("CACHE_KEY_PREFIX", "agir"),
             # A dead Redis must cost a request a second, not a hang.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+            "OPTIONS": {
+                "socket_connect_timeout": 1,
+                "socket_timeout": 2,
+                "sentinels": REDIS_SENTINELS,
+                "sentinel_master": REDIS_SENTINEL_MASTER,
+            },
         }
     }
 else:

@@ -84,10 +84,10 @@ class LocalPresence:
 class RedisPresence:
     """Presence in Redis: ``<prefix>:presence:<room>`` (sorted set by expiry) and ``…:who`` (hash)."""
 
-    def __init__(self, url: str, prefix: str) -> None:
-        import redis.asyncio as redis
+    def __init__(self, prefix: str) -> None:
+        from project.redis import async_client
 
-        self._redis = redis.Redis.from_url(url)
+        self._redis = async_client()
         self._prefix = prefix
 
     def _keys(self, room_id: int) -> tuple[str, str]:
@@ -132,5 +132,5 @@ class RedisPresence:
 
 def make_store() -> LocalPresence | RedisPresence:
     if settings.REDIS_URL:
-        return RedisPresence(settings.REDIS_URL, conf.key_prefix())
+        return RedisPresence(conf.key_prefix())
     return LocalPresence()

@@ -100,10 +100,10 @@ class _RedisStore:
     settings make it per process), and these keys must be the same for all.
     """
 
-    def __init__(self, url: str) -> None:
-        import redis
+    def __init__(self) -> None:
+        from project.redis import client
 
-        self._redis = redis.Redis.from_url(url)
+        self._redis = client()
 
     def get(self, key: str):
         value = self._redis.get(key)
@@ -131,7 +131,7 @@ _store_instance: _CacheStore | _RedisStore | None = None
 def _store() -> _CacheStore | _RedisStore:
     global _store_instance
     if _store_instance is None:
-        _store_instance = _RedisStore(settings.REDIS_URL) if settings.REDIS_URL else _CacheStore()
+        _store_instance = _RedisStore() if settings.REDIS_URL else _CacheStore()
     return _store_instance
 
 

@@ -1,0 +1,1 @@
+from tests.ha.sentinel import sentinel_deployment  # noqa: F401 (fixture)
