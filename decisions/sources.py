@@ -93,12 +93,23 @@ def _groups(user):
 
 
 def _votes(user):
+    """Finished votes whose results ``user`` may read (``votes.rules.can_see_results``): out
+    for everyone, or managed by them — a board vote (editors manage those), a vote of a
+    workshop they facilitate (results not yet shown to the room)."""
     from votes.models import SessionState, VoteSession
+    from workshops.models import Workshop
 
+    managed = Q(workshop__isnull=True)
+    if user is not None and user.is_authenticated:
+        managed |= Q(
+            workshop__in=Workshop.facilitators.through.objects.filter(user=user).values(
+                "workshop_id"
+            )
+        )
     return (
         VoteSession.objects.filter(state__in=[SessionState.CLOSED, SessionState.PUBLISHED])
-        .results_revealed()
         .filter(Q(workshop__isnull=True) | Q(workshop__in=visible_workshops(user)))
+        .filter(Q(pk__in=VoteSession.objects.results_revealed().values("pk")) | managed)
         .select_related("workshop", "axis")
     )
 

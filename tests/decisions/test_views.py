@@ -360,9 +360,7 @@ def test_proposal_page_offers_editors_to_build_a_recommendation(make_proposal, e
     html = template.render(Context({"proposal": p, "user": editor}))
     assert f'action="/recommandations/depuis/proposal/{p.pk}/"' in html
     assert "Faire de cette proposition une recommandation" in html
-    assert "/recommandations/depuis/" not in template.render(
-        Context({"proposal": p, "user": user})
-    )
+    assert "/recommandations/depuis/" not in template.render(Context({"proposal": p, "user": user}))
 
 
 def test_editor_picks_a_source_proposal_and_gets_an_error_for_an_unknown_one(
