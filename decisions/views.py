@@ -415,8 +415,38 @@ def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         update=update,
         done=_("Recommandation modifiée."),
         template="decisions/recommendation_form.html",
-        context={"recommendation": recommendation},
+        context={
+            "recommendation": recommendation,
+            "linked": _linked_titles(request, recommendation),
+        },
     )
+
+
+def _linked_titles(request: HttpRequest, recommendation) -> list[str]:
+    """What a recommendation already rests on, in words, for its form (a draft made with
+    « Faire de ce résultat une recommandation »): a source of a workshop this editor may not
+    see is named as such. 3 queries at most."""
+    from decisions.selectors import mark_private_sources
+    from decisions.trace import private_idea_label, private_vote_label
+
+    sources = list(recommendation.sources.select_related("proposal").order_by("linked_at", "pk"))
+    votes = list(recommendation.vote_sources.select_related("session"))
+    mark_private_sources(request.user, sources=sources, vote_sources=votes, can_edit=True)
+    titles = [
+        _("le vote « %(title)s »") % {"title": v.session.title}
+        if v.shown_to_editor or not v.session.workshop_id
+        else private_vote_label()
+        for v in votes
+    ]
+    for source in sources:
+        proposal = source.proposal
+        if not proposal.origin_workshop_id:
+            titles.append(_("la proposition « %(title)s »") % {"title": proposal.title})
+        elif source.shown_to_editor:
+            titles.append(_("l'idée « %(title)s »") % {"title": proposal.title})
+        else:
+            titles.append(private_idea_label())
+    return titles
 
 
 @login_required
