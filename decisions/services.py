@@ -484,7 +484,8 @@ def _draft_from_vote(session) -> dict:
         "proposals": proposals,
         "vote_session": session,
         "axis": _axis_for(session, proposals),
-        "note": _("Résultat du vote « %(title)s ».") % {"title": session.title},
+        # On the winning proposals' links (the vote's own link needs no note).
+        "note": _("En tête du vote « %(title)s »") % {"title": session.title},
     }
 
 
@@ -508,7 +509,6 @@ def _draft_from_group(group) -> dict:
         "body": body,
         "group": group,
         "axis": _axis_for(group, full),
-        "note": _("Groupe d'idées « %(name)s ».") % {"name": group.name},
     }
 
 
@@ -518,7 +518,6 @@ def _draft_from_proposal(proposal) -> dict:
         "body": proposal.body,
         "proposals": [proposal],
         "axis": proposal.axis,
-        "note": _("À partir de la proposition « %(title)s ».") % {"title": proposal.title},
     }
 
 
@@ -552,14 +551,19 @@ def recommendation_draft_from(*, actor, source, request=None) -> Recommendation:
         title=clean_line(draft["title"])[:200] or _("Nouvelle recommandation"),
         axis=draft["axis"],
         body=draft["body"][:TEXT_MAX],
-        proposals=draft.get("proposals", ()),
         vote_session=draft.get("vote_session"),
-        note=draft["note"][:2000],
         request=request,
     )
+    for proposal in draft.get("proposals", ()):
+        recommendation_source_add(
+            recommendation=recommendation,
+            proposal=proposal,
+            actor=actor,
+            note=draft.get("note", "")[:2000],
+        )
     if "group" in draft:
         recommendation_group_source_add(
-            recommendation=recommendation, group=draft["group"], actor=actor, note=draft["note"]
+            recommendation=recommendation, group=draft["group"], actor=actor
         )
     return recommendation
 

@@ -57,6 +57,20 @@ def kind_label(kind: str) -> str:
     }.get(kind, kind)
 
 
+def added_message(source) -> str:
+    """What the editor is told once ``source`` is linked (read out by the picker)."""
+    kind = kind_of(source)
+    if kind == "group":
+        return _("Le groupe d'idées « %(title)s » est ajouté aux sources, avec ses idées.") % {
+            "title": source.name
+        }
+    if kind == "vote":
+        return _("Le vote « %(title)s » est ajouté à l'appui.") % {"title": source.title}
+    if kind == "idea":
+        return _("L'idée « %(title)s » est ajoutée aux sources.") % {"title": source.title}
+    return _("La proposition « %(title)s » est ajoutée aux sources.") % {"title": source.title}
+
+
 def visible_workshops(user):
     """The workshops whose ideas, groups and votes ``user`` may see (a queryset; the rule of
     ``workshops.rules.can_see_workshop``): publicly visible ones, those they facilitate, the

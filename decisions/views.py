@@ -489,7 +489,8 @@ def recommendation_source_remove(request: HttpRequest, pk: int, source_pk: int) 
     return _sources_changed(
         request,
         recommendation,
-        _("« %(title)s » retirée des sources.") % {"title": _title_for(request, source.proposal)},
+        _("« %(title)s » est retirée des sources.")
+        % {"title": _title_for(request, source.proposal)},
     )
 
 
@@ -505,7 +506,9 @@ def recommendation_vote_remove(request: HttpRequest, pk: int, link_pk: int) -> H
     )
     services.recommendation_vote_source_remove(link=link, actor=request.user)
     return _sources_changed(
-        request, recommendation, _("Vote « %(title)s » retiré.") % {"title": link.session.title}
+        request,
+        recommendation,
+        _("Le vote « %(title)s » est retiré.") % {"title": link.session.title},
     )
 
 
@@ -554,13 +557,7 @@ def recommendation_source_pick(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         return _sources_changed(request, recommendation, error=exc.message)
-    title = source.name if kind == "group" else source.title
-    return _sources_changed(
-        request,
-        recommendation,
-        _("%(kind)s « %(title)s » ajouté·e aux sources.")
-        % {"kind": sources.kind_label(sources.kind_of(source)), "title": title},
-    )
+    return _sources_changed(request, recommendation, sources.added_message(source))
 
 
 @login_required

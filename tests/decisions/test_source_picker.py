@@ -147,7 +147,7 @@ def test_without_javascript_the_search_is_a_get_and_ajouter_a_post(client, edito
         follow=True,
     )
     html = response.content.decode()
-    assert "Vote « Quelle friche d&#x27;abord ? » ajouté·e aux sources." in html
+    assert "Le vote « Quelle friche d&#x27;abord ? » est ajouté à l&#x27;appui." in html
     assert "Déjà parmi les sources" in html  # the same search, the vote now marked
     assert recommendation.vote_sources.get().session == world["vote"]
     # The search URL of htmx, followed without JavaScript, lands on the page.
@@ -165,7 +165,9 @@ def test_htmx_adds_and_removes_and_gets_the_panel_back(client, editor, world, ax
         HTTP_HX_REQUEST="true",
     ).content.decode()
     assert panel.strip().startswith('<div id="sources-panel"')
-    assert "Groupe d&#x27;idées « Friches » ajouté·e aux sources." in panel  # data-done
+    assert (
+        "Le groupe d&#x27;idées « Friches » est ajouté aux sources, avec ses idées." in panel
+    )  # data-done
     assert {s.proposal_id for s in recommendation.sources.all()} == {p.pk for p in world["ideas"]}
     client.post(
         f"{base}/sources/choisir/", {"kind": "vote", "id": world["vote"].pk}, HTTP_HX_REQUEST="1"
@@ -174,7 +176,7 @@ def test_htmx_adds_and_removes_and_gets_the_panel_back(client, editor, world, ax
     panel = client.post(
         f"{base}/votes/{link.pk}/retirer/", {"q": "friche"}, HTTP_HX_REQUEST="true"
     ).content.decode()
-    assert "Vote « Quelle friche d&#x27;abord ? » retiré." in panel
+    assert "Le vote « Quelle friche d&#x27;abord ? » est retiré." in panel
     assert not recommendation.vote_sources.exists()
     assert recommendation.history.filter(verb="vote_removed").exists()
 
@@ -197,7 +199,8 @@ def test_a_draft_from_a_vote_has_the_winner_the_ranking_and_the_sources(editor, 
     assert "1. Friche solaire" in recommendation.body
     assert recommendation.vote_sources.get().session == world["vote"]
     assert [s.proposal for s in recommendation.sources.all()] == [world["ideas"][1]]
-    assert "Résultat du vote" in recommendation.sources.get().note
+    assert recommendation.sources.get().note == "En tête du vote « Quelle friche d'abord ? »"
+    assert recommendation.vote_sources.get().note == ""
 
 
 def test_a_draft_from_a_group_or_a_proposal(editor, world, axis):
