@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from decisions import follows
 from decisions.models import (
@@ -469,7 +470,11 @@ def _draft_from_vote(session) -> dict:
         ).exclude(status="merged")
     )
     lines = [
-        _("Résultat du vote « %(title)s » (%(n)s bulletins) :")
+        ngettext(
+            "Résultat du vote « %(title)s » (%(n)d bulletin) :",
+            "Résultat du vote « %(title)s » (%(n)d bulletins) :",
+            results.ballots,
+        )
         % {"title": session.title, "n": results.ballots},
         "",
     ]
