@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.helpers import (
+    SCREENSHOTS,
     assert_no_axe_violations,
     no_horizontal_scroll,
     screenshot,
@@ -252,3 +253,50 @@ def test_the_source_picker_works_without_javascript(site, new_context, voted_wor
         page.set_viewport_size(viewport)
         page.wait_for_timeout(100)  # no frames to wait for without JavaScript
         screenshot(page, f"journeys/editor-picker-without-javascript-{size}")
+
+
+def test_an_editor_who_facilitates_makes_a_group_a_recommendation_from_the_console(
+    site, new_context, editor, axis
+):
+    """The console at the clustering step: each group offers it to a Codev editor."""
+    from tests.workshops.factories import WorkshopFactory
+    from workshops import grouping, steps
+    from workshops.models import PhaseKind, WorkshopState
+    from workshops.services import idea_post, workshop_join, workshop_state_change
+
+    workshop = WorkshopFactory(title=WORKSHOP, state=WorkshopState.SCHEDULED, facilitators=[editor])
+    workshop.axes.add(axis)
+    steps.runsheet_apply_template(workshop=workshop, actor=editor, template="brainstorm")
+    workshop = workshop_state_change(workshop=workshop, actor=editor, to=WorkshopState.LIVE)
+    people = [UserFactory(college="citizens") for _ in IDEAS]
+    for person in people:
+        workshop_join(workshop=workshop, user=person)
+    ideas = [
+        idea_post(workshop=workshop, user=person, axis=axis, title=title)
+        for person, title in zip(people, IDEAS, strict=True)
+    ]
+    group = grouping.idea_group_create(
+        workshop=workshop, actor=editor, name="Accompagner les porteurs", idea_ids=[ideas[0].pk]
+    )
+    grouping.idea_group_create(
+        workshop=workshop, actor=editor, name="Connaître les friches", idea_ids=[ideas[1].pk]
+    )
+    clustering = workshop.phases.get(kind=PhaseKind.CLUSTERING)
+    steps.step_go_to(workshop=workshop, actor=editor, phase=clustering)
+
+    page = new_context("desktop").new_page()
+    page.set_viewport_size(DESKTOP)
+    sign_in(page, site, editor)
+    page.goto(site(f"/ateliers/{workshop.slug}/animer/"))
+    panel = page.locator(f"#groupe-{group.pk}")
+    button = panel.get_by_role("button", name=re.compile("Faire de ce groupe une recommandation"))
+    expect(button).to_be_visible()
+    panel.scroll_into_view_if_needed()
+    settle(page)
+    (SCREENSHOTS / "journeys").mkdir(parents=True, exist_ok=True)
+    page.locator("#regroupement").screenshot(
+        path=str(SCREENSHOTS / "journeys" / "editor-console-groups-desktop.png")
+    )
+    button.click()
+    expect(page.locator("main [name=title]")).to_have_value("Accompagner les porteurs")
+    expect(page.locator(".linked-sources")).to_contain_text(IDEAS[0])
