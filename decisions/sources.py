@@ -261,21 +261,7 @@ def search(user, query: str, *, recommendation=None) -> list[SourceHit]:
             ballots[row["session_id"]][row["college"]] = row["n"]
     linked_proposals, linked_groups, linked_votes = _linked(recommendation)
 
-    hits: list[SourceHit] = []
-    for proposal in board + ideas:
-        counts = supports.get(proposal.pk, {})
-        hits.append(
-            SourceHit(
-                kind=kind_of(proposal),
-                pk=proposal.pk,
-                title=proposal.title,
-                where=_where_proposal(proposal),
-                url=proposal.get_absolute_url(),
-                brings=_supports_text(sum(counts.values())),
-                colleges=colleges_shown(counts),
-                linked=proposal.pk in linked_proposals,
-            )
-        )
+    hits = [_proposal_hit(p, supports, linked_proposals) for p in board + ideas]
     for group in groups:
         members = group_members.get(group.pk, [])
         counts: dict[str, int] = defaultdict(int)
@@ -314,6 +300,39 @@ def search(user, query: str, *, recommendation=None) -> list[SourceHit]:
             )
         )
     return hits
+
+
+def _proposal_hit(proposal, supports, linked_proposals) -> SourceHit:
+    from votes.selectors import colleges_shown
+
+    counts = supports.get(proposal.pk, {})
+    return SourceHit(
+        kind=kind_of(proposal),
+        pk=proposal.pk,
+        title=proposal.title,
+        where=_where_proposal(proposal),
+        url=proposal.get_absolute_url(),
+        brings=_supports_text(sum(counts.values())),
+        colleges=colleges_shown(counts),
+        linked=proposal.pk in linked_proposals,
+    )
+
+
+def suggestions(user, recommendation) -> list[SourceHit]:
+    """Before any search: the proposals and ideas on the ballot of the votes already linked
+    (a draft made from a vote's result has its winner; the others are one « Ajouter » away).
+    4 queries."""
+    from votes.models import VoteOption
+
+    votes = recommendation.vote_sources.values("session_id")
+    found = list(
+        _proposals(user)
+        .filter(pk__in=VoteOption.objects.filter(session__in=votes).values("proposal_id"))
+        .order_by("-support_count", "-pk")[: PER_KIND * 2]
+    )
+    linked_proposals, _groups_linked, _votes_linked = _linked(recommendation)
+    supports = _supports_by_college([p.pk for p in found])
+    return [_proposal_hit(p, supports, linked_proposals) for p in found]
 
 
 def _is_postgres() -> bool:

@@ -329,6 +329,8 @@ def _picker(request: HttpRequest, recommendation, *, error: str = "", done: str 
     return {
         "q": q,
         "hits": sources.search(request.user, q, recommendation=recommendation) if q else [],
+        # No words yet: what the linked votes had on their ballot.
+        "suggested": [] if q else sources.suggestions(request.user, recommendation),
         "error": error,
         "done": done,
     }

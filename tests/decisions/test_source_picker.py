@@ -258,3 +258,14 @@ def test_console_offers_it_after_a_vote_and_on_groups_to_editors_only(
             request=request,
         )
         assert (f"/recommandations/depuis/group/{world['group'].pk}/" in html) is shown
+
+
+def test_before_any_search_the_picker_suggests_the_linked_votes_ballot(client, editor, world):
+    recommendation = services.recommendation_draft_from(actor=editor, source=world["vote"])
+    client.force_login(editor)
+    html = client.get(recommendation.get_absolute_url()).content.decode()
+    assert "Sur le bulletin des votes reliés :" in html
+    loser, winner = world["ideas"]
+    assert f'name="id" value="{loser.pk}"' in html  # one « Ajouter » away
+    assert f'name="id" value="{winner.pk}"' not in html  # already a source
+    assert "Déjà parmi les sources" in html
