@@ -49,12 +49,6 @@ class RecommendationCreateForm(RecommendationForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    more_proposals = forms.CharField(
-        label=_("Autres propositions (numéros)"),
-        required=False,
-        max_length=300,
-        help_text=_("Numéros séparés par des virgules ou des espaces, par exemple : 12, 15, 31."),
-    )
     note = forms.CharField(
         label=_("Note sur les sources"),
         required=False,
@@ -72,18 +66,6 @@ class RecommendationCreateForm(RecommendationForm):
         help_text=_("Le vote clos dont les résultats appuient la recommandation."),
     )
 
-    def clean_more_proposals(self) -> list[int]:
-        import re
-
-        raw = self.cleaned_data.get("more_proposals") or ""
-        parts = [p for p in re.split(r"[\s,;]+", raw) if p]
-        from project.ids import parse_id
-
-        ids = [parse_id(p) for p in parts]
-        if None in ids:
-            raise forms.ValidationError(_("Indiquez des numéros de propositions."))
-        return ids
-
     def __init__(self, *args, proposal_queryset=None, **kwargs):
         from votes.models import SessionState, VoteSession
 
@@ -94,46 +76,8 @@ class RecommendationCreateForm(RecommendationForm):
         ).order_by("-closed_at", "-pk")
 
 
-class VoteSourceAddForm(forms.Form):
-    session = forms.IntegerField(
-        label=_("Numéro du vote"),
-        min_value=1,
-        help_text=_("Le numéro figure dans l'adresse de la page de résultats du vote."),
-    )
-    note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
 class RecommendationStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Nouveau statut"), choices=RecommendationStatus.choices)
-    note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class SourceAddForm(forms.Form):
-    proposal = forms.IntegerField(
-        label=_("Numéro de la proposition"),
-        min_value=1,
-        help_text=_("Le numéro figure dans l'adresse de la proposition (/propositions/<numéro>/)."),
-    )
-    note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class GroupSourceAddForm(forms.Form):
-    prefix = "idea-group"  # its own field ids beside the other forms of the page
-
-    group = forms.IntegerField(
-        label=_("Numéro du groupe d'idées"),
-        min_value=1,
-        help_text=_(
-            "Le numéro figure sur le panneau de regroupement de l'atelier (« Groupe n° … »). "
-            "Chacune de ses idées devient une source."
-        ),
-    )
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -285,7 +285,7 @@ def participation_bars(participation: list, college_count: int) -> dict | None:
 
 # --- Sources of a recommendation as a reader may see them --------------------------------------
 
-SOURCE_VERBS = ("source_added", "source_removed", "group_added", "vote_added")
+SOURCE_VERBS = ("source_added", "source_removed", "group_added", "vote_added", "vote_removed")
 SOURCE_FIELDS = ("proposal", "group", "vote")
 
 

@@ -23,19 +23,24 @@ urlpatterns = [
         name="recommendation_status",
     ),
     path(
-        "recommandations/<id:pk>/sources/",
-        views.recommendation_source_add,
-        name="recommendation_source_add",
+        "recommandations/<id:pk>/sources/choisir/",
+        views.recommendation_source_pick,
+        name="recommendation_source_pick",
     ),
     path(
-        "recommandations/<id:pk>/groupes/",
-        views.recommendation_group_add,
-        name="recommendation_group_add",
+        "recommandations/<id:pk>/sources/chercher/",
+        views.recommendation_source_search,
+        name="recommendation_source_search",
     ),
     path(
-        "recommandations/<id:pk>/votes/",
-        views.recommendation_vote_add,
-        name="recommendation_vote_add",
+        "recommandations/<id:pk>/votes/<id:link_pk>/retirer/",
+        views.recommendation_vote_remove,
+        name="recommendation_vote_remove",
+    ),
+    path(
+        "recommandations/depuis/<slug:kind>/<id:pk>/",
+        views.recommendation_from,
+        name="recommendation_from",
     ),
     path(
         "recommandations/<id:pk>/sources/<id:source_pk>/retirer/",

@@ -22,15 +22,12 @@ from decisions.forms import (
     ActionFilterForm,
     ActionItemForm,
     ActionReportForm,
-    GroupSourceAddForm,
     IndicatorCreateForm,
     IndicatorForm,
     MeasurementForm,
     RecommendationCreateForm,
     RecommendationForm,
     RecommendationStatusForm,
-    SourceAddForm,
-    VoteSourceAddForm,
 )
 from decisions.models import (
     RECOMMENDATION_TRANSITIONS,
@@ -40,6 +37,7 @@ from decisions.models import (
     Notification,
     Recommendation,
     RecommendationSource,
+    RecommendationVoteSource,
 )
 from decisions.rules import can_edit_decisions, get_action_for_user, get_recommendation_for_user
 from decisions.trace import action_trace, build_trace
@@ -318,11 +316,24 @@ def _recommendation_context(request, recommendation, **extra) -> dict:
             c for c in status_form.fields["status"].choices if c[0] in allowed
         ]
         context["status_form"] = status_form
-        context["source_form"] = SourceAddForm()
-        context["vote_form"] = VoteSourceAddForm()
-        context["group_form"] = GroupSourceAddForm()
+        context["picker"] = _picker(request, recommendation)
     context.update(extra)
     return context
+
+
+def _picker(request: HttpRequest, recommendation, *, error: str = "", done: str = "") -> dict:
+    """The source picker: the words searched (``q``, GET or POST) and what they found."""
+    from decisions import sources
+
+    q = (request.GET.get("q") or request.POST.get("q") or "").strip()[: sources.QUERY_MAX]
+    return {
+        "q": q,
+        "hits": sources.search(request.user, q, recommendation=recommendation) if q else [],
+        # No words yet: what the linked votes had on their ballot.
+        "suggested": [] if q else sources.suggestions(request.user, recommendation),
+        "error": error,
+        "done": done,
+    }
 
 
 @require_GET
@@ -361,25 +372,9 @@ def recommendation_create(request: HttpRequest) -> HttpResponse:
         if first is not None:
             initial["axis"] = first.axis_id
         form = RecommendationCreateForm(initial=initial, proposal_queryset=queryset)
+    proposals: list = []
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        proposals = list(data["proposals"])
-        if data["more_proposals"]:
-            found = list(
-                Proposal.objects.filter(pk__in=data["more_proposals"]).exclude(
-                    pk__in=[p.pk for p in proposals]
-                )
-            )
-            missing = (
-                set(data["more_proposals"]) - {p.pk for p in found} - {p.pk for p in proposals}
-            )
-            if missing:
-                form.add_error(
-                    "more_proposals",
-                    _("Aucune proposition ne porte ce numéro : %(numbers)s.")
-                    % {"numbers": ", ".join(str(n) for n in sorted(missing))},
-                )
-            proposals += found
+        proposals = list(form.cleaned_data["proposals"])
 
     def save(data: dict):
         return services.recommendation_create(
@@ -422,8 +417,38 @@ def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         update=update,
         done=_("Recommandation modifiée."),
         template="decisions/recommendation_form.html",
-        context={"recommendation": recommendation},
+        context={
+            "recommendation": recommendation,
+            "linked": _linked_titles(request, recommendation),
+        },
     )
+
+
+def _linked_titles(request: HttpRequest, recommendation) -> list[str]:
+    """What a recommendation already rests on, in words, for its form (a draft made with
+    « Faire de ce résultat une recommandation »): a source of a workshop this editor may not
+    see is named as such. 3 queries at most."""
+    from decisions.selectors import mark_private_sources
+    from decisions.trace import private_idea_label, private_vote_label
+
+    sources = list(recommendation.sources.select_related("proposal").order_by("linked_at", "pk"))
+    votes = list(recommendation.vote_sources.select_related("session"))
+    mark_private_sources(request.user, sources=sources, vote_sources=votes, can_edit=True)
+    titles = [
+        _("le vote « %(title)s »") % {"title": v.session.title}
+        if v.shown_to_editor or not v.session.workshop_id
+        else private_vote_label()
+        for v in votes
+    ]
+    for source in sources:
+        proposal = source.proposal
+        if not proposal.origin_workshop_id:
+            titles.append(_("la proposition « %(title)s »") % {"title": proposal.title})
+        elif source.shown_to_editor:
+            titles.append(_("l'idée « %(title)s »") % {"title": proposal.title})
+        else:
+            titles.append(private_idea_label())
+    return titles
 
 
 @login_required
@@ -450,99 +475,6 @@ def recommendation_status(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(recommendation)
 
 
-def _recommendation_link_add(
-    request: HttpRequest,
-    pk: int,
-    *,
-    form_class,
-    field: str,
-    find,
-    add,
-    not_found: str,
-    done: str,
-    form_name: str,
-) -> HttpResponse:
-    """Link one more source (a proposal or a vote) to a recommendation, by its number."""
-    _require_editor(request)
-    recommendation = get_recommendation_for_user(request.user, pk)
-    form = form_class(request.POST)
-    if form.is_valid():
-        target = find(form.cleaned_data[field])
-        if target is None:
-            form.add_error(field, not_found)
-        else:
-            response = _saved(
-                request,
-                form,
-                lambda data: add(
-                    recommendation=recommendation,
-                    target=target,
-                    actor=request.user,
-                    note=data["note"],
-                ),
-                done,
-                recommendation,
-            )
-            if response:
-                return response
-    context = _recommendation_context(request, recommendation, **{form_name: form})
-    return render(request, "decisions/recommendation_detail.html", context, status=400)
-
-
-@login_required
-@require_POST
-def recommendation_source_add(request: HttpRequest, pk: int) -> HttpResponse:
-    from proposals.models import Proposal
-
-    return _recommendation_link_add(
-        request,
-        pk,
-        form_class=SourceAddForm,
-        field="proposal",
-        find=lambda number: Proposal.objects.filter(pk=number).first(),
-        add=lambda target, **kw: services.recommendation_source_add(proposal=target, **kw),
-        not_found=_("Aucune proposition ne porte ce numéro."),
-        done=_("Proposition ajoutée aux sources."),
-        form_name="source_form",
-    )
-
-
-@login_required
-@require_POST
-def recommendation_group_add(request: HttpRequest, pk: int) -> HttpResponse:
-    from workshops.models import IdeaGroup
-
-    return _recommendation_link_add(
-        request,
-        pk,
-        form_class=GroupSourceAddForm,
-        field="group",
-        find=lambda number: IdeaGroup.objects.filter(pk=number).first(),
-        add=lambda target, **kw: services.recommendation_group_source_add(group=target, **kw),
-        not_found=_("Aucun groupe d'idées ne porte ce numéro."),
-        done=_("Les idées du groupe sont ajoutées aux sources."),
-        form_name="group_form",
-    )
-
-
-@login_required
-@require_POST
-def recommendation_vote_add(request: HttpRequest, pk: int) -> HttpResponse:
-    from votes.models import VoteSession
-
-    return _recommendation_link_add(
-        request,
-        pk,
-        form_class=VoteSourceAddForm,
-        field="session",
-        find=lambda number: VoteSession.objects.filter(pk=number).first(),
-        add=lambda target, **kw: services.recommendation_vote_source_add(session=target, **kw),
-        not_found=_("Aucun vote ne porte ce numéro."),
-        done=_("Vote ajouté à l'appui de la recommandation."),
-        form_name="vote_form",
-    )
-
-
 @login_required
 @require_POST
 def recommendation_source_remove(request: HttpRequest, pk: int, source_pk: int) -> HttpResponse:
@@ -556,8 +488,127 @@ def recommendation_source_remove(request: HttpRequest, pk: int, source_pk: int) 
     services.recommendation_source_remove(
         source=source, actor=request.user, note=request.POST.get("note", "")
     )
-    messages.success(request, _("Source retirée."))
-    return redirect(recommendation)
+    return _sources_changed(
+        request,
+        recommendation,
+        _("« %(title)s » est retirée des sources.")
+        % {"title": _title_for(request, source.proposal)},
+    )
+
+
+@login_required
+@require_POST
+def recommendation_vote_remove(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
+    _require_editor(request)
+    recommendation = get_recommendation_for_user(request.user, pk)
+    link = get_object_or_404(
+        RecommendationVoteSource.objects.select_related("session", "recommendation"),
+        pk=link_pk,
+        recommendation=recommendation,
+    )
+    services.recommendation_vote_source_remove(link=link, actor=request.user)
+    return _sources_changed(
+        request,
+        recommendation,
+        _("Le vote « %(title)s » est retiré.") % {"title": link.session.title},
+    )
+
+
+def _title_for(request: HttpRequest, proposal) -> str:
+    """A proposal's title, or « une idée d'un atelier privé » for an editor who may not see it."""
+    from decisions.selectors import _readable_workshops
+    from decisions.trace import private_idea_label
+
+    origin = proposal.origin_workshop_id
+    if origin and origin not in _readable_workshops(request.user, {origin}, can_edit=True):
+        return private_idea_label()
+    return proposal.title
+
+
+def _sources_changed(
+    request: HttpRequest, recommendation, done: str = "", error: str = ""
+) -> HttpResponse:
+    """After a source was added or removed: the sources panel again for htmx (what was done
+    said in its live region), else the page, at the panel, with the same search."""
+    if request.headers.get("HX-Request"):
+        context = _recommendation_context(request, recommendation)
+        context["picker"] = _picker(request, recommendation, error=error, done=done)
+        return render(request, "decisions/includes/sources_panel.html", context)
+    if error:
+        messages.error(request, error)
+    elif done:
+        messages.success(request, done)
+    q = (request.POST.get("q") or "").strip()
+    url = recommendation.get_absolute_url() + (f"?{urlencode({'q': q})}" if q else "")
+    return redirect(f"{url}#sources")
+
+
+@login_required
+@require_POST
+def recommendation_source_pick(request: HttpRequest, pk: int) -> HttpResponse:
+    """« Ajouter » on a result of the source picker: kind and number of what to link."""
+    from decisions import sources
+
+    _require_editor(request)
+    recommendation = get_recommendation_for_user(request.user, pk)
+    kind = request.POST.get("kind", "")
+    try:
+        source = sources.get(request.user, kind, request.POST.get("id"))
+        services.recommendation_link(
+            recommendation=recommendation, source=source, actor=request.user
+        )
+    except DomainError as exc:
+        return _sources_changed(request, recommendation, error=exc.message)
+    return _sources_changed(request, recommendation, sources.added_message(source))
+
+
+@login_required
+@require_GET
+def recommendation_source_search(request: HttpRequest, pk: int) -> HttpResponse:
+    """The picker's results alone (htmx, as the editor types); the page itself without it."""
+    _require_editor(request)
+    recommendation = get_recommendation_for_user(request.user, pk)
+    if not request.headers.get("HX-Request"):
+        q = (request.GET.get("q") or "").strip()
+        return redirect(
+            recommendation.get_absolute_url()
+            + (f"?{urlencode({'q': q})}" if q else "")
+            + "#sources"
+        )
+    context = {"recommendation": recommendation, "picker": _picker(request, recommendation)}
+    return render(request, "decisions/includes/source_results.html", context)
+
+
+@login_required
+@require_POST
+def recommendation_from(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """« Faire de ce résultat une recommandation »: a draft pre-filled from a vote, a group of
+    ideas or a proposal, then its form to rewrite it."""
+    from decisions import sources
+
+    _require_editor(request)
+    try:
+        source = sources.get(request.user, kind, pk)
+    except DomainError as exc:
+        raise Http404(exc.message) from None
+    try:
+        recommendation = services.recommendation_draft_from(
+            actor=request.user, source=source, request=request
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = reverse("decisions:recommendations")
+        return redirect(back)
+    messages.success(
+        request,
+        _(
+            "Brouillon de recommandation créé, avec sa source. Relisez le titre, l'axe et le "
+            "texte, puis enregistrez : vous pourrez ensuite ajouter d'autres sources."
+        ),
+    )
+    return redirect("decisions:recommendation_edit", pk=recommendation.pk)
 
 
 @require_GET

@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import rules as account_rules
 from project.errors import DomainError, NotFoundError, PermissionDeniedError
 from project.ids import parse_id
 from project.redirects import safe_next
@@ -159,12 +158,6 @@ def session_results(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "votes/session_results.html", context)
     context = {"session": session, "turnout": selectors.turnout(session), "hidden": False}
     context.update(results_context(session))
-    # From a closed vote to a recommendation, in one step (decisions does the rest).
-    context["can_recommend"] = (
-        session.state in (SessionState.CLOSED, SessionState.PUBLISHED)
-        and account_rules.can_edit_decisions(request.user)
-        and any(option["proposal"] for option in context["results"]["options"])
-    )
     return render(request, "votes/session_results.html", context)
 
 

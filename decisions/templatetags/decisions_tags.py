@@ -20,6 +20,7 @@ VERBS = {
     "source_added": _("proposition source ajoutée"),
     "source_removed": _("proposition source retirée"),
     "vote_added": _("vote ajouté à l'appui"),
+    "vote_removed": _("vote retiré"),
     "group_added": _("groupe d'idées ajouté"),
     "reported": _("point d'étape publié"),
     "measured": _("mesure enregistrée"),
@@ -92,6 +93,8 @@ def proposal_forward_trace(context, proposal) -> dict:
         "forward": forward(proposal, user),
         "proposal": proposal,
         "can_edit": can_edit_decisions(user) and proposal.status != "merged",
+        "user": user,
+        "request": context.get("request"),
     }
 
 
@@ -130,3 +133,28 @@ def follow_context(context, target) -> dict:
 def follow_button(context, target) -> dict:
     """Follow / stop following a proposal, a workshop, an axis or an action (1 query)."""
     return follow_context(context, target)
+
+
+@register.inclusion_tag("decisions/includes/to_recommendation.html", takes_context=True)
+def recommend_from(context, source, compact=False) -> dict:
+    """« Faire de ce résultat une recommandation » where a result is read: a finished vote,
+    a group of ideas, a proposal. Only for Codev editors (the service checks it again). No
+    query: the permission is on the user, the source is already loaded."""
+    from decisions.rules import can_edit_decisions
+    from decisions.sources import kind_of
+
+    request = context.get("request")
+    user = context.get("user") or getattr(request, "user", None)
+    kind = kind_of(source)
+    shown = can_edit_decisions(user)
+    if kind == "vote":
+        shown = shown and source.state in ("closed", "published")
+    elif kind in ("proposal", "idea"):
+        shown = shown and not source.is_hidden and source.status != "merged"
+    return {
+        "shown": shown,
+        "kind": kind,
+        "source": source,
+        "compact": compact,
+        "next": request.get_full_path() if request is not None else "",
+    }

@@ -319,11 +319,13 @@ def test_pages_speak_english(client, make_recommendation, make_action, publish):
     assert ActionItem.objects.count() == 1
 
 
-def test_editor_adds_proposals_by_number_and_a_supporting_vote(client, editor, make_proposal, axis):
+def test_editor_creates_with_preselected_proposals_and_a_supporting_vote(
+    client, editor, make_proposal, axis
+):
     from tests.workshops.factories import WorkshopFactory
     from votes.models import VoteSession
 
-    a, b = make_proposal(), make_proposal()
+    a = make_proposal()
     vote = VoteSession.objects.create(
         title="Vote clos", method="support", state="closed", workshop=WorkshopFactory()
     )
@@ -332,18 +334,8 @@ def test_editor_adds_proposals_by_number_and_a_supporting_vote(client, editor, m
         f"/recommandations/nouvelle/?proposals={a.pk}&vote={vote.pk}"
     ).content.decode()
     assert f'value="{vote.pk}" selected' in page
-    bad = client.post(
-        "/recommandations/nouvelle/",
-        {
-            "title": "T",
-            "axis": axis.pk,
-            "candidates": [a.pk],
-            "proposals": [a.pk],
-            "more_proposals": "999999",
-        },
-    )
-    assert bad.status_code == 400 and "999999" in bad.content.decode()
-    assert not Recommendation.objects.exists()
+    # No field asks for internal numbers any more: sources are searched on the page.
+    assert "more_proposals" not in page
     ok = client.post(
         "/recommandations/nouvelle/",
         {
@@ -351,13 +343,12 @@ def test_editor_adds_proposals_by_number_and_a_supporting_vote(client, editor, m
             "axis": axis.pk,
             "candidates": [a.pk],
             "proposals": [a.pk],
-            "more_proposals": f"{b.pk}",
             "vote_session": vote.pk,
         },
     )
     assert ok.status_code == 302
     rec = Recommendation.objects.get()
-    assert set(rec.sources.values_list("proposal_id", flat=True)) == {a.pk, b.pk}
+    assert set(rec.sources.values_list("proposal_id", flat=True)) == {a.pk}
     assert rec.vote_sources.get().session == vote
 
 
@@ -366,40 +357,39 @@ def test_proposal_page_offers_editors_to_build_a_recommendation(make_proposal, e
 
     p = make_proposal()
     template = Template("{% load decisions_tags %}{% proposal_forward_trace proposal %}")
-    assert "/recommandations/nouvelle/?proposals=" in template.render(
-        Context({"proposal": p, "user": editor})
-    )
-    assert "/recommandations/nouvelle/" not in template.render(
-        Context({"proposal": p, "user": user})
-    )
+    html = template.render(Context({"proposal": p, "user": editor}))
+    assert f'action="/recommandations/depuis/proposal/{p.pk}/"' in html
+    assert "Faire de cette proposition une recommandation" in html
+    assert "/recommandations/depuis/" not in template.render(Context({"proposal": p, "user": user}))
 
 
-def test_editor_adds_a_source_proposal_by_number_and_gets_an_error_for_an_unknown_one(
+def test_editor_picks_a_source_proposal_and_gets_an_error_for_an_unknown_one(
     client, editor, make_recommendation, make_proposal
 ):
     rec = make_recommendation(proposals=[make_proposal()])
     extra = make_proposal()
     client.force_login(editor)
-    response = client.post(
-        f"/recommandations/{rec.pk}/sources/", {"proposal": extra.pk, "note": "Même idée"}
-    )
+    url = f"/recommandations/{rec.pk}/sources/choisir/"
+    response = client.post(url, {"kind": "proposal", "id": extra.pk, "q": "idée"})
     assert response.status_code == 302
+    assert response["Location"].endswith(f"/recommandations/{rec.pk}/?q=id%C3%A9e#sources")
     assert rec.sources.filter(proposal=extra).exists()
-    response = client.post(f"/recommandations/{rec.pk}/sources/", {"proposal": 999999, "note": ""})
-    assert response.status_code == 400
-    assert "Aucune proposition ne porte ce numéro." in response.content.decode()
+    response = client.post(url, {"kind": "proposal", "id": 999999}, follow=True)
+    assert "Cette source n&#x27;existe pas ou ne vous est pas accessible." in (
+        response.content.decode()
+    )
+    assert rec.sources.count() == 2
 
 
-def test_unknown_vote_number_is_a_clear_error_and_others_may_not_link(
+def test_unknown_vote_is_a_clear_error_and_others_may_not_link(
     client, editor, user, make_recommendation
 ):
     rec = make_recommendation()
     client.force_login(editor)
-    response = client.post(f"/recommandations/{rec.pk}/votes/", {"session": 999999, "note": ""})
-    assert response.status_code == 400
-    assert "Aucun vote ne porte ce numéro." in response.content.decode()
+    url = f"/recommandations/{rec.pk}/sources/choisir/"
+    response = client.post(url, {"kind": "vote", "id": 999999}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+    assert "Cette source n&#x27;existe pas" in response.content.decode()
     client.force_login(user)
-    assert client.post(f"/recommandations/{rec.pk}/votes/", {"session": 1}).status_code in (
-        403,
-        404,
-    )
+    assert client.post(url, {"kind": "vote", "id": 1}).status_code in (403, 404)

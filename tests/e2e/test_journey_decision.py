@@ -63,24 +63,24 @@ def test_editor_to_published_decision_and_visitor_trace(
     cards = page.locator(".proposal-card")
     expect(cards.first).to_contain_text(IDEAS[0][0])
     cards.first.get_by_role("link", name=IDEAS[0][0]).click()
-    page.get_by_role("link", name=re.compile("Créer une recommandation")).click()
+    page.get_by_role("button", name="Faire de cette proposition une recommandation").click()
 
-    # The recommendation: the top idea is preselected, the second added by its number.
-    from proposals.models import Proposal
-
-    second = Proposal.objects.get(title=IDEAS[1][0])
-    expect(page.get_by_role("checkbox", name=re.compile(IDEAS[0][0]))).to_be_checked()
+    # A draft from the top idea (its source), then the second found by words and added.
+    expect(page.locator("main [name=title]")).to_have_value(IDEAS[0][0])
     page.locator("main [name=title]").fill(RECOMMENDATION)
     page.locator("main select[name=axis]").select_option(value=str(axis.pk))
     page.locator("main [name=body]").fill(
         "Un **interlocuteur unique** pour les porteurs de projets."
     )
-    page.locator("main [name=more_proposals]").fill(str(second.pk))
     check_page(page, "recommendation-form")
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(RECOMMENDATION)
+    page.get_by_label("Mots à chercher").fill("cartographier pollution")
+    hit = page.locator("#source-results .source-hit", has_text=IDEAS[1][0])
+    hit.get_by_role("button", name=re.compile("Ajouter")).click()
+    expect(hit).to_contain_text("Déjà parmi les sources")
     for title, _ in IDEAS[:2]:
-        expect(page.get_by_role("main")).to_contain_text(title)
+        expect(page.locator("#sources-panel")).to_contain_text(title)
 
     # Adopted, then published.
     for status in ("adopted", "published"):

@@ -1,4 +1,5 @@
-"""From a closed vote's results, a Codev editor starts a recommendation with its top proposals."""
+"""From a closed vote's results, a Codev editor makes a recommendation in one step: on the
+vote page and on the results page, a button that creates a draft pre-filled from the result."""
 
 from __future__ import annotations
 
@@ -16,22 +17,32 @@ def demo(db):
     ).first()
 
 
-def test_an_editor_gets_the_form_with_the_top_three_checked(client, demo):
+def test_an_editor_gets_the_button_on_the_vote_page_and_the_results_page(client, demo):
     from accounts.models import User
+    from decisions.models import Recommendation
 
     client.force_login(User.objects.get(username="claire.codev"))
-    html = client.get(f"/votes/{demo.pk}/resultats/").content.decode()
-    assert 'action="/recommandations/nouvelle/"' in html
-    assert f'name="vote" value="{demo.pk}"' in html
-    assert html.count("checked") >= 3
-    proposals = [str(p) for p in demo.options.values_list("proposal_id", flat=True)[:2]]
-    response = client.get("/recommandations/nouvelle/", {"vote": demo.pk, "proposals": proposals})
-    assert response.status_code == 200
-    page = response.content.decode()
-    for pk in proposals:
-        assert f'value="{pk}"' in page
+    for url in (f"/votes/{demo.pk}/", f"/votes/{demo.pk}/resultats/"):
+        html = client.get(url).content.decode()
+        assert f'action="/recommandations/depuis/vote/{demo.pk}/"' in html, url
+        assert "Faire de ce résultat une recommandation" in html
+    before = Recommendation.objects.count()
+    response = client.post(f"/recommandations/depuis/vote/{demo.pk}/")
+    assert response.status_code == 302
+    recommendation = Recommendation.objects.order_by("-pk").first()
+    assert Recommendation.objects.count() == before + 1
+    assert response["Location"] == f"/recommandations/{recommendation.pk}/modifier/"
+    assert recommendation.status == "draft"
+    assert recommendation.vote_sources.get().session == demo
+    assert demo.title in recommendation.body
 
 
-def test_others_do_not_see_it(client, demo):
+def test_others_do_not_see_it_nor_may_use_it(client, demo):
+    from accounts.models import User
+
     html = client.get(f"/votes/{demo.pk}/resultats/").content.decode()
-    assert "/recommandations/nouvelle/" not in html
+    assert "/recommandations/depuis/" not in html
+    assert client.post(f"/recommandations/depuis/vote/{demo.pk}/").status_code == 302  # to login
+    client.force_login(User.objects.filter(groups__isnull=True, is_superuser=False).first())
+    assert "/recommandations/depuis/" not in client.get(f"/votes/{demo.pk}/").content.decode()
+    assert client.post(f"/recommandations/depuis/vote/{demo.pk}/").status_code == 403

@@ -237,3 +237,32 @@ def test_the_creation_form_starts_a_workshop_from_a_template(client, facilitator
     assert workshop.phases.count() == 7
     assert workshop.phases.filter(kind="debate").count() == 3
     assert AuditEvent.objects.filter(action="workshop.template_applied").count() == 1
+
+
+def test_after_a_vote_the_console_offers_an_editor_to_make_it_a_recommendation(
+    client, run, facilitator, axis
+):
+    from accounts.services import role_grant
+    from decisions.models import Recommendation
+
+    authors = [ParticipantFactory(workshop=run).user for _ in range(2)]
+    for i, author in enumerate(authors):
+        proposal_create(
+            author=author, axis=axis, title=f"Une idée concrète {i}", body="", origin_workshop=run
+        )
+    client.force_login(facilitator)
+    for _ in range(3):
+        client.post(action(run.slug, "step-next"), HTTP_X_REQUESTED_WITH="fetch")
+    session = VoteSession.objects.get(workshop=run)
+    console = reverse("workshops:console_page", args=[run.slug])
+    client.post(action(run.slug, "vote-close"), {"session": session.pk})
+    # A facilitator who is not a Codev editor does not see it.
+    assert "/recommandations/depuis/" not in client.get(console).content.decode()
+    role_grant(user=facilitator, role="codev_editors")
+    html = client.get(console).content.decode()
+    assert f'action="/recommandations/depuis/vote/{session.pk}/"' in html
+    assert "Faire de ce résultat une recommandation" in html
+    # Results not yet shown to the room: the facilitator-editor may still use them.
+    response = client.post(f"/recommandations/depuis/vote/{session.pk}/")
+    assert response.status_code == 302
+    assert Recommendation.objects.get().vote_sources.get().session == session

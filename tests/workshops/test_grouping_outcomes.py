@@ -208,20 +208,20 @@ def test_adding_a_group_needs_an_editor_and_ideas(live, editor, facilitator, gro
     assert not RecommendationSource.objects.exists()
 
 
-def test_the_recommendation_page_adds_a_group_by_its_number(client, editor, axis, grouped):
+def test_the_recommendation_page_finds_a_group_and_adds_it(client, editor, axis, grouped):
     recommendation = recommendation_create(
         actor=editor, title="R", axis=axis, body="B", proposals=[]
     )
     client.force_login(editor)
-    page = client.get(recommendation.get_absolute_url()).content.decode()
-    assert 'name="idea-group-group"' in page
-    url = reverse("decisions:recommendation_group_add", args=[recommendation.pk])
-    response = client.post(url, {"idea-group-group": 999999})
-    assert response.status_code == 400
-    assert "Aucun groupe d&#x27;idées ne porte ce numéro." in response.content.decode()
-    response = client.post(url, {"idea-group-group": grouped["jobs"].pk, "idea-group-note": "n"})
+    page = client.get(recommendation.get_absolute_url(), {"q": "Emploi"}).content.decode()
+    assert f'name="id" value="{grouped["jobs"].pk}"' in page
+    url = reverse("decisions:recommendation_source_pick", args=[recommendation.pk])
+    response = client.post(url, {"kind": "group", "id": 999999})
     assert response.status_code == 302
-    source = RecommendationSource.objects.get(recommendation=recommendation)
-    assert source.idea_group_name == "Emploi" and source.note == "n"
+    assert not RecommendationSource.objects.exists()
+    response = client.post(url, {"kind": "group", "id": grouped["jobs"].pk})
+    assert response.status_code == 302
+    source = RecommendationSource.objects.filter(recommendation=recommendation).first()
+    assert source.idea_group_name == "Emploi"
     page = client.get(recommendation.get_absolute_url()).content.decode()
     assert "Reliée avec le groupe d'idées « Emploi »" in page
