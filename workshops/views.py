@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -471,12 +471,19 @@ def console(request: HttpRequest, slug: str, op: str) -> HttpResponse:
 # --- grouping the ideas of the wall ----------------------------------------------------------
 
 
-def grouping_context(workshop) -> dict:
-    """What ``workshops/_grouping_panel.html`` needs (the room and the presenter console)."""
+def grouping_context(workshop, request=None) -> dict:
+    """What ``workshops/_grouping_panel.html`` needs (the room and the presenter console),
+    with the suggested groups this facilitator has not ignored."""
     from votes.models import Method
 
+    ignored = (
+        grouping.suggestions_ignored(workshop=workshop, store=request.session)
+        if request is not None and hasattr(request, "session")
+        else ()
+    )
     return {
         **selectors.grouping_panel(workshop),
+        "suggestions": selectors.suggested_wall_groups(workshop, ignored=ignored),
         "grouping_vote_methods": [
             (value, label) for value, label in Method.choices if value != Method.OPEN_QUESTION
         ],
@@ -489,7 +496,7 @@ def grouping_panel(request: HttpRequest, slug: str) -> HttpResponse:
     access = _access(request, slug)
     if not access.is_facilitator:
         raise Http404
-    context = {"workshop": access.workshop, **grouping_context(access.workshop)}
+    context = {"workshop": access.workshop, **grouping_context(access.workshop, request)}
     response = render(request, "workshops/_grouping_panel.html", context)
     response["Cache-Control"] = "no-store"
     return response
@@ -497,7 +504,14 @@ def grouping_panel(request: HttpRequest, slug: str) -> HttpResponse:
 
 GROUPING_OPS = {
     "create": lambda w, u, p, r: grouping.idea_group_create(
-        workshop=w, actor=u, name=p.get("name", ""), request=r
+        workshop=w,
+        actor=u,
+        name=p.get("name", ""),
+        idea_ids=grouping.idea_ids_from(",".join(p.getlist("ideas"))),
+        request=r,
+    ),
+    "ignore": lambda w, u, p, r: grouping.suggestion_ignore(
+        workshop=w, actor=u, key=p.get("key", ""), store=r.session
     ),
     "rename": lambda w, u, p, r: grouping.idea_group_rename(
         workshop=w, actor=u, group_id=_int(p.get("id")), name=p.get("name", ""), request=r
@@ -546,10 +560,16 @@ def grouping_action(request: HttpRequest, slug: str, op: str) -> HttpResponse:
     action = GROUPING_OPS.get(op)
     if action is None:
         raise Http404
+    # grouping.js sends « Ignorer » with fetch: an answer without the console page.
+    quiet = request.headers.get("X-Grouping") == "1"
     try:
         action(access.workshop, request.user, request.POST, request)
     except DomainError as error:
+        if quiet:
+            return JsonResponse({"code": error.code, "message": error.message}, status=400)
         messages.error(request, error.message)
+    if quiet:
+        return HttpResponse(status=204)
     return _to_console(access)
 
 

@@ -93,7 +93,7 @@ def console_context(request: HttpRequest, access: selectors.RoomAccess) -> dict:
     if current is not None and current.kind == PhaseKind.CLUSTERING:
         from workshops.views import grouping_context
 
-        grouping = grouping_context(workshop)
+        grouping = grouping_context(workshop, request)
     return {
         **grouping,
         "workshop": workshop,

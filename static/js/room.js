@@ -141,7 +141,9 @@ function formData(form) {
   const data = {};
   for (const [key, value] of new FormData(form).entries()) {
     if (key === "csrfmiddlewaretoken" || key === "op") continue;
-    data[key] = NUMERIC.has(key) && /^\d+$/.test(value) ? Number(value) : value;
+    const parsed = NUMERIC.has(key) && /^\d+$/.test(value) ? Number(value) : value;
+    // A key given more than once (checkboxes: a suggested group's ideas) joins with commas.
+    data[key] = key in data ? `${data[key]},${value}` : parsed;
   }
   return data;
 }
