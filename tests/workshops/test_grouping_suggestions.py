@@ -70,8 +70,8 @@ def test_the_console_shows_suggestions_with_their_words_and_applies_nothing(
     assert "2 groupes suggérés" in html
     assert TITLES["other"] not in bus + library
     # The words each rests on, and its three choices (keyboard: buttons and a summary).
-    assert re.search(r'<span class="tag">(gratuit|bus|jeunes)', bus)
-    assert re.search(r'<span class="tag">(médiathèques|dimanche)', library)
+    assert re.search(r'<span class="tag grouping__word">(gratuit|bus|jeunes)', bus)
+    assert re.search(r'<span class="tag grouping__word">(médiathèques|dimanche)', library)
     assert ">Accepter</button>" in bus and ">Ignorer</button>" in bus
     assert "<summary>Modifier" in bus
     assert bus.count('type="checkbox" name="ideas"') == 2 and bus.count("checked") == 2
