@@ -21,6 +21,7 @@ VERBS = {
     "source_removed": _("proposition source retirée"),
     "vote_added": _("vote ajouté à l'appui"),
     "group_added": _("groupe d'idées ajouté"),
+    "statement_added": _("affirmation d'une carte des opinions ajoutée"),
     "reported": _("point d'étape publié"),
     "measured": _("mesure enregistrée"),
     "measurement_deleted": _("mesure supprimée"),
