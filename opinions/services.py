@@ -295,9 +295,9 @@ def statement_recommend(*, statement: Statement, actor, axis=None, request=None)
     axis = axis or conversation.axis
     if axis is None:
         raise DomainError("invalid_axis", _("Choisissez un axe dans la liste."), field="axis")
-    rationale = _(
-        "Issue de la carte des opinions « %(question)s » (voir la traçabilité)."
-    ) % {"question": conversation.question}
+    rationale = _("Issue de la carte des opinions « %(question)s » (voir la traçabilité).") % {
+        "question": conversation.question
+    }
     with transaction.atomic():
         recommendation = recommendation_create(
             actor=actor,
