@@ -1,13 +1,17 @@
 """In the browser: twelve people of four colleges, twenty statements; the last voter
 votes one statement at a time (htmx), the map, the groups, the consensus and « ce qui
-rassemble » appear without a reload; axe finds nothing on the page."""
+rassemble » appear without a reload; axe finds nothing on the page. Then a Codev editor
+makes one statement of « ce qui rassemble » a recommendation in one click, and its trace
+page shows the statement, its conversation and its agreement by group and by college."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import check_page, sign_in
+from tests.e2e.helpers import SCREENSHOTS, assert_no_axe_violations, check_page, sign_in
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +39,23 @@ def conversation_with_votes(axis, facilitator):
     return conversation
 
 
-def test_voting_one_at_a_time_and_the_map_appears_live(site, page, conversation_with_votes):
+SIZES = {"360x780": (360, 780), "1366x768": (1366, 768), "1920x1080": (1920, 1080)}
+
+
+def shoot(page, name: str) -> None:
+    """The page at the phone, laptop and projector sizes (test-artifacts/, not committed)."""
+    folder = SCREENSHOTS / "opinions"
+    folder.mkdir(parents=True, exist_ok=True)
+    original = page.viewport_size
+    for label, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(folder / f"{name}-{label}.png"), full_page=True)
+    page.set_viewport_size(original)
+
+
+def test_voting_one_at_a_time_and_the_map_appears_live(
+    site, page, new_context, conversation_with_votes, editor
+):
     me = UserFactory(display_name="Inès", college="elected")
     url = conversation_with_votes.get_absolute_url()
     sign_in(page, site, me, next_path=url)
@@ -61,3 +81,38 @@ def test_voting_one_at_a_time_and_the_map_appears_live(site, page, conversation_
     expect(page.get_by_role("table").first).to_contain_text("Groupe A")
     expect(page.locator("#consensus")).to_contain_text("Affirmation numéro 15")
     check_page(page, "opinion-map")
+    shoot(page, "map")
+
+    # --- a Codev editor: one statement of « ce qui rassemble » becomes a recommendation ----
+    desk = new_context("desktop").new_page()
+    url = conversation_with_votes.get_absolute_url()
+    sign_in(desk, site, editor, next_path=url)
+    desk.goto(site(url))
+    unites = desk.locator(".opinion-unites")
+    expect(unites).to_be_visible(timeout=30_000)
+    button = unites.get_by_role("button", name=re.compile("^En faire une recommandation")).first
+    text = button.get_attribute("aria-label").split(" : ", 1)[1]
+    button.click()
+    expect(desk.get_by_role("heading", level=1)).to_contain_text(text)
+    expect(desk.locator("body")).to_contain_text("Recommandation en brouillon créée")
+    from decisions.models import Recommendation
+
+    recommendation = Recommendation.objects.get()
+    desk.goto(site(f"/recommandations/{recommendation.pk}/trace/"))
+    statements = desk.locator("#affirmations")
+    expect(statements).to_contain_text(f"« {text} »")
+    expect(statements.get_by_role("link", name=conversation_with_votes.question)).to_be_visible()
+    table = statements.get_by_role("table")
+    expect(table).to_contain_text("Groupe A")
+    expect(table).to_contain_text("Groupe B")
+    expect(table).to_contain_text("Élu·es")
+    # Two people of civil society: never a line of their own (the smallest college joins them).
+    expect(table).to_contain_text("Autres collèges")
+    expect(table).not_to_contain_text("Société civile")
+    assert_no_axe_violations(desk, "trace page with a statement")
+    shoot(desk, "trace")
+    # Back on the map: the statement now links to its recommendation's trace.
+    desk.goto(site(url))
+    expect(
+        desk.locator(".opinion-unites").get_by_role("link", name="source d'une recommandation")
+    ).to_have_count(1)
