@@ -157,6 +157,7 @@ def _room_context(
         "next_states": sorted(services.TRANSITIONS[WorkshopState(workshop.state)]),
         "ws_path": f"/ws/workshops/{workshop.slug}/",
     }
+    context["opinion_step"] = _opinion_step(request, current)
     # The groups of ideas, as ``idea_groups.changed`` sends them: the state a page starts from.
     context["idea_groups"] = events.idea_groups(workshop)
     # The phones show the groups too (read-only; room.js keeps them current).
@@ -168,6 +169,24 @@ def _room_context(
             .order_by("joined_at")
         )
     return context
+
+
+def _opinion_step(request: HttpRequest, current) -> dict | None:
+    """During an opinion step, what the phone's vote card needs (one statement at a time)."""
+    from opinions import rules as opinion_rules
+    from opinions import selectors as opinion_selectors
+    from workshops.steps import step_conversation
+
+    conversation = step_conversation(current)
+    if conversation is None:
+        return None
+    participant = opinion_selectors.participant_of(conversation, request.user)
+    return {
+        "conversation": conversation,
+        "statement": opinion_selectors.next_statement(conversation, participant),
+        "remaining": opinion_selectors.remaining_count(conversation, participant),
+        "can_take_part": opinion_rules.can_take_part(request.user, conversation),
+    }
 
 
 @require_GET
@@ -187,7 +206,39 @@ STAGE_PHASE_SCREENS = {
     PhaseKind.WELCOME: "join",
     PhaseKind.IDEATION: "wall",
     PhaseKind.CLUSTERING: "wall",
+    PhaseKind.OPINIONS: "opinions",
 }
+
+
+def stage_opinions_context(workshop, current_phase) -> dict:
+    """The opinion map of the current step, for the stage (from the stored analysis: the
+    analysis itself runs in the background, opinions.services.analysis_schedule)."""
+    from opinions import selectors as opinion_selectors
+    from workshops.steps import step_conversation
+
+    conversation = step_conversation(current_phase)
+    if conversation is None:
+        return {"opinion_conversation": None, "opinion_map": {}}
+    analysis = opinion_selectors.analysis_of(conversation)
+    return {
+        "opinion_conversation": conversation,
+        # Nobody's own dot on the stage: everyone looks at the same screen.
+        "opinion_map": opinion_selectors.map_context(
+            conversation, None, analysis, participant=None
+        ),
+    }
+
+
+@require_GET
+def stage_opinions(request: HttpRequest, slug: str) -> HttpResponse:
+    """The stage's opinion map alone: stage.js fetches it again when the analysis changes."""
+    access = _access(request, slug)
+    workshop = access.workshop
+    current = Phase.objects.filter(pk=workshop.current_phase_id).first()
+    context = {"workshop": workshop, **stage_opinions_context(workshop, current)}
+    response = render(request, "workshops/_stage_opinions.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def stage_state(workshop, current_phase, spotlight) -> dict:
@@ -248,6 +299,7 @@ def projector(request: HttpRequest, slug: str) -> HttpResponse:
     # The stage shows what the room sees, even on a facilitator's laptop: no hidden idea.
     context["ideas"] = selectors.room_ideas(access.workshop, facilitator=False)
     context["stage"] = stage_state(access.workshop, context["current_phase"], context["spotlight"])
+    context.update(stage_opinions_context(access.workshop, context["current_phase"]))
     groups = context["idea_groups"]["groups"]
     context["stage_groups"] = _stage_groups(groups, context["ideas"])
     context["groups_json"] = (

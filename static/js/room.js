@@ -257,6 +257,11 @@ function renderSpotlight(idea) {
 function renderAgenda(data) {
   const list = $("[data-agenda]");
   const current = data.phases.find((p) => p.id === data.current);
+  // An opinion step starts or ends: the server renders its vote card (or takes it away).
+  if (room && room.dataset.projector !== "1" && Boolean($("[data-opinion-step]")) !== (current?.kind === "opinions")) {
+    location.reload();
+    return;
+  }
   for (const node of $$("[data-current-phase]")) node.textContent = current ? current.title : "—";
   if (list) {
     list.replaceChildren(
