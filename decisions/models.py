@@ -284,6 +284,37 @@ class RecommendationVoteSource(TraceLink):
         return f"{self.session} → {self.recommendation}"
 
 
+class RecommendationStatementSource(TraceLink):
+    """Trace link: a statement of an opinion map (``opinions.Statement``) founds this
+    recommendation; what its votes said by opinion group and by college when it was linked
+    is kept (``provenance``, from ``opinions.selectors.statement_provenance``)."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="statement_sources"
+    )
+    statement = models.ForeignKey(
+        "opinions.Statement",
+        verbose_name=_("affirmation"),
+        on_delete=models.PROTECT,
+        related_name="recommendation_links",
+    )
+    provenance = models.JSONField(_("provenance"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("affirmation à l'origine de la recommandation")
+        verbose_name_plural = _("affirmations à l'origine de la recommandation")
+        ordering = ["linked_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "statement"],
+                name="recommendation_statement_source_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement} → {self.recommendation}"
+
+
 # --- Action items ----------------------------------------------------------------------------
 
 

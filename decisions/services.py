@@ -29,6 +29,7 @@ from decisions.models import (
     NotificationKind,
     Recommendation,
     RecommendationSource,
+    RecommendationStatementSource,
     RecommendationStatus,
     RecommendationVoteSource,
 )
@@ -378,6 +379,42 @@ def recommendation_vote_source_add(
         actor=actor,
         verb="vote_added",
         changes={"vote": ["", session.title], "origin": session.workshop_id},
+        note=link.note,
+        recommendation=recommendation,
+    )
+    return link
+
+
+@transaction.atomic
+def recommendation_statement_source_add(
+    *, recommendation: Recommendation, statement, actor, note: str = ""
+) -> RecommendationStatementSource:
+    """Link a statement of an opinion map as a source (idempotent), keeping what its votes
+    said at this moment: overall, by opinion group and by college (small colleges merged)."""
+    from opinions.selectors import statement_provenance
+
+    require_editor(actor)
+    existing = RecommendationStatementSource.objects.filter(
+        recommendation=recommendation, statement=statement
+    ).first()
+    if existing:
+        return existing
+    if statement.is_hidden:
+        raise DomainError(
+            "statement_hidden", _("Une affirmation masquée ne peut pas servir de source.")
+        )
+    link = RecommendationStatementSource.objects.create(
+        recommendation=recommendation,
+        statement=statement,
+        provenance=statement_provenance(statement),
+        linked_by=actor,
+        note=_long_text(note, "note", max_length=2000),
+    )
+    _history(
+        actor=actor,
+        # No text in the history: the conversation may be private (the trace shows it
+        # to those who may read it).
+        verb="statement_added",
         note=link.note,
         recommendation=recommendation,
     )

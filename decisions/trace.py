@@ -12,7 +12,8 @@ already fetched:
 4. the workshops the proposals came from, and 5. their participants by college;
 6. the vote sessions linked to the recommendation, and 7. their ballots counted by
    college (only when there are such links);
-8. the action items (when not given).
+8. the statements of opinion maps linked to it, with their conversations (one query);
+9. the action items (when not given).
 
 A contributor is a person who wrote, supported or commented a proposal (or a
 proposal merged into it); each person counts once at each level — a merged
@@ -35,6 +36,7 @@ from decisions.models import (
     ActionItem,
     Recommendation,
     RecommendationSource,
+    RecommendationStatementSource,
     RecommendationVoteSource,
 )
 
@@ -281,6 +283,120 @@ class TraceGroup:
         }
 
 
+def private_statement_label() -> str:
+    return _("une affirmation d'une carte des opinions non publique")
+
+
+def _agreement(cell: dict) -> dict:
+    voters = int(cell.get("voters", 0) or 0)
+    agree = int(cell.get("agree", 0) or 0)
+    return {
+        "agree": agree,
+        "disagree": int(cell.get("disagree", 0) or 0),
+        "voters": voters,
+        "agree_pct": round(100 * agree / voters) if voters else None,
+    }
+
+
+@dataclass
+class TraceStatement:
+    """A statement of an opinion map linked as a source: statement → conversation → what its
+    votes said, overall, by opinion group and by college, when it was linked."""
+
+    statement: object
+    link: object
+
+    @property
+    def conversation(self):
+        return self.statement.conversation
+
+    @property
+    def is_private(self) -> bool:
+        """Not shown to the public: its conversation is unpublished, or belongs to a workshop
+        the public may not see."""
+        from workshops.models import is_publicly_visible
+
+        conversation = self.conversation
+        if not conversation.is_published:
+            return True
+        return conversation.workshop_id is not None and not is_publicly_visible(
+            conversation.workshop
+        )
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.statement.is_hidden
+
+    @property
+    def title(self) -> str:
+        if self.is_private:
+            return private_statement_label()
+        if self.is_hidden:
+            return _("Affirmation masquée par la modération")
+        return self.statement.text
+
+    @property
+    def question(self) -> str:
+        return "" if self.is_private else self.conversation.question
+
+    @property
+    def url(self) -> str:
+        return "" if self.is_private else _safe_url(self.conversation)
+
+    @property
+    def overall(self) -> dict:
+        return _agreement(self.link.provenance or {})
+
+    @property
+    def unites(self) -> bool:
+        return bool((self.link.provenance or {}).get("unites"))
+
+    def by_group(self) -> list[tuple[str, dict]]:
+        """(« Groupe A », agreement) for each opinion group, in the analysis's order."""
+        letters = "ABCDEFGH"
+        rows = []
+        groups = (self.link.provenance or {}).get("groups", {}) or {}
+        for gid in sorted(groups, key=lambda g: int(g)):
+            index = int(gid)
+            letter = letters[index] if index < len(letters) else str(index + 1)
+            rows.append((_("Groupe %(letter)s") % {"letter": letter}, _agreement(groups[gid])))
+        return rows
+
+    def by_college(self) -> list[tuple[str, dict]]:
+        """(college label, agreement), under the small-college rule on this statement's own
+        voters: a college of fewer than 3 voters on it is counted in « Autres collèges »."""
+        from votes.selectors import college_label
+        from votes.tally import OTHERS, merge_small_groups
+
+        cells = (self.link.provenance or {}).get("colleges", {}) or {}
+        mapping = merge_small_groups({c: int(v.get("voters", 0) or 0) for c, v in cells.items()})
+        merged: dict[str, dict] = {}
+        for college, shown in mapping.items():
+            row = merged.setdefault(shown, {"agree": 0, "disagree": 0, "voters": 0})
+            for key in row:
+                row[key] += int(cells[college].get(key, 0) or 0)
+        order = {key: i for i, key in enumerate([*College.values, OTHERS])}
+        return [
+            (college_label(key), _agreement(row))
+            for key, row in sorted(merged.items(), key=lambda item: order.get(item[0], 99))
+        ]
+
+    def as_dict(self) -> dict:
+        return {
+            "id": None if self.is_private else self.statement.pk,
+            "text": self.title,
+            "private": self.is_private,
+            "conversation": None if self.is_private else self.conversation.pk,
+            "question": self.question,
+            "overall": self.overall,
+            "unites": self.unites,
+            "groups": {label: row for label, row in self.by_group()},
+            "colleges": {label: row for label, row in self.by_college()},
+            "linked_by": self.link.linked_by.public_name if self.link.linked_by else None,
+            "linked_at": self.link.linked_at.isoformat(),
+        }
+
+
 @dataclass
 class Trace:
     recommendation: Recommendation
@@ -291,6 +407,7 @@ class Trace:
     contributors: Contributions
     focus_action: ActionItem | None = None
     groups: list[TraceGroup] = field(default_factory=list)
+    statements: list[TraceStatement] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         rec = self.recommendation
@@ -356,6 +473,7 @@ class Trace:
                 for tv in self.vote_sessions
             ],
             "groups": [g.as_dict() for g in self.groups],
+            "statements": [ts.as_dict() for ts in self.statements],
             "contributors": self.contributors.as_dict(),
         }
 
@@ -558,6 +676,14 @@ def build_trace(
                 )
             )
 
+    # Statements of opinion maps, with what their votes said when linked (one query).
+    statements = [
+        TraceStatement(statement=link.statement, link=link)
+        for link in RecommendationStatementSource.objects.filter(recommendation=recommendation)
+        .select_related("statement__conversation__workshop", "linked_by")
+        .order_by("linked_at", "pk")
+    ]
+
     if actions is None:
         actions = list(recommendation.actions.order_by("due_date", "pk"))
 
@@ -570,6 +696,7 @@ def build_trace(
         contributors=_contributions(everyone, total_contributions),
         focus_action=focus_action,
         groups=_groups(trace_proposals, workshops),
+        statements=statements,
     )
 
 

@@ -64,3 +64,8 @@ def can_promote(user) -> bool:
     return is_signed_in(user) and (
         account_rules.can_moderate(user) or account_rules.can_edit_decisions(user)
     )
+
+
+def can_recommend(user) -> bool:
+    """Make a statement a recommendation's source: Codev editors only (``decisions.rules``)."""
+    return is_signed_in(user) and account_rules.can_edit_decisions(user)

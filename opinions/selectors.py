@@ -201,15 +201,20 @@ def map_context(
 
     result = analysis.result if analysis else {}
     me = participant_of(conversation, user) if participant is _UNSET else participant
-    texts = dict(
-        Statement.objects.filter(conversation=conversation, is_hidden=False).values_list(
-            "id", "text"
-        )
-    )
-    promoted = set(
-        Statement.objects.filter(conversation=conversation, proposal__isnull=False).values_list(
-            "id", flat=True
-        )
+    texts, promoted = {}, set()
+    for sid, text, proposal_id in Statement.objects.filter(
+        conversation=conversation, is_hidden=False
+    ).values_list("id", "text", "proposal_id"):
+        texts[sid] = text
+        if proposal_id:
+            promoted.add(sid)
+
+    from decisions.models import RecommendationStatementSource
+
+    recommended = dict(
+        RecommendationStatementSource.objects.filter(statement__conversation=conversation)
+        .order_by("-linked_at")
+        .values_list("statement_id", "recommendation_id")
     )
 
     def stmt(sid) -> dict[str, Any] | None:
@@ -224,6 +229,7 @@ def map_context(
             "disagree": row.get("disagree", 0),
             "voters": row.get("voters", 0),
             "promoted": sid in promoted,
+            "recommendation": recommended.get(sid),
         }
 
     points = result.get("points", [])

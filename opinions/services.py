@@ -272,6 +272,53 @@ def statement_promote(*, statement: Statement, actor, axis=None, request=None):
     return proposal
 
 
+def statement_recommend(*, statement: Statement, actor, axis=None, request=None):
+    """One click from the map: a draft recommendation of the Codev founded on this statement,
+    keeping its provenance (statement → conversation → votes by group and by college).
+    Codev editors only; a statement already behind a recommendation gives that one back."""
+    from decisions.models import RecommendationStatementSource
+    from decisions.rules import require_editor
+    from decisions.services import recommendation_create, recommendation_statement_source_add
+
+    require_editor(actor)
+    if statement.is_hidden:
+        raise DomainError("hidden_statement", _("Cette affirmation a été masquée."))
+    existing = (
+        RecommendationStatementSource.objects.filter(statement=statement)
+        .select_related("recommendation")
+        .order_by("linked_at", "pk")
+        .first()
+    )
+    if existing is not None:
+        return existing.recommendation
+    conversation = statement.conversation
+    axis = axis or conversation.axis
+    if axis is None:
+        raise DomainError("invalid_axis", _("Choisissez un axe dans la liste."), field="axis")
+    rationale = _("Issue de la carte des opinions « %(question)s » (voir la traçabilité).") % {
+        "question": conversation.question
+    }
+    with transaction.atomic():
+        recommendation = recommendation_create(
+            actor=actor,
+            title=statement.text[:200],
+            axis=axis,
+            rationale=rationale,
+            request=request,
+        )
+        recommendation_statement_source_add(
+            recommendation=recommendation, statement=statement, actor=actor
+        )
+        audit_record(
+            actor=actor,
+            action="statement.recommended",
+            target=statement,
+            data={"recommendation": recommendation.pk},
+            request=request,
+        )
+    return recommendation
+
+
 # --- analysis --------------------------------------------------------------------------
 
 _pending: set[int] = set()

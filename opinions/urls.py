@@ -25,4 +25,9 @@ urlpatterns = [
         name="restore",
     ),
     path("opinions/affirmations/<id:sid>/proposition/", views.statement_promote, name="promote"),
+    path(
+        "opinions/affirmations/<id:sid>/recommandation/",
+        views.statement_recommend,
+        name="recommend",
+    ),
 ]

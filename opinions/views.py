@@ -86,6 +86,7 @@ def _page_context(request: HttpRequest, conversation: Conversation) -> dict:
         "can_take_part": rules.can_take_part(request.user, conversation),
         "can_moderate": rules.can_moderate(request.user),
         "can_promote": rules.can_promote(request.user),
+        "can_recommend": rules.can_recommend(request.user),
         "statement_form": StatementForm(),
         "map": selectors.map_context(conversation, request.user, analysis, participant),
         "poll_seconds": POLL_SECONDS,
@@ -122,6 +123,7 @@ def conversation_map(request: HttpRequest, pk: int) -> HttpResponse:
             "conversation": conversation,
             "map": selectors.map_context(conversation, request.user, analysis),
             "can_promote": rules.can_promote(request.user),
+            "can_recommend": rules.can_recommend(request.user),
             "poll_seconds": POLL_SECONDS,
             "axes": _axes(),
         },
@@ -225,3 +227,29 @@ def statement_promote(request: HttpRequest, sid: int) -> HttpResponse:
         return _back(request, statement.conversation, "consensus")
     messages.success(request, _("L'affirmation est devenue une proposition."))
     return redirect(proposal)
+
+
+@login_required
+@require_POST
+def statement_recommend(request: HttpRequest, sid: int) -> HttpResponse:
+    """« En faire une recommandation »: a draft recommendation founded on the statement."""
+    statement = _statement(request, sid)
+    if not rules.can_recommend(request.user):
+        raise PermissionDenied
+    form = PromoteForm(request.POST)
+    axis = form.cleaned_data.get("axis") if form.is_valid() else None
+    try:
+        recommendation = services.statement_recommend(
+            statement=statement, actor=request.user, axis=axis, request=request
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _back(request, statement.conversation, "consensus")
+    messages.success(
+        request,
+        _(
+            "Recommandation en brouillon créée à partir de l'affirmation : sa traçabilité "
+            "montre la carte des opinions et les votes par groupe et par collège."
+        ),
+    )
+    return redirect(recommendation)

@@ -287,6 +287,56 @@ def idea_groups_vote_create(
     )
 
 
+# --- suggested groups (proposals.similarity): shown, never applied by themselves --------------
+
+SUGGESTIONS_IGNORED_MAX = 200
+
+
+def _ignored_key(workshop: Workshop) -> str:
+    return f"grouping_ignored:{workshop.pk}"
+
+
+def suggestions_ignored(*, workshop: Workshop, store) -> list[str]:
+    """The suggested groups this facilitator ignored (kept in their session, ``store``)."""
+    return list(store.get(_ignored_key(workshop), []))
+
+
+def suggestion_ignore(*, workshop: Workshop, actor, key, store) -> list[str]:
+    """« Ignorer » on a suggested group: it is no longer shown to this facilitator (the key
+    names its ideas, ``workshops.selectors.suggestion_key``); nothing else changes."""
+    from workshops.selectors import suggestion_key
+
+    _require_facilitator(actor, workshop)
+    try:
+        key = suggestion_key(str(key).split("-"))
+    except (TypeError, ValueError):
+        raise DomainError("invalid", _("Suggestion inconnue."), field="key") from None
+    ignored = suggestions_ignored(workshop=workshop, store=store)
+    if key not in ignored:
+        ignored = [*ignored, key][-SUGGESTIONS_IGNORED_MAX:]
+        store[_ignored_key(workshop)] = ignored
+    return ignored
+
+
+def idea_ids_from(value) -> list[int]:
+    """The ideas of a « group.create » form: a list, or ids separated by commas."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, (str, int)):
+        value = str(value).split(",")
+    if not isinstance(value, (list, tuple)):
+        raise DomainError("invalid", _("Donnée invalide : %(key)s.") % {"key": "ideas"})
+    ids = []
+    for item in list(value)[:200]:
+        try:
+            ids.append(int(str(item).strip()))
+        except ValueError:
+            raise DomainError(
+                "invalid", _("Donnée invalide : %(key)s.") % {"key": "ideas"}
+            ) from None
+    return list(dict.fromkeys(ids))
+
+
 def group_ideas(groups: list[IdeaGroup]) -> dict[int, list]:
     """The visible ideas of each group, in the group's order (1 query)."""
     result: dict[int, list] = {g.pk: [] for g in groups}

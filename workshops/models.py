@@ -181,6 +181,9 @@ class PhaseKind(models.TextChoices):
     VOTE = "vote", _("Vote")
     RESULTS = "results", _("Résultats")
     SYNTHESIS = "synthesis", _("Synthèse")
+    # An opinion map (opinions.Conversation of this workshop, ``config["conversation"]``):
+    # phones vote one statement at a time, the stage shows the map and the consensus.
+    OPINIONS = "opinions", _("Carte des opinions")
     OTHER = "other", _("Autre")
 
 

@@ -211,26 +211,43 @@ def similar_wall_ideas(workshop: Workshop, user, text: str, *, limit: int = 3) -
     return ideas
 
 
-def suggested_wall_groups(workshop: Workshop) -> list[dict]:
-    """Groups the facilitator may make of this wall's ideas (not hidden, not merged), each
-    with the words it rests on: ``[{"ideas": [Proposal, …], "words": […], "cohesion": …}]``,
-    largest first. A suggestion only: nothing is grouped until the facilitator accepts it
-    (2 queries)."""
+def suggestion_key(idea_ids) -> str:
+    """How a suggested group is named when the facilitator ignores it: its ideas' ids."""
+    return "-".join(str(pk) for pk in sorted(int(pk) for pk in idea_ids))
+
+
+def suggested_wall_groups(workshop: Workshop, *, ignored=()) -> list[dict]:
+    """Groups the facilitator may make of this wall's ideas (not hidden, not merged, in no
+    group yet), each with the words it rests on:
+    ``[{"ideas": [Proposal, …], "words": […], "cohesion": …, "key": "12-15", "name": …}]``,
+    largest first, leaving out those whose ``key`` is in ``ignored``. A suggestion only:
+    nothing is grouped until the facilitator accepts it (2 queries)."""
     from proposals import similarity
     from proposals.models import Proposal, ProposalStatus
 
     ideas = list(
         Proposal.objects.filter(origin_workshop=workshop, is_hidden=False)
         .exclude(status=ProposalStatus.MERGED)
+        .exclude(idea_group_members__isnull=False)
         .only("pk", "title", "search_text")
         .order_by("pk")
     )
     by_id = {idea.pk: idea for idea in ideas}
-    return [
-        {
-            "ideas": [by_id[pk] for pk in group.ids],
-            "words": group.words,
-            "cohesion": group.cohesion,
-        }
-        for group in similarity.suggest_groups(ideas)
-    ]
+    ignored = set(ignored)
+    suggestions = []
+    for group in similarity.suggest_groups(ideas):
+        key = suggestion_key(group.ids)
+        if key in ignored:
+            continue
+        suggestions.append(
+            {
+                "ideas": [by_id[pk] for pk in group.ids],
+                "words": group.words,
+                "cohesion": group.cohesion,
+                "key": key,
+                # A name to start from: the words it rests on (the facilitator may edit it).
+                "name": ", ".join(group.words).capitalize()[:120],
+                "ids": ",".join(str(pk) for pk in group.ids),
+            }
+        )
+    return suggestions

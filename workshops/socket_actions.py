@@ -183,14 +183,12 @@ def participant_remove(ctx: ActionContext, data: dict) -> dict:
 
 @register("group.create")
 def group_create(ctx: ActionContext, data: dict) -> dict:
-    ideas = data.get("ideas") or []
-    if not isinstance(ideas, list):
-        raise DomainError("invalid", _("Donnée invalide : %(key)s.") % {"key": "ideas"})
+    # A list, or ids separated by commas (a suggested group's form: « Accepter », « Modifier »).
     group = grouping.idea_group_create(
         workshop=ctx.workshop,
         actor=ctx.user,
         name=_str(data, "name", 500),
-        idea_ids=[_int({"idea": i}, "idea") for i in ideas[:200]],
+        idea_ids=grouping.idea_ids_from(data.get("ideas")),
     )
     return {"id": group.pk}
 

@@ -327,9 +327,13 @@ def step_add(
     instructions: str = "",
     vote: dict | None = None,
     position: str = "end",
+    conversation=None,
     request=None,
 ) -> Phase:
     """A new step, at the end or right after the current one (« ajoutée à la volée »).
+
+    An opinion map step (``kind=opinions``) shows ``conversation`` (an id of one of this
+    workshop's opinion maps); without one, a new map of this workshop asks the step's title.
 
     A vote step with fixed options gets its draft session now (checked now: an error
     here, not in front of the room); one on the room's ideas gets it when it starts.
@@ -371,6 +375,8 @@ def step_add(
                 labels=config.get("labels", []),
                 request=request,
             )
+        if kind == PhaseKind.OPINIONS:
+            config = {"conversation": _step_conversation(locked, actor, title, conversation)}
         ids = [s.pk for s in steps]
         if position == "after_current" and locked.current_phase_id in ids:
             index = ids.index(locked.current_phase_id) + 1
@@ -400,6 +406,42 @@ def step_add(
         )
         broadcast_on_commit(locked, "phase.changed", events.agenda(locked))
     return step
+
+
+def _step_conversation(workshop: Workshop, actor, title: str, conversation) -> int:
+    """The opinion map an opinion step shows: one of this workshop's, or a new one."""
+    from opinions.models import Conversation
+
+    if conversation not in (None, ""):
+        try:
+            pk = int(conversation)
+        except (TypeError, ValueError):
+            pk = None
+        found = Conversation.objects.filter(pk=pk, workshop=workshop).first() if pk else None
+        if found is None:
+            raise DomainError(
+                "invalid_conversation",
+                _("Choisissez une carte des opinions de cet atelier."),
+                field="conversation",
+            )
+        return found.pk
+    created = Conversation.objects.create(
+        question=title,
+        workshop=workshop,
+        axis=workshop.axes.order_by("order", "pk").first(),
+        created_by=actor,
+    )
+    return created.pk
+
+
+def step_conversation(step: Phase | None):
+    """The opinion map of an opinion step (None for any other step)."""
+    from opinions.models import Conversation
+
+    if step is None or step.kind != PhaseKind.OPINIONS:
+        return None
+    pk = (step.config or {}).get("conversation")
+    return Conversation.objects.filter(pk=pk, workshop_id=step.workshop_id).first() if pk else None
 
 
 def step_skip(

@@ -13,6 +13,7 @@ urlpatterns = [
     path("ateliers/<slug:slug>/modifier/", views_manage.workshop_edit, name="edit"),
     path("ateliers/<slug:slug>/invitations/", views_manage.workshop_invite, name="invite"),
     path("ateliers/<slug:slug>/ecran/", views.projector, name="projector"),
+    path("ateliers/<slug:slug>/ecran/carte/", views.stage_opinions, name="stage_opinions"),
     path("ateliers/<slug:slug>/qr.svg", views.qr_code, name="qr"),
     path("ateliers/<slug:slug>/idees/", views.idea_create, name="idea_create"),
     path("ateliers/<slug:slug>/idees/proches/", views.idea_similar, name="idea_similar"),

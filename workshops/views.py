@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -157,6 +157,7 @@ def _room_context(
         "next_states": sorted(services.TRANSITIONS[WorkshopState(workshop.state)]),
         "ws_path": f"/ws/workshops/{workshop.slug}/",
     }
+    context["opinion_step"] = _opinion_step(request, current)
     # The groups of ideas, as ``idea_groups.changed`` sends them: the state a page starts from.
     context["idea_groups"] = events.idea_groups(workshop)
     # The phones show the groups too (read-only; room.js keeps them current).
@@ -168,6 +169,24 @@ def _room_context(
             .order_by("joined_at")
         )
     return context
+
+
+def _opinion_step(request: HttpRequest, current) -> dict | None:
+    """During an opinion step, what the phone's vote card needs (one statement at a time)."""
+    from opinions import rules as opinion_rules
+    from opinions import selectors as opinion_selectors
+    from workshops.steps import step_conversation
+
+    conversation = step_conversation(current)
+    if conversation is None:
+        return None
+    participant = opinion_selectors.participant_of(conversation, request.user)
+    return {
+        "conversation": conversation,
+        "statement": opinion_selectors.next_statement(conversation, participant),
+        "remaining": opinion_selectors.remaining_count(conversation, participant),
+        "can_take_part": opinion_rules.can_take_part(request.user, conversation),
+    }
 
 
 @require_GET
@@ -187,7 +206,39 @@ STAGE_PHASE_SCREENS = {
     PhaseKind.WELCOME: "join",
     PhaseKind.IDEATION: "wall",
     PhaseKind.CLUSTERING: "wall",
+    PhaseKind.OPINIONS: "opinions",
 }
+
+
+def stage_opinions_context(workshop, current_phase) -> dict:
+    """The opinion map of the current step, for the stage (from the stored analysis: the
+    analysis itself runs in the background, opinions.services.analysis_schedule)."""
+    from opinions import selectors as opinion_selectors
+    from workshops.steps import step_conversation
+
+    conversation = step_conversation(current_phase)
+    if conversation is None:
+        return {"opinion_conversation": None, "opinion_map": {}}
+    analysis = opinion_selectors.analysis_of(conversation)
+    return {
+        "opinion_conversation": conversation,
+        # Nobody's own dot on the stage: everyone looks at the same screen.
+        "opinion_map": opinion_selectors.map_context(
+            conversation, None, analysis, participant=None
+        ),
+    }
+
+
+@require_GET
+def stage_opinions(request: HttpRequest, slug: str) -> HttpResponse:
+    """The stage's opinion map alone: stage.js fetches it again when the analysis changes."""
+    access = _access(request, slug)
+    workshop = access.workshop
+    current = Phase.objects.filter(pk=workshop.current_phase_id).first()
+    context = {"workshop": workshop, **stage_opinions_context(workshop, current)}
+    response = render(request, "workshops/_stage_opinions.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def stage_state(workshop, current_phase, spotlight) -> dict:
@@ -248,6 +299,7 @@ def projector(request: HttpRequest, slug: str) -> HttpResponse:
     # The stage shows what the room sees, even on a facilitator's laptop: no hidden idea.
     context["ideas"] = selectors.room_ideas(access.workshop, facilitator=False)
     context["stage"] = stage_state(access.workshop, context["current_phase"], context["spotlight"])
+    context.update(stage_opinions_context(access.workshop, context["current_phase"]))
     groups = context["idea_groups"]["groups"]
     context["stage_groups"] = _stage_groups(groups, context["ideas"])
     context["groups_json"] = (
@@ -471,12 +523,19 @@ def console(request: HttpRequest, slug: str, op: str) -> HttpResponse:
 # --- grouping the ideas of the wall ----------------------------------------------------------
 
 
-def grouping_context(workshop) -> dict:
-    """What ``workshops/_grouping_panel.html`` needs (the room and the presenter console)."""
+def grouping_context(workshop, request=None) -> dict:
+    """What ``workshops/_grouping_panel.html`` needs (the room and the presenter console),
+    with the suggested groups this facilitator has not ignored."""
     from votes.models import Method
 
+    ignored = (
+        grouping.suggestions_ignored(workshop=workshop, store=request.session)
+        if request is not None and hasattr(request, "session")
+        else ()
+    )
     return {
         **selectors.grouping_panel(workshop),
+        "suggestions": selectors.suggested_wall_groups(workshop, ignored=ignored),
         "grouping_vote_methods": [
             (value, label) for value, label in Method.choices if value != Method.OPEN_QUESTION
         ],
@@ -489,7 +548,7 @@ def grouping_panel(request: HttpRequest, slug: str) -> HttpResponse:
     access = _access(request, slug)
     if not access.is_facilitator:
         raise Http404
-    context = {"workshop": access.workshop, **grouping_context(access.workshop)}
+    context = {"workshop": access.workshop, **grouping_context(access.workshop, request)}
     response = render(request, "workshops/_grouping_panel.html", context)
     response["Cache-Control"] = "no-store"
     return response
@@ -497,7 +556,14 @@ def grouping_panel(request: HttpRequest, slug: str) -> HttpResponse:
 
 GROUPING_OPS = {
     "create": lambda w, u, p, r: grouping.idea_group_create(
-        workshop=w, actor=u, name=p.get("name", ""), request=r
+        workshop=w,
+        actor=u,
+        name=p.get("name", ""),
+        idea_ids=grouping.idea_ids_from(",".join(p.getlist("ideas"))),
+        request=r,
+    ),
+    "ignore": lambda w, u, p, r: grouping.suggestion_ignore(
+        workshop=w, actor=u, key=p.get("key", ""), store=r.session
     ),
     "rename": lambda w, u, p, r: grouping.idea_group_rename(
         workshop=w, actor=u, group_id=_int(p.get("id")), name=p.get("name", ""), request=r
@@ -546,10 +612,16 @@ def grouping_action(request: HttpRequest, slug: str, op: str) -> HttpResponse:
     action = GROUPING_OPS.get(op)
     if action is None:
         raise Http404
+    # grouping.js sends « Ignorer » with fetch: an answer without the console page.
+    quiet = request.headers.get("X-Grouping") == "1"
     try:
         action(access.workshop, request.user, request.POST, request)
     except DomainError as error:
+        if quiet:
+            return JsonResponse({"code": error.code, "message": error.message}, status=400)
         messages.error(request, error.message)
+    if quiet:
+        return HttpResponse(status=204)
     return _to_console(access)
 
 

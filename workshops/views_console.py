@@ -33,6 +33,7 @@ STEP_KINDS = [
     PhaseKind.CLUSTERING,
     PhaseKind.VOTE,
     PhaseKind.RESULTS,
+    PhaseKind.OPINIONS,
     PhaseKind.DEBATE,
     PhaseKind.WELCOME,
     PhaseKind.SYNTHESIS,
@@ -93,7 +94,7 @@ def console_context(request: HttpRequest, access: selectors.RoomAccess) -> dict:
     if current is not None and current.kind == PhaseKind.CLUSTERING:
         from workshops.views import grouping_context
 
-        grouping = grouping_context(workshop)
+        grouping = grouping_context(workshop, request)
     return {
         **grouping,
         "workshop": workshop,
@@ -111,6 +112,7 @@ def console_context(request: HttpRequest, access: selectors.RoomAccess) -> dict:
         "started": any(s.started_at for s in run),
         "templates": steps.template_choices(),
         "step_kinds": [(k.value, k.label) for k in STEP_KINDS],
+        "conversations": _conversations(workshop),
         "methods": Method.choices,
         "reveals": Reveal.choices,
         "states": WorkshopState,
@@ -121,6 +123,13 @@ def console_context(request: HttpRequest, access: selectors.RoomAccess) -> dict:
         "seq": room_last_seq(workshop.pk),
         "preview_url": reverse("workshops:stage_preview", args=[workshop.slug]),
     }
+
+
+def _conversations(workshop):
+    """The opinion maps of this workshop, offered to an opinion step (read when shown)."""
+    from opinions.models import Conversation
+
+    return Conversation.objects.filter(workshop=workshop).only("id", "question")
 
 
 def _idea_count(workshop) -> int:
@@ -213,6 +222,7 @@ def _op_step_add(access, user, post, request) -> str:
             )
         },
         position=post.get("position", "end"),
+        conversation=post.get("conversation") or None,
         request=request,
     )
     if post.get("position") == "after_current":

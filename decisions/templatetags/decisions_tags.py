@@ -22,6 +22,7 @@ VERBS = {
     "vote_added": _("vote ajouté à l'appui"),
     "vote_removed": _("vote retiré"),
     "group_added": _("groupe d'idées ajouté"),
+    "statement_added": _("affirmation d'une carte des opinions ajoutée"),
     "reported": _("point d'étape publié"),
     "measured": _("mesure enregistrée"),
     "measurement_deleted": _("mesure supprimée"),

@@ -364,6 +364,46 @@ document.addEventListener("room:event", (event) => {
   refreshSoon();
 });
 
+// --- suggested groups: « Ignorer » without reloading the console --------------------------------
+// (« Accepter » and « Modifier » are group.create forms: room.js sends them over the socket.)
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target.closest && event.target.closest(`${PANEL} [data-suggestion-ignore]`);
+  if (!form) return;
+  event.preventDefault();
+  const item = form.closest("[data-suggestion]");
+  const button = form.querySelector("button");
+  if (button) button.disabled = true;
+  let ok = false;
+  try {
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      headers: { "X-Grouping": "1" },
+    });
+    ok = response.ok;
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    form.submit(); // the plain form: the console says what went wrong
+    return;
+  }
+  const root = panel();
+  // The focus goes to the next suggestion's first button, else to the panel's title.
+  const next = item && (item.nextElementSibling || item.previousElementSibling);
+  const title = item && item.querySelector("h4");
+  if (item) item.remove();
+  if (root) announce(format(root.dataset.textIgnored, { name: title ? title.firstChild.textContent.trim() : "" }));
+  const focus = next ? next.querySelector("button") : root && root.querySelector("#grouping-title");
+  if (focus) {
+    if (!focus.matches("button")) focus.tabIndex = -1;
+    focus.focus();
+  }
+  refreshSoon();
+});
+
 // --- wiring ------------------------------------------------------------------------------------
 
 document.addEventListener("click", (event) => {

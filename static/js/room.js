@@ -141,7 +141,9 @@ function formData(form) {
   const data = {};
   for (const [key, value] of new FormData(form).entries()) {
     if (key === "csrfmiddlewaretoken" || key === "op") continue;
-    data[key] = NUMERIC.has(key) && /^\d+$/.test(value) ? Number(value) : value;
+    const parsed = NUMERIC.has(key) && /^\d+$/.test(value) ? Number(value) : value;
+    // A key given more than once (checkboxes: a suggested group's ideas) joins with commas.
+    data[key] = key in data ? `${data[key]},${value}` : parsed;
   }
   return data;
 }
@@ -255,6 +257,11 @@ function renderSpotlight(idea) {
 function renderAgenda(data) {
   const list = $("[data-agenda]");
   const current = data.phases.find((p) => p.id === data.current);
+  // An opinion step starts or ends: the server renders its vote card (or takes it away).
+  if (room && room.dataset.projector !== "1" && Boolean($("[data-opinion-step]")) !== (current?.kind === "opinions")) {
+    location.reload();
+    return;
+  }
   for (const node of $$("[data-current-phase]")) node.textContent = current ? current.title : "—";
   if (list) {
     list.replaceChildren(

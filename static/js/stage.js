@@ -7,7 +7,26 @@
 
 const stage = document.getElementById("room");
 
-const PHASE_SCREENS = { welcome: "join", ideation: "wall", clustering: "wall" };
+const PHASE_SCREENS = { welcome: "join", ideation: "wall", clustering: "wall", opinions: "opinions" };
+
+// --- opinion map (an opinion step): the server's fragment again when the analysis changes ----
+
+let opinionsSeq = 0;
+async function refreshOpinions() {
+  const box = stage && stage.querySelector("[data-stage-opinions]");
+  if (!box) return;
+  const mine = ++opinionsSeq;
+  try {
+    const response = await fetch(box.dataset.url, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    if (!response.ok || mine !== opinionsSeq) return;
+    const html = await response.text();
+    const fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-stage-opinions-body]");
+    const current = box.querySelector("[data-stage-opinions-body]");
+    if (fresh && current && mine === opinionsSeq) current.replaceWith(document.importNode(fresh, true));
+  } catch {
+    /* offline: the next event brings it */
+  }
+}
 
 const facts = {
   blank: false,
@@ -180,6 +199,7 @@ if (stage && stage.dataset.projector === "1") {
         const clock = stage.querySelector("[data-timer]");
         if (clock && data.timer) clock.dataset.running = data.timer.running ? "1" : "0";
         facts.resultsFresh = false; // a new step: last step's results leave the screen
+        if (facts.phaseKind === "opinions") refreshOpinions(); // its map, not the last one's
         break;
       }
       case "timer.changed": {
@@ -200,6 +220,9 @@ if (stage && stage.dataset.projector === "1") {
         break;
       case "vote.opened":
         facts.resultsFresh = false;
+        break;
+      case "opinions.analysis":
+        refreshOpinions();
         break;
       case "idea_groups.changed":
         groups = data.groups || [];

@@ -132,11 +132,12 @@ def test_the_trace_takes_the_same_number_of_queries_whatever_its_size(
 
     action = ActionItem.objects.select_related("recommendation__axis").get(pk=action.pk)
     # links+proposals+axes+linkers, merged (level 1), merged (level 2: none), supports,
-    # comments, participants by college, workshops, vote links (+ ballots by college when any)
-    with django_assert_num_queries(8):
+    # comments, participants by college, workshops, vote links (+ ballots by college when any),
+    # statements of opinion maps
+    with django_assert_num_queries(9):
         small = action_trace(action)
     _grow(make_proposal, rec, editor, 6, moderator)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         big = action_trace(action)
     assert len(small.proposals) == 2 and len(big.proposals) == 8
     assert len(big.workshops) == 8
@@ -158,17 +159,17 @@ def test_the_trace_pages_take_the_same_number_of_queries_whatever_their_size(
     action = make_action(rec)
     publish(rec)
     _grow(make_proposal, rec, editor, 2, moderator)
-    # Anonymous visitor. Action page: the action with its recommendation and axis, the 8
-    # trace queries, the axes of the header = 10. Recommendation page: the recommendation,
-    # the 8 trace queries, its actions, the axes of the header = 11.
-    with django_assert_num_queries(10):
-        assert client.get(f"/actions/{action.pk}/trace/").status_code == 200
+    # Anonymous visitor. Action page: the action with its recommendation and axis, the 9
+    # trace queries, the axes of the header = 11. Recommendation page: the recommendation,
+    # the 9 trace queries, its actions, the axes of the header = 12.
     with django_assert_num_queries(11):
+        assert client.get(f"/actions/{action.pk}/trace/").status_code == 200
+    with django_assert_num_queries(12):
         assert client.get(f"/recommandations/{rec.pk}/trace/").status_code == 200
     _grow(make_proposal, rec, editor, 6, moderator)
-    with django_assert_num_queries(10):
-        response = client.get(f"/actions/{action.pk}/trace/")
     with django_assert_num_queries(11):
+        response = client.get(f"/actions/{action.pk}/trace/")
+    with django_assert_num_queries(12):
         assert client.get(f"/recommandations/{rec.pk}/trace/").status_code == 200
     html = response.content.decode()
     assert "<svg" in html and html.count('class="trace-node trace-node--proposal') == 8
@@ -257,8 +258,8 @@ def test_vote_sessions_that_support_a_recommendation_are_in_its_trace_with_voter
         recommendation=rec, session=first, actor=editor, note="Large soutien"
     )
     # links, merged (one level: none), supports, comments, participants, workshops, vote links,
-    # ballots by college
-    with django_assert_num_queries(8):
+    # ballots by college, statements of opinion maps
+    with django_assert_num_queries(9):
         trace = action_trace(action)
     [tv] = trace.vote_sessions
     assert tv.session == first and tv.link.note == "Large soutien" and tv.link.linked_by == editor
@@ -267,7 +268,7 @@ def test_vote_sessions_that_support_a_recommendation_are_in_its_trace_with_voter
         recommendation_vote_source_add(
             recommendation=rec, session=_closed_vote({"elected": 2}, f"Vote {i}"), actor=editor
         )
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         trace = action_trace(action)
     assert len(trace.vote_sessions) == 5
     # 2 enterprises alone would be read off: with the 3 citizens, « Autres collèges ».

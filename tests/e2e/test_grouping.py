@@ -393,3 +393,111 @@ def test_grouping_by_touch_on_a_tablet(site, browser, clustering, facilitator):
     page.locator("#regroupement").scroll_into_view_if_needed()
     shoot_panel(page, "tablet-touch-1024x768")
     context.close()
+
+
+def test_suggested_groups_accept_modify_ignore_by_keyboard(
+    site, new_context, clustering, facilitator, axis
+):
+    """Three look-alike pairs join the wall: the panel suggests them with their words; the
+    facilitator accepts one, edits one and ignores one, all from the keyboard; nothing is
+    grouped before they say so, and the phone receives each group made."""
+    from proposals.services import proposal_create
+    from workshops.models import IdeaGroup, IdeaGroupMember
+    from workshops.selectors import suggestion_key
+
+    workshop, ideas = clustering["workshop"], clustering["ideas"]
+    author = UserFactory(display_name="Lou", college="citizens")
+    extra = [
+        proposal_create(author=author, axis=axis, title=title, body="", origin_workshop=workshop)
+        for title in (
+            "Des bus de nuit le samedi soir",
+            "Former les jeunes à l'hydrogène au lycée",
+            "Un guichet unique pour recruter dans les entreprises",
+        )
+    ]
+    bus = suggestion_key([ideas[1].pk, extra[0].pk])
+    hydrogen = suggestion_key([ideas[3].pk, extra[1].pk])
+    desk = suggestion_key([ideas[4].pk, extra[2].pk])
+
+    room = f"/ateliers/{workshop.slug}/"
+    phone = new_context("phone").new_page()
+    sign_in(phone, site, clustering["phone"], next_path=room)
+    phone.goto(site(room))
+    wait_live(phone)
+
+    page = new_context("desktop").new_page()
+    console = f"/ateliers/{workshop.slug}/animer/"
+    sign_in(page, site, facilitator, next_path=console)
+    page.goto(site(console))
+    wait_live(page)
+    suggestions = page.locator("[data-suggestions]")
+    expect(suggestions.get_by_role("heading", name="3 groupes suggérés")).to_be_visible()
+    for key in (bus, hydrogen, desk):
+        expect(page.locator(f"#suggestion-{key} .tag").first).to_be_visible()
+    expect(page.locator(f"#suggestion-{bus} .grouping__reasons")).to_contain_text("bus")
+    assert IdeaGroup.objects.filter(workshop=workshop).count() == 1  # only « Mobilités »
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    suggestions.screenshot(path=str(SHOTS / "suggestions-1280x800.png"))
+    assert_no_axe_violations(page, "grouping panel with suggestions")
+
+    # « Accepter » with the keyboard: a group with those two ideas, on the phone too.
+    accept = page.locator(f"#suggestion-{bus}-accept")
+    name = page.locator(f"#suggestion-{bus} input[name=name]").first.get_attribute("value")
+    accept.focus()
+    page.keyboard.press("Enter")
+    eventually(
+        lambda: (
+            set(
+                IdeaGroupMember.objects.filter(group__name=name).values_list(
+                    "proposal_id", flat=True
+                )
+            )
+            == {ideas[1].pk, extra[0].pk}
+        ),
+        message="accepted group",
+    )
+    group = IdeaGroup.objects.get(workshop=workshop, name=name)
+    settled(page)
+    expect(idea_in(page, group.pk, extra[0].pk)).to_be_visible()
+    expect(page.locator(f"#suggestion-{bus}")).to_have_count(0)
+    expect(phone.locator("[data-room-groups]")).to_contain_text(f"{name} (2)")
+
+    # « Modifier »: the summary opens a pre-filled form; renamed, one idea left out.
+    summary = page.locator(f"#suggestion-{hydrogen} summary")
+    summary.focus()
+    page.keyboard.press("Enter")
+    field = page.locator(f"#suggestion-{hydrogen}-name")
+    expect(field).to_be_visible()
+    field.fill("Hydrogène et jeunesse")
+    box = page.locator(f"#suggestion-{hydrogen} input[type=checkbox][value='{extra[1].pk}']")
+    box.focus()
+    page.keyboard.press("Space")
+    expect(box).not_to_be_checked()
+    page.locator(f"#suggestion-{hydrogen}").get_by_role("button", name="Créer ce groupe").press(
+        "Enter"
+    )
+    eventually(
+        lambda: (
+            list(
+                IdeaGroupMember.objects.filter(group__name="Hydrogène et jeunesse").values_list(
+                    "proposal_id", flat=True
+                )
+            )
+            == [ideas[3].pk]
+        ),
+        message="edited group",
+    )
+    assert not IdeaGroupMember.objects.filter(proposal=extra[1]).exists()
+    settled(page)
+
+    # « Ignorer »: gone for this facilitator, after a reload too; nothing grouped.
+    before = IdeaGroup.objects.filter(workshop=workshop).count()
+    page.locator(f"#suggestion-{desk}-ignore").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#suggestion-{desk}")).to_have_count(0)
+    expect(page.locator("[data-grouping-live]")).to_contain_text("ignorée")
+    page.reload()
+    wait_live(page)
+    expect(page.locator(f"#suggestion-{desk}")).to_have_count(0)
+    assert IdeaGroup.objects.filter(workshop=workshop).count() == before
+    assert not IdeaGroupMember.objects.filter(proposal=extra[2]).exists()
