@@ -20,6 +20,7 @@ urlpatterns = [
     path("syntheses/<slug:slug>/v<id:number>.pdf", views.summary_pdf, name="version_pdf"),
     path("syntheses/<slug:slug>/modifier/", views.summary_edit, name="edit"),
     path("syntheses/<slug:slug>/apercu/", views.summary_preview, name="preview"),
+    path("syntheses/<slug:slug>/apercu-direct/", views.summary_live_preview, name="live_preview"),
     path("donnees/", views.open_data, name="open_data"),
     path("donnees/<slug:dataset>.<str:fmt>", views.open_data_export, name="open_data_export"),
 ]
