@@ -77,7 +77,8 @@ if (list) {
     const row = handle.closest("[data-section-key]");
     const before = rows().map((r) => r.dataset.sectionKey).join();
     event.preventDefault();
-    handle.setPointerCapture(event.pointerId);
+    // Captured by the list, not the handle: moving the row in the DOM would release it.
+    list.setPointerCapture(event.pointerId);
     row.classList.add("is-dragging");
     list.classList.add("is-sorting");
 
@@ -96,9 +97,9 @@ if (list) {
       }
     };
     const onEnd = () => {
-      handle.removeEventListener("pointermove", onMove);
-      handle.removeEventListener("pointerup", onEnd);
-      handle.removeEventListener("pointercancel", onEnd);
+      list.removeEventListener("pointermove", onMove);
+      list.removeEventListener("pointerup", onEnd);
+      list.removeEventListener("pointercancel", onEnd);
       row.classList.remove("is-dragging");
       list.classList.remove("is-sorting");
       if (rows().map((r) => r.dataset.sectionKey).join() !== before) {
@@ -106,9 +107,9 @@ if (list) {
         announce(row);
       }
     };
-    handle.addEventListener("pointermove", onMove);
-    handle.addEventListener("pointerup", onEnd);
-    handle.addEventListener("pointercancel", onEnd);
+    list.addEventListener("pointermove", onMove);
+    list.addEventListener("pointerup", onEnd);
+    list.addEventListener("pointercancel", onEnd);
   });
 
   // A shown / hidden section reads at once in the list.

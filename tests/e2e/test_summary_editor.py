@@ -20,6 +20,11 @@ from tests.e2e.conftest import (  # noqa: F401 (fixtures)
     site,
 )
 from tests.e2e.helpers import assert_no_axe_violations, no_horizontal_scroll, screenshot, sign_in
+from tests.summaries.conftest import (  # noqa: F401 (fixtures)
+    _outbox_senders_done,
+    decided_workshop,
+    held_workshop,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -36,8 +41,8 @@ def _rows(page) -> list[str]:
     )
 
 
-def test_reorder_by_keyboard_preview_and_publish(site, new_context, held_workshop, editor):
-    summary = summary_create_for_workshop(actor=editor, workshop=held_workshop)
+def test_reorder_by_keyboard_preview_and_publish(site, new_context, decided_workshop, editor):
+    summary = summary_create_for_workshop(actor=editor, workshop=decided_workshop)
     page = new_context("desktop").new_page()
     page.set_viewport_size({"width": 1366, "height": 768})
     errors: list[str] = []
@@ -89,10 +94,13 @@ def test_reorder_by_keyboard_preview_and_publish(site, new_context, held_worksho
         arg=expected,
     )
     # Typing a note shows it in the preview.
+    page.locator("#row-ideas summary").click()
     page.get_by_label("Texte de l'éditeur·rice pour « Idées déposées » (Markdown)").fill(
         "Des idées **nombreuses**."
     )
-    expect(page.locator("#summary-live-preview #section-ideas strong")).to_have_text("nombreuses")
+    expect(page.locator("#summary-live-preview #section-ideas .summary-note strong")).to_have_text(
+        "nombreuses"
+    )
     summary.refresh_from_db()
     assert [s["key"] for s in summary.sections][0] == "participation"
 
@@ -116,9 +124,11 @@ def test_reorder_by_keyboard_preview_and_publish(site, new_context, held_worksho
 def test_drag_a_section_with_the_mouse(site, new_context, held_workshop, editor):
     summary = summary_create_for_workshop(actor=editor, workshop=held_workshop)
     page = new_context("desktop").new_page()
-    page.set_viewport_size({"width": 1366, "height": 768})
+    # Tall enough for the whole list in view: the mouse moves within the window.
+    page.set_viewport_size({"width": 1366, "height": 1800})
     sign_in(page, site, editor, next_path=f"/syntheses/{summary.slug}/modifier/")
     page.goto(site(f"/syntheses/{summary.slug}/modifier/"))
+    page.evaluate("() => document.querySelector('#row-participation').scrollIntoView()")
     handle = page.locator("#row-votes [data-drag-handle]").bounding_box()
     target = page.locator("#row-participation").bounding_box()
     page.mouse.move(handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2)
