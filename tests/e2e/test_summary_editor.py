@@ -19,7 +19,13 @@ from tests.e2e.conftest import (  # noqa: F401 (fixtures)
     page,
     site,
 )
-from tests.e2e.helpers import assert_no_axe_violations, no_horizontal_scroll, screenshot, sign_in
+from tests.e2e.helpers import (
+    SCREENSHOTS,
+    assert_no_axe_violations,
+    no_horizontal_scroll,
+    screenshot,
+    sign_in,
+)
 from tests.summaries.conftest import (  # noqa: F401 (fixtures)
     _outbox_senders_done,
     decided_workshop,
@@ -107,6 +113,9 @@ def test_reorder_by_keyboard_preview_and_publish(site, new_context, decided_work
     assert_no_axe_violations(page, "summary editor (1366)")
     no_horizontal_scroll(page, "summary editor (1366)")
     screenshot(page, "journeys/summary-editor-reordered-1366")
+    # What the editor sees in one 1366×768 screen: the sections beside the preview.
+    page.locator(".summary-sections-field").evaluate("el => el.scrollIntoView()")
+    page.screenshot(path=str(SCREENSHOTS / "journeys" / "summary-editor-1366x768.png"))
 
     page.get_by_role("button", name="Enregistrer le brouillon").click()
     expect(page.locator(".message--success")).to_contain_text("Brouillon enregistré.")
@@ -147,8 +156,8 @@ def test_drag_a_section_with_the_mouse(site, new_context, held_workshop, editor)
     )
 
 
-def test_the_editor_on_a_phone(site, new_context, held_workshop, editor):
-    summary = summary_create_for_workshop(actor=editor, workshop=held_workshop)
+def test_the_editor_on_a_phone(site, new_context, decided_workshop, editor):
+    summary = summary_create_for_workshop(actor=editor, workshop=decided_workshop)
     page = new_context("phone").new_page()
     page.set_viewport_size({"width": 360, "height": 780})
     sign_in(page, site, editor, next_path=f"/syntheses/{summary.slug}/modifier/")
@@ -156,3 +165,7 @@ def test_the_editor_on_a_phone(site, new_context, held_workshop, editor):
     no_horizontal_scroll(page, "summary editor (360)")
     assert_no_axe_violations(page, "summary editor (360)")
     screenshot(page, "journeys/summary-editor-360")
+    page.locator(".summary-sections-field").evaluate("el => el.scrollIntoView()")
+    page.screenshot(path=str(SCREENSHOTS / "journeys" / "summary-editor-360x780.png"))
+    page.locator(".summary-left-out").evaluate("el => el.scrollIntoView()")
+    page.screenshot(path=str(SCREENSHOTS / "journeys" / "summary-editor-left-out-360x780.png"))
