@@ -61,7 +61,7 @@ class SummaryDraftForm(forms.Form):
             key = section["key"]
             label = section_label(key, scope)
             self.fields[f"shown_{key}"] = forms.BooleanField(
-                label=_("Afficher cette section"),
+                label=_("Afficher"),
                 required=False,
                 initial=section.get("shown", True),
             )
