@@ -277,10 +277,9 @@ def summary_edit(request: HttpRequest, slug: str) -> HttpResponse:
                             "count": len(order),
                         },
                     )
-                    # The page comes back with the focus on the button pressed (autofocus).
-                    return redirect(
-                        f"{url}?moved={key}:{'up' if move[1] < 0 else 'down'}#row-{key}"
-                    )
+                    # The page comes back with the focus on the button pressed (autofocus, which
+                    # also scrolls to it; a #fragment in the address would cancel autofocus).
+                    return redirect(f"{url}?moved={key}:{'up' if move[1] < 0 else 'down'}")
                 if include:
                     messages.success(request, _("Élément inclus dans la synthèse."))
                     return redirect(f"{url}#left-out-title")

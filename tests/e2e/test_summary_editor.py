@@ -169,3 +169,20 @@ def test_the_editor_on_a_phone(site, new_context, decided_workshop, editor):
     page.screenshot(path=str(SCREENSHOTS / "journeys" / "summary-editor-360x780.png"))
     page.locator(".summary-left-out").evaluate("el => el.scrollIntoView()")
     page.screenshot(path=str(SCREENSHOTS / "journeys" / "summary-editor-left-out-360x780.png"))
+
+
+def test_the_move_buttons_without_javascript(site, new_context, held_workshop, editor):
+    summary = summary_create_for_workshop(actor=editor, workshop=held_workshop)
+    page = new_context("desktop", java_script_enabled=False).new_page()
+    sign_in(page, site, editor, next_path=f"/syntheses/{summary.slug}/modifier/")
+    page.goto(site(f"/syntheses/{summary.slug}/modifier/"))
+    page.get_by_role("button", name="Descendre « Participation »").click()
+    expect(page).to_have_url(re.compile(r"\?moved=participation:down$"))
+    assert _rows(page)[:2] == ["agenda", "participation"]
+    expect(page.locator(".messages")).to_contain_text(
+        "« Participation » est maintenant en position 2 sur 6."
+    )
+    # The page comes back with the focus on the button pressed.
+    expect(page.get_by_role("button", name="Descendre « Participation »")).to_be_focused()
+    summary.refresh_from_db()
+    assert [s["key"] for s in summary.sections][:2] == ["agenda", "participation"]
