@@ -409,3 +409,30 @@ def history_for_reader(entries: list, user, *, can_edit: bool, sources=(), vote_
                 changes[field] = [label if v else v for v in changes[field]]
         entry.changes = changes
     return entries
+
+
+# --- Read by summaries (summaries.generation) --------------------------------------------------
+
+
+def recommendations_from(*, proposals, axis=None):
+    """Recommendations of every status built from ``proposals`` (their sources) and, with
+    ``axis``, every recommendation of that axis. The caller splits public ones
+    (``Recommendation.is_public``) from the others."""
+    linked = Recommendation.objects.filter(sources__proposal__in=proposals).values("pk")
+    wanted = Q(pk__in=linked)
+    if axis is not None:
+        wanted |= Q(axis=axis)
+    return (
+        Recommendation.objects.filter(wanted).select_related("axis").order_by("axis__order", "pk")
+    )
+
+
+def actions_of(recommendation_ids) -> dict[int, list[ActionItem]]:
+    """The action items of these recommendations, by recommendation, soonest due first
+    (one query)."""
+    actions: dict[int, list[ActionItem]] = defaultdict(list)
+    for action in ActionItem.objects.filter(recommendation__in=list(recommendation_ids)).order_by(
+        "recommendation_id", "due_date", "pk"
+    ):
+        actions[action.recommendation_id].append(action)
+    return actions

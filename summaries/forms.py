@@ -4,9 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Axis
-from summaries.models import Scope, SectionKey
-
-LABELS = dict(SectionKey.choices)
+from summaries.models import Scope, section_label
 
 
 class SummaryCreateForm(forms.Form):
@@ -38,7 +36,10 @@ class SummaryCreateForm(forms.Form):
 
 
 class SummaryDraftForm(forms.Form):
-    """The editor's text and the order of the sections (plain numbers: works without JavaScript)."""
+    """The editor's text, and the sections: their order (``order``, one hidden input per
+    section in display order: the page's drag and move buttons reorder them), whether each is
+    shown, and the editor's note for each. Works without JavaScript: « Monter » and
+    « Descendre » are submit buttons (``move=<key>:up``)."""
 
     title = forms.CharField(label=_("Titre"), max_length=200)
     intro = forms.CharField(
@@ -47,20 +48,20 @@ class SummaryDraftForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
     )
 
-    def __init__(self, *args, sections: list[dict], **kwargs):
+    def __init__(self, *args, sections: list[dict], scope: str, **kwargs):
         super().__init__(*args, **kwargs)
+        self.scope = scope
         self.section_keys = [s["key"] for s in sections]
-        for position, section in enumerate(sections, start=1):
+        if self.is_bound:
+            posted = self.data.getlist("order") if hasattr(self.data, "getlist") else []
+            # Re-displayed after an error, the rows keep the order the editor gave them.
+            if sorted(posted) == sorted(self.section_keys):
+                self.section_keys = posted
+        for section in sections:
             key = section["key"]
-            label = LABELS.get(key, key)
-            self.fields[f"position_{key}"] = forms.IntegerField(
-                label=_("Position de « %(section)s »") % {"section": label},
-                min_value=1,
-                max_value=len(sections),
-                initial=position,
-            )
+            label = section_label(key, scope)
             self.fields[f"shown_{key}"] = forms.BooleanField(
-                label=_("Afficher « %(section)s »") % {"section": label},
+                label=_("Afficher"),
                 required=False,
                 initial=section.get("shown", True),
             )
@@ -72,26 +73,38 @@ class SummaryDraftForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
 
+    def clean(self):
+        cleaned = super().clean()
+        if self.is_bound and sorted(self.data.getlist("order")) != sorted(self.section_keys):
+            raise forms.ValidationError(
+                _("L'ordre des sections envoyé est incomplet. Rechargez la page.")
+            )
+        return cleaned
+
     def section_rows(self):
-        """Bound fields grouped per section, for the template."""
-        for key in self.section_keys:
+        """Bound fields grouped per section, in display order, for the template."""
+        count = len(self.section_keys)
+        for position, key in enumerate(self.section_keys, start=1):
             yield {
                 "key": key,
-                "label": LABELS.get(key, key),
-                "position": self[f"position_{key}"],
+                "label": section_label(key, self.scope),
+                "position": position,
+                "count": count,
+                "first": position == 1,
+                "last": position == count,
                 "shown": self[f"shown_{key}"],
                 "note": self[f"note_{key}"],
             }
 
-    def sections_payload(self) -> list[dict]:
+    def sections_payload(self, order: list[str] | None = None) -> list[dict]:
+        """The sections in ``order`` (the posted order by default), for the services."""
         return [
             {
                 "key": key,
-                "position": self.cleaned_data[f"position_{key}"],
                 "shown": self.cleaned_data[f"shown_{key}"],
                 "note": self.cleaned_data[f"note_{key}"],
             }
-            for key in self.section_keys
+            for key in (order or self.data.getlist("order"))
         ]
 
 

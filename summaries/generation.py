@@ -1,42 +1,48 @@
 """Generate the figures of a decision summary from the other apps' data.
 
 ``summary_data_generate`` reads workshops, proposals, votes and decisions
-through their models and querysets (never writing to them) and returns a
-JSON-serialisable dict, one entry per section. Every figure comes from a
-``GROUP BY`` in the database: the number of queries does not depend on the
-number of participants, ideas or ballots (the tests assert it).
+through their selectors and querysets, with their model types (never
+writing to them), and returns a JSON-serialisable dict, one entry per
+section. Nothing is guessed: a renamed field of a neighbour fails here (and
+in tests/summaries/test_sections_real_data.py), it never turns into an empty
+section. Every figure comes from a ``GROUP BY`` in the database: the number of
+queries does not depend on the number of participants, ideas or ballots.
 
-A source app that has no data yet (or no model yet) gives a section with
-``"available": false``; the page then says so instead of inventing figures.
+A section with no data says so (``"available": false``); the page then says
+so instead of inventing figures.
+
+``left_out`` lists what the scope holds that the summary does not show, and
+why (a draft recommendation, a vote whose results are not public…): the
+editor sees it before publishing. It is never stored in the generated data,
+which is public once published.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from decisions.models import CLOSED_ACTION_STATUSES, Recommendation, RecommendationStatus
+from decisions.selectors import actions_of, recommendations_from
 from proposals import consensus
-from proposals.models import Axis, Proposal
+from proposals.models import Axis, Proposal, ProposalStatus
+from votes.selectors import colleges_mapping, colleges_shown, sessions_results_not_public
+from workshops.figures import REGISTERED_Q
+from workshops.models import Participant, Workshop
+from workshops.selectors import phases_as_run
 
 DATA_FORMAT = 1
 TOP_IDEAS = 5
 FIRST_ACTIONS = 3
 CONSENSUS_IDEAS = 3
 UPCOMING = 3
-
-
-def _model(app_label: str, name: str):
-    """A model of another app, or None while that app has not shipped it yet."""
-    try:
-        return apps.get_model(app_label, name)
-    except LookupError:
-        return None
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -58,12 +64,15 @@ class Scope:
     axis: Axis | None = None
     start: date | None = None
     end: date | None = None
+    # What the editor chose to include although it is not public (``DecisionSummary.included``).
+    included: dict = field(default_factory=dict)
+
+    def included_ids(self, kind: str) -> set[int]:
+        return {int(pk) for pk in self.included.get(kind, [])}
 
     def workshops(self) -> QuerySet:
         """The workshops covered, among those anyone may see: a summary is published, so a
         private or draft workshop (its title, participants, votes) never enters one."""
-        from workshops.models import Workshop
-
         qs = Workshop.objects.publicly_visible()
         if self.kind == "workshop":
             return qs.filter(pk=self.workshop.pk)
@@ -75,9 +84,9 @@ class Scope:
             qs = qs.filter(starts_at__date__lte=self.end)
         return qs
 
-    def proposals(self) -> QuerySet:
-        public = getattr(Proposal.objects, "public", None)
-        qs = public() if public else Proposal.objects.filter(is_hidden=False)
+    def proposals(self, *, public: bool = True) -> QuerySet:
+        """The ideas covered: those anyone may see (``public=False``: hidden ones too)."""
+        qs = Proposal.objects.public() if public else Proposal.objects.all()
         if self.kind == "workshop":
             return qs.filter(origin_workshop=self.workshop)
         if self.kind == "axis":
@@ -96,6 +105,7 @@ def scope_for_summary(summary) -> Scope:
         axis=summary.axis,
         start=summary.period_start,
         end=summary.period_end,
+        included=summary.included or {},
     )
 
 
@@ -103,10 +113,6 @@ def scope_for_summary(summary) -> Scope:
 
 
 def _participation(scope: Scope) -> dict:
-    from votes.selectors import colleges_mapping, colleges_shown
-    from workshops.figures import REGISTERED_Q
-    from workshops.models import Participant
-
     # « inscrit·es à l'atelier », as every live screen counts them (workshops.figures).
     participants = Participant.objects.filter(REGISTERED_Q, workshop__in=scope.workshops())
     # One GROUP BY gives the totals, the split by college and online / on site.
@@ -170,7 +176,20 @@ def _agenda(scope: Scope) -> dict:
         return {"available": bool(items), "kind": "workshops", "items": items}
 
     workshop = scope.workshop
-    phases = _workshop_phases(workshop)
+    phases = [
+        {
+            "title": phase.title or str(phase.get_kind_display()),
+            "kind": phase.kind,
+            "kind_label": str(phase.get_kind_display()),
+            "planned_minutes": phase.planned_minutes,
+            "started_at": _iso(phase.started_at),
+            "ended_at": _iso(phase.ended_at),
+            "minutes": round((phase.ended_at - phase.started_at).total_seconds() / 60)
+            if phase.ended_at
+            else None,
+        }
+        for phase in phases_as_run(workshop)
+    ]
     if phases:
         return {"available": True, "kind": "phases", "items": phases}
     return {
@@ -179,48 +198,13 @@ def _agenda(scope: Scope) -> dict:
         "items": [],
         "starts_at": _iso(workshop.starts_at),
         "ends_at": _iso(workshop.ends_at),
-        # The room's real opening and closing times, when the workshops app recorded them.
-        "started_at": _iso(getattr(workshop, "started_at", None)),
-        "closed_at": _iso(getattr(workshop, "closed_at", None)),
+        # The room's real opening and closing times.
+        "started_at": _iso(workshop.started_at),
+        "closed_at": _iso(workshop.closed_at),
     }
 
 
-def _workshop_phases(workshop) -> list[dict]:
-    """The phases as they ran (real start and end times), when the workshops app records them."""
-    Phase = _model("workshops", "Phase")
-    if Phase is None:
-        return []
-    fields = {f.name for f in Phase._meta.get_fields()}
-    start_field = next((f for f in ("started_at", "actual_start", "start") if f in fields), None)
-    end_field = next((f for f in ("ended_at", "actual_end", "end") if f in fields), None)
-    order = "order" if "order" in fields else "pk"
-    items = []
-    for phase in Phase.objects.filter(workshop=workshop).order_by(order):
-        started = getattr(phase, start_field, None) if start_field else None
-        ended = getattr(phase, end_field, None) if end_field else None
-        kind = getattr(phase, "kind", "")
-        label = getattr(phase, "get_kind_display", lambda: "")() if kind else ""
-        items.append(
-            {
-                "title": getattr(phase, "title", "") or label or str(phase),
-                "kind": kind,
-                "kind_label": str(label),
-                "planned_minutes": getattr(phase, "duration_minutes", None)
-                or getattr(phase, "planned_minutes", None),
-                "started_at": _iso(started),
-                "ended_at": _iso(ended),
-                "minutes": round((ended - started).total_seconds() / 60)
-                if started and ended
-                else None,
-            }
-        )
-    # A phase that never started did not happen: the agenda shows what ran.
-    return [item for item in items if item["started_at"]]
-
-
 def _ideas(scope: Scope, axes: dict[int, Axis]) -> dict:
-    from votes.selectors import colleges_mapping, colleges_shown
-
     proposals = scope.proposals()
     # One GROUP BY (axis, college) gives the three tables: by axis, by college, and crossed.
     rows = list(proposals.values("axis_id", "author_college").annotate(n=Count("id")))
@@ -274,74 +258,74 @@ def _ideas(scope: Scope, axes: dict[int, Axis]) -> dict:
     }
 
 
+def _board(scope: Scope) -> Q | None:
+    """Board votes (outside workshops) belong to an axis or a period summary."""
+    if scope.kind == "axis":
+        return Q(axis=scope.axis)
+    if scope.kind == "period":
+        return Q(closed_at__date__gte=scope.start, closed_at__date__lte=scope.end)
+    return None
+
+
 def _votes(scope: Scope) -> dict:
     from summaries import vote_results
 
-    # Board votes (outside workshops) belong to an axis or a period summary.
-    board = None
-    if scope.kind == "axis":
-        board = Q(axis=scope.axis)
-    elif scope.kind == "period":
-        board = Q(closed_at__date__gte=scope.start, closed_at__date__lte=scope.end)
-    sessions = vote_results.results_for_workshops(scope.workshops(), board=board)
-    if sessions is None:
-        return {"available": False, "sessions": []}
+    sessions = vote_results.results_for_workshops(scope.workshops(), board=_board(scope))
     return {"available": bool(sessions), "sessions": sessions}
 
 
 def _recommendations(scope: Scope) -> dict:
-    Recommendation = _model("decisions", "Recommendation")
-    ActionItem = _model("decisions", "ActionItem")
-    if Recommendation is None:
-        return {"available": False, "items": [], "pending": 0}
-    linked = Recommendation.objects.filter(sources__proposal__in=scope.proposals()).distinct()
-    if scope.kind == "axis":
-        linked = Recommendation.objects.filter(Q(pk__in=linked.values("pk")) | Q(axis=scope.axis))
-    public = getattr(Recommendation.objects, "public", None)
-    public_qs = public() if public else Recommendation.objects.filter(status="published")
-    shown = list(
-        linked.filter(pk__in=public_qs.values("pk"))
-        .select_related("axis")
-        .order_by("axis__order", "pk")
+    """Public recommendations of the scope, and those the editor included although they are
+    not public yet (labelled by their status), each with its first actions."""
+    linked = list(recommendations_from(proposals=scope.proposals(), axis=scope.axis))
+    wanted = scope.included_ids("recommendations")
+    shown = [r for r in linked if r.is_public or (r.pk in wanted and _includable(r))]
+    # Adopted, not public and not included: counted, not shown (the editor sees them listed).
+    pending = sum(
+        1
+        for r in linked
+        if r.status == RecommendationStatus.ADOPTED and not r.is_public and r not in shown
     )
-    # Adopted but not yet public: counted, not shown (the public page would leak them).
-    pending = linked.filter(status="adopted").exclude(pk__in=public_qs.values("pk")).count()
-    actions: dict[int, list[dict]] = defaultdict(list)
-    if ActionItem is not None and shown:
-        for action in ActionItem.objects.filter(recommendation__in=[r.pk for r in shown]).order_by(
-            "recommendation_id", "due_date", "pk"
-        ):
-            if len(actions[action.recommendation_id]) < FIRST_ACTIONS:
-                actions[action.recommendation_id].append(
-                    {
-                        "id": action.pk,
-                        "title": action.title,
-                        "owner": action.owner_name,
-                        "status": action.status,
-                        "status_label": str(action.get_status_display()),
-                        "due_date": _iso(action.due_date),
-                        "progress": action.progress,
-                    }
-                )
+    extra_actions = scope.included_ids("actions")
+    actions = actions_of(r.pk for r in shown)
     items = [
         {
             "id": r.pk,
             "title": r.title,
-            "axis_title": str(r.axis) if r.axis_id else "",
+            "axis_title": str(r.axis),
             "status": r.status,
             "status_label": str(r.get_status_display()),
-            "adopted_at": _iso(getattr(r, "adopted_at", None)),
-            "body_html": getattr(r, "body_html", ""),
-            "actions": actions.get(r.pk, []),
+            # Shown although not public: the page says « en projet » (the editor's choice).
+            "included": not r.is_public,
+            "in_draft": r.status == RecommendationStatus.DRAFT,
+            "adopted_at": _iso(r.adopted_at),
+            "body_html": r.body_html,
+            "actions": [
+                {
+                    "id": action.pk,
+                    "title": action.title,
+                    "owner": action.owner_name,
+                    "status": action.status,
+                    "status_label": str(action.get_status_display()),
+                    "due_date": _iso(action.due_date),
+                    "progress": action.progress,
+                }
+                for index, action in enumerate(actions.get(r.pk, []))
+                if index < FIRST_ACTIONS or action.pk in extra_actions
+            ],
         }
         for r in shown
     ]
     return {"available": bool(items) or pending > 0, "items": items, "pending": pending}
 
 
-def _next_steps(scope: Scope, recommendations: dict) -> dict:
-    from workshops.models import Workshop
+def _includable(recommendation: Recommendation) -> bool:
+    """A recommendation not public yet that an editor may show in a summary, labelled as such:
+    a draft (« en projet ») or an adopted one not yet published. A withdrawn one is not."""
+    return recommendation.status in (RecommendationStatus.DRAFT, RecommendationStatus.ADOPTED)
 
+
+def _next_steps(scope: Scope, recommendations: dict) -> dict:
     upcoming_qs = (
         Workshop.objects.publicly_visible().open_for_join().filter(starts_at__gte=timezone.now())
     )
@@ -358,12 +342,20 @@ def _next_steps(scope: Scope, recommendations: dict) -> dict:
             {**action, "recommendation": rec["title"]}
             for rec in recommendations.get("items", [])
             for action in rec["actions"]
-            if action["due_date"] and action["status"] not in ("done", "abandoned")
+            if action["due_date"] and action["status"] not in CLOSED_ACTION_STATUSES
         ),
         key=lambda a: a["due_date"],
     )[:UPCOMING]
     under_review = (
-        scope.proposals().filter(status__in=["submitted", "under_review", "shortlisted"]).count()
+        scope.proposals()
+        .filter(
+            status__in=[
+                ProposalStatus.SUBMITTED,
+                ProposalStatus.UNDER_REVIEW,
+                ProposalStatus.SHORTLISTED,
+            ]
+        )
+        .count()
     )
     return {
         "available": bool(upcoming or due or under_review),
@@ -408,3 +400,138 @@ def summary_data_generate(scope: Scope) -> dict:
         "recommendations": recommendations,
         "next_steps": _next_steps(scope, recommendations),
     }
+
+
+# --- What the summary leaves out ---------------------------------------------------------------
+
+
+@dataclass
+class LeftOut:
+    """One thing of the scope the summary does not show (or shows only because the editor
+    included it), with why, and whether one click may include it."""
+
+    kind: str  # "recommendation", "action", "vote", "proposals", "section"
+    title: str
+    reason: str
+    key: str = ""  # what the include / exclude button sends: "<kind>:<id or key>"
+    includable: bool = False
+    included: bool = False  # shown at the editor's request, labelled; one click takes it out
+    url: str = ""
+
+
+def left_out(summary) -> list[LeftOut]:
+    """What the summary leaves out, and why, from the data as it is now (a few queries)."""
+    from summaries.models import section_label
+
+    scope = scope_for_summary(summary)
+    items: list[LeftOut] = []
+    for spec in summary.sections or []:
+        if not spec.get("shown", True) and spec["key"] in summary.section_keys:
+            items.append(
+                LeftOut(
+                    kind="section",
+                    title=section_label(spec["key"], summary.scope),
+                    reason=_("Section masquée dans ce brouillon."),
+                    key=f"section:{spec['key']}",
+                    includable=True,
+                )
+            )
+
+    linked = list(recommendations_from(proposals=scope.proposals(), axis=scope.axis))
+    wanted = scope.included_ids("recommendations")
+    not_public = [r for r in linked if not r.is_public]
+    shown = [r for r in linked if r.is_public or (r.pk in wanted and _includable(r))]
+    actions = actions_of(r.pk for r in linked if r in shown or r in not_public)
+    reasons = {
+        RecommendationStatus.DRAFT: _("Brouillon : pas encore adoptée par le Codev."),
+        RecommendationStatus.ADOPTED: _("Adoptée, pas encore publiée."),
+        RecommendationStatus.WITHDRAWN: _(
+            "Retirée avant d'être publiée : elle ne peut pas figurer."
+        ),
+    }
+    for r in not_public:
+        count = len(actions.get(r.pk, []))
+        reason = reasons[RecommendationStatus(r.status)]
+        if r in shown:
+            reason = _("Incluse à votre demande, présentée comme « en projet ».")
+        if count:
+            reason += " " + ngettext(
+                "Son action la suit.", "Ses %(n)d actions la suivent.", count
+            ) % {"n": count}
+        items.append(
+            LeftOut(
+                kind="recommendation",
+                title=r.title,
+                reason=reason,
+                key=f"recommendations:{r.pk}",
+                includable=_includable(r),
+                included=r in shown,
+                url=r.get_absolute_url(),
+            )
+        )
+    extra = scope.included_ids("actions")
+    for r in shown:
+        for action in actions.get(r.pk, [])[FIRST_ACTIONS:]:
+            included = action.pk in extra
+            items.append(
+                LeftOut(
+                    kind="action",
+                    title=action.title,
+                    reason=_("Incluse à votre demande.")
+                    if included
+                    else ngettext(
+                        "Seule la première action de « %(rec)s » est reprise.",
+                        "Seules les %(n)d premières actions de « %(rec)s » sont reprises.",
+                        FIRST_ACTIONS,
+                    )
+                    % {"n": FIRST_ACTIONS, "rec": r.title},
+                    key=f"actions:{action.pk}",
+                    includable=True,
+                    included=included,
+                    url=action.get_absolute_url(),
+                )
+            )
+
+    wanted_sessions = Q(workshop__in=scope.workshops())
+    board = _board(scope)
+    if board is not None:
+        wanted_sessions |= Q(workshop__isnull=True) & board
+    for session in sessions_results_not_public().filter(wanted_sessions):
+        items.append(
+            LeftOut(
+                kind="vote",
+                title=session.title,
+                reason=_("Vote encore ouvert : ses résultats ne sont pas arrêtés.")
+                if not session.is_finished
+                else _(
+                    "Résultats pas encore dévoilés : l'équipe d'animation les dévoile depuis "
+                    "la page du vote, puis recalculez les chiffres."
+                ),
+                url=session.get_absolute_url(),
+            )
+        )
+
+    every = scope.proposals(public=False)
+    hidden = every.filter(is_hidden=True).count()
+    if hidden:
+        items.append(
+            LeftOut(
+                kind="proposals",
+                title=ngettext("%(n)d idée masquée", "%(n)d idées masquées", hidden)
+                % {"n": hidden},
+                reason=_("Masquées par la modération : elles ne sont pas publiques."),
+            )
+        )
+    private = every.filter(is_hidden=False).exclude(pk__in=scope.proposals().values("pk")).count()
+    if private:
+        items.append(
+            LeftOut(
+                kind="proposals",
+                title=ngettext(
+                    "%(n)d idée d'un atelier privé", "%(n)d idées d'ateliers privés", private
+                )
+                % {"n": private},
+                reason=_("Déposées dans un atelier privé : elles y restent."),
+            )
+        )
+    return items

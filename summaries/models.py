@@ -33,6 +33,22 @@ class Scope(models.TextChoices):
     AXIS = "axis", _("Un axe")
 
 
+# The sections that fit each kind of summary, in their default order. An axis summary has no
+# « Déroulé de l'atelier »: it spans many workshops, and its decisions matter, not a schedule.
+SECTIONS_BY_SCOPE: dict[str, tuple[str, ...]] = {
+    Scope.WORKSHOP: SECTION_KEYS,
+    Scope.PERIOD: SECTION_KEYS,
+    Scope.AXIS: tuple(key for key in SECTION_KEYS if key != SectionKey.AGENDA),
+}
+
+
+def section_label(key: str, scope: str) -> str:
+    """A section's title for this kind of summary (over a period, the agenda lists workshops)."""
+    if key == SectionKey.AGENDA and scope != Scope.WORKSHOP:
+        return str(_("Les ateliers de la période"))
+    return str(SectionKey(key).label)
+
+
 class DecisionSummaryQuerySet(models.QuerySet):
     """Summaries; the public sees only those with at least one published version."""
 
@@ -80,6 +96,9 @@ class DecisionSummary(models.Model):
     sections = models.JSONField(_("sections"), default=list, blank=True)
     # What generation produced for the draft; frozen into a version on publication.
     data = models.JSONField(_("données générées"), default=dict, blank=True)
+    # What the editor chose to show although it is not public yet, by kind:
+    # {"recommendations": [id, ...], "actions": [id, ...]} (summaries.services.summary_include).
+    included = models.JSONField(_("inclusions de l'éditeur·rice"), default=dict, blank=True)
     generated_at = models.DateTimeField(_("générée le"), null=True, blank=True)
     current_version = models.ForeignKey(
         "SummaryVersion",
@@ -121,6 +140,11 @@ class DecisionSummary(models.Model):
     @property
     def is_published(self) -> bool:
         return self.current_version_id is not None
+
+    @property
+    def section_keys(self) -> tuple[str, ...]:
+        """The sections that fit this summary's kind, in their default order."""
+        return SECTIONS_BY_SCOPE[Scope(self.scope)]
 
 
 class SummaryVersionQuerySet(models.QuerySet):

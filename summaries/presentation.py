@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from accounts.models import College
-from summaries.models import SectionKey
+from summaries.models import Scope, SectionKey, section_label
 
 COLLEGE_LABELS = dict(College.choices)
 ATTENDANCE_KEYS = ("on_site", "online")
@@ -115,16 +115,16 @@ def _charts(key: str, data: dict) -> dict[str, SafeString]:
 def summary_document(source: Any) -> dict:
     """The template context of a draft (``DecisionSummary``) or a version (``SummaryVersion``)."""
     data = source.data or {}
-    labels = dict(SectionKey.choices)
+    kind = data.get("scope", {}).get("kind", Scope.WORKSHOP)
     sections = []
     for spec in source.sections or []:
-        if not spec.get("shown", True) or spec["key"] not in labels:
+        if not spec.get("shown", True) or spec["key"] not in SectionKey.values:
             continue
         section_data = data.get(spec["key"], {}) or {}
         sections.append(
             Section(
                 key=spec["key"],
-                label=str(labels[spec["key"]]),
+                label=section_label(spec["key"], kind),
                 number=len(sections) + 1,
                 note_html=spec.get("note_html", ""),
                 data=section_data,

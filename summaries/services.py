@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
@@ -16,15 +17,16 @@ from project.errors import DomainError, PermissionDeniedError
 from project.sanitizer import markdown_to_html
 from project.text import clean_line
 from summaries.generation import scope_for_summary, summary_data_generate
-from summaries.models import SECTION_KEYS, DecisionSummary, Scope, SummaryVersion
+from summaries.models import SECTIONS_BY_SCOPE, DecisionSummary, Scope, SummaryVersion
 from summaries.rules import can_edit_summaries
+from workshops.models import WorkshopState, is_publicly_visible
 
 logger = logging.getLogger(__name__)
 
 TITLE_MAX = 200
 NOTE_MAX = 20_000
 # Workshops a summary can be generated for: the room is over.
-SUMMARISABLE_WORKSHOP_STATES = ("closed", "published")
+SUMMARISABLE_WORKSHOP_STATES = (WorkshopState.CLOSED, WorkshopState.PUBLISHED)
 
 
 def _require_editor(actor) -> None:
@@ -34,8 +36,6 @@ def _require_editor(actor) -> None:
 
 def _require_public_workshop(workshop) -> None:
     """A summary is published: a private (or draft) workshop gets none (issue 22)."""
-    from workshops.models import is_publicly_visible
-
     if not is_publicly_visible(workshop):
         raise DomainError(
             "workshop_not_public",
@@ -44,8 +44,32 @@ def _require_public_workshop(workshop) -> None:
         )
 
 
-def default_sections() -> list[dict]:
-    return [{"key": key, "shown": True, "note": "", "note_html": ""} for key in SECTION_KEYS]
+def default_sections(scope: str = Scope.WORKSHOP) -> list[dict]:
+    """The sections fitting this kind of summary, in their default order, all shown."""
+    return [
+        {"key": key, "shown": True, "note": "", "note_html": ""}
+        for key in SECTIONS_BY_SCOPE[Scope(scope)]
+    ]
+
+
+def normalised_sections(summary: DecisionSummary) -> list[dict]:
+    """The draft's sections as the editor works on them: those fitting its kind, in its order
+    (a draft made before the kinds had their own sections loses the unfit ones and gains the
+    missing ones, at the end)."""
+    fit = summary.section_keys
+    kept = [s for s in summary.sections or [] if s.get("key") in fit]
+    seen = {s["key"] for s in kept}
+    return kept + [s for s in default_sections(summary.scope) if s["key"] not in seen]
+
+
+def move_section(keys: list[str], key: str, offset: int) -> list[str]:
+    """``keys`` with ``key`` moved by ``offset`` places (-1: up), stopping at either end."""
+    if key not in keys:
+        raise DomainError("invalid_sections", _("Cette section n'existe pas dans la synthèse."))
+    keys = list(keys)
+    index = keys.index(key)
+    keys.insert(max(0, min(len(keys) - 1, index + offset)), keys.pop(index))
+    return keys
 
 
 def _unique_slug(title: str) -> str:
@@ -121,7 +145,7 @@ def summary_create(
         axis=axis,
         period_start=period_start,
         period_end=period_end,
-        sections=default_sections(),
+        sections=default_sections(scope),
         created_by=actor,
     )
     summary.data = summary_data_generate(scope_for_summary(summary))
@@ -158,21 +182,32 @@ def summary_regenerate(*, summary: DecisionSummary, actor) -> DecisionSummary:
     return summary
 
 
-def summary_draft_update(
-    *, summary: DecisionSummary, actor, title: str, intro: str, sections: list[dict]
-) -> DecisionSummary:
-    """Save the editor's text and section order.
+@dataclass
+class DraftDocument:
+    """What the draft would publish, with the editor's unsaved text: the live preview."""
 
-    ``sections`` is a list of ``{"key", "shown", "note", "position"}``; every
-    generated section must appear once. Markdown is sanitised here, once.
+    title: str
+    intro_html: str
+    sections: list[dict]
+    data: dict
+
+
+def _clean_draft(summary: DecisionSummary, *, title: str, intro: str, sections: list[dict]) -> dict:
+    """The editor's text and section order, checked and sanitised (DomainError otherwise).
+
+    ``sections``: ``{"key", "shown", "note"}`` in display order (a legacy ``position``, when
+    given, orders them). Every section fitting the summary's kind must appear once, and no
+    other.
     """
-    _require_editor(actor)
     title = _clean_title(title)
     if len(intro or "") > NOTE_MAX:
         raise DomainError("too_long", _("L'introduction est trop longue."), field="intro")
     keys = [s.get("key") for s in sections]
-    if sorted(keys) != sorted(SECTION_KEYS):
-        raise DomainError("invalid_sections", _("Les sections envoyées sont incomplètes."))
+    if len(set(keys)) != len(keys) or set(keys) != set(summary.section_keys):
+        raise DomainError(
+            "invalid_sections",
+            _("Les sections envoyées ne correspondent pas à celles de cette synthèse."),
+        )
     ordered = sorted(
         enumerate(sections), key=lambda pair: (pair[1].get("position", pair[0]), pair[0])
     )
@@ -193,11 +228,98 @@ def summary_draft_update(
                 "note_html": markdown_to_html(note) if note.strip() else "",
             }
         )
-    summary.title = title
-    summary.intro = intro or ""
-    summary.intro_html = markdown_to_html(intro) if (intro or "").strip() else ""
-    summary.sections = cleaned
+    intro = intro or ""
+    return {
+        "title": title,
+        "intro": intro,
+        "intro_html": markdown_to_html(intro) if intro.strip() else "",
+        "sections": cleaned,
+    }
+
+
+def summary_draft_update(
+    *, summary: DecisionSummary, actor, title: str, intro: str, sections: list[dict]
+) -> DecisionSummary:
+    """Save the editor's text and section order (see ``_clean_draft``); Markdown is sanitised
+    here, once. Nothing is saved when anything is wrong."""
+    _require_editor(actor)
+    cleaned = _clean_draft(summary, title=title, intro=intro, sections=sections)
+    summary.title = cleaned["title"]
+    summary.intro = cleaned["intro"]
+    summary.intro_html = cleaned["intro_html"]
+    summary.sections = cleaned["sections"]
     summary.save(update_fields=["title", "intro", "intro_html", "sections", "updated_at"])
+    return summary
+
+
+def summary_draft_preview(
+    *, summary: DecisionSummary, actor, title: str, intro: str, sections: list[dict]
+) -> DraftDocument:
+    """The document the draft would publish with this text and order, saving nothing."""
+    _require_editor(actor)
+    cleaned = _clean_draft(summary, title=title, intro=intro, sections=sections)
+    return DraftDocument(
+        title=cleaned["title"],
+        intro_html=cleaned["intro_html"],
+        sections=cleaned["sections"],
+        data=summary.data,
+    )
+
+
+INCLUDABLE_KINDS = ("recommendations", "actions", "section")
+
+
+def _parse_item(item: str) -> tuple[str, str]:
+    kind, _sep, ref = (item or "").partition(":")
+    if kind not in INCLUDABLE_KINDS or not ref:
+        raise DomainError("not_includable", _("Cet élément ne peut pas être inclus."))
+    return kind, ref
+
+
+@transaction.atomic
+def summary_include(*, summary: DecisionSummary, actor, item: str) -> DecisionSummary:
+    """Show in the summary something it leaves out, where that is allowed (``generation.left_out``
+    says what is and why): a hidden section, a draft or adopted recommendation (shown
+    « en projet », its status unchanged: including is not adopting nor publishing), an action
+    beyond the first ones. The figures are generated again."""
+    from summaries.generation import left_out
+
+    _require_editor(actor)
+    summary = DecisionSummary.objects.select_for_update().get(pk=summary.pk)
+    kind, ref = _parse_item(item)
+    offered = {entry.key for entry in left_out(summary) if entry.includable and not entry.included}
+    if item not in offered:
+        raise DomainError("not_includable", _("Cet élément ne peut pas être inclus."))
+    if kind == "section":
+        summary.sections = [
+            {**s, "shown": True} if s["key"] == ref else s for s in normalised_sections(summary)
+        ]
+    else:
+        included = dict(summary.included or {})
+        included[kind] = sorted({*included.get(kind, []), int(ref)})
+        summary.included = included
+    summary.data = summary_data_generate(scope_for_summary(summary))
+    summary.generated_at = timezone.now()
+    summary.save(update_fields=["sections", "included", "data", "generated_at", "updated_at"])
+    audit_record(actor=actor, action="summary.included", target=summary, data={"item": item})
+    return summary
+
+
+@transaction.atomic
+def summary_exclude(*, summary: DecisionSummary, actor, item: str) -> DecisionSummary:
+    """Take back an inclusion (``summary_include``): the item is left out again."""
+    _require_editor(actor)
+    summary = DecisionSummary.objects.select_for_update().get(pk=summary.pk)
+    kind, ref = _parse_item(item)
+    included = dict(summary.included or {})
+    if kind == "section" or not ref.isdigit() or int(ref) not in included.get(kind, []):
+        raise DomainError("not_included", _("Cet élément n'a pas été inclus."))
+    included[kind] = [pk for pk in included[kind] if pk != int(ref)]
+    summary.included = included
+    summary.data = summary_data_generate(scope_for_summary(summary))
+    summary.generated_at = timezone.now()
+    summary.save(update_fields=["included", "data", "generated_at", "updated_at"])
+    audit_record(actor=actor, action="summary.excluded", target=summary, data={"item": item})
     return summary
 
 
@@ -234,7 +356,7 @@ def summary_publish(
             number=(last.number + 1) if last else 1,
             title=locked.title,
             intro_html=locked.intro_html,
-            sections=locked.sections,
+            sections=normalised_sections(locked),
             data=locked.data,
             generated_at=locked.generated_at,
             change_note=change_note,

@@ -20,6 +20,7 @@ urlpatterns = [
     path("syntheses/<slug:slug>/v<id:number>.pdf", views.summary_pdf, name="version_pdf"),
     path("syntheses/<slug:slug>/modifier/", views.summary_edit, name="edit"),
     path("syntheses/<slug:slug>/apercu/", views.summary_preview, name="preview"),
+    path("syntheses/<slug:slug>/apercu-direct/", views.summary_live_preview, name="live_preview"),
     path("donnees/", views.open_data, name="open_data"),
     # Before the downloads: « datapackage.json » would read as a dataset and a format.
     path("donnees/datapackage.json", opendata_views.data_package, name="open_data_package"),

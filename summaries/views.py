@@ -6,13 +6,15 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from project.errors import DomainError
 from summaries import opendata, services
 from summaries.forms import PublishForm, SummaryCreateForm, SummaryDraftForm
-from summaries.models import DecisionSummary, SummaryVersion
+from summaries.generation import left_out
+from summaries.models import DecisionSummary, SummaryVersion, section_label
 from summaries.pdf import PdfUnavailableError, render_pdf, version_pdf
 from summaries.presentation import summary_document, version_text, versions_diff
 from summaries.rules import can_edit_summaries, get_summary_for_user, get_version_for_user
@@ -180,16 +182,31 @@ def summary_preview(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "summaries/summary_preview.html", context)
 
 
+def _draft_form(request: HttpRequest, summary: DecisionSummary, *, bound: bool = True):
+    return SummaryDraftForm(
+        request.POST if bound and request.method == "POST" else None,
+        sections=services.normalised_sections(summary),
+        scope=summary.scope,
+        initial={"title": summary.title, "intro": summary.intro},
+    )
+
+
+def _parse_move(value: str) -> tuple[str, int] | None:
+    """``move=<key>:up`` / ``<key>:down`` from a move button (no JavaScript)."""
+    key, _sep, direction = (value or "").partition(":")
+    offset = {"up": -1, "down": 1}.get(direction)
+    return (key, offset) if key and offset else None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def summary_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """The summary editor: text, sections (reordered by drag, or by « Monter » / « Descendre »,
+    which also work as plain submit buttons), what is left out (one click to include), the live
+    preview (``summary_live_preview``) and publication."""
     _require_editor(request)
     summary = get_summary_for_user(request.user, slug)
-    form = SummaryDraftForm(
-        request.POST or None,
-        sections=summary.sections,
-        initial={"title": summary.title, "intro": summary.intro},
-    )
+    form = _draft_form(request, summary)
     publish_form = PublishForm()
     status = 200
     if request.method == "POST":
@@ -220,37 +237,106 @@ def summary_edit(request: HttpRequest, slug: str) -> HttpResponse:
                         _("Version %(number)d publiée.") % {"number": version.number},
                     )
                     return redirect("summaries:detail", slug=summary.slug)
-            form = SummaryDraftForm(
-                sections=summary.sections, initial={"title": summary.title, "intro": summary.intro}
-            )
+            form = _draft_form(request, summary, bound=False)
             status = 400
         elif form.is_valid():
+            order = request.POST.getlist("order")
+            move = _parse_move(request.POST.get("move", ""))
+            include = request.POST.get("include", "")
+            exclude = request.POST.get("exclude", "")
             try:
+                if move is not None:
+                    order = services.move_section(order, *move)
+                # The text typed so far is saved with every button of the form (a move, an
+                # inclusion): nothing the editor wrote is lost to a click.
                 services.summary_draft_update(
                     summary=summary,
                     actor=request.user,
                     title=form.cleaned_data["title"],
                     intro=form.cleaned_data["intro"],
-                    sections=form.sections_payload(),
+                    sections=form.sections_payload(order),
                 )
+                if include:
+                    services.summary_include(summary=summary, actor=request.user, item=include)
+                elif exclude:
+                    services.summary_exclude(summary=summary, actor=request.user, item=exclude)
             except DomainError as exc:
                 field = exc.extra.get("field")
                 form.add_error(field if field in form.fields else None, exc.message)
                 status = 400
             else:
+                url = reverse("summaries:edit", kwargs={"slug": summary.slug})
+                if move is not None:
+                    key = move[0]
+                    messages.success(
+                        request,
+                        _("« %(section)s » est maintenant en position %(position)d sur %(count)d.")
+                        % {
+                            "section": section_label(key, summary.scope),
+                            "position": order.index(key) + 1,
+                            "count": len(order),
+                        },
+                    )
+                    # The page comes back with the focus on the button pressed (autofocus, which
+                    # also scrolls to it; a #fragment in the address would cancel autofocus).
+                    return redirect(f"{url}?moved={key}:{'up' if move[1] < 0 else 'down'}")
+                if include:
+                    messages.success(request, _("Élément inclus dans la synthèse."))
+                    return redirect(f"{url}#left-out-title")
+                if exclude:
+                    messages.success(request, _("Élément retiré de la synthèse."))
+                    return redirect(f"{url}#left-out-title")
                 messages.success(request, _("Brouillon enregistré."))
-                return redirect("summaries:edit", slug=summary.slug)
+                return redirect(url)
         else:
             status = 400
     context = {
         "summary": summary,
         "form": form,
+        "moved": request.GET.get("moved", ""),
         "publish_form": publish_form,
+        "left_out": left_out(summary),
         "versions": summary.versions.order_by("-number").only(
             "number", "published_at", "summary_id"
         ),
+        **_live_preview_context(summary),
     }
     return render(request, "summaries/summary_edit.html", context, status=status)
+
+
+def _live_preview_context(document) -> dict:
+    return {"live": summary_document(document), "live_title": document.title}
+
+
+@login_required
+@require_POST
+def summary_live_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """The summary as it would be published with the editor's unsaved text and order: the
+    editor's live preview (htmx swaps it in). Saves nothing."""
+    _require_editor(request)
+    summary = get_summary_for_user(request.user, slug)
+    form = _draft_form(request, summary)
+    error = ""
+    context: dict = {}
+    if form.is_valid():
+        try:
+            document = services.summary_draft_preview(
+                summary=summary,
+                actor=request.user,
+                title=form.cleaned_data["title"],
+                intro=form.cleaned_data["intro"],
+                sections=form.sections_payload(),
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            context = _live_preview_context(document)
+    else:
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    # 200 either way: htmx swaps the answer in, an error included.
+    return render(
+        request, "summaries/_live_preview.html", {**context, "summary": summary, "error": error}
+    )
 
 
 # --- Open data ---------------------------------------------------------------------------------

@@ -12,39 +12,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-# Finished sessions; of these, only those whose results are public
-# (``VoteSession.objects.results_public()``: the rule of the results page and the API) come out.
-FINISHED_STATES = ("closed", "published")
-
-
-def _votes_api():
-    """The votes app's model, results and chart functions, or None while it has not shipped them."""
-    try:
-        VoteSession = apps.get_model("votes", "VoteSession")
-        from votes.charts import results_svg
-        from votes.selectors import results_compute
-    except (LookupError, ImportError):
-        return None
-    return VoteSession, results_compute, results_svg
+from votes.charts import results_svg
+from votes.models import Method
+from votes.selectors import finished_sessions_public, results_compute
 
 
 def _score(method: str, option: dict[str, Any]) -> str:
-    if method == "majority_judgment":
-        return str(option.get("majority_grade_label", ""))
-    count = option.get("count", 0)
-    if method in ("support", "poll") and option.get("share") is not None:
+    if method == Method.MAJORITY_JUDGMENT:
+        return str(option["majority_grade_label"])
+    count = option["count"]
+    if method in (Method.SUPPORT, Method.POLL):
         return f"{count} ({round(100 * option['share'])} %)"
     return str(count)
 
 
-def _session_result(session, results_compute, results_svg, *, with_chart: bool) -> dict:
+def _session_result(session, *, with_chart: bool) -> dict:
     results = results_compute(session).as_dict()
     method = results["method"]
-    if method == "open_question":
+    if method == Method.OPEN_QUESTION:
         rows = [
             {"rank": i, "label": w["word"], "score": str(w["count"])}
             for i, w in enumerate(results["words"], start=1)
@@ -77,32 +65,21 @@ def _session_result(session, results_compute, results_svg, *, with_chart: bool) 
 
 def results_for_workshops(
     workshops: QuerySet | None, *, board: Q | None = None, with_chart: bool = True
-) -> list[dict] | None:
+) -> list[dict]:
     """Finished vote sessions of these workshops (all sessions when None), with their results.
 
-    Only sessions whose results anyone may read: a private or draft workshop's votes and
-    votes not yet revealed (« à la clôture », closed but not revealed) never come out, even
-    when ``workshops`` names them. ``board`` also takes in the board sessions (outside
-    workshops) it matches. None while the votes app has no model yet.
+    Only sessions whose results anyone may read (``votes.selectors.finished_sessions_public``):
+    a private or draft workshop's votes and votes not yet revealed (« à la clôture », closed
+    but not revealed) never come out, even when ``workshops`` names them. ``board`` also
+    takes in the board sessions (outside workshops) it matches.
     """
-    api = _votes_api()
-    if api is None:
-        return None
-    VoteSession, results_compute, results_svg = api
-    sessions = (
-        VoteSession.objects.results_public()
-        .filter(state__in=FINISHED_STATES)
-        .select_related("workshop")
-    )
+    sessions = finished_sessions_public()
     if workshops is not None:
         wanted = Q(workshop__in=workshops)
         if board is not None:
             wanted |= Q(workshop__isnull=True) & board
         sessions = sessions.filter(wanted)
-    return [
-        _session_result(s, results_compute, results_svg, with_chart=with_chart)
-        for s in sessions.order_by("closed_at", "pk")
-    ]
+    return [_session_result(s, with_chart=with_chart) for s in sessions]
 
 
 def open_data_rows():
@@ -111,8 +88,8 @@ def open_data_rows():
 
     Open questions are left out: their words are free text typed by people.
     """
-    for session in results_for_workshops(None, with_chart=False) or []:
-        if session["method"] == "open_question":
+    for session in results_for_workshops(None, with_chart=False):
+        if session["method"] == Method.OPEN_QUESTION:
             continue
         by_college = "; ".join(f"{c['code']}={c['voters']}" for c in session["by_college"])
         for row in session["results"]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import College
@@ -27,9 +27,13 @@ from votes.models import (
     Ballot,
     BallotChoice,
     Method,
+    SessionState,
     VoteOption,
     VoteSession,
 )
+
+# A session is over once closed or published (``VoteSession.is_finished`` as a query).
+FINISHED_STATES = (SessionState.CLOSED, SessionState.PUBLISHED)
 
 
 def college_label(key: str) -> str:
@@ -305,4 +309,25 @@ def answers_for_moderation(session: VoteSession) -> list[dict[str, Any]]:
         .exclude(answer="")
         .order_by("id")
         .values("id", "answer", "answer_hidden")
+    )
+
+
+def finished_sessions_public() -> QuerySet:
+    """Finished sessions whose results anyone may read (``results_public``): what summaries
+    and open data report. Ordered by closing time."""
+    return (
+        VoteSession.objects.results_public()
+        .filter(state__in=FINISHED_STATES)
+        .select_related("workshop")
+        .order_by("closed_at", "pk")
+    )
+
+
+def sessions_results_not_public() -> QuerySet:
+    """Sessions past their draft whose results are not public yet (still open, or closed
+    « à la clôture » and not revealed): what a summary of their workshop leaves out."""
+    return (
+        VoteSession.objects.not_draft()
+        .exclude(pk__in=finished_sessions_public().values("pk"))
+        .order_by("opened_at", "pk")
     )

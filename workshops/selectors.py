@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from project.errors import NotFoundError, PermissionDeniedError
 from workshops import rules
-from workshops.models import Participant, Workshop
+from workshops.models import Participant, Phase, Workshop
 
 
 @dataclass
@@ -251,3 +251,12 @@ def suggested_wall_groups(workshop: Workshop, *, ignored=()) -> list[dict]:
             }
         )
     return suggestions
+
+
+def phases_as_run(workshop: Workshop) -> list[Phase]:
+    """The phases of ``workshop`` that ran (they started), in agenda order: what a summary's
+    « Déroulé de l'atelier » shows. A phase never started (skipped, or the room closed
+    before it) did not happen. One query."""
+    return list(
+        Phase.objects.filter(workshop=workshop, started_at__isnull=False).order_by("order", "pk")
+    )

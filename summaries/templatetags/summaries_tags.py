@@ -7,7 +7,9 @@ from datetime import date, datetime
 from django import template
 from django.utils.dateparse import parse_date, parse_datetime
 
+from decisions.models import ActionStatus, RecommendationStatus
 from summaries.presentation import college_label as _college_label
+from votes.models import Method
 
 register = template.Library()
 
@@ -34,10 +36,10 @@ def get_item(mapping: dict, key: str):
 
 @register.filter
 def percent(part: int, whole: int) -> str:
-    try:
-        return f"{round(100 * int(part) / int(whole))} %"
-    except (TypeError, ValueError, ZeroDivisionError):
+    """``part`` as a share of ``whole`` (counts of the snapshot); « – » of nothing."""
+    if not whole:
         return "–"
+    return f"{round(100 * part / whole)} %"
 
 
 @register.filter
@@ -56,7 +58,7 @@ def workshop_summary(context, workshop) -> dict:
     ``{% load summaries_tags %}{% workshop_summary workshop %}`` — one query once the
     workshop is closed, none before.
     """
-    from summaries.models import DecisionSummary
+    from summaries.models import DecisionSummary, Scope
     from summaries.rules import can_edit_summaries
     from summaries.services import SUMMARISABLE_WORKSHOP_STATES
 
@@ -66,7 +68,7 @@ def workshop_summary(context, workshop) -> dict:
         # A workshop still running has no summary: no query on the live room page.
         return {"workshop": workshop, "summary": None, "can_edit": False}
     summary = (
-        DecisionSummary.objects.filter(workshop=workshop, scope="workshop")
+        DecisionSummary.objects.filter(workshop=workshop, scope=Scope.WORKSHOP)
         .select_related("current_version")
         .first()
     )
@@ -83,22 +85,15 @@ def workshop_summary(context, workshop) -> dict:
 def choice_label(code: str, kind: str) -> str:
     """The label of a status code in the reader's language (the snapshot keeps the code).
 
-    ``kind``: "action", "recommendation", "vote_method" or "college" (votes merge small colleges into "others").
+    ``kind``: "action", "recommendation", "vote_method" or "college" (votes merge small
+    colleges into "others"). A code the app no longer knows (an old snapshot) reads as it was
+    stored; an unknown ``kind`` is a template error (KeyError).
     """
-    from django.apps import apps
-
-    try:
-        if kind == "college":
-            if code in ("others", "autres"):
-                from votes.selectors import college_label as votes_college_label
-
-                return str(votes_college_label(code))
-            return _college_label(code)
-        if kind == "vote_method":
-            module = apps.get_app_config("votes").models_module
-            return str(dict(module.Method.choices).get(code, code))
-        module = apps.get_app_config("decisions").models_module
-        choices = {"action": "ActionStatus", "recommendation": "RecommendationStatus"}[kind]
-        return str(dict(getattr(module, choices).choices).get(code, code))
-    except (LookupError, AttributeError, ImportError, KeyError):
-        return code
+    if kind == "college":
+        return college_label(code)
+    choices = {
+        "action": ActionStatus.choices,
+        "recommendation": RecommendationStatus.choices,
+        "vote_method": Method.choices,
+    }[kind]
+    return str(dict(choices).get(code, code))

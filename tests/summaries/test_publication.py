@@ -142,10 +142,9 @@ def test_a_correction_is_a_new_version_and_the_old_one_stays_readable(
 
 def test_the_editor_reorders_and_hides_sections(draft, editor, client):
     client.force_login(editor)
-    data = {"action": "save", "title": "Titre revu", "intro": "Bonjour"}
     keys = [s["key"] for s in draft.sections]
-    for position, key in enumerate(reversed(keys), start=1):
-        data[f"position_{key}"] = position
+    data = {"action": "save", "title": "Titre revu", "intro": "Bonjour", "order": keys[::-1]}
+    for key in keys:
         data[f"shown_{key}"] = "on" if key != "agenda" else ""
         data[f"note_{key}"] = f"Note {key}"
     assert client.post(f"/syntheses/{draft.slug}/modifier/", data).status_code == 302
@@ -160,8 +159,8 @@ def test_the_editor_reorders_and_hides_sections(draft, editor, client):
 def test_bad_input_keeps_what_was_typed(draft, editor, client):
     client.force_login(editor)
     data = {"action": "save", "title": "", "intro": "Mon long texte à ne pas perdre"}
-    for position, s in enumerate(draft.sections, start=1):
-        data[f"position_{s['key']}"] = position
+    data["order"] = [s["key"] for s in draft.sections]
+    for s in draft.sections:
         data[f"shown_{s['key']}"] = "on"
         data[f"note_{s['key']}"] = ""
     response = client.post(f"/syntheses/{draft.slug}/modifier/", data)
