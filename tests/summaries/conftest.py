@@ -10,7 +10,6 @@ from tests.factories import UserFactory
 from tests.workshops.factories import ParticipantFactory, WorkshopFactory
 from workshops.models import Attendance, WorkshopState
 
-
 # (username, college, attendance, e-mail opt-in)
 PEOPLE = [
     ("lucie.synthese-test", College.CITIZENS, Attendance.ON_SITE, True),
