@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ScheduledRun(models.Model):
@@ -14,8 +15,8 @@ class ScheduledRun(models.Model):
     last_queued_at = models.DateTimeField()
 
     class Meta:
-        verbose_name = "exécution planifiée"
-        verbose_name_plural = "exécutions planifiées"
+        verbose_name = _("exécution planifiée")
+        verbose_name_plural = _("exécutions planifiées")
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.last_slot:%Y-%m-%d %H:%M}"
