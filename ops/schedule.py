@@ -55,6 +55,7 @@ SCHEDULE: tuple[Scheduled, ...] = (
     Scheduled("purge_guests", Daily(time(3, 30))),
     Scheduled("clearsessions", Daily(time(3, 45))),
     Scheduled("prune_db_task_results", Daily(time(4, 0))),  # finished tasks, 14 days kept
+    Scheduled("opendata_snapshot", Daily(time(2, 30))),  # with OPENDATA_SNAPSHOT_DIR
 )
 
 

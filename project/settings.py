@@ -331,6 +331,9 @@ TASKS = {
     }
 }
 TASK_MAX_ATTEMPTS = envint("TASK_MAX_ATTEMPTS", 5)
+# Nightly open-data files (summaries/management/commands/opendata_snapshot.py).
+OPENDATA_SNAPSHOT_DIR = envstr("OPENDATA_SNAPSHOT_DIR")
+OPENDATA_SNAPSHOT_KEEP = envint("OPENDATA_SNAPSHOT_KEEP", 30)
 # Render a summary's PDF in a task when it is published (the page links it once rendered).
 SUMMARY_PDF_ON_PUBLISH = envbool("SUMMARY_PDF_ON_PUBLISH", True)
 

@@ -105,6 +105,7 @@ def test_the_schedule_queues_each_job_once_per_slot(database_tasks):
     night = datetime(2026, 12, 8, 4, 0, 5, tzinfo=PARIS)
     assert sorted(schedule_tick(now=night)) == [
         "clearsessions",
+        "opendata_snapshot",
         "prune_db_task_results",
         "prune_room_events",
         "purge_guests",
@@ -112,7 +113,7 @@ def test_the_schedule_queues_each_job_once_per_slot(database_tasks):
     ]
     paths = set(DBTaskResult.objects.values_list("task_path", flat=True))
     assert paths == {"ops.tasks.scheduled_command"}
-    assert DBTaskResult.objects.count() == 7
+    assert DBTaskResult.objects.count() == 8
     # The worker runs them: the commands' output is the task's return value.
     ran = run_ready()
     assert {row.status for row in ran} == {"SUCCESSFUL"}, [r.traceback for r in ran]
