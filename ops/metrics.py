@@ -74,6 +74,7 @@ class ScrapeTimeCollector:
     """Queue depth and age, database and Redis round trips, measured when scraped."""
 
     def collect(self):
+        from django.conf import settings
         from django.db import connection
         from django.utils import timezone
 
@@ -90,20 +91,26 @@ class ScrapeTimeCollector:
             from django_tasks_db.models import DBTaskResult
 
             now = timezone.now()
+            # Every configured queue, 0 when empty (an absent series cannot be alerted on).
+            depths = dict.fromkeys(settings.TASKS["default"].get("QUEUES", ["default"]), 0)
+            ages = dict.fromkeys(depths, 0.0)
             rows = (
                 DBTaskResult.objects.filter(status="READY")
                 .values("queue_name")
                 .annotate(n=Count("id"))
             )
             for row in rows:
-                depth.add_metric([row["queue_name"]], row["n"])
+                depths[row["queue_name"]] = row["n"]
             ready = (
                 DBTaskResult.objects.ready()
                 .values("queue_name")
                 .annotate(oldest=Min("enqueued_at"))
             )
             for row in ready:
-                age.add_metric([row["queue_name"]], (now - row["oldest"]).total_seconds())
+                ages[row["queue_name"]] = (now - row["oldest"]).total_seconds()
+            for queue, n in depths.items():
+                depth.add_metric([queue], n)
+                age.add_metric([queue], ages[queue])
         except Exception as exc:  # the database is down: the scrape still answers
             logger.warning("metrics: task queue not readable: %s", exc)
         yield depth
@@ -119,8 +126,6 @@ class ScrapeTimeCollector:
         except Exception:
             db.add_metric([], -1)
         yield db
-
-        from django.conf import settings
 
         if settings.REDIS_URL:
             redis_rt = GaugeMetricFamily(

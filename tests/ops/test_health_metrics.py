@@ -40,6 +40,7 @@ def test_metrics_show_latency_by_route_the_queue_and_round_trips(client, setting
     from ops.jobs import enqueue
     from tests.ops.jobs_for_tests import flaky
 
+    assert 'agir_task_queue_depth{queue="default"} 0.0' in client.get("/metrics").content.decode()
     enqueue(flaky, False)
     response = client.get("/propositions/", HTTP_X_REQUEST_ID="from-the-proxy")
     assert response["X-Request-ID"] == "from-the-proxy"
