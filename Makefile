@@ -23,9 +23,12 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 ## make run: install, migrate, load the PMA 2030 demo, serve http://127.0.0.1:$(PORT) (SQLite, in-memory layer)
+## with the task worker beside the server (stopped with it)
 run: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo
+	@DEBUG=1 $(PY) manage.py run_worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: the whole pytest suite on SQLite and the in-memory layer
@@ -47,11 +50,19 @@ messages: install
 vendor:
 	./scripts/vendor.sh
 
-## make serve: production-style serving, $(WORKERS) worker processes (needs DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS)
+## make serve: production-style serving, $(WORKERS) web worker processes and $(TASK_WORKERS)
+## task worker(s) (needs DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS); under systemd,
+## run web and worker as separate units instead (docs/deployment.md, deploy/systemd/)
+TASK_WORKERS ?= 1
+METRICS_DIR ?= $(CURDIR)/.prometheus-multiproc
 serve: install
 	$(PY) manage.py check_production
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput
+	@rm -rf $(METRICS_DIR) && mkdir -p $(METRICS_DIR); \
+	export PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR); pids=""; \
+	for i in $$(seq $(TASK_WORKERS)); do $(PY) manage.py run_worker & pids="$$pids $$!"; done; \
+	trap 'kill -TERM $$pids 2>/dev/null; wait $$pids 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/uvicorn project.asgi:application --host 127.0.0.1 --port $(PORT) --workers $(WORKERS) --ws-per-message-deflate false --proxy-headers
 
 clean:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -130,7 +131,15 @@ def server(
     ``site_url``: the address the clients use (a proxy's), by default the server's own:
     its room socket accepts that origin only."""
     port = port or free_port()
-    env = {**env, "SITE_URL": site_url or f"http://127.0.0.1:{port}"}
+    # /metrics of every worker process (prometheus_client multiprocess mode), scraped once
+    # the benchmark is done: its counters should match what the benchmark measured.
+    metrics_dir = tempfile.mkdtemp(prefix="agir-bench-metrics-")
+    env = {
+        **env,
+        "SITE_URL": site_url or f"http://127.0.0.1:{port}",
+        "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
+        "METRICS_TOKEN": METRICS_TOKEN,
+    }
     log = tempfile.NamedTemporaryFile(prefix="agir-bench-server-", suffix=".log", delete=False)  # noqa: SIM115
     command = [
         sys.executable,
@@ -153,6 +162,7 @@ def server(
     try:
         wait_until_up(base_url, process, log.name)
         yield base_url
+        scrape_metrics(base_url)
     finally:
         process.terminate()
         try:
@@ -161,6 +171,45 @@ def server(
             process.kill()
             process.wait()
         log.close()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+METRICS_TOKEN = "bench-metrics-token"  # noqa: S105 - a local benchmark server's
+METRICS_SHOWN = (
+    "agir_ballots_total",
+    "agir_room_events_total",
+    "agir_room_frames_delivered_total",
+    "agir_room_frames_replayed_total",
+    "agir_room_resyncs_total",
+    "agir_room_events_recovered_total",
+    "agir_tasks_total",
+    "agir_http_request_duration_seconds_count",
+    "agir_db_roundtrip_seconds",
+    "agir_redis_roundtrip_seconds",
+)
+
+
+def scrape_metrics(base_url: str) -> str:
+    """Scrape the server's /metrics, keep it in a file, print the series the benchmarks count."""
+    request = urllib.request.Request(  # noqa: S310 - our own benchmark server
+        base_url + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            text = response.read().decode()
+    except OSError as exc:
+        print(f"metrics: scrape failed: {exc}", file=sys.stderr)
+        return ""
+    out = Path(tempfile.gettempdir()) / f"agir-bench-metrics-{base_url.rsplit(':', 1)[-1]}.prom"
+    out.write_text(text)
+    totals: dict[str, float] = {}
+    for line in text.splitlines():
+        name = line.split("{", 1)[0].split(" ", 1)[0]
+        if name in METRICS_SHOWN:
+            totals[name] = totals.get(name, 0.0) + float(line.rsplit(" ", 1)[1])
+    shown = ", ".join(f"{k}={v:g}" for k, v in totals.items())
+    print(f"metrics scrape ({out}): {shown}", file=sys.stderr)
+    return text
 
 
 def wait_until_up(

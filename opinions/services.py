@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
@@ -333,12 +334,36 @@ def analysis_schedule(conversation: Conversation | int) -> None:
     """Recompute the analysis soon, in the background, after the caller's transaction commits.
 
     Debounced: the votes arriving while a computation is pending are taken by that
-    one. The only entry point: a task queue can later replace the thread here."""
+    one. With the task queue's database backend (production, ``make run``) the
+    computation is a task run by the worker ``analysis_debounce()`` seconds later, off
+    the web processes that carry the live rooms (numpy/scikit-learn work); a backend
+    that cannot defer (the immediate one of the tests) keeps the in-process thread."""
     conversation_id = conversation if isinstance(conversation, int) else conversation.pk
     transaction.on_commit(lambda: _start(conversation_id))
 
 
+# Queued tasks by conversation: when this process last queued one (its debounce window).
+_queued_at: dict[int, float] = {}
+
+
 def _start(conversation_id: int) -> threading.Thread | None:
+    from opinions.tasks import compute_analysis
+
+    if compute_analysis.get_backend().supports_defer:
+        now = time.monotonic()
+        with _pending_lock:
+            if now - _queued_at.get(conversation_id, -1e9) < analysis_debounce():
+                return None  # the task already queued will see these votes
+            _queued_at[conversation_id] = now
+        from ops.jobs import enqueue
+
+        enqueue(
+            compute_analysis.using(
+                run_after=timezone.now() + timedelta(seconds=analysis_debounce())
+            ),
+            conversation_id,
+        )
+        return None
     with _pending_lock:
         if conversation_id in _pending:
             return None

@@ -1,10 +1,10 @@
 """Queue e-mails in the caller's transaction; send them after commit and from a timer.
 
 ``outbox_enqueue`` writes one row per e-mail inside the transaction that decided
-them (a rolled-back publication sends nothing) and, after commit, starts a
-background thread that sends them: the request does not wait on SMTP. Whatever
-that thread could not send (SMTP down, process stopped) stays due and is sent
-by ``manage.py send_outbox`` from a cron job or a systemd timer.
+them (a rolled-back publication sends nothing) and, after commit, queues a task
+(``outbox.tasks.send_due_emails``) that sends them: the request does not wait on
+SMTP. Whatever that task could not send (SMTP down) stays due and is sent by
+``send_outbox``, which the worker runs every minute (ops/schedule.py).
 
 No e-mail is sent twice by two senders: a sender claims a row with one
 conditional UPDATE that moves its ``next_attempt_at`` a lease ahead (compare
@@ -30,7 +30,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -46,10 +45,9 @@ __all__ = [
     "outbox_forget",
     "outbox_prune",
     "outbox_send",
-    "outbox_send_in_background",
 ]
 
-# One sender at a time in a process (the after-commit thread and a command, say).
+# One sender at a time in a process (a task and a command, say).
 _process_lock = threading.Lock()
 
 
@@ -93,7 +91,7 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def outbox_enqueue(*, kind: str, emails: list[Email], send_after_commit: bool = True) -> int:
-    """Store the e-mails in the current transaction; after commit, send them in the background."""
+    """Store the e-mails in the current transaction; after commit, a task sends them."""
     if not emails:
         return 0
     OutboxMessage.objects.bulk_create(
@@ -101,25 +99,11 @@ def outbox_enqueue(*, kind: str, emails: list[Email], send_after_commit: bool = 
         for e in emails
     )
     if send_after_commit:
-        transaction.on_commit(outbox_send_in_background)
+        from ops.jobs import enqueue_on_commit
+        from outbox.tasks import send_due_emails
+
+        enqueue_on_commit(send_due_emails)
     return len(emails)
-
-
-def outbox_send_in_background() -> threading.Thread:
-    # Daemon: a stopping server does not wait on a slow SMTP server; what it did not
-    # send stays due for send_outbox.
-    thread = threading.Thread(target=_send_and_close, name="outbox-sender", daemon=True)
-    thread.start()
-    return thread
-
-
-def _send_and_close() -> None:
-    try:
-        outbox_send()
-    except Exception:
-        logger.exception("outbox: sending failed; send_outbox will retry")
-    finally:
-        connections.close_all()
 
 
 @dataclass

@@ -64,9 +64,13 @@ INSTALLED_APPS = [
     "outbox",
     "opinions",
     "project",  # deployment checks and check_production (project.checks)
+    "django_tasks",
+    "django_tasks_db",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    "ops.middleware.RequestIdMiddleware",  # first: the id and the latency cover everything
     "django.middleware.security.SecurityMiddleware",
     "project.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -342,10 +346,50 @@ GUEST_RETENTION_DAYS = envint("GUEST_RETENTION_DAYS", 365)
 # In CI, tests that need a service that is missing fail instead of skipping.
 REQUIRE_SERVICES = envbool("REQUIRE_SERVICES", False)
 
+# --- Background tasks (docs/operations.md): Django's tasks API through django-tasks
+# (built into Django 6), stored in the database by django-tasks-db; `manage.py run_worker`
+# runs them and the periodic jobs of ops/schedule.py. TASKS_BACKEND=immediate runs them
+# in the caller (tests, a one-process demo).
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[envstr("TASKS_BACKEND", "database")],
+        "QUEUES": ["default"],
+    }
+}
+TASK_MAX_ATTEMPTS = envint("TASK_MAX_ATTEMPTS", 5)
+# Nightly open-data files (summaries/management/commands/opendata_snapshot.py).
+OPENDATA_SNAPSHOT_DIR = envstr("OPENDATA_SNAPSHOT_DIR")
+OPENDATA_SNAPSHOT_KEEP = envint("OPENDATA_SNAPSHOT_KEEP", 30)
+# Render a summary's PDF in a task when it is published (the page links it once rendered).
+SUMMARY_PDF_ON_PUBLISH = envbool("SUMMARY_PDF_ON_PUBLISH", True)
+
+# --- Metrics (/metrics, Prometheus text format): a bearer token and/or an allow-list of
+# client addresses; with neither, the endpoint answers 404. PROMETHEUS_MULTIPROC_DIR (set
+# for every process: web workers and task worker) aggregates the processes' metrics.
+METRICS_TOKEN = envstr("METRICS_TOKEN")
+METRICS_ALLOWED_IPS = envlist("METRICS_ALLOWED_IPS")
+
+# LOG_FORMAT=json: one JSON object per line, with the request id (X-Request-ID) that the
+# request's tasks and socket actions carry too.
+LOG_FORMAT = envstr("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "ops.logs.JsonFormatter"},
+        "text": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.channels.server": {"level": "WARNING"},

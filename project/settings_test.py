@@ -13,6 +13,11 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
+# Tasks run for real, in the caller (after commit); tests of the queue itself switch to the
+# database backend and run the worker. The publish-time PDF render is on in its own tests
+# only (1.6–3.6 s each, and many tests publish).
+os.environ.setdefault("TASKS_BACKEND", "immediate")
+os.environ.setdefault("SUMMARY_PDF_ON_PUBLISH", "0")
 
 from project.settings import *  # noqa: E402,F403
 from project.settings import CACHES, STORAGES  # noqa: E402

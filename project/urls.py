@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+from ops import views as ops_views
 from project import ids, views
 
 ids.register()  # <id:pk> in every app's URLconf, read by the include()s below
@@ -17,6 +18,9 @@ admin.site.site_title = "Agir Ensemble"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/live", ops_views.live, name="healthz_live"),
+    path("healthz/ready", ops_views.ready, name="healthz_ready"),
+    path("metrics", ops_views.metrics_view, name="metrics"),
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("mentions-legales/", views.legal, name="legal"),
     path("i18n/", include("django.conf.urls.i18n")),

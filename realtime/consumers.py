@@ -35,6 +35,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils.translation import gettext as _
 
+from ops import metrics
+from ops.context import clean_request_id, request_id_var
 from project.errors import DomainError
 from realtime import actions, conf
 from realtime.auth import resolve_user
@@ -105,6 +107,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def connect(self) -> None:
+        # The socket's request id (the proxy's X-Request-ID, else a new one) for the logs of
+        # everything this connection does, and of the tasks its actions queue: this
+        # consumer runs in its own asyncio task, so the context variable is its own.
+        headers = dict(self.scope.get("headers") or ())
+        request_id_var.set(clean_request_id(headers.get(b"x-request-id", b"").decode("latin-1")))
         slug = self.scope["url_route"]["kwargs"]["slug"]
         try:
             # Not the thread-sensitive thread: hundreds of sockets arrive at once when a room
@@ -155,8 +162,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 limit=conf.get("REALTIME_REPLAY_MAX"),
             )
             if frames is None:
+                metrics.ROOM_RESYNCS.inc()
                 await self.send(text_data=encode({"type": "resync", "data": {"seq": last}}))
             else:
+                metrics.ROOM_REPLAYED.inc(len(frames))
                 for frame in frames:
                     await self.send(text_data=frame)
             self.stream.go_live(last)

@@ -37,6 +37,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
+from ops import metrics
 from realtime import conf
 from realtime.broadcast import encode, room_group
 from realtime.models import Audience, RoomEvent, RoomSequence
@@ -254,6 +255,7 @@ class RoomHub:
             room.close_handle.cancel()
             room.close_handle = None
         room.streams.add(stream)
+        metrics.ROOM_CONNECTIONS.labels(room=str(room_id)).set(len(room.streams))
         await room.ready.wait()
         if member is not None:
             key = uuid.uuid4().hex
@@ -275,6 +277,7 @@ class RoomHub:
         if room is None:
             return
         room.streams.discard(stream)
+        metrics.ROOM_CONNECTIONS.labels(room=str(room_id)).set(len(room.streams))
         key = getattr(stream, "presence_key", None)
         if key is not None:
             room.members.pop(key, None)
@@ -414,8 +417,11 @@ class RoomHub:
             del room.pending[seq]
         while room.next_seq in room.pending:
             audience, frame = room.pending.pop(room.next_seq)
-            for stream in list(room.streams):
+            streams = list(room.streams)
+            for stream in streams:
                 stream.offer(room.next_seq, audience, frame)
+            metrics.ROOM_EVENTS.inc()
+            metrics.ROOM_FRAMES_DELIVERED.inc(len(streams))
             room.next_seq += 1
         if room.pending and (room.gap_task is None or room.gap_task.done()):
             room.gap_task = asyncio.ensure_future(self._fill_gap(room))
@@ -435,6 +441,7 @@ class RoomHub:
             return
         if events:
             logger.info("room %s: %d events read from the database", room.id, len(events))
+            metrics.ROOM_EVENTS_RECOVERED.inc(len(events))
         for seq, audience, frame in events:
             room.pending.setdefault(seq, (audience, frame))
         self._advance(room)

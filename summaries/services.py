@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -13,12 +14,14 @@ from django.utils.translation import gettext as _
 
 from accounts.services import audit_record
 from decisions.follows import notify_summary_published
+from ops.jobs import enqueue_on_commit
 from project.errors import DomainError, PermissionDeniedError
 from project.sanitizer import markdown_to_html
 from project.text import clean_line
 from summaries.generation import scope_for_summary, summary_data_generate
 from summaries.models import SECTIONS_BY_SCOPE, DecisionSummary, Scope, SummaryVersion
 from summaries.rules import can_edit_summaries
+from summaries.tasks import render_version_pdf, send_publication_emails
 from workshops.models import WorkshopState, is_publicly_visible
 
 logger = logging.getLogger(__name__)
@@ -376,17 +379,13 @@ def summary_publish(
         )
         if version.number == 1:
             # Corrections are not mailed again: the page shows them to whoever comes back.
-            # Queued in this transaction, sent after commit (outbox): the request does not
-            # wait on SMTP, and what fails is retried by send_outbox.
-            summary_notify_participants(version=version)
+            # The e-mails are written and sent by a task queued after commit: the request
+            # neither builds them nor waits on SMTP; what fails is retried by send_outbox.
+            enqueue_on_commit(send_publication_emails, version.pk)
             notify_summary_published(version=version, actor=actor)  # followers, after commit
+        if settings.SUMMARY_PDF_ON_PUBLISH:
+            # The PDF too (1.6–3.6 s on the first reader's request before): the page says
+            # « PDF en préparation » and links it once rendered.
+            enqueue_on_commit(render_version_pdf, version.pk)
     summary.refresh_from_db()
     return version
-
-
-def summary_notify_participants(*, version: SummaryVersion) -> int:
-    """Queue one e-mail per participant who opted in. Returns the number queued."""
-    from outbox.services import outbox_enqueue
-    from summaries.notifications import publication_emails
-
-    return outbox_enqueue(kind="summary.published", emails=publication_emails(version))

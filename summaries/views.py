@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -7,6 +8,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -14,7 +16,7 @@ from project.errors import DomainError
 from summaries import opendata, services
 from summaries.forms import PublishForm, SummaryCreateForm, SummaryDraftForm
 from summaries.generation import left_out
-from summaries.models import DecisionSummary, SummaryVersion, section_label
+from summaries.models import DecisionSummary, SummaryPdf, SummaryVersion, section_label
 from summaries.pdf import PdfUnavailableError, render_pdf, version_pdf
 from summaries.presentation import summary_document, version_text, versions_diff
 from summaries.rules import can_edit_summaries, get_summary_for_user, get_version_for_user
@@ -137,6 +139,12 @@ def _render_version(request: HttpRequest, version: SummaryVersion, *, summary) -
         "previous": previous,
         "diff": versions_diff(previous.text, version.text) if previous else None,
         "can_edit": can_edit_summaries(request.user),
+        # Rendered by a task on publication: until then the page says it is on its way
+        # (without that task, the PDF is rendered when first asked for, as before).
+        "pdf_ready": not settings.SUMMARY_PDF_ON_PUBLISH
+        or SummaryPdf.objects.filter(
+            version=version, language=translation.get_language() or settings.LANGUAGE_CODE
+        ).exists(),
     }
     return render(request, "summaries/summary_detail.html", context)
 

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.services import audit_record
+from ops import metrics
 from project.errors import DomainError, PermissionDeniedError
 from project.text import clean_line
 from votes import live, rules, selectors, tally
@@ -429,6 +430,7 @@ def _ballots_upsert(
     (the row locks make concurrent submissions by one voter queue; ``xmax = 0`` tells a
     new row from an updated one).
     """
+    metrics.BALLOTS.inc(len(rows))  # /metrics: rate() gives ballots per second
     now = timezone.now()
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(Ballot._meta.db_table)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from accounts.models import College
@@ -11,17 +9,6 @@ from proposals.models import Axis, Proposal, ProposalStatus
 from tests.factories import UserFactory
 from tests.workshops.factories import ParticipantFactory, WorkshopFactory
 from workshops.models import Attendance, WorkshopState
-
-
-@pytest.fixture(autouse=True)
-def _outbox_senders_done():
-    """A publication committed for real (transactional tests) sends its e-mails from a thread:
-    let it finish before the database is flushed or dropped."""
-    yield
-    for thread in threading.enumerate():
-        if thread.name == "outbox-sender":
-            thread.join(30)
-
 
 # (username, college, attendance, e-mail opt-in)
 PEOPLE = [

@@ -1,0 +1,13 @@
+"""The outbox's task: send what is due, queued after the commit that stored the e-mails."""
+
+from __future__ import annotations
+
+from ops.jobs import job
+
+
+@job(max_attempts=1)  # a failed row keeps its own retry time; send_outbox runs every minute
+def send_due_emails() -> dict:
+    from outbox.services import outbox_send
+
+    result = outbox_send()
+    return {"sent": result.sent, "failed": result.failed}
