@@ -37,6 +37,7 @@ from decisions.models import (
     RecommendationSource,
     RecommendationVoteSource,
 )
+from project.typography import label_value
 
 MAX_MERGE_DEPTH = 4
 
@@ -71,7 +72,7 @@ class Contributions:
         head = ngettext(
             "%(count)d contributeur·rice", "%(count)d contributeur·rices", self.people
         ) % {"count": self.people}
-        return f"{head} : {parts}" if parts else head
+        return label_value(head, parts) if parts else head
 
     def as_dict(self, *, merged: bool = False) -> dict:
         rows = self.by_college_merged() if merged else self.by_college()
@@ -267,7 +268,7 @@ class TraceGroup:
             "count": self.authors
         }
         parts = ", ".join(f"{count} {label}" for _value, label, count in self.author_colleges())
-        return f"{head} : {parts}" if parts else head
+        return label_value(head, parts) if parts else head
 
     def as_dict(self) -> dict:
         return {

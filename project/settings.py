@@ -38,6 +38,7 @@ _RUNSERVER = ["daphne"] if sys.argv[1:2] == ["runserver"] else []
 
 INSTALLED_APPS = [
     *_RUNSERVER,
+    "modeltranslation",  # before the admin, which it extends with both languages' fields
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -101,6 +102,7 @@ TEMPLATES = [
                 "project.context_processors.platform",
                 "decisions.context_processors.notifications",
             ],
+            "builtins": ["project.typography_tags"],
         },
     }
 ]
@@ -250,6 +252,16 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Content the platform defines (axes, themes, indicators, recommendations' and workshops' titles)
+# has a French and an English column (django-modeltranslation, `<app>/translation.py`): pages
+# read the column of their language, French when the English one is empty. What participants
+# write stays in one column, as written (marked lang="fr" on English pages).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "fr"
+MODELTRANSLATION_LANGUAGES = ("fr", "en")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("fr",)
+# A create() with the plain field name (`title=`) also fills the French column, whatever the
+# active language: a row is never without its French text.
+MODELTRANSLATION_AUTO_POPULATE = "default"
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
