@@ -252,6 +252,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The FR/EN switch is remembered a year (Django's default cookie ends with the browser session:
+# the next visit would be back in French).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Content the platform defines (axes, themes, indicators, recommendations' and workshops' titles)
 # has a French and an English column (django-modeltranslation, `<app>/translation.py`): pages
 # read the column of their language, French when the English one is empty. What participants
