@@ -62,7 +62,8 @@ class _Chrome(HTMLParser):
             return
         attrs = dict(attrs)
         skip = bool(self.skipping and self.skipping[-1])
-        skip = skip or attrs.get("lang") == "fr" or tag in ("script", "style")
+        # The document's <title> names the page by its heading, which may be a participant's.
+        skip = skip or attrs.get("lang") == "fr" or tag in ("script", "style", "head")
         self.skipping.append(skip)
         if not skip:
             self.parts += [f" {attrs[a]} " for a in ("aria-label", "title", "alt") if attrs.get(a)]
