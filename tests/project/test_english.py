@@ -105,7 +105,10 @@ def _demo_pages() -> list[str]:
     pages += [a.get_absolute_url() for a in Axis.objects.all()]
     pages += [w.get_absolute_url() for w in Workshop.objects.publicly_visible()]
     pages += [r.get_absolute_url() for r in Recommendation.objects.public()]
-    pages += [a.get_absolute_url() for a in ActionItem.objects.filter(recommendation__in=Recommendation.objects.public())[:3]]
+    pages += [
+        a.get_absolute_url()
+        for a in ActionItem.objects.filter(recommendation__in=Recommendation.objects.public())[:3]
+    ]
     pages += [i.get_absolute_url() for i in Indicator.objects.all()[:3]]
     pages += [Proposal.objects.public().filter(comments__isnull=False).first().get_absolute_url()]
     pages += [s.get_absolute_url() for s in VoteSession.objects.filter(state="published")]
@@ -135,7 +138,10 @@ def test_the_axes_and_demo_texts_read_in_english(demo, english):
     assert "Industries of the future: hydrogen and leatherwork" in html
     assert "Jobs: job creation in the diversification industries" in html
     html = english.get("/recommandations/").content.decode()
-    assert "Create a Territorial Sovereignty Agency" in html or "Introduce a sovereignty clause" in html
+    assert (
+        "Create a Territorial Sovereignty Agency" in html
+        or "Introduce a sovereignty clause" in html
+    )
 
 
 def test_the_same_pages_stay_french_for_an_english_browser(demo, client):
