@@ -21,3 +21,8 @@ def colon() -> str:
 def label_value(label, value) -> str:
     """``Citoyen·nes : 3`` in French, ``Citizens: 3`` in English."""
     return f"{label}{colon()} {value}"
+
+
+def percent(number) -> str:
+    """``33 %`` in French (as the catalogues write it), ``33%`` in English."""
+    return f"{number} %" if is_french() else f"{number}%"

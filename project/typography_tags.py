@@ -1,6 +1,7 @@
 """Template tags for language-aware text, built into every template (settings.TEMPLATES).
 
 - ``{% colon %}``: « : » after a label, with French spacing only on French pages.
+- ``{{ n|pct }}``: ``33 %`` in French, ``33%`` in English.
 - ``{% written_lang %}``: `` lang="fr"`` on an element showing what a participant wrote, when
   the page is not in French: participants write in French, and a screen reader or a
   translator must not read their words as English.
@@ -14,6 +15,7 @@ from django.utils.safestring import mark_safe
 
 from project.typography import colon as _colon
 from project.typography import is_french
+from project.typography import percent as _percent
 
 register = template.Library()
 
@@ -30,3 +32,8 @@ def written_lang() -> str:
     if is_french():
         return ""
     return mark_safe(f' lang="{WRITTEN_IN}"')  # noqa: S308 - a constant from settings
+
+
+@register.filter
+def pct(number) -> str:
+    return _percent(number)
