@@ -1,6 +1,7 @@
 """Read-only admin of the decisions: every change goes through the services."""
 
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
 from decisions.models import (
     ActionItem,
@@ -48,7 +49,7 @@ class MeasurementInline(ReadOnlyInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(ReadOnlyAdmin):
+class IndicatorAdmin(TranslationAdmin, ReadOnlyAdmin):
     list_display = ["name", "kind", "unit", "baseline_value", "target_2030", "direction"]
     list_filter = ["kind", "axis"]
     inlines = [MeasurementInline]
@@ -61,7 +62,7 @@ class SourceInline(ReadOnlyInline):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(ReadOnlyAdmin):
+class RecommendationAdmin(TranslationAdmin, ReadOnlyAdmin):
     list_display = ["title", "axis", "status", "created_at", "published_at"]
     list_filter = ["status", "axis"]
     search_fields = ["title"]
@@ -75,7 +76,7 @@ class UpdateInline(ReadOnlyInline):
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(ReadOnlyAdmin):
+class ActionItemAdmin(TranslationAdmin, ReadOnlyAdmin):
     list_display = ["title", "recommendation", "owner_name", "status", "progress", "due_date"]
     list_filter = ["status", "owner_kind"]
     search_fields = ["title", "owner_name"]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from decisions.indicators import TARGET_DATE, Point, Trend
+from project.typography import percent
 
 WIDTH = 640
 HEIGHT = 300
@@ -222,7 +223,7 @@ def trace_diagram(trace, *, labels: dict[str, str]) -> Diagram:
     off = centre_offset(len(trace.actions))
     for i, action in enumerate(trace.actions):
         key = f"action-{action.pk}"
-        sub = f"{action.get_status_display()} · {action.progress} %"
+        sub = f"{action.get_status_display()} · {percent(action.progress)}"
         kind = (
             "action action--focus"
             if trace.focus_action and action.pk == trace.focus_action.pk

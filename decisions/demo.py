@@ -97,9 +97,73 @@ INDICATORS = [
 ]
 
 
+# The same indicators in English: slug -> {field: English text}.
+INDICATORS_EN = {
+    "emploi-filieres-diversification": {
+        "name": "Jobs: job creation in the diversification industries",
+        "description": "Rate of job creation in the diversification industries (energy, luxury).",
+        "context_note": (
+            "The area lost 10% of its industrial jobs between 2016 and 2020; "
+            "industry still accounts for 28% of jobs in the area."
+        ),
+    },
+    "foncier-friches-requalifiees": {
+        "name": "Land: redeveloped brownfields",
+        "description": "Number of brownfields redeveloped and land optimised without urban sprawl.",
+        "unit": "brownfields",
+    },
+    "innovation-projets-finances": {
+        "name": "Innovation: innovative projects funded per year",
+        "description": "Number of innovative projects and experiments funded each year.",
+        "unit": "projects/year",
+    },
+    "formation-diplomes-nouveaux-metiers": {
+        "name": "Training: graduates trained locally for new jobs",
+        "description": "Number of graduates trained locally for the new jobs of tomorrow.",
+        "unit": "graduates/year",
+    },
+    "taux-chomage-local": {
+        "name": "Local unemployment rate",
+        "description": "Unemployment rate of the Pays de Montbéliard.",
+        "context_note": "Regional average: 6.3%; national average: 7.2%.",
+    },
+    "evolution-emploi-industriel": {
+        "name": "Change in industrial employment",
+        "description": "Change in the number of industrial jobs in the area between 2016 and 2020.",
+    },
+    "part-industrie-emploi": {
+        "name": "Share of industry in local employment",
+        "description": "Share of industrial jobs in all jobs of the area.",
+    },
+    "demo-pme-accompagnees-fonds": {
+        "name": "Strategic SMEs funded by the territorial fund (demo)",
+        "description": (
+            "An additional demo indicator: cumulative number of local SMEs funded by the "
+            "territorial investment fund. Values and target are fictitious."
+        ),
+        "unit": "SMEs",
+    },
+}
+
+
 def seed(ctx: dict) -> None:
     seed_indicators(ctx)
     seed_recommendations(ctx)
+    seed_english()
+
+
+def seed_english() -> None:
+    """The English of what the demo defines (the French is what the services were given)."""
+    from decisions.models import ActionItem, Recommendation
+
+    for slug, fields in INDICATORS_EN.items():
+        Indicator.objects.filter(slug=slug).update(**{f"{k}_en": v for k, v in fields.items()})
+    for spec in RECOMMENDATIONS:
+        Recommendation.objects.filter(title_fr=spec["title"]).update(title_en=spec["title_en"])
+        for action in spec["actions"]:
+            ActionItem.objects.filter(
+                recommendation__title_fr=spec["title"], title_fr=action["title"]
+            ).update(title_en=action["title_en"])
 
 
 def seed_indicators(ctx: dict) -> None:
@@ -209,6 +273,7 @@ DEMO_INDICATORS = [
 RECOMMENDATIONS = [
     {
         "title": "Créer une Agence Territoriale de Souveraineté",
+        "title_en": "Create a Territorial Sovereignty Agency",
         "axis": "gouvernance-souverainete",
         "status": "published",
         "body": (
@@ -226,6 +291,7 @@ RECOMMENDATIONS = [
         "actions": [
             {
                 "title": "Préfigurer l'Agence : mission, statuts et gouvernance",
+                "title_en": "Shape the Agency: mission, statutes and governance",
                 "owner_kind": "pma",
                 "owner_name": "Pays de Montbéliard Agglomération",
                 "lead_name": "Direction du développement économique",
@@ -256,6 +322,7 @@ RECOMMENDATIONS = [
             },
             {
                 "title": "Installer le comité filières–investissement–formation",
+                "title_en": "Set up the industries–investment–training committee",
                 "owner_kind": "association",
                 "owner_name": "Codev PMA et partenaires",
                 "lead_name": "",
@@ -269,6 +336,7 @@ RECOMMENDATIONS = [
     },
     {
         "title": "Créer un fonds d'investissement territorial alimenté par l'épargne locale",
+        "title_en": "Create a territorial investment fund fed by local savings",
         "axis": "gouvernance-souverainete",
         "status": "published",
         "body": "Financer les **PME locales stratégiques** grâce à l'épargne des habitant·es et des entreprises du territoire.",
@@ -278,6 +346,7 @@ RECOMMENDATIONS = [
         "actions": [
             {
                 "title": "Étude de faisabilité juridique et financière du fonds",
+                "title_en": "Legal and financial feasibility study of the fund",
                 "owner_kind": "region",
                 "owner_name": "Région Bourgogne-Franche-Comté",
                 "lead_name": "Service ingénierie financière",
@@ -302,6 +371,7 @@ RECOMMENDATIONS = [
             },
             {
                 "title": "Première levée d'épargne citoyenne",
+                "title_en": "First round of citizen savings",
                 "owner_kind": "firm",
                 "owner_name": "Banque coopérative partenaire",
                 "lead_name": "",
@@ -315,6 +385,7 @@ RECOMMENDATIONS = [
     },
     {
         "title": "Introduire une clause de souveraineté dans les appels d'offres publics",
+        "title_en": "Introduce a sovereignty clause in public tenders",
         "axis": "gouvernance-souverainete",
         "status": "published",
         "body": "Favoriser les **entreprises locales** dans la commande publique, dans le respect du droit des marchés.",
@@ -324,6 +395,7 @@ RECOMMENDATIONS = [
         "actions": [
             {
                 "title": "Rédiger une clause type avec les juristes des communes",
+                "title_en": "Draft a model clause with the municipalities' lawyers",
                 "owner_kind": "pma",
                 "owner_name": "Pays de Montbéliard Agglomération",
                 "lead_name": "Service de la commande publique",
@@ -348,6 +420,7 @@ RECOMMENDATIONS = [
             },
             {
                 "title": "Former les acheteurs publics des communes à la clause",
+                "title_en": "Train the municipalities' public buyers in the clause",
                 "owner_kind": "commune",
                 "owner_name": "Communes du Pays de Montbéliard",
                 "lead_name": "",
@@ -368,6 +441,7 @@ RECOMMENDATIONS = [
     },
     {
         "title": "Établir une infrastructure d'IA dédiée, éthique et inclusive",
+        "title_en": "Build dedicated, ethical and inclusive AI infrastructure",
         "axis": "intelligence-artificielle",
         "status": "published",
         "body": "Considérer l'IA comme un **acte politique** : une infrastructure de calcul partagée et une charte pour une IA éthique et inclusive.",
@@ -377,6 +451,7 @@ RECOMMENDATIONS = [
         "actions": [
             {
                 "title": "Cartographier les besoins en calcul des industriels",
+                "title_en": "Map the computing needs of manufacturers",
                 "owner_kind": "training",
                 "owner_name": "Université de Franche-Comté et UTBM",
                 "lead_name": "",
@@ -397,6 +472,7 @@ RECOMMENDATIONS = [
     },
     {
         "title": "Former massivement aux métiers de demain et accompagner les reconversions",
+        "title_en": "Train on a large scale for the jobs of tomorrow and support career changes",
         "axis": "former-massivement",
         "status": "published",
         "body": "Anticiper les métiers de demain et accompagner les **reconversions des salarié·es** dont les emplois sont menacés.",
@@ -406,6 +482,7 @@ RECOMMENDATIONS = [
         "actions": [
             {
                 "title": "Plateforme de reconversion des salarié·es de la sous-traitance automobile",
+                "title_en": "A retraining platform for employees of automotive subcontractors",
                 "owner_kind": "state",
                 "owner_name": "France Travail et Région Bourgogne-Franche-Comté",
                 "lead_name": "",
@@ -430,6 +507,7 @@ RECOMMENDATIONS = [
             },
             {
                 "title": "Ouvrir une formation locale aux métiers de l'hydrogène",
+                "title_en": "Open a local training course for hydrogen jobs",
                 "owner_kind": "training",
                 "owner_name": "Lycées et CFA du Nord Franche-Comté",
                 "lead_name": "",
@@ -740,7 +818,7 @@ def seed_recommendations(ctx: dict) -> None:
     used: set[int] = set()
     recommendations = {}
     for spec in RECOMMENDATIONS:
-        rec = Recommendation.objects.filter(title=spec["title"]).first()
+        rec = Recommendation.objects.filter(title_fr=spec["title"]).first()
         if rec is None:
             rec = recommendation_create(
                 actor=editor,
@@ -774,7 +852,9 @@ def seed_recommendations(ctx: dict) -> None:
                     "Idée née à la soirée de lancement, reprise par le Codev.",
                 )
         for action_spec in spec["actions"]:
-            if ActionItem.objects.filter(recommendation=rec, title=action_spec["title"]).exists():
+            if ActionItem.objects.filter(
+                recommendation=rec, title_fr=action_spec["title"]
+            ).exists():
                 continue
             data = dict(action_spec)
             updates = data.pop("updates")

@@ -22,10 +22,39 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class RecommendationForm(forms.ModelForm):
+ENGLISH_HELP = _("Pour les pages en anglais ; vide, elles montrent le texte français.")
+
+
+class BilingualModelForm(forms.ModelForm):
+    """A form whose plain fields (`title`) are the French and `<field>_en` the English.
+
+    Django fills a model form from the model's attributes, which read the column of the
+    active language: an editor on an English page would otherwise see (and save as French)
+    the English text.
+    """
+
+    english_labels: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        from project.translated import translated_fields
+
+        super().__init__(*args, **kwargs)
+        for name in translated_fields(self._meta.model):
+            if self.instance.pk and name in self.fields:
+                self.initial[name] = getattr(self.instance, f"{name}_fr")
+            field = self.fields.get(f"{name}_en")
+            if field is not None:
+                field.required = False
+                field.label = self.english_labels.get(name, field.label)
+                field.help_text = ENGLISH_HELP
+
+
+class RecommendationForm(BilingualModelForm):
+    english_labels = {"title": _("Titre en anglais")}
+
     class Meta:
         model = Recommendation
-        fields = ["title", "axis", "body", "rationale"]
+        fields = ["title", "title_en", "axis", "body", "rationale"]
         widgets = {
             "body": forms.Textarea(attrs={"rows": 8}),
             "rationale": forms.Textarea(attrs={"rows": 5}),
@@ -83,11 +112,14 @@ class RecommendationStatusForm(forms.Form):
     )
 
 
-class ActionItemForm(forms.ModelForm):
+class ActionItemForm(BilingualModelForm):
+    english_labels = {"title": _("Titre en anglais")}
+
     class Meta:
         model = ActionItem
         fields = [
             "title",
+            "title_en",
             "description",
             "owner_kind",
             "owner_name",
@@ -120,24 +152,37 @@ class ActionReportForm(forms.Form):
     status = forms.ChoiceField(label=_("Statut"), choices=ActionStatus.choices)
 
 
-class IndicatorForm(forms.ModelForm):
+class IndicatorForm(BilingualModelForm):
+    english_labels = {
+        "name": _("Nom en anglais"),
+        "description": _("Description en anglais"),
+        "unit": _("Unité en anglais"),
+        "context_note": _("Éléments de comparaison en anglais"),
+    }
+
     class Meta:
         model = Indicator
         fields = [
             "name",
+            "name_en",
             "description",
+            "description_en",
             "axis",
             "unit",
+            "unit_en",
             "source",
             "baseline_value",
             "baseline_date",
             "target_2030",
             "direction",
             "context_note",
+            "context_note_en",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
+            "description_en": forms.Textarea(attrs={"rows": 3}),
             "context_note": forms.Textarea(attrs={"rows": 2}),
+            "context_note_en": forms.Textarea(attrs={"rows": 2}),
             "baseline_date": DateInput(),
         }
 

@@ -81,10 +81,13 @@ def tracker_actions(*, user, filters: dict) -> list[ActionItem]:
         qs = qs.overdue()
     if filters.get("q"):
         q = filters["q"]
+        # Both languages of the titles: a page in English finds what has no English title yet.
         qs = qs.filter(
-            Q(title__icontains=q)
+            Q(title_fr__icontains=q)
+            | Q(title_en__icontains=q)
             | Q(owner_name__icontains=q)
-            | Q(recommendation__title__icontains=q)
+            | Q(recommendation__title_fr__icontains=q)
+            | Q(recommendation__title_en__icontains=q)
         )
     return list(qs)
 

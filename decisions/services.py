@@ -39,12 +39,14 @@ from project.errors import DomainError
 from project.links import site_url
 from project.sanitizer import markdown_to_html
 from project.text import clean_line, strip_invisible
+from project.translated import bilingual, french_field
 
 TEXT_MAX = 20_000
 AMOUNT_LIMIT = Decimal(10) ** 12
-RECOMMENDATION_FIELDS = ("title", "body", "rationale", "axis")
+RECOMMENDATION_FIELDS = ("title", "title_en", "body", "rationale", "axis")
 ACTION_FIELDS = (
     "title",
+    "title_en",
     "description",
     "owner_kind",
     "owner_name",
@@ -55,7 +57,9 @@ ACTION_FIELDS = (
 )
 INDICATOR_FIELDS = (
     "name",
+    "name_en",
     "description",
+    "description_en",
     "axis",
     "unit",
     "source",
@@ -64,6 +68,7 @@ INDICATOR_FIELDS = (
     "target_2030",
     "direction",
     "context_note",
+    "context_note_en",
     "order",
 )
 
@@ -95,10 +100,16 @@ def _apply_fields(obj, fields: tuple[str, ...], values: dict) -> dict:
         if name not in values:
             continue
         new = values[name]
-        old = getattr(obj, name)
-        if old != new:
+        # The plain field of a translated one is its French (not the active language's) column.
+        column = french_field(type(obj), name)
+        old = getattr(obj, column)
+        if name.endswith("_en"):
+            new = new or None
+        if old != new and (old or new):
             changes[name] = [_text(old), _text(new)]
-            setattr(obj, name, new)
+            setattr(obj, column, new)
+            if column != name:
+                obj.__dict__[name] = new
     return changes
 
 
@@ -154,6 +165,7 @@ def recommendation_create(
     actor,
     title: str,
     axis,
+    title_en: str = "",
     body: str = "",
     rationale: str = "",
     proposals: list | tuple = (),
@@ -164,13 +176,14 @@ def recommendation_create(
     """A draft recommendation, with the given proposals (and vote session) as its sources."""
     require_editor(actor)
     title = _require_text(title, "title", _("Indiquez un titre."))
+    title_en = _line(title_en, "title_en", max_length=200)
     body = _long_text(body, "body")
     rationale = _long_text(rationale, "rationale")
     note = _long_text(note, "note", max_length=2000)
     if axis is None:
         raise DomainError("required", _("Choisissez un axe ou un thème transversal."), field="axis")
     recommendation = Recommendation.objects.create(
-        title=title,
+        **bilingual(Recommendation, {"title": title, "title_en": title_en}),
         body=body or "",
         body_html=markdown_to_html(body or ""),
         rationale=rationale or "",
@@ -196,6 +209,8 @@ def recommendation_update(*, recommendation: Recommendation, actor, **values) ->
     recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
     if "title" in values:
         values["title"] = _require_text(values["title"], "title", _("Indiquez un titre."))
+    if "title_en" in values:
+        values["title_en"] = _line(values["title_en"], "title_en", max_length=200)
     for name in ("body", "rationale"):
         if name in values:
             values[name] = _long_text(values[name], name)
@@ -678,6 +693,8 @@ def _clean_action_values(values: dict) -> dict:
 
     if "title" in values:
         values["title"] = _require_text(values["title"], "title", _("Indiquez un titre."))
+    if "title_en" in values:
+        values["title_en"] = _line(values["title_en"], "title_en", max_length=200)
     if "owner_name" in values:
         values["owner_name"] = _require_text(
             values["owner_name"], "owner_name", _("Indiquez l'organisation porteuse.")
@@ -731,7 +748,9 @@ def action_create(
     for required in ("title", "owner_name"):
         if required not in values:
             _clean_action_values({required: ""})
-    action = ActionItem(recommendation=recommendation, created_by=actor, **values)
+    action = ActionItem(
+        recommendation=recommendation, created_by=actor, **bilingual(ActionItem, values)
+    )
     action.description_html = markdown_to_html(action.description)
     action.save()
     if indicators:
@@ -842,7 +861,11 @@ def _clean_indicator_values(values: dict) -> dict:
         )
     if "source" in values:
         values["source"] = _line(values["source"], "source", max_length=200)
-    for name in ("description", "context_note"):
+    if "name_en" in values:
+        values["name_en"] = _line(values["name_en"], "name_en", max_length=200)
+    if "unit_en" in values:
+        values["unit_en"] = _line(values["unit_en"], "unit_en", max_length=40)
+    for name in ("description", "context_note", "description_en", "context_note_en"):
         if name in values:
             values[name] = _long_text(values[name], name, max_length=5000)
     for name in ("baseline_value", "target_2030"):
@@ -867,7 +890,7 @@ def indicator_create(*, actor, slug: str, **values) -> Indicator:
         raise DomainError("invalid_slug", _("Indiquez un identifiant."), field="slug")
     if Indicator.objects.filter(slug=slug).exists():
         raise DomainError("slug_taken", _("Cet identifiant est déjà utilisé."), field="slug")
-    indicator = Indicator.objects.create(slug=slug, **values)
+    indicator = Indicator.objects.create(slug=slug, **bilingual(Indicator, values))
     _history(actor=actor, verb="created", indicator=indicator)
     return indicator
 

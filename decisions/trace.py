@@ -39,6 +39,7 @@ from decisions.models import (
     RecommendationStatementSource,
     RecommendationVoteSource,
 )
+from project.typography import label_value
 
 MAX_MERGE_DEPTH = 4
 
@@ -73,7 +74,7 @@ class Contributions:
         head = ngettext(
             "%(count)d contributeur·rice", "%(count)d contributeur·rices", self.people
         ) % {"count": self.people}
-        return f"{head} : {parts}" if parts else head
+        return label_value(head, parts) if parts else head
 
     def as_dict(self, *, merged: bool = False) -> dict:
         rows = self.by_college_merged() if merged else self.by_college()
@@ -269,7 +270,7 @@ class TraceGroup:
             "count": self.authors
         }
         parts = ", ".join(f"{count} {label}" for _value, label, count in self.author_colleges())
-        return f"{head} : {parts}" if parts else head
+        return label_value(head, parts) if parts else head
 
     def as_dict(self) -> dict:
         return {

@@ -39,6 +39,7 @@ _RUNSERVER = ["daphne"] if sys.argv[1:2] == ["runserver"] else []
 
 INSTALLED_APPS = [
     *_RUNSERVER,
+    "modeltranslation",  # before the admin, which it extends with both languages' fields
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -107,6 +108,7 @@ TEMPLATES = [
                 "project.context_processors.platform",
                 "decisions.context_processors.notifications",
             ],
+            "builtins": ["project.typography_tags"],
         },
     }
 ]
@@ -283,6 +285,20 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The FR/EN switch is remembered a year (Django's default cookie ends with the browser session:
+# the next visit would be back in French).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Content the platform defines (axes, themes, indicators, recommendations' and workshops' titles)
+# has a French and an English column (django-modeltranslation, `<app>/translation.py`): pages
+# read the column of their language, French when the English one is empty. What participants
+# write stays in one column, as written (marked lang="fr" on English pages).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "fr"
+MODELTRANSLATION_LANGUAGES = ("fr", "en")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("fr",)
+# A create() with the plain field name (`title=`) also fills the French column, whatever the
+# active language: a row is never without its French text.
+MODELTRANSLATION_AUTO_POPULATE = "default"
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True

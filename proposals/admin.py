@@ -1,4 +1,5 @@
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
 from proposals.models import (
     Axis,
@@ -12,7 +13,7 @@ from proposals.models import (
 
 
 @admin.register(Axis)
-class AxisAdmin(admin.ModelAdmin):
+class AxisAdmin(TranslationAdmin):
     list_display = ["__str__", "kind", "slug", "order"]
     list_filter = ["kind"]
 

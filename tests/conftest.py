@@ -143,6 +143,10 @@ def _reference_data_for_transactional_tests(request):
     request.getfixturevalue("transactional_db")
     if not Axis.objects.exists():
         importlib.import_module("proposals.migrations.0003_load_axes").load_axes(apps, None)
+        # Their English (loaded by the migration that added the columns).
+        importlib.import_module("proposals.migrations.0009_translated_fields").copy_to_french(
+            apps, None
+        )
     importlib.import_module("accounts.migrations.0002_roles").create_roles(apps, None)
 
 

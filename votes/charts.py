@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from project.typography import label_value
 from votes.models import MJ_GRADE_LABELS
 
 WIDTH = 480  # narrow enough to stay legible on a phone; vector, so it scales up on a projector
@@ -75,7 +76,9 @@ def bars_svg(options: Sequence[dict[str, Any]], *, unit: str, chart_id: str = "b
                 option["count"],
             )
         )
-    desc = "; ".join(f"{o['label']} : {o['count']} {unit}" for o in options) or _("Aucun vote.")
+    desc = "; ".join(label_value(o["label"], f"{o['count']} {unit}") for o in options) or _(
+        "Aucun vote."
+    )
     return _svg(height, _("Résultats en barres"), desc, body, chart_id)
 
 
@@ -122,13 +125,12 @@ def merit_svg(options: Sequence[dict[str, Any]], *, chart_id: str = "merit") -> 
             w = inner * count / total
             body.append(
                 format_html(
-                    '<rect x="{}" y="{}" width="{}" height="22" fill="{}"><title>{} : {}</title></rect>',
+                    '<rect x="{}" y="{}" width="{}" height="22" fill="{}"><title>{}</title></rect>',
                     round(x, 2),
                     y + 19,
                     round(w, 2),
                     GRADE_FILLS[grade],
-                    str(MJ_GRADE_LABELS[grade]),
-                    count,
+                    label_value(MJ_GRADE_LABELS[grade], count),
                 )
             )
             x += w
@@ -154,7 +156,11 @@ def merit_svg(options: Sequence[dict[str, Any]], *, chart_id: str = "merit") -> 
         )
     )
     desc = "; ".join(
-        f"{o['rank']}. {o['label']} : {_('mention majoritaire')} {o['majority_grade_label']}"
+        label_value(
+            f"{o['rank']}. {o['label']}",
+            # Translators: the median grade of an option in a majority judgment vote.
+            _("mention majoritaire %(grade)s") % {"grade": o["majority_grade_label"]},
+        )
         for o in options
     ) or _("Aucun vote.")
     return _svg(height + 16, _("Profils de mérite"), desc, body, chart_id)
@@ -192,15 +198,14 @@ def cloud_svg(words: Sequence[dict[str, Any]], *, chart_id: str = "cloud") -> Sa
         for word, size, w in line:
             body.append(
                 format_html(
-                    '<text x="{}" y="{}" font-size="{}" font-weight="{}" fill="{}">{}<title>{} : {}</title></text>',
+                    '<text x="{}" y="{}" font-size="{}" font-weight="{}" fill="{}">{}<title>{}</title></text>',
                     round(x + 8, 1),
                     y - 6,
                     size,
                     700 if word["weight"] >= 4 else 400,
                     palette[len(word["word"]) % len(palette)],
                     word["word"],
-                    word["word"],
-                    word["count"],
+                    label_value(word["word"], word["count"]),
                 )
             )
             x += w

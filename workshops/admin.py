@@ -1,4 +1,5 @@
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
 from workshops.models import Participant, Phase, Workshop
 
@@ -17,7 +18,7 @@ class ParticipantInline(admin.TabularInline):
 
 
 @admin.register(Workshop)
-class WorkshopAdmin(admin.ModelAdmin):
+class WorkshopAdmin(TranslationAdmin):
     list_display = ["title", "state", "starts_at", "place", "visibility", "join_code"]
     list_filter = ["state", "place", "visibility"]
     search_fields = ["title"]

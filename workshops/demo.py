@@ -100,6 +100,26 @@ LIVE_IDEAS = [
 ]
 
 
+# The demo workshops in English: slug -> {field: English text}.
+WORKSHOPS_EN = {
+    "friches-foncier-2030": {
+        "title": "Redeveloping industrial brownfields: where, and what for?",
+        "description": (
+            "A workshop open to every college: identify the plots that can be used, decide which "
+            "brownfields to redevelop first without urban sprawl, listen to what business leaders need."
+        ),
+    },
+    LIVE_SLUG: {
+        "title": "Industries of the future: hydrogen and leatherwork, which projects for 2030?",
+        "description": (
+            "Axis 3 of PMA 2030: speed up diversification into energy / hydrogen and luxury / "
+            "craftsmanship (leatherwork, crafts). Businesses, elected officials, citizens and experts "
+            "propose, debate and vote."
+        ),
+    },
+}
+
+
 def seed(ctx: dict) -> None:
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
     workshop, created = Workshop.objects.get_or_create(
@@ -126,6 +146,8 @@ def seed(ctx: dict) -> None:
     ctx["scheduled_workshop"] = workshop
     _seed_past(ctx)
     _seed_live(ctx, now)
+    for slug, fields in WORKSHOPS_EN.items():
+        Workshop.objects.filter(slug=slug).update(**{f"{k}_en": v for k, v in fields.items()})
 
 
 def _seed_live(ctx: dict, now) -> None:

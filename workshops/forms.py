@@ -96,6 +96,19 @@ class WorkshopForm(forms.Form):
         help_text=_("Ce que l'atelier cherche à produire, pour qui, comment s'y préparer."),
         widget=forms.Textarea(attrs={"rows": 5}),
     )
+    title_en = forms.CharField(
+        label=_("Titre en anglais"),
+        required=False,
+        max_length=200,
+        help_text=_("Pour les pages en anglais ; vide, elles montrent le texte français."),
+    )
+    description_en = forms.CharField(
+        label=_("Description en anglais"),
+        required=False,
+        max_length=5000,
+        help_text=_("Pour les pages en anglais ; vide, elles montrent le texte français."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     axes = forms.ModelMultipleChoiceField(
         label=_("Axes"),
         queryset=None,
@@ -162,8 +175,11 @@ class WorkshopForm(forms.Form):
             return timezone.localtime(value) if value else None
 
         return {
-            "title": workshop.title,
-            "description": workshop.description,
+            # The French columns, whatever the page's language (the plain fields are the French).
+            "title": workshop.title_fr,
+            "title_en": workshop.title_en or "",
+            "description": workshop.description_fr,
+            "description_en": workshop.description_en or "",
             "axes": list(workshop.axes.all()),
             "starts_at": local(workshop.starts_at),
             "ends_at": local(workshop.ends_at),

@@ -21,6 +21,7 @@ from accounts.services import audit_record, guest_create
 from decisions.follows import notify_workshop_state
 from project import ratelimit
 from project.errors import DomainError, NotFoundError, PermissionDeniedError
+from project.translated import bilingual, translated_fields
 from realtime import conf as realtime_conf
 from realtime.broadcast import broadcast_on_commit
 from workshops import events, grouping, rules
@@ -957,8 +958,13 @@ def _clean_workshop_fields(
     visibility: str,
     video_url: str,
     livestream_url: str,
+    title_en: str = "",
+    description_en: str = "",
 ) -> dict:
-    """The workshop's editable fields, checked; DomainError (with ``field``) on the first fault."""
+    """The workshop's editable fields, checked; DomainError (with ``field``) on the first fault.
+
+    ``title``/``description`` are the French; ``title_en``/``description_en`` the English
+    (optional: English pages show the French when they are empty)."""
     from django.core.exceptions import ValidationError
     from django.core.validators import URLValidator
 
@@ -1016,9 +1022,24 @@ def _clean_workshop_fields(
                     "invalid_url", _("L'adresse fait au plus 200 caractères."), field=name
                 )
         urls[name] = value
+    title_en = clean_line(title_en or "")
+    if len(title_en) > 200:
+        raise DomainError(
+            "invalid_title", _("Le titre fait au plus 200 caractères."), field="title_en"
+        )
+    description_en = strip_invisible(description_en or "").strip()
+    if len(description_en) > WORKSHOP_DESCRIPTION_MAX:
+        raise DomainError(
+            "invalid_description",
+            _("La description fait au plus %(max)s caractères.")
+            % {"max": WORKSHOP_DESCRIPTION_MAX},
+            field="description_en",
+        )
     return {
         "title": title,
+        "title_en": title_en,
         "description": description,
+        "description_en": description_en,
         "starts_at": starts_at,
         "ends_at": ends_at,
         "place": place,
@@ -1059,6 +1080,8 @@ def workshop_create(
     visibility: str = Visibility.PUBLIC,
     video_url: str = "",
     livestream_url: str = "",
+    title_en: str = "",
+    description_en: str = "",
     request=None,
 ) -> Workshop:
     """A new workshop, in draft: unique slug and join code, ``actor`` as facilitator, default agenda."""
@@ -1074,6 +1097,8 @@ def workshop_create(
         visibility=visibility,
         video_url=video_url,
         livestream_url=livestream_url,
+        title_en=title_en,
+        description_en=description_en,
     )
     axes = list(axes)
     for _attempt in range(5):
@@ -1084,7 +1109,7 @@ def workshop_create(
                     join_code=join_code_generate(),
                     state=WorkshopState.DRAFT,
                     created_by=actor,
-                    **fields,
+                    **bilingual(Workshop, fields),
                 )
                 workshop.facilitators.add(actor)
                 if axes:
@@ -1118,6 +1143,8 @@ def workshop_update(
     visibility: str = Visibility.PUBLIC,
     video_url: str = "",
     livestream_url: str = "",
+    title_en: str = "",
+    description_en: str = "",
     request=None,
 ) -> Workshop:
     """Change a workshop's details (not its slug: links and QR codes already given keep working)."""
@@ -1134,15 +1161,23 @@ def workshop_update(
         visibility=visibility,
         video_url=video_url,
         livestream_url=livestream_url,
+        title_en=title_en,
+        description_en=description_en,
     )
     axes = list(axes)
     with transaction.atomic():
         locked = _locked_workshop(workshop)
         if locked.state not in EDITABLE_STATES:
             raise DomainError("not_editable", _("Un atelier clos ou publié ne se modifie plus."))
-        changed = [name for name, value in fields.items() if getattr(locked, name) != value]
+        # The plain title/description are the French columns (not the active language's).
+        columns = {
+            column: value
+            for column, value in bilingual(Workshop, fields).items()
+            if column not in translated_fields(Workshop)
+        }
+        changed = [name for name, value in columns.items() if getattr(locked, name) != value]
         for name in changed:
-            setattr(locked, name, fields[name])
+            setattr(locked, name, columns[name])
         if changed:
             locked.save(update_fields=changed)
         old_axes = set(locked.axes.values_list("pk", flat=True))
@@ -1155,7 +1190,7 @@ def workshop_update(
                 actor=actor,
                 action="workshop.updated",
                 target=locked,
-                data={"fields": changed},
+                data={"fields": [name.removesuffix("_fr") for name in changed]},
                 request=request,
             )
     return locked

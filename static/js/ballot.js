@@ -111,7 +111,9 @@ function setupSteps(scope) {
         text.append(el("strong", null, row.label), el("span", "ballot__review-value", row.value));
         const edit = el("button", "link-button ballot__edit", form.dataset.textEdit);
         edit.type = "button";
-        edit.setAttribute("aria-label", `${form.dataset.textEdit} : ${row.label}`);
+        // French spacing before the colon only on French pages (as project.typography does).
+        const colon = document.documentElement.lang === "fr" ? "\u202f:" : ":";
+        edit.setAttribute("aria-label", `${form.dataset.textEdit}${colon} ${row.label}`);
         edit.addEventListener("click", () => {
           reviewing = false;
           current = mj ? row.index : 0;

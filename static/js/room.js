@@ -268,7 +268,11 @@ function renderAgenda(data) {
       ...data.phases.map((phase) => {
         const li = document.createElement("li");
         li.dataset.phase = phase.id;
-        li.textContent = `${phase.title} (${phase.planned_minutes} min)`;
+        // The facilitator's words, in French: said so on an English page (as the server renders it).
+        const title = document.createElement("span");
+        title.textContent = phase.title;
+        if (document.documentElement.lang !== "fr") title.lang = "fr";
+        li.append(title, ` (${phase.planned_minutes} min)`);
         if (phase.id === data.current) {
           li.setAttribute("aria-current", "step");
           li.className = "agenda__current";
@@ -338,6 +342,7 @@ function renderGroups(data) {
     const name = document.createElement("span");
     name.className = "room-group__name";
     name.textContent = group.name;
+    if (document.documentElement.lang !== "fr") name.lang = "fr";
     const titles = group.idea_ids.map(title).filter(Boolean);
     const count = document.createElement("span");
     count.className = "muted";
@@ -348,6 +353,7 @@ function renderGroups(data) {
     for (const text of titles) {
       const item = document.createElement("li");
       item.textContent = text;
+      if (document.documentElement.lang !== "fr") item.lang = "fr";
       list.append(item);
     }
     details.append(summary, list);

@@ -34,7 +34,7 @@ def test_trace_goes_from_action_to_recommendation_to_proposals_to_workshop(
     assert trace.workshops[0].participants.people_by_college == {"citizens": 2, "enterprises": 1}
     assert trace.contributors.people_by_college == {"citizens": 1, "enterprises": 1, "elected": 1}
     # Shown, a college of fewer than 3 people is counted in « Autres collèges ».
-    assert trace.contributors.summary() == "3 contributeur·rices : 3 Autres collèges"
+    assert trace.contributors.summary() == "3 contributeur·rices\u202f: 3 Autres collèges"
     # Each link says who made it and when.
     assert all(tp.link.linked_by is not None and tp.link.linked_at for tp in trace.proposals)
 

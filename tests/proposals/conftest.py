@@ -16,6 +16,9 @@ def ensure_axes() -> None:
 
     if not Axis.objects.exists():
         importlib.import_module("proposals.migrations.0003_load_axes").load_axes(apps, None)
+        importlib.import_module("proposals.migrations.0009_translated_fields").copy_to_french(
+            apps, None
+        )
 
 
 @pytest.fixture

@@ -324,7 +324,7 @@ def test_active_filters_show_as_chips_that_each_remove_one_filter(client, make_p
     html = response.content.decode()
     chips = re.findall(r'<a class="filter-chip" href="\?([^"]*)">([^<]*)<', html)
     labels = [label for _, label in chips]
-    assert labels == [f"Axe : {other_axis}", "Collège : Citoyen·nes"]
+    assert labels == [f"Axe\u202f: {other_axis}", "Collège\u202f: Citoyen·nes"]
     queries = [query.replace("&amp;", "&") for query, _ in chips]
     assert queries == ["college=citizens&sort=recent", f"axis={other_axis.slug}&sort=recent"]
     assert "retirer ce filtre" in html

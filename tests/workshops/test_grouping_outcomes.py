@@ -153,7 +153,7 @@ def test_a_group_as_a_recommendation_source_keeps_every_idea_and_the_trace_shows
         ("citizens", 4),
         ("others", 2),
     ]
-    assert group.summary() == "6 auteur·rices : 4 Citoyen·nes, 2 Autres collèges"
+    assert group.summary() == "6 auteur·rices\u202f: 4 Citoyen·nes, 2 Autres collèges"
     assert trace.as_dict()["groups"][0]["author_colleges"] == {"citizens": 4, "others": 2}
 
     client.force_login(editor)

@@ -43,8 +43,10 @@ def get_item(mapping: Any, key: Any) -> Any:
 def percent(value: float) -> str:
     from django.utils.formats import number_format
 
+    from project.typography import percent as with_sign
+
     try:
-        return f"{number_format(float(value) * 100, 0)} %"
+        return with_sign(number_format(float(value) * 100, 0))
     except (TypeError, ValueError):
         return ""
 
