@@ -143,6 +143,30 @@ INDICATORS_EN = {
         ),
         "unit": "SMEs",
     },
+    "demo-sous-traitants-diversifies": {
+        "name": "Automotive subcontractors engaged in diversification (demo)",
+        "description": (
+            "An additional demo indicator: cumulative number of subcontractors with a supported "
+            "diversification project (electric, hydrogen, rail)."
+        ),
+        "unit": "firms",
+    },
+    "demo-creations-entreprises": {
+        "name": "Industrial and craft business start-ups (demo)",
+        "description": (
+            "An additional demo indicator: industrial and craft businesses created in the area "
+            "each year. Values and target are fictitious."
+        ),
+        "unit": "start-ups/year",
+    },
+    "demo-projets-cooperation": {
+        "name": "Projects with neighbouring areas (demo)",
+        "description": (
+            "An additional demo indicator: joint projects under way with Grand Belfort, Héricourt "
+            "and the North Franche-Comté (hydrogen, skills, mobility)."
+        ),
+        "unit": "projects",
+    },
 }
 
 
@@ -522,6 +546,7 @@ RECOMMENDATIONS = [
     # The 5 axes of the strategy, each with what the Codev drew from the first year.
     {
         "title": "Requalifier les friches industrielles avant d'ouvrir de nouveaux terrains",
+        "title_en": "Redevelop industrial brownfields before opening up new land",
         "axis": "environnement-accueil",
         "status": "published",
         "body": (
@@ -538,6 +563,7 @@ RECOMMENDATIONS = [
         "actions": [
             {
                 "title": "Inventaire des parcelles mobilisables et des friches",
+                "title_en": "Inventory of usable plots and brownfields",
                 "owner_kind": "pma",
                 "owner_name": "Pays de Montbéliard Agglomération",
                 "lead_name": "Service foncier et aménagement",
@@ -562,6 +588,7 @@ RECOMMENDATIONS = [
             },
             {
                 "title": "Une rencontre par trimestre avec les chefs d'entreprise de chaque zone",
+                "title_en": "A quarterly meeting with the business leaders of each business park",
                 "owner_kind": "association",
                 "owner_name": "Codev PMA et clubs d'entreprises",
                 "lead_name": "",
@@ -582,6 +609,7 @@ RECOMMENDATIONS = [
     },
     {
         "title": "Accompagner chaque sous-traitant automobile dans un projet de diversification",
+        "title_en": "Support every automotive subcontractor in a diversification project",
         "axis": "mutation-automobile-mobilite",
         "status": "published",
         "body": (
@@ -595,6 +623,7 @@ RECOMMENDATIONS = [
         "actions": [
             {
                 "title": "Diagnostic de diversification pour 30 sous-traitants",
+                "title_en": "Diversification assessment for 30 subcontractors",
                 "owner_kind": "region",
                 "owner_name": "Région Bourgogne-Franche-Comté et CCI",
                 "lead_name": "",
@@ -621,6 +650,7 @@ RECOMMENDATIONS = [
     },
     {
         "title": "Structurer la filière hydrogène et celle du luxe et des savoir-faire",
+        "title_en": "Organise the hydrogen industry and the luxury and craftsmanship industry",
         "axis": "filieres-avenir",
         "status": "published",
         "body": (
@@ -633,6 +663,7 @@ RECOMMENDATIONS = [
         "actions": [
             {
                 "title": "Feuille de route hydrogène avec les industriels du Nord Franche-Comté",
+                "title_en": "A hydrogen roadmap with the manufacturers of the North Franche-Comté",
                 "owner_kind": "pma",
                 "owner_name": "Pays de Montbéliard Agglomération",
                 "lead_name": "Mission filières d'avenir",
@@ -659,6 +690,7 @@ RECOMMENDATIONS = [
     },
     {
         "title": "Changer l'image du territoire en racontant les entreprises qui se créent",
+        "title_en": "Change the area's image by telling the story of the businesses being created",
         "axis": "marketing-territorial",
         "status": "published",
         "body": (
@@ -672,6 +704,7 @@ RECOMMENDATIONS = [
         "actions": [
             {
                 "title": "Une campagne d'attractivité portée par les créateurs d'entreprise",
+                "title_en": "An attractiveness campaign led by business founders",
                 "owner_kind": "pma",
                 "owner_name": "Pays de Montbéliard Agglomération",
                 "lead_name": "Direction de la communication",
@@ -692,6 +725,7 @@ RECOMMENDATIONS = [
     },
     {
         "title": "Coopérer avec les territoires voisins et gérer les compétences à l'échelle du Nord Franche-Comté",
+        "title_en": "Cooperate with neighbouring areas and manage skills across the North Franche-Comté",
         "axis": "synergies-territoriales",
         "status": "published",
         "body": (
@@ -705,6 +739,7 @@ RECOMMENDATIONS = [
         "actions": [
             {
                 "title": "Diagnostic partagé des compétences du Nord Franche-Comté",
+                "title_en": "A shared skills assessment of the North Franche-Comté",
                 "owner_kind": "state",
                 "owner_name": "Pôle métropolitain Nord Franche-Comté",
                 "lead_name": "",

@@ -102,6 +102,13 @@ LIVE_IDEAS = [
 
 # The demo workshops in English: slug -> {field: English text}.
 WORKSHOPS_EN = {
+    "lancement-pma-2030": {
+        "title": "Launching PMA 2030: where should the recovery start?",
+        "description": (
+            "The first evening of PMA 2030: the Codev presents the 5 axes and everyone — citizen, "
+            "business, elected official or expert — says where we should start."
+        ),
+    },
     "friches-foncier-2030": {
         "title": "Redeveloping industrial brownfields: where, and what for?",
         "description": (
