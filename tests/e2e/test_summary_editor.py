@@ -27,7 +27,6 @@ from tests.e2e.helpers import (
     sign_in,
 )
 from tests.summaries.conftest import (  # noqa: F401 (fixtures)
-    _outbox_senders_done,
     decided_workshop,
     held_workshop,
 )
