@@ -72,6 +72,13 @@ def screen_figures(load: votes.VoteLoad) -> dict:
         if slowest
         else None,
         "final_tally_after_last_ack_ms": round((slowest - last_ack) * 1000, 1) if slowest else None,
+        # The observer's snapshots: (received, taken) in s after the first send, voted.
+        "tally_timeline": [
+            [round(r - load.send_start, 2), round(d["at"] - load.send_start, 2), d.get("voted")]
+            for r, d in load.tallies
+        ],
+        "last_send_s": round(last_send - load.send_start, 2),
+        "last_ack_s": round(last_ack - load.send_start, 2),
         "final_tally_fastest_screen_after_last_send_ms": round((min(final) - last_send) * 1000, 1)
         if final
         else None,
