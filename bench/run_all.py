@@ -11,7 +11,10 @@ with its bare ``websockets`` floor, then both channels_redis layers, core and
 pub/sub, side by side; full runs then the big room, 2,000 clients, in-memory and
 core), ``bench.storm`` (reconnect storm: 1,000 clients dropped,
 back with replay; on Redis, two processes), ``bench.votes``
-(sustained, open loop: in-memory, one process; Redis, two processes) and
+(sustained, open loop: in-memory, one process; Redis, two processes),
+``bench.burst`` (« votez maintenant ! »: every voter's ballot within 2 s and
+within 30 ms; SQLite in one process, the embedded default, and the run's
+database on Redis with two processes; quick: 2 s only) and
 ``bench.mixed`` (the board idle, then during a room load and a vote load; on
 Redis with two processes when Redis is up), each in a child process so
 that each has its own Django and database, and prints ONE JSON document: the
@@ -86,7 +89,7 @@ def child(module: str, server: str, argv: list[str]) -> None:
             return process
 
         room.start = start  # type: ignore[assignment]
-    elif module == "votes":
+    elif module in ("votes", "burst"):
         from bench import votes
 
         votes.PORTS = ports
@@ -95,7 +98,7 @@ def child(module: str, server: str, argv: list[str]) -> None:
             # bench.common starts the server with subprocess.Popen: attach py-spy to it.
             def popen(*args, **kwargs):
                 process = subprocess.Popen(*args, **kwargs)  # noqa: S603
-                name = f"votes-{'redis' if os.environ.get('REDIS_URL') else 'memory'}"
+                name = f"{module}-{'redis' if os.environ.get('REDIS_URL') else 'memory'}"
                 attach_profiler(process.pid, Path(profile) / f"{name}.txt")
                 return process
 
@@ -304,6 +307,7 @@ def targets(runs: dict, sizes: dict) -> list[dict]:
     rows: list[dict] = []
     rows += room_targets(runs, sizes)
     rows += votes_targets(runs, sizes)
+    rows += burst_targets(runs, sizes)
     big, small = runs.get("board_big", {}), runs.get("board_small", {})
     big_p95 = (get(big, "board") or {}).get("p95_ms")
     small_p95 = (get(small, "board") or {}).get("p95_ms")
@@ -595,6 +599,65 @@ def votes_targets(runs: dict, sizes: dict) -> list[dict]:
     return rows
 
 
+BURST_SETUPS = (
+    ("sqlite", "SQLite, one process"),
+    ("redis", "Redis, 2 workers"),
+)
+BURST_WINDOWS = (("2s", 2.0), ("30ms", 0.03))
+
+
+def burst_targets(runs: dict, sizes: dict) -> list[dict]:
+    """« Votez maintenant ! » (bench.burst): every voter casts a majority-judgment ballot
+    within the window. The 2 s window is the target; 30 ms is the extreme, reported."""
+    rows: list[dict] = []
+    for setup, setup_label in BURST_SETUPS:
+        for window_label, _window in BURST_WINDOWS:
+            burst = runs.get(f"burst_{setup}_{window_label}")
+            if not burst:
+                continue
+            label = f"burst {setup_label}, {sizes['voters']} voters in {window_label}"
+            extreme = window_label != "2s"
+            note = "the extreme, reported (the target is the 2 s window)" if extreme else ""
+            rows.append(
+                target(
+                    f"{label}: lost ballots",
+                    get(burst, "lost"),
+                    0,
+                    note="voters whose stored ballot is not the one acked",
+                )
+            )
+            rows.append(
+                target(
+                    f"{label}: ballots not acked",
+                    get(burst, "not_acked"),
+                    0,
+                    note=f"{get(burst, 'ballots')} of {get(burst, 'ballots_sent')} acked",
+                )
+            )
+            rows.append(
+                target(
+                    f"{label}: ack p95",
+                    get(burst, "ack_p95_ms"),
+                    None if extreme else 300,
+                    unit="ms",
+                    note=note,
+                )
+            )
+            rows.append(
+                target(
+                    f"{label}: final tally on every screen after the last ballot",
+                    get(burst, "final_tally_after_last_send_ms"),
+                    None if extreme else 1000,
+                    unit="ms",
+                    note=f"slowest of {get(burst, 'screens')} screens "
+                    f"({get(burst, 'screens_final')} got the final tally); "
+                    f"{get(burst, 'final_tally_after_last_ack_ms')} ms after the last ack"
+                    + (f"; {note}" if note else ""),
+                )
+            )
+    return rows
+
+
 def mixed_targets(runs: dict, sizes: dict) -> list[dict]:
     """The board page while the room and vote loads run (bench.mixed), against idle."""
     mixed = runs.get("mixed")
@@ -622,9 +685,9 @@ def mixed_targets(runs: dict, sizes: dict) -> list[dict]:
 def lost_total(runs: dict) -> int:
     total = 0
     for name, run in runs.items():
-        if name.startswith(("room", "votes", "server_", "mixed", "storm", "soak")) and not run.get(
-            "crashed"
-        ):
+        if name.startswith(
+            ("room", "votes", "burst", "server_", "mixed", "storm", "soak")
+        ) and not run.get("crashed"):
             total += int(run.get("lost") or 0)
     return total
 
@@ -708,6 +771,26 @@ def run_votes(runs: dict, sizes: dict, env: dict, redis_url: str | None) -> None
         )
 
 
+def run_burst(
+    runs: dict, sizes: dict, sqlite_env: dict, env: dict, redis_url: str | None, quick: bool
+) -> None:
+    """Bursts: SQLite in one process (the embedded default), then the run's database on
+    Redis with two processes; the 2 s window and the 30 ms extreme (quick: 2 s only)."""
+    voters = sizes["voters"]
+    budget = 120 + voters * 0.15
+    windows = BURST_WINDOWS[:1] if quick else BURST_WINDOWS
+    for window_label, window in windows:
+        argv = ["--voters", str(voters), "--window", str(window)]
+        runs[f"burst_sqlite_{window_label}"] = run_child("burst", argv, sqlite_env, timeout=budget)
+        if redis_url:
+            runs[f"burst_redis_{window_label}"] = run_child(
+                "burst",
+                [*argv, "--workers", "2"],
+                {**env, "REDIS_URL": redis_url},
+                timeout=budget,
+            )
+
+
 def run_mixed(runs: dict, sizes: dict, env: dict, redis_url: str | None) -> None:
     """The board idle, then during the room and vote loads, on the board's database (its
     proposals are already there): Redis and two processes as deployed, else in-memory."""
@@ -742,7 +825,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--proposals", type=int, help="board proposals (full 10000, quick 600)")
     parser.add_argument("--requests", type=int, help="requests per board page")
     parser.add_argument(
-        "--only", default="board,room,votes,mixed,storm", help="comma-separated subset"
+        "--only", default="board,room,votes,burst,mixed,storm", help="comma-separated subset"
     )
     parser.add_argument(
         "--storm-clients", type=int, help="reconnect storm clients (full 1000, quick 150)"
@@ -883,6 +966,17 @@ def main(argv: list[str] | None = None) -> int:
             run_soak(runs, args, db_env("live"), redis_url if have_redis else None)
         if "votes" in only:
             run_votes(runs, sizes, db_env("live"), redis_url if have_redis else None)
+        if "burst" in only:
+            sqlite_env = dict(base_env)
+            sqlite_env["BENCH_SQLITE_PATH"] = str(tmp / f"agir-run-all-{scale}-burst.sqlite3")
+            run_burst(
+                runs,
+                sizes,
+                sqlite_env,
+                db_env("live"),
+                redis_url if have_redis else None,
+                quick,
+            )
         if "mixed" in only:
             run_mixed(runs, sizes, db_env(""), redis_url if have_redis else None)
         document = {

@@ -177,6 +177,9 @@ class VoteLoad:
         self.closing = False
         self.first_drop = 0.0
         self.send_start = self.send_end = 0.0
+        # Per voter socket: the last ``vote.tally`` frame it got (arrival, raw text), kept
+        # unparsed (client CPU) for bench.burst's « final tally on every screen ».
+        self.screens: dict[int, tuple[float, str]] = {}
 
     async def _open(self, cookie: str):
         from websockets.asyncio.client import connect
@@ -222,6 +225,8 @@ class VoteLoad:
         try:
             async for raw in socket:
                 if '"ref"' not in raw:
+                    if '"vote.tally"' in raw:
+                        self.screens[id(socket)] = (time.time(), raw)
                     continue
                 now = time.time()
                 frame = json.loads(raw)
