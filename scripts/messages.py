@@ -26,6 +26,9 @@ def main() -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "project.settings", "DEBUG": "1"}
     ignore = [arg for name in IGNORE for arg in ("--ignore", name)]
     for domain in ("django", "djangojs"):
+        # The SVG templates (the trace diagram) hold strings too; makemessages skips them
+        # unless told.
+        extensions = ["-e", "html,txt,py,svg"] if domain == "django" else []
         subprocess.run(
             [
                 sys.executable,
@@ -38,6 +41,7 @@ def main() -> None:
                 "-d",
                 domain,
                 "--no-obsolete",
+                *extensions,
                 *ignore,
             ],
             cwd=ROOT,
