@@ -116,7 +116,11 @@ class SourceAddForm(forms.Form):
     proposal = forms.IntegerField(
         label=_("Numéro de la proposition"),
         min_value=1,
-        help_text=_("Le numéro figure dans l'adresse de la proposition (/propositions/<numéro>/)."),
+        # Help texts are HTML (the form templates mark them safe): no « <numéro> » here,
+        # which the browser took for a tag and showed « (/propositions//) ».
+        help_text=_(
+            "Le numéro figure dans l'adresse de la proposition : 123 pour /propositions/123/."
+        ),
     )
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
