@@ -258,6 +258,13 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+if DEBUG:
+    # `make run` serves static files from their source folders (whitenoise's finders):
+    # staticfiles/ exists only after collectstatic, and whitenoise warned on every start
+    # that it is missing. Without DEBUG it must exist: the warning stays.
+    import warnings
+
+    warnings.filterwarnings("ignore", r"No directory at: ", UserWarning)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -316,7 +323,10 @@ REQUIRE_SERVICES = envbool("REQUIRE_SERVICES", False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Each line says its level and logger: a warning stands out in `make run`'s output, and
+    # the journey test (tests/integration/test_server_log.py) can tell one from a request line.
+    "formatters": {"level": {"format": "%(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "level"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.channels.server": {"level": "WARNING"},
