@@ -30,6 +30,7 @@ from accounts.models import User
 from accounts.selectors import audit_actions, audit_events_filtered
 from accounts.services import guest_claim, profile_update, terms_accept
 from project.errors import DomainError
+from project.streaming import streaming_response
 
 
 def _account_page(request: HttpRequest, *, status: int = 200, **forms) -> HttpResponse:
@@ -256,8 +257,8 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
             ]
 
     writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows()), content_type="text/csv; charset=utf-8"
+    response = streaming_response(
+        request, (writer.writerow(row) for row in rows()), content_type="text/csv; charset=utf-8"
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="journal-audit-{stamp}.csv"'

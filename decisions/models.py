@@ -8,6 +8,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 
 class IndicatorKind(models.TextChoices):
@@ -327,6 +328,27 @@ class ActionStatus(models.TextChoices):
 
 
 CLOSED_ACTION_STATUSES = (ActionStatus.DONE, ActionStatus.ABANDONED)
+
+
+def action_status_counted(status: str, n: int) -> str:
+    """The status after a count of actions, agreeing with it (« 1 prévue », « 3 prévues »)."""
+    return {
+        ActionStatus.PLANNED: ngettext("prévue", "prévues", n),
+        ActionStatus.IN_PROGRESS: ngettext("en cours", "en cours", n),
+        ActionStatus.DONE: ngettext("réalisée", "réalisées", n),
+        ActionStatus.BLOCKED: ngettext("bloquée", "bloquées", n),
+        ActionStatus.ABANDONED: ngettext("abandonnée", "abandonnées", n),
+    }[status]
+
+
+def recommendation_status_counted(status: str, n: int) -> str:
+    """The status after a count of recommendations (« 1 publiée », « 0 brouillon »)."""
+    return {
+        RecommendationStatus.DRAFT: ngettext("brouillon", "brouillons", n),
+        RecommendationStatus.ADOPTED: ngettext("adoptée", "adoptées", n),
+        RecommendationStatus.PUBLISHED: ngettext("publiée", "publiées", n),
+        RecommendationStatus.WITHDRAWN: ngettext("retirée", "retirées", n),
+    }[status]
 
 
 class OwnerKind(models.TextChoices):

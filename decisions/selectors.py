@@ -20,6 +20,8 @@ from decisions.models import (
     Notification,
     Recommendation,
     RecommendationStatus,
+    action_status_counted,
+    recommendation_status_counted,
 )
 
 
@@ -104,7 +106,8 @@ def status_counts(actions: list[ActionItem], today: date) -> dict:
     counts = Counter(a.status for a in actions)
     return {
         "by_status": [
-            (value, label, counts.get(value, 0)) for value, label in ActionStatus.choices
+            (value, action_status_counted(value, n), n)
+            for value, n in ((v, counts.get(v, 0)) for v in ActionStatus.values)
         ],
         "overdue": sum(1 for a in actions if a.is_overdue_on(today)),
         "total": len(actions),
@@ -231,7 +234,8 @@ def dashboard_data(*, user, today: date | None = None) -> dict:
         "statuses": statuses,
         "proposals_by_axis": proposals_by_axis,
         "recommendations": [
-            (v, label, recommendation_counts.get(v, 0)) for v, label in RecommendationStatus.choices
+            (v, recommendation_status_counted(v, n), n)
+            for v, n in ((v, recommendation_counts.get(v, 0)) for v in RecommendationStatus.values)
         ],
         "recommendations_adopted": recommendation_counts.get(RecommendationStatus.ADOPTED, 0)
         + recommendation_counts.get(RecommendationStatus.PUBLISHED, 0),

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from decisions import selectors, services
@@ -117,7 +118,8 @@ def _diagram_labels() -> dict[str, str]:
         "actions": _("Actions"),
         "participants": _("participant·es : %(count)d"),
         "contributors": _("contributeur·rices : %(count)d"),
-        "merged": _("%(count)d fusionnée(s)"),
+        # Lazy plural keyed on "count": ``labels["merged"] % {"count": n}`` agrees with n.
+        "merged": ngettext_lazy("%(count)d fusionnée", "%(count)d fusionnées", "count"),
         "vote": _("Session de vote"),
         "voters": _("vote · votant·es : %(count)d"),
         "hidden": _("Proposition masquée"),

@@ -16,6 +16,7 @@ from django.db import IntegrityError, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.services import audit_record
 from opinions import rules
@@ -240,9 +241,12 @@ def statement_promote(*, statement: Statement, actor, axis=None, request=None):
     if axis is None:
         raise DomainError("invalid_axis", _("Choisissez un axe dans la liste."), field="axis")
     provenance = statement_provenance(statement)
-    body = _(
+    body = ngettext(
         "Issue de la carte des opinions « %(question)s » : %(agree)d d'accord, "
-        "%(disagree)d pas d'accord sur %(voters)d votes."
+        "%(disagree)d pas d'accord sur %(voters)d vote.",
+        "Issue de la carte des opinions « %(question)s » : %(agree)d d'accord, "
+        "%(disagree)d pas d'accord sur %(voters)d votes.",
+        provenance["voters"],
     ) % {
         "question": conversation.question,
         "agree": provenance["agree"],

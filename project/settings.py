@@ -307,6 +307,13 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+if DEBUG:
+    # `make run` serves static files from their source folders (whitenoise's finders):
+    # staticfiles/ exists only after collectstatic, and whitenoise warned on every start
+    # that it is missing. Without DEBUG it must exist: the warning stays.
+    import warnings
+
+    warnings.filterwarnings("ignore", r"No directory at: ", UserWarning)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -36,7 +36,8 @@ def dump(paths: list[Path]) -> None:
             if entry.obsolete:
                 continue
             if entry.msgid_plural:
-                if not all(entry.msgstr_plural.values()):
+                # Fuzzy too: msgmerge guesses a new plural entry from an old singular one.
+                if not all(entry.msgstr_plural.values()) or "fuzzy" in entry.flags:
                     out[entry.msgid] = [entry.msgid, entry.msgid_plural]
             elif not entry.msgstr or "fuzzy" in entry.flags:
                 out[entry.msgid] = ""

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from project.errors import DomainError
+from project.streaming import streaming_response
 from summaries import opendata, services
 from summaries.forms import PublishForm, SummaryCreateForm, SummaryDraftForm
 from summaries.generation import left_out
@@ -366,12 +367,12 @@ def open_data_export(request: HttpRequest, dataset: str, fmt: str) -> StreamingH
     if data is None or fmt not in ("csv", "json"):
         raise Http404("dataset")
     if fmt == "csv":
-        response = StreamingHttpResponse(
-            opendata.iter_csv(data, request), content_type="text/csv; charset=utf-8"
+        response = streaming_response(
+            request, opendata.iter_csv(data, request), content_type="text/csv; charset=utf-8"
         )
     else:
-        response = StreamingHttpResponse(
-            opendata.iter_json(data, request), content_type="application/json; charset=utf-8"
+        response = streaming_response(
+            request, opendata.iter_json(data, request), content_type="application/json; charset=utf-8"
         )
     response["Content-Disposition"] = f'attachment; filename="agir-ensemble-{data.slug}.{fmt}"'
     response["Link"] = f'<{opendata.LICENCE_URL}>; rel="license"'

@@ -734,7 +734,11 @@ def clean_choices(
         if spent > session.dot_budget:
             raise DomainError(
                 "dot_budget_exceeded",
-                _("Vous avez placé %(spent)d gommettes pour %(budget)d disponibles.")
+                ngettext(
+                    "Vous avez placé %(spent)d gommettes pour %(budget)d disponible.",
+                    "Vous avez placé %(spent)d gommettes pour %(budget)d disponibles.",
+                    session.dot_budget,
+                )
                 % {"spent": spent, "budget": session.dot_budget},
                 field="choices",
             )

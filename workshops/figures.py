@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 CONNECTED = "connected"
 REGISTERED = "registered"
@@ -30,6 +31,20 @@ LABELS = {
     REGISTERED: _("inscrit·es à l'atelier"),
     VOTERS: _("votant·es"),
 }
+
+IDEAS = "ideas"
+
+
+def counted_label(key: str, n: int) -> str:
+    """The label after a count of ``n``, agreeing with it (« 1 inscrit·e à l'atelier »,
+    « 0 connecté·e maintenant », « 2 idées »). ``LABELS`` are the headings' plurals."""
+    return {
+        CONNECTED: ngettext("connecté·e maintenant", "connecté·es maintenant", n),
+        REGISTERED: ngettext("inscrit·e à l'atelier", "inscrit·es à l'atelier", n),
+        VOTERS: ngettext("votant·e", "votant·es", n),
+        IDEAS: ngettext("idée", "idées", n),
+    }[key]
+
 
 # The filter of a registered participant, for queries over participants (summaries).
 REGISTERED_Q = Q(removed_at__isnull=True)

@@ -23,7 +23,7 @@ from project import ratelimit
 from project.errors import DomainError, PermissionDeniedError
 from project.ids import parse_id
 from realtime.broadcast import room_last_seq
-from workshops import events, figures, grouping, qr, selectors, services
+from workshops import events, grouping, qr, selectors, services
 from workshops.forms import IdeaForm, JoinForm
 from workshops.models import Participant, Phase, PhaseKind, ReactionKind, WorkshopState
 
@@ -144,7 +144,6 @@ def _room_context(
         "my_hand": access.participant is not None
         and workshop.hands.waiting().filter(participant=access.participant).exists(),
         "counts": counts,
-        "figure_labels": figures.LABELS,
         "college_counts": [
             (value, label, counts["colleges"].get(value, 0)) for value, label in College.choices
         ],

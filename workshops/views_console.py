@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from project.errors import DomainError
 from realtime.broadcast import room_last_seq
 from votes.models import Method, Reveal, SessionState, VoteSession
-from workshops import figures, rules, selectors, services, steps, views
+from workshops import rules, selectors, services, steps, views
 from workshops.models import Participant, Phase, PhaseKind, WorkshopState
 
 # Step kinds offered in « Ajouter une étape », in the order a facilitator thinks of them.
@@ -105,7 +105,6 @@ def console_context(request: HttpRequest, access: selectors.RoomAccess) -> dict:
         "session": session,
         "turnout": turnout,
         "eligible": eligible,
-        "figure_labels": figures.LABELS,
         "idea_count": ideas,
         "hands": hands,
         "timer_text": _minutes_seconds(current.seconds_left()) if current else "",
@@ -266,7 +265,11 @@ def _op_step_update(access, user, post, request) -> str:
         planned_minutes=post.get("planned_minutes"),
         instructions=post.get("instructions", ""),
     )
-    return _("Étape « %(title)s » enregistrée : %(n)d min prévues.") % {
+    return ngettext(
+        "Étape « %(title)s » enregistrée : %(n)d min prévue.",
+        "Étape « %(title)s » enregistrée : %(n)d min prévues.",
+        step.planned_minutes,
+    ) % {
         "title": step.title,
         "n": step.planned_minutes,
     }

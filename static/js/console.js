@@ -254,7 +254,18 @@ document.addEventListener("submit", async (event) => {
 function renderFigure(name, value) {
   if (value == null) return;
   for (const node of root.querySelectorAll(`[data-figure="${name}"]`)) node.textContent = String(value);
+  agree(name, value);
 }
+
+// The word after a count agrees with it (workshops/templatetags/room_figures.py renders both
+// forms): French 0 and 1 singular, English 1 only.
+function agree(name, n) {
+  const one = document.documentElement.lang.startsWith("fr") ? n <= 1 : n === 1;
+  for (const node of document.querySelectorAll(`[data-plural-of="${name}"]`)) {
+    node.textContent = one ? node.dataset.one : node.dataset.other;
+  }
+}
+
 
 function connect(attempt = 0) {
   if (!root.dataset.ws) return;

@@ -196,8 +196,22 @@ const timer = {
 };
 
 function ideaCount(delta) {
-  for (const node of $$("[data-idea-count]")) node.textContent = String(Number(node.textContent) + delta);
+  let n = null;
+  for (const node of $$("[data-idea-count]")) {
+    n = Number(node.textContent) + delta;
+    node.textContent = String(n);
+  }
+  if (n != null) agree("ideas", n);
 }
+// The word after a count agrees with it (workshops/templatetags/room_figures.py renders both
+// forms): French 0 and 1 singular, English 1 only.
+function agree(name, n) {
+  const one = document.documentElement.lang.startsWith("fr") ? n <= 1 : n === 1;
+  for (const node of document.querySelectorAll(`[data-plural-of="${name}"]`)) {
+    node.textContent = one ? node.dataset.one : node.dataset.other;
+  }
+}
+
 
 function renderIdea(idea) {
   const list = $("[data-ideas]");
@@ -306,6 +320,7 @@ function renderHands(data) {
 function renderFigure(name, value) {
   if (value == null) return;
   for (const node of $$(`[data-figure="${name}"]`)) node.textContent = String(value);
+  agree(name, value);
 }
 
 function renderPresence(data) {

@@ -121,7 +121,7 @@ def test_console_opens_and_closes(client, make_session, facilitator, participant
     response = client.post(url, {"action": "close"}, follow=True)
     session.refresh_from_db()
     assert session.state == "closed"
-    assert "Vote clos : 0 bulletins enregistrés." in response.content.decode()
+    assert "Vote clos : 0 bulletin enregistré." in response.content.decode()
     client.force_login(participants[0])
     assert client.get(url).status_code == 403
 

@@ -111,7 +111,7 @@ def test_next_step_from_the_console_says_what_happened(client, run, facilitator,
     assert "0 / 2 ont voté" in html and "Clore le vote" in html
     # Without JavaScript: a redirect back, with the same words as a message.
     response = client.post(action(run.slug, "vote-close"), {"session": session.pk}, follow=True)
-    assert "Vote clos : 0 bulletins enregistrés." in response.content.decode()
+    assert "Vote clos : 0 bulletin enregistré." in response.content.decode()
     html = response.content.decode()
     assert "Montrer les résultats sur l'écran maintenant" in html
     assert "Publier les résultats sur le site après l'atelier" in html
