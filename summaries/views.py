@@ -372,7 +372,9 @@ def open_data_export(request: HttpRequest, dataset: str, fmt: str) -> StreamingH
         )
     else:
         response = streaming_response(
-            request, opendata.iter_json(data, request), content_type="application/json; charset=utf-8"
+            request,
+            opendata.iter_json(data, request),
+            content_type="application/json; charset=utf-8",
         )
     response["Content-Disposition"] = f'attachment; filename="agir-ensemble-{data.slug}.{fmt}"'
     response["Link"] = f'<{opendata.LICENCE_URL}>; rel="license"'
