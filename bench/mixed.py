@@ -127,7 +127,7 @@ def measure_command(base_url: str, seconds: float, concurrency: int) -> list[str
 
 
 def measure_idle(base_url: str, seconds: float, concurrency: int) -> dict:
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         measure_command(base_url, seconds, concurrency),
         cwd=common.ROOT,
         capture_output=True,
@@ -153,7 +153,7 @@ async def measure_async(base_url: str, seconds: float, concurrency: int) -> dict
         *measure_command(base_url, seconds, concurrency),
         cwd=common.ROOT,
         stdout=asyncio.subprocess.PIPE,
-        preexec_fn=_measure_priority,  # noqa: PLW1509 (no threads hold locks here)
+        preexec_fn=_measure_priority,  # no threads hold locks here
     )
     stdout, _stderr = await process.communicate()
     return json.loads(stdout)
@@ -187,7 +187,7 @@ async def room_actions(writers: list, axis_id: int, stats, rate: float, seconds:
                 stats.events_sent += 1
             else:
                 stats.errors.append(str(reply)[:200])
-        except Exception as exc:  # noqa: BLE001 - counted, the run goes on
+        except Exception as exc:  # counted, the run goes on
             stats.errors.append(f"{type(exc).__name__}: {exc}")
 
     deadline = time.perf_counter() + seconds

@@ -94,7 +94,7 @@ def child(module: str, server: str, argv: list[str]) -> None:
         if profile:
             # bench.common starts the server with subprocess.Popen: attach py-spy to it.
             def popen(*args, **kwargs):
-                process = subprocess.Popen(*args, **kwargs)  # noqa: S603
+                process = subprocess.Popen(*args, **kwargs)
                 name = f"votes-{'redis' if os.environ.get('REDIS_URL') else 'memory'}"
                 attach_profiler(process.pid, Path(profile) / f"{name}.txt")
                 return process
@@ -109,7 +109,7 @@ def child(module: str, server: str, argv: list[str]) -> None:
 
 def attach_profiler(pid: int, output: Path) -> None:
     """py-spy samples ``pid`` and its worker processes until it exits, without pausing it."""
-    subprocess.Popen(  # noqa: S603
+    subprocess.Popen(
         [
             str(Path(sys.executable).parent / "py-spy"),
             "record",
@@ -246,7 +246,7 @@ def redis_up(url: str) -> bool:
         import redis
 
         return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
-    except Exception:  # noqa: BLE001 - any failure means "not available"
+    except Exception:  # any failure means "not available"
         return False
 
 
@@ -260,7 +260,7 @@ def run_child(
     print(f"run_all: {label} ...", file=sys.stderr, flush=True)
     started = time.monotonic()
     try:
-        done = subprocess.run(  # noqa: S603
+        done = subprocess.run(
             command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
         )
     except subprocess.TimeoutExpired:

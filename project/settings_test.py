@@ -14,8 +14,8 @@ os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 
-from project.settings import *  # noqa: E402,F403
-from project.settings import CACHES, STORAGES  # noqa: E402
+from project.settings import *  # noqa: F403
+from project.settings import CACHES, STORAGES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
