@@ -19,7 +19,7 @@ least ``--proposals`` proposals (``generate_load`` fills it if needed):
 The board requests come from a process of their own (``--measure``), so that
 the load client's event loop does not delay them. Prints one JSON object:
 ``board_idle`` and ``board_loaded`` (p50/p95/p99 ms, requests/s, errors),
-``ratio_p95`` = loaded p95 / idle p95 (the issue's target: <= 1.5), and the
+``ratio_p95`` = loaded p95 / idle p95 (the target: <= 1.5), and the
 loads as they happened: ``room`` (connected clients, events, ``lost``,
 broadcast p99) and ``votes`` (offered and achieved rates, ack p95, ``lost``
 checked in the database as in ``bench.votes``). ``lost`` at the top is the sum.

@@ -1,6 +1,6 @@
 """Soak: a room with clients coming and going for a long time; does anything grow?
 
-    python -m bench.soak --minutes 30 --layer core --workers 2        # the issue's soak
+    python -m bench.soak --minutes 30 --layer core --workers 2        # the 30-minute soak
     python -m bench.soak --minutes 2 --clients 50 --churn 5            # a short try
 
 The issue's target: "a 30-minute soak at 10 connects and 10 disconnects per
