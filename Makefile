@@ -38,6 +38,7 @@ test: install-dev
 lint: install-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 format: install-dev
 	$(PY) -m ruff check --fix .

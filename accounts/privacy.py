@@ -385,7 +385,7 @@ def _sessions_delete(user: User) -> None:
     for session in model.objects.filter(expire_date__gt=timezone.now()).iterator():
         try:
             data = session.get_decoded()
-        except Exception:  # noqa: BLE001, S112 - a corrupt session is not ours to judge
+        except Exception:  # noqa: S112 - a corrupt session is not ours to judge
             continue
         if str(data.get("_auth_user_id")) == str(user.pk):
             doomed.append(session.session_key)

@@ -193,7 +193,7 @@ def _client_ip(request) -> str | None:
         return None
     try:
         ip = get_adapter(request).get_client_ip(request)
-    except Exception:  # noqa: BLE001 - a proxy misconfiguration must not lose the event
+    except Exception:  # a proxy misconfiguration must not lose the event
         ip = request.META.get("REMOTE_ADDR")
     try:
         return str(ipaddress.ip_address(ip)) if ip else None

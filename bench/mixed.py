@@ -19,7 +19,7 @@ least ``--proposals`` proposals (``generate_load`` fills it if needed):
 The board requests come from a process of their own (``--measure``), so that
 the load client's event loop does not delay them. Prints one JSON object:
 ``board_idle`` and ``board_loaded`` (p50/p95/p99 ms, requests/s, errors),
-``ratio_p95`` = loaded p95 / idle p95 (the issue's target: <= 1.5), and the
+``ratio_p95`` = loaded p95 / idle p95 (the target: <= 1.5), and the
 loads as they happened: ``room`` (connected clients, events, ``lost``,
 broadcast p99) and ``votes`` (offered and achieved rates, ack p95, ``lost``
 checked in the database as in ``bench.votes``). ``lost`` at the top is the sum.
@@ -127,7 +127,7 @@ def measure_command(base_url: str, seconds: float, concurrency: int) -> list[str
 
 
 def measure_idle(base_url: str, seconds: float, concurrency: int) -> dict:
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         measure_command(base_url, seconds, concurrency),
         cwd=common.ROOT,
         capture_output=True,
@@ -153,7 +153,7 @@ async def measure_async(base_url: str, seconds: float, concurrency: int) -> dict
         *measure_command(base_url, seconds, concurrency),
         cwd=common.ROOT,
         stdout=asyncio.subprocess.PIPE,
-        preexec_fn=_measure_priority,  # noqa: PLW1509 (no threads hold locks here)
+        preexec_fn=_measure_priority,  # no threads hold locks here
     )
     stdout, _stderr = await process.communicate()
     return json.loads(stdout)
@@ -187,7 +187,7 @@ async def room_actions(writers: list, axis_id: int, stats, rate: float, seconds:
                 stats.events_sent += 1
             else:
                 stats.errors.append(str(reply)[:200])
-        except Exception as exc:  # noqa: BLE001 - counted, the run goes on
+        except Exception as exc:  # counted, the run goes on
             stats.errors.append(f"{type(exc).__name__}: {exc}")
 
     deadline = time.perf_counter() + seconds

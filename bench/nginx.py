@@ -95,7 +95,7 @@ def proxy(pages_url: str, sockets_url: str, *, port: int, workers: int = 1) -> I
         port=port,
     )
     (tmp / "nginx.conf").write_text(config)
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [binary, "-p", str(tmp), "-c", str(tmp / "nginx.conf")],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,

@@ -1,4 +1,4 @@
-"""All benchmarks in one run, checked against the targets of the scale-out issue.
+"""All benchmarks in one run, each checked against its target (``targets`` below).
 
     python -m bench.run_all --quick          # ~2-3 minutes, small sizes (the CI check)
     python -m bench.run_all                  # full: 10,000 proposals, 1,000 clients, 1,000 voters
@@ -20,7 +20,7 @@ Redis with two processes when Redis is up), each in a child process so
 that each has its own Django and database, and prints ONE JSON document: the
 raw figures of every run, the machine (cores, load average before and after:
 other processes share the cores, read the latencies with it) and, for each
-target of the issue, ``figure``, ``target``, ``met`` and ``ratio``
+target, ``figure``, ``target``, ``met`` and ``ratio``
 (figure / target: <= 1 is met for an upper bound).
 
 Exit status: 1 when something was LOST (room events or ballots, ``lost`` > 0,
@@ -97,7 +97,7 @@ def child(module: str, server: str, argv: list[str]) -> None:
         if profile:
             # bench.common starts the server with subprocess.Popen: attach py-spy to it.
             def popen(*args, **kwargs):
-                process = subprocess.Popen(*args, **kwargs)  # noqa: S603
+                process = subprocess.Popen(*args, **kwargs)
                 name = f"{module}-{'redis' if os.environ.get('REDIS_URL') else 'memory'}"
                 attach_profiler(process.pid, Path(profile) / f"{name}.txt")
                 return process
@@ -112,7 +112,7 @@ def child(module: str, server: str, argv: list[str]) -> None:
 
 def attach_profiler(pid: int, output: Path) -> None:
     """py-spy samples ``pid`` and its worker processes until it exits, without pausing it."""
-    subprocess.Popen(  # noqa: S603
+    subprocess.Popen(
         [
             str(Path(sys.executable).parent / "py-spy"),
             "record",
@@ -249,7 +249,7 @@ def redis_up(url: str) -> bool:
         import redis
 
         return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
-    except Exception:  # noqa: BLE001 - any failure means "not available"
+    except Exception:  # any failure means "not available"
         return False
 
 
@@ -263,7 +263,7 @@ def run_child(
     print(f"run_all: {label} ...", file=sys.stderr, flush=True)
     started = time.monotonic()
     try:
-        done = subprocess.run(  # noqa: S603
+        done = subprocess.run(
             command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
         )
     except subprocess.TimeoutExpired:
@@ -335,8 +335,8 @@ ROOM_RUNS = (
     ("room_core", "redis core"),
     ("room_pubsub", "redis pubsub"),
 )
-# Measured side by side for the issue's "measure both channels_redis layers and keep the
-# better one", which is core (the layer REDIS_URL selects: lower p99 in every full run, see
+# Both channels_redis layers are measured side by side, to keep the
+# better one, which is core (the layer REDIS_URL selects: lower p99 in every full run, see
 # bench/README.md): pub/sub's rows are figures without a limit, not targets.
 COMPARED_ONLY = {"room_pubsub"}
 COMPARED_ONLY_NOTE = (
@@ -412,7 +412,7 @@ def room_size_targets(runs: dict, keys, clients: int, sizes: dict) -> list[dict]
                     + (
                         ""
                         if clients >= 2000
-                        else "; informational: the issue sets 150 KiB for 2,000 clients"
+                        else "; informational: the target is 150 KiB for 2,000 clients"
                     )
                 ),
             )

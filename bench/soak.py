@@ -1,6 +1,6 @@
 """Soak: a room with clients coming and going for a long time; does anything grow?
 
-    python -m bench.soak --minutes 30 --layer core --workers 2        # the issue's soak
+    python -m bench.soak --minutes 30 --layer core --workers 2        # the 30-minute soak
     python -m bench.soak --minutes 2 --clients 50 --churn 5            # a short try
 
 The issue's target: "a 30-minute soak at 10 connects and 10 disconnects per
@@ -64,7 +64,7 @@ def redis_info_clients(url: str) -> int | None:
             return int(client.info("clients")["connected_clients"])
         finally:
             client.close()
-    except Exception:  # noqa: BLE001 - Redis away: the sample says so
+    except Exception:  # Redis away: the sample says so
         return None
 
 
@@ -111,7 +111,7 @@ async def soak(args, data: dict, port: int, process, env: dict) -> dict:
         counts["connects"] += 1
         try:
             await client.connect(since)
-        except Exception as exc:  # noqa: BLE001 - counted
+        except Exception as exc:  # counted
             counts["connect_failures"] += 1
             storm.error(f"connect: {type(exc).__name__}: {exc}"[:200])
             free.append(cookie)

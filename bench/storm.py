@@ -171,7 +171,7 @@ class Client:
                     self.on_ready(int((frame.get("data") or {}).get("seq") or 0))
                 elif kind == "resync":
                     self.resyncs += 1
-        except Exception:  # noqa: BLE001,S110 - a dropped socket ends the read; close code below
+        except Exception:  # a dropped socket ends the read; close code below
             pass
         finally:
             self.close_code = ws.close_code
@@ -210,7 +210,7 @@ class Client:
             self.attempts += 1
             try:
                 await self.connect(self.last_seq)
-            except Exception as exc:  # noqa: BLE001 - retried, counted
+            except Exception as exc:  # retried, counted
                 self.storm.error(f"reconnect: {type(exc).__name__}: {exc}"[:200])
                 await asyncio.sleep(backoff(attempt))
                 attempt += 1
@@ -273,7 +273,7 @@ class Writer:
                         self.failed += not acked
                         next_at += 1 / self.rate
                         await asyncio.sleep(max(0, next_at - time.perf_counter()))
-            except Exception as exc:  # noqa: BLE001 - dropped (restart): come back at once
+            except Exception as exc:  # dropped (restart): come back at once
                 self.storm.error(f"writer: {type(exc).__name__}: {exc}"[:200])
                 await asyncio.sleep(0.2)
 

@@ -241,7 +241,7 @@ class VoteLoad:
                 self.outstanding -= 1
                 if self.outstanding == 0:
                     self.settled.set()
-        except Exception as exc:  # noqa: BLE001 - a dropped socket is counted, the run goes on
+        except Exception as exc:  # a dropped socket is counted, the run goes on
             key = type(exc).__name__
         else:
             key = "closed"
@@ -272,7 +272,7 @@ class VoteLoad:
                     }
                 )
             )
-        except Exception as exc:  # noqa: BLE001 - a closed socket: the ballot is not sent
+        except Exception as exc:  # a closed socket: the ballot is not sent
             ballot.answered, ballot.error = time.time(), f"send: {type(exc).__name__}"
             self.outstanding -= 1
             if self.outstanding == 0:

@@ -29,7 +29,7 @@ class BearerTokenAuth(HttpBearer):
         if user is None:
             raise AuthenticationError
         request.user = user
-        request.api_token_auth = True
+        request.api_token_auth = True  # type: ignore[attr-defined]  # marks a token request
         return user
 
 

@@ -38,7 +38,7 @@ def home_data(*, user) -> dict:
             ).values_list("workshop_id", flat=True)
         )
     for workshop in live:
-        workshop.joined = workshop.pk in joined
+        workshop.joined = workshop.pk in joined  # type: ignore[attr-defined]  # for the template
     decisions = list(
         Recommendation.objects.public()
         .filter(published_at__isnull=False)
@@ -53,7 +53,7 @@ def home_data(*, user) -> dict:
     # The founding document's 4 success indicators (employment, land, innovation, training).
     indicators = indicators_with_trends(Indicator.objects.success().order_by("order", "pk"))
     for view in indicators:
-        view.change = _change(view)
+        view.change = _change(view)  # type: ignore[attr-defined]  # for the template
     return {
         "live": live,
         "upcoming": upcoming,

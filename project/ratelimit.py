@@ -105,7 +105,7 @@ def client_address(request) -> str | None:
 
     try:
         ip = get_adapter(request).get_client_ip(request)
-    except Exception:  # noqa: BLE001 - a misconfigured proxy header: the socket's address
+    except Exception:  # a misconfigured proxy header: the socket's address
         ip = request.META.get("REMOTE_ADDR")
     try:
         address = ipaddress.ip_address(ip)

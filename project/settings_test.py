@@ -20,8 +20,8 @@ os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 os.environ.setdefault("TASKS_BACKEND", "immediate")
 os.environ.setdefault("SUMMARY_PDF_ON_PUBLISH", "0")
 
-from project.settings import *  # noqa: E402,F403
-from project.settings import CACHES, STORAGES  # noqa: E402
+from project.settings import *  # noqa: F403
+from project.settings import CACHES, STORAGES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -32,5 +32,5 @@ def resolve_user(scope):
     return user
 
 
-def AuthMiddlewareStack(inner):  # noqa: N802 - the name Channels gives it
+def AuthMiddlewareStack(inner):  # the name Channels gives it
     return CookieMiddleware(SessionMiddleware(DeferredAuthMiddleware(inner)))

@@ -205,7 +205,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if failures:
             delay = USER_GROUP_RETRIES[min(failures, len(USER_GROUP_RETRIES)) - 1]
         else:
-            delay = USER_GROUP_RENEW_SECONDS * random.uniform(0.8, 1.2)  # noqa: S311
+            delay = USER_GROUP_RENEW_SECONDS * random.uniform(0.8, 1.2)
         self._user_group_timer = asyncio.get_running_loop().call_later(
             delay, self._renew_user_group, failures
         )

@@ -36,7 +36,7 @@ def allowed_origins() -> list[str]:
     return list(dict.fromkeys(origins))
 
 
-def OriginValidator(application):  # noqa: N802 - a factory, like Channels' own
+def OriginValidator(application):  # a factory, like Channels' own
     """``application`` behind the exact origin check (403 at the handshake otherwise)."""
     from channels.security.websocket import OriginValidator as ChannelsOriginValidator
 

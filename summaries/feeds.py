@@ -62,7 +62,7 @@ class PublishedSummariesFeed(Feed):
 
         As on the page, the change note is text (escaped), and so is the introduction
         (its words without tags); the whole then goes through the one sanitiser, so that
-        nothing an editor typed reaches a reader as markup (issue 22, hole 6).
+        nothing an editor typed reaches a reader as markup (docs/security.md, hole 6).
         """
         parts = []
         if item.change_note:

@@ -12,8 +12,8 @@ tests/summaries/test_opendata_memory.py measure it).
 
 Only public objects, and never personal data: no names, e-mails, user ids or
 ballots — proposals carry the college of their author, votes only their
-aggregated results. tests/summaries/test_opendata_privacy.py scans every
-export for it.
+aggregated results. tests/summaries/test_opendata.py::test_no_export_contains_personal_data
+scans every export for it.
 """
 
 from __future__ import annotations

@@ -85,7 +85,7 @@ def _fetcher(images: dict[str, bytes]):
     try:  # WeasyPrint 69 (dicts are deprecated there); a dict before
         from weasyprint.urls import URLFetcherResponse
     except ImportError:  # pragma: no cover - older WeasyPrint
-        URLFetcherResponse = None  # noqa: N806
+        URLFetcherResponse = None
 
     def fetch(url: str, *args, **kwargs):
         if url not in images:

@@ -38,7 +38,7 @@ def _require_editor(actor) -> None:
 
 
 def _require_public_workshop(workshop) -> None:
-    """A summary is published: a private (or draft) workshop gets none (issue 22)."""
+    """A summary is published: a private (or draft) workshop gets none (docs/security.md)."""
     if not is_publicly_visible(workshop):
         raise DomainError(
             "workshop_not_public",

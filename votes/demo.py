@@ -22,7 +22,7 @@ MAX_OPTIONS = 6
 
 def _grades_for(voter_key: str, option_index: int, options: int) -> int:
     """A plausible, reproducible grade: earlier ideas (the most discussed) fare a little better."""
-    rnd = random.Random(f"{voter_key}:{option_index}")  # noqa: S311 - demo data
+    rnd = random.Random(f"{voter_key}:{option_index}")  # demo data
     bias = 1.5 * (options - option_index) / options
     return max(0, min(6, round(rnd.gauss(3 + bias, 1.4))))
 
@@ -84,7 +84,7 @@ def _cast_demo_ballots(session: VoteSession, workshop, ctx: dict) -> None:
             option_id: _grades_for(key, i, len(options))
             for i, option_id in enumerate(options)
             # Some leave an idea ungraded: it counts as « À rejeter ».
-            if random.Random(f"{key}:skip:{i}").random() > 0.1  # noqa: S311
+            if random.Random(f"{key}:skip:{i}").random() > 0.1
         }
         if choices:
             services.ballot_cast(session=session, voter=participant.user, choices=choices)

@@ -21,6 +21,7 @@ from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cmp_to_key
 from itertools import accumulate
+from typing import cast
 
 # --- Majority judgment ------------------------------------------------------
 
@@ -103,7 +104,8 @@ def majority_judgment(profiles: Mapping[Hashable, Sequence[int]]) -> list[MJResu
     totals = {sum(counts) for counts in normalised.values()}
     if len(totals) > 1:
         raise ValueError("every option must have the same number of grades")
-    ordered = sorted(normalised.items(), key=cmp_to_key(lambda x, y: _compare_profiles(x[1], y[1])))
+    by_profile = cmp_to_key(_compare_profiles)
+    ordered = sorted(normalised.items(), key=lambda item: by_profile(item[1]))
     results: list[MJResult] = []
     for position, (option, counts) in enumerate(ordered):
         if position and _compare_profiles(ordered[position - 1][1], counts) == 0:
@@ -215,9 +217,9 @@ def merge_by_group(
         target = merged.setdefault(group, {})
         for option, value in counts.items():
             if isinstance(value, int):
-                target[option] = int(target.get(option, 0)) + value
+                target[option] = int(cast(int, target.get(option, 0))) + value
             else:
-                current = target.get(option) or [0] * len(value)
+                current = cast("list[int] | None", target.get(option)) or [0] * len(value)
                 target[option] = [a + b for a, b in zip(current, value, strict=True)]
     return merged
 

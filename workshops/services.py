@@ -435,7 +435,7 @@ def _close_user_sockets(user_id: int, workshop_id: int) -> None:
             f"user.{user_id}",
             {"type": "user.disconnect", "reason": "removed", "workshop": workshop_id},
         )
-    except Exception:  # noqa: BLE001 - the removal is committed; the socket refuses them on reconnect
+    except Exception:  # the removal is committed; the socket refuses them on reconnect
         import logging
 
         logging.getLogger(__name__).warning("could not close sockets of user %s", user_id)

@@ -1,4 +1,4 @@
-"""The claim form does not tell who has an account (docs/security.md, issue 22 hole 5).
+"""The claim form does not tell who has an account (docs/security.md, hole 5).
 
 Same status, same page, same message for an address with an account and an unknown one;
 the e-mail says what to do; limited per client address and per address typed."""

@@ -28,7 +28,7 @@ def test_concurrent_updates_of_one_action_are_all_kept(axis):
         try:
             barrier.wait()
             action_report(action=action, actor=editor, text=f"Point {i}", progress=10 * (i + 1))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
         finally:
             connection.close()

@@ -1,4 +1,4 @@
-"""Journeys of issue 18: a citizen signs up, proposes, finds it in « Mes contributions »,
+"""Journeys of a citizen and an editor: a citizen signs up, proposes, finds it in « Mes contributions »,
 an editor moves it on and the citizen is told; the home page with and without a live
 workshop. Phone and desktop, screenshots in test-artifacts/screenshots/journeys/."""
 

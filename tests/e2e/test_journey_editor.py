@@ -1,4 +1,4 @@
-"""The editor's journey (issue 18): a Codev editor reads a vote's results, makes them a
+"""The editor's journey: a Codev editor reads a vote's results, makes them a
 recommendation in one step, finds more sources by searching words (with the keyboard,
 seeing what each would bring), adds an action, publishes the recommendation, then the
 workshop's summary and its PDF. Screenshots at phone (360) and desktop widths in

@@ -114,7 +114,7 @@ def on_server(fn):
     def run():
         try:
             box["value"] = fn()
-        except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
+        except BaseException as error:  # re-raised in the test's thread
             box["error"] = error
         finally:
             connection.close()

@@ -46,7 +46,7 @@ def _wait(predicate, seconds: float, what: str) -> float:
         try:
             if predicate():
                 return time.monotonic() - start
-        except Exception as error:  # noqa: BLE001 - a process still starting
+        except Exception as error:  # a process still starting
             last_error = error
         time.sleep(0.05)
     raise RuntimeError(f"{what}: not within {seconds} s (last error: {last_error!r})")
@@ -75,7 +75,7 @@ class SentinelDeployment:
 
     def _spawn(self, port: int, args: list[str]) -> None:
         log = open(self.workdir / f"redis-{port}.log", "wb")  # noqa: SIM115 - closed with it
-        self.processes[port] = subprocess.Popen(  # noqa: S603 - fixed arguments
+        self.processes[port] = subprocess.Popen(  # fixed arguments
             [_redis_server(), *args], stdout=log, stderr=subprocess.STDOUT
         )
 
@@ -134,7 +134,7 @@ class SentinelDeployment:
                     "SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER, parse=None
                 )
                 return host.decode() if isinstance(host, bytes) else host, int(master_port)
-            except Exception:  # noqa: BLE001, S112 - that sentinel is away: ask the next
+            except Exception:  # that sentinel is away: ask the next
                 continue
         return None
 

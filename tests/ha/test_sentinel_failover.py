@@ -171,7 +171,7 @@ def test_primary_killed_during_a_live_vote_replica_promoted_nothing_lost(
                     probe.set("ha:probe", "1", px=60000)
                     recovered["first write through project.redis"] = time.monotonic() - killed_at
                     return
-                except Exception:  # noqa: BLE001, S110 - still failing over
+                except Exception:  # still failing over
                     time.sleep(0.05)
 
         def watch_promotion() -> None:
@@ -223,7 +223,7 @@ def test_primary_killed_during_a_live_vote_replica_promoted_nothing_lost(
         caches["default"].clear()
 
     assert "first write through project.redis" in recovered, recovered
-    print(  # noqa: T201 - the figure this test exists to report
+    print(  # the figure this test exists to report
         "\nSentinel failover (primary SIGKILLed, down-after-milliseconds 1000), seconds after "
         "the kill: " + ", ".join(f"{name} {seconds:.2f}" for name, seconds in recovered.items())
     )

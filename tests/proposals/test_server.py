@@ -18,13 +18,13 @@ pytestmark = pytest.mark.integration
 
 def _request(url: str, *, method: str = "GET", data: dict | None = None, token: str = ""):
     body = json.dumps(data).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body, method=method)  # noqa: S310
+    request = urllib.request.Request(url, data=body, method=method)
     if body is not None:
         request.add_header("Content-Type", "application/json")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=20) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode()

@@ -158,7 +158,7 @@ class _Embeddings(http.server.BaseHTTPRequestHandler):
 
     answer_garbage = False
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         if self.answer_garbage:
             payload = b"{not json"

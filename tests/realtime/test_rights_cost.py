@@ -1,4 +1,4 @@
-"""What reading the rights now costs on the room's hot paths (issue 22, hole 4).
+"""What reading the rights now costs on the room's hot paths (docs/security.md, hole 4).
 
 Every reaction, hand and idea reads the rights from the database instead of trusting what
 the socket loaded when it connected: it must stay cheap when a thousand phones react.

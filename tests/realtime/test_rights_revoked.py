@@ -1,4 +1,4 @@
-"""An open socket loses the rights that were taken away (issue 22, hole 4).
+"""An open socket loses the rights that were taken away (docs/security.md, hole 4).
 
 Two layers, each tested on its own with a real WebSocket client against the app:
 

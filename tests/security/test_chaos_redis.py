@@ -55,7 +55,7 @@ class RedisServer:
         binary = shutil.which("redis-server")
         if binary is None:
             pytest.fail("redis-server is not installed")
-        self.process = subprocess.Popen(  # noqa: S603 - fixed arguments
+        self.process = subprocess.Popen(  # fixed arguments
             [
                 binary,
                 "--port",
@@ -155,14 +155,14 @@ class RoomClient:
 
 
 def _post(url: str, token: str, body: dict) -> int:
-    request = urllib.request.Request(  # noqa: S310 - local test server
+    request = urllib.request.Request(  # local test server
         url,
         data=json.dumps(body).encode(),
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=30) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
@@ -172,7 +172,7 @@ def _post(url: str, token: str, body: dict) -> int:
 
 def _get(url: str) -> int:
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=30) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
@@ -289,7 +289,7 @@ def test_redis_outage_during_a_live_vote_loses_nothing_and_clients_converge(
     assert converged_after < CONVERGENCE_SECONDS
 
     if outage_5xx:
-        # Known defect, left to the votes app (see the report of issue 8): the ballot
+        # Known defect of the votes app, pinned here as an expected failure: the ballot
         # commits, then votes.live.tally_touch (an on_commit callback) calls Redis
         # directly and its ConnectionError turns the response into a 500. The voter is
         # told it failed although the ballot counts. Everything else above holds.
@@ -385,7 +385,7 @@ def test_a_server_restart_during_a_live_vote_loses_nothing_committed(
         # The clients of the dead worker did reconnect.
         assert all(c.connects >= 2 for c in clients[::2]), [c.errors for c in clients]
         if not all(c.voted == VOTERS for c in clients):
-            # Known defect, left to the votes app (see the report of issue 8): the dead
+            # Known defect of the votes app, pinned here as an expected failure: the dead
             # worker held the session's "pending" flusher key in Redis; ballots cast
             # before it expires (PENDING_TTL) cannot start a flusher, and when no ballot
             # follows, no tally snapshot is ever sent: every client, on either worker,

@@ -24,14 +24,14 @@ N = 16
 
 
 def _call(url: str, token: str, body: dict | None = None, method: str = "POST") -> tuple[int, dict]:
-    request = urllib.request.Request(  # noqa: S310 - local test server
+    request = urllib.request.Request(  # local test server
         url,
         data=json.dumps(body).encode() if body is not None else None,
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
         method=method,
     )
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
         raw = error.read()
@@ -50,7 +50,7 @@ def _race(calls) -> list:
         barrier.wait(10)
         try:
             results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - reported by the test
+        except Exception as exc:  # reported by the test
             results[i] = exc
 
     threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]

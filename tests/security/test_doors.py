@@ -1,4 +1,4 @@
-"""Every write of the room, through every door, refuses the same cases the same way (issue 22).
+"""Every write of the room, through every door, refuses the same cases the same way (docs/security.md).
 
 A write that exists through several doors — the form (htmx or plain POST), the JSON API,
 the room socket — goes through one service, which checks the rights. This sweep drives

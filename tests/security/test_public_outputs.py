@@ -1,4 +1,4 @@
-"""Every public output goes through the pages' visibility and reveal rules (issue 22, class 1).
+"""Every public output goes through the pages' visibility and reveal rules (docs/security.md, hole 1).
 
 A private workshop (with an idea, a vote and its results), a draft workshop (with an idea) and
 a public workshop's vote set to reveal at close, closed but not revealed, carry words found

@@ -42,7 +42,7 @@ LINK_KEYS = {"url", "url_source", "path", "homepage", "id", "datapackage"}
 
 
 def _get(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - our test server
+    with urllib.request.urlopen(url, timeout=60) as response:  # our test server
         assert response.status == 200, url
         return response.read()
 

@@ -1,4 +1,4 @@
-"""The Atom feed carries no markup an editor typed (issue 22, hole 6).
+"""The Atom feed carries no markup an editor typed (docs/security.md, hole 6).
 
 A correction's change note went as is into ``<summary type="html">``: a feed reader rendered
 its ``<img onerror>`` and ``javascript:`` link. The page shows the note as text; so does the

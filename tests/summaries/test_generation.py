@@ -151,7 +151,7 @@ def test_seed_demo_publishes_a_summary_of_the_demo_workshop(client):
 
 
 def test_a_private_workshop_gets_no_summary(held_workshop, editor):
-    """A summary is public: a private room's title and figures stay inside it (issue 22)."""
+    """A summary is public: a private room's title and figures stay inside it (docs/security.md)."""
     from project.errors import DomainError
     from workshops.models import Visibility
 

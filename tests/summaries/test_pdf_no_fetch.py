@@ -33,7 +33,7 @@ def listener():
     hits: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - the stdlib's name
+        def do_GET(self):  # the stdlib's name
             hits.append(self.path)
             body = b"body::before { content: 'FUITE-HTTP'; }"
             self.send_response(200)

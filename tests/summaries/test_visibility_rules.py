@@ -1,4 +1,4 @@
-"""Open data and summaries publish only what the pages show (issue 22, hole 1).
+"""Open data and summaries publish only what the pages show (docs/security.md, hole 1).
 
 A private workshop's vote and a vote closed but not yet revealed stayed out of the pages and
 the API (404, 403 ``results_hidden``) but reached ``/donnees/resultats-votes.csv`` and period

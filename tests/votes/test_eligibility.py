@@ -1,4 +1,4 @@
-"""Who may vote where (docs/security.md, issue 22 hole 3).
+"""Who may vote where (docs/security.md, hole 3).
 
 | session            | may vote                                                  |
 |--------------------|-----------------------------------------------------------|

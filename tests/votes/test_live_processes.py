@@ -25,13 +25,13 @@ pytestmark = [pytest.mark.redis, pytest.mark.integration]
 
 
 def _post(url: str, token: str, body: dict) -> int:
-    request = urllib.request.Request(  # noqa: S310 - local test server
+    request = urllib.request.Request(  # local test server
         url,
         data=json.dumps(body).encode(),
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:
         return response.status
 
 

@@ -1,4 +1,4 @@
-"""Joining with a code, held against abuse (docs/security.md, issue 22 hole 3): limits on
+"""Joining with a code, held against abuse (docs/security.md, hole 3): limits on
 guests per address and per workshop, on codes per address, the same answer for an unknown
 and a private code, a room closed to new joins, a removal that holds for the browser."""
 

@@ -280,7 +280,7 @@ def test_private_workshops_take_invited_people_only(db, facilitator, user):
     workshop = WorkshopFactory(visibility=Visibility.PRIVATE, facilitators=[facilitator])
     with pytest.raises(PermissionDeniedError):
         services.workshop_join(workshop=workshop, user=user)
-    with pytest.raises(DomainError) as exc:  # answered like an unknown code (issue 22)
+    with pytest.raises(DomainError) as exc:  # answered like an unknown code (docs/security.md)
         services.guest_join(code=workshop.join_code, display_name="X", college="citizens")
     assert exc.value.code == "unknown_code"
     services.participant_invite(workshop=workshop, actor=facilitator, user=user)
