@@ -174,7 +174,7 @@ def server(
         shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
-METRICS_TOKEN = "bench-metrics-token"  # noqa: S105 - a local benchmark server's
+METRICS_TOKEN = "bench-metrics-token"  # a local benchmark server's
 METRICS_SHOWN = (
     "agir_ballots_total",
     "agir_room_events_total",
@@ -191,11 +191,11 @@ METRICS_SHOWN = (
 
 def scrape_metrics(base_url: str) -> str:
     """Scrape the server's /metrics, keep it in a file, print the series the benchmarks count."""
-    request = urllib.request.Request(  # noqa: S310 - our own benchmark server
+    request = urllib.request.Request(  # our own benchmark server
         base_url + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:
             text = response.read().decode()
     except OSError as exc:
         print(f"metrics: scrape failed: {exc}", file=sys.stderr)

@@ -12,10 +12,10 @@ pytestmark = pytest.mark.integration
 
 
 def _get(url: str, token: str | None = None) -> str:
-    request = urllib.request.Request(url)  # noqa: S310 - our own test server
+    request = urllib.request.Request(url)  # our own test server
     if token:
         request.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:
         return response.read().decode()
 
 
