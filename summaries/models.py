@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import JSONField, Value
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -98,7 +99,13 @@ class DecisionSummary(models.Model):
     data = models.JSONField(_("données générées"), default=dict, blank=True)
     # What the editor chose to show although it is not public yet, by kind:
     # {"recommendations": [id, ...], "actions": [id, ...]} (summaries.services.summary_include).
-    included = models.JSONField(_("inclusions de l'éditeur·rice"), default=dict, blank=True)
+    # db_default: the previous release, still serving during an upgrade, inserts without it.
+    included = models.JSONField(
+        _("inclusions de l'éditeur·rice"),
+        default=dict,
+        db_default=Value({}, JSONField()),
+        blank=True,
+    )
     generated_at = models.DateTimeField(_("générée le"), null=True, blank=True)
     current_version = models.ForeignKey(
         "SummaryVersion",
@@ -214,7 +221,7 @@ class SummaryPdf(models.Model):
 
     version = models.ForeignKey(SummaryVersion, on_delete=models.CASCADE, related_name="pdfs")
     language = models.CharField(max_length=8)
-    site_url = models.CharField(max_length=300, blank=True, default="")
+    site_url = models.CharField(max_length=300, blank=True, default="", db_default="")
     content = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
 
