@@ -52,8 +52,10 @@ def test_labels_point_at_fields_and_help_texts_read_whole(
         assert "//" not in text and "()" not in text, f"{path}: help text reads « {text} »"
 
 
-def test_the_source_form_says_where_the_number_is(client, editor, recommendation):
+def test_the_recommendation_page_reads_no_broken_address(client, editor, recommendation):
+    """Its sources are found by searching now (no number to type), and no help text on the
+    page reads « (/propositions//) » (a « <numéro> » the browser took for a tag)."""
     client.force_login(editor)
     text = visible_text(client.get(f"/recommandations/{recommendation.pk}/").content.decode())
     assert "/propositions//" not in text
-    assert "/propositions/123/" in text
+    assert "Mots à chercher" in text
