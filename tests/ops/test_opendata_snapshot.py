@@ -15,6 +15,9 @@ pytestmark = pytest.mark.django_db
 def test_the_snapshot_holds_every_export_as_served(client, settings, tmp_path, axis):
     settings.OPENDATA_SNAPSHOT_DIR = str(tmp_path)
     settings.OPENDATA_SNAPSHOT_KEEP = 2
+    # The snapshot's links are on the site's address; the test client's requests are on
+    # « testserver »: the same address here, as in production (one site, one address).
+    settings.SITE_URL = "http://testserver"
     (tmp_path / "2020-01-01").mkdir()  # older than the two days kept
     (tmp_path / "2020-01-02").mkdir()
     call_command("opendata_snapshot")

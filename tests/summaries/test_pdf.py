@@ -179,7 +179,8 @@ def test_the_pdf_is_tagged_and_accessible_pdf_ua(voted_workshop, editor, client)
     alts = [str(f["alt"]) for f in figures]
     assert len(figures) == 3 and all(alts), alts
     assert "Participant·es par collège" in alts
-    assert any("Friche Peugeot d'Audincourt : 3 voix" in a for a in alts), alts
+    # French typography: a narrow no-break space before the colon.
+    assert any("Friche Peugeot d'Audincourt\u202f: 3 voix" in a for a in alts), alts
     # Links (the contents, the online address) are tagged.
     assert "/Link" in tags
 
