@@ -27,9 +27,11 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo
-	@DEBUG=1 $(PY) manage.py run_worker & worker=$$!; \
+	@# The worker renders PDFs and e-mails: it needs the site's address as much as the server.
+	@export DEBUG=1 SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}; \
+	$(PY) manage.py run_worker & worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	DEBUG=1 SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: the whole pytest suite on SQLite and the in-memory layer
 test: install-dev
