@@ -105,7 +105,8 @@ def test_the_phone_shows_the_current_activity_first(
     for screen in (page, stage):
         expect(screen.locator('[data-figure="connected"]').first).to_have_text("1")
         expect(screen.locator('[data-figure="registered"]').first).to_have_text("6")
-        expect(screen.locator("#room")).to_contain_text("connecté·es maintenant")
+        # One person connected: the singular (French plural rule, 0 and 1 singular).
+        expect(screen.locator("#room")).to_contain_text("1 connecté·e maintenant")
         expect(screen.locator("#room")).to_contain_text("inscrit·es à l'atelier")
 
     # Brainstorm: the idea form.
