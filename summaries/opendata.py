@@ -28,6 +28,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.db.models import F
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -127,7 +128,30 @@ def _public_actions():
 
 
 def _values(queryset, order: tuple[str, ...], *fields: str) -> Iterator[tuple]:
+    if order == ("pk",):
+        return _by_pk(queryset, fields)
+    # The small tables (axes, indicators, measurements, updates): one query.
     return queryset.order_by(*order).values_list(*fields).iterator(chunk_size=CHUNK)
+
+
+def _by_pk(queryset, fields: tuple[str, ...]) -> Iterator[tuple]:
+    """The rows in primary-key order, ``CHUNK`` at a time by keyset (``pk > last``): memory
+    stays one chunk whatever the table's size, without a server-side cursor — which a
+    transaction-pooling PgBouncer rules out (``DISABLE_SERVER_SIDE_CURSORS``: Django's
+    ``.iterator()`` then reads every row at once)."""
+    last = 0
+    while True:
+        page = list(
+            queryset.filter(pk__gt=last)
+            .annotate(opendata_keyset=F("pk"))  # its own name: ``fields`` may hold « pk »
+            .order_by("pk")
+            .values_list("opendata_keyset", *fields)[:CHUNK]
+        )
+        for row in page:
+            yield row[1:]
+        if len(page) < CHUNK:
+            return
+        last = page[-1][0]
 
 
 def _with_url(rows: Iterable[tuple], url: Callable[[Any], str]) -> Iterator[tuple]:
