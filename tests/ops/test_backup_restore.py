@@ -4,6 +4,7 @@ database shows the same counts, traces and summaries as the original."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import urllib.request
@@ -19,11 +20,20 @@ pytestmark = [pytest.mark.postgres, pytest.mark.integration]
 
 
 def _pg_args(settings_dict) -> list[str]:
+    """pg_dump, pg_restore and psql talk to PostgreSQL itself, never through a
+    transaction-pooling PgBouncer: pg_restore's session settings (an empty search_path)
+    would stay on a pooled server connection and the site would find no table there
+    (docs/operations.md). ``PG_DIRECT_PORT``: PostgreSQL's port behind the pooler."""
+    from django.conf import settings
+
+    port = settings_dict.get("PORT") or 5432
+    if settings.DATABASE_POOLER == "pgbouncer":
+        port = os.environ.get("PG_DIRECT_PORT", "5432")
     return [
         "-h",
         settings_dict.get("HOST") or "127.0.0.1",
         "-p",
-        str(settings_dict.get("PORT") or 5432),
+        str(port),
         "-U",
         settings_dict.get("USER") or "postgres",
     ]
