@@ -125,12 +125,21 @@ class CommentIn(Schema):
     client_key: str = Field("", max_length=services.CLIENT_KEY_MAX)
 
 
+SLUG = r"^[-a-zA-Z0-9_]+$"
+NO_NUL = r"^[^\x00]*$"
+
+
 class BoardFiltersIn(Schema):
-    axis: str | None = Field(None, description="slug d'un axe")
+    # Slugs only, and no NUL in the text (PostgreSQL refuses it: a 500 found by the API fuzz).
+    axis: str | None = Field(None, max_length=100, pattern=SLUG, description="slug d'un axe")
     status: StatusName | None = None
     college: CollegeName | None = None
-    workshop: str | None = Field(None, description="slug d'un atelier")
-    q: str | None = Field(None, max_length=200, description="recherche plein texte (français)")
+    workshop: str | None = Field(
+        None, max_length=100, pattern=SLUG, description="slug d'un atelier"
+    )
+    q: str | None = Field(
+        None, max_length=200, pattern=NO_NUL, description="recherche plein texte (français)"
+    )
     sort: SortName = "recent"
     seed: int | None = Field(None, ge=1, le=selectors.SEED_MAX)
     page: int = Field(1, ge=1)
