@@ -95,14 +95,16 @@ def export_token_check(*, token: str, user: User) -> None:
             "export_expired", _("Ce lien a expiré. Demandez un nouvel export."), status=410
         ) from exc
     except signing.BadSignature as exc:
-        raise PermissionDeniedError(_("Ce lien de téléchargement n'est pas valide.")) from exc
+        raise PermissionDeniedError(
+            "forbidden", _("Ce lien de téléchargement n'est pas valide.")
+        ) from exc
     if (
         not user.is_authenticated
         or payload.get("u") != user.pk
         or payload.get("h") != user.get_session_auth_hash()[:20]
     ):
         # Someone else's link, or a link made before a password change.
-        raise PermissionDeniedError(_("Ce lien de téléchargement n'est pas le vôtre."))
+        raise PermissionDeniedError("forbidden", _("Ce lien de téléchargement n'est pas le vôtre."))
 
 
 def account_export(*, user: User) -> dict[str, Any]:

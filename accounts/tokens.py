@@ -40,7 +40,7 @@ def token_digest(raw: str) -> str:
 def token_create(*, user: User, name: str, request=None) -> tuple[ApiToken, str]:
     """Create a token; the raw value is returned here and never again."""
     if not (user and user.is_authenticated and user.is_active):
-        raise PermissionDeniedError(_("Connectez-vous pour créer un jeton."))
+        raise PermissionDeniedError("forbidden", _("Connectez-vous pour créer un jeton."))
     name = clean_line(name or "", max_length=NAME_MAX + 1)
     if not name:
         raise DomainError("invalid_name", _("Donnez un nom à ce jeton."), field="name")
@@ -71,7 +71,7 @@ def token_create(*, user: User, name: str, request=None) -> tuple[ApiToken, str]
 
 def token_revoke(*, token: ApiToken, actor: User, request=None) -> ApiToken:
     if token.user_id != actor.pk and not actor.is_superuser:
-        raise PermissionDeniedError(_("Ce jeton ne vous appartient pas."))
+        raise PermissionDeniedError("forbidden", _("Ce jeton ne vous appartient pas."))
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])

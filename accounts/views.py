@@ -29,7 +29,7 @@ from accounts.forms import (
 from accounts.models import User
 from accounts.selectors import audit_actions, audit_events_filtered
 from accounts.services import guest_claim, profile_update, terms_accept
-from project.errors import DomainError
+from project.errors import DomainError, add_form_error
 from project.streaming import streaming_response
 
 
@@ -82,7 +82,7 @@ def account(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         except DomainError as exc:
-            form.add_error(exc.extra.get("field"), exc.message)
+            add_form_error(form, exc)
         else:
             messages.success(request, _("Votre profil est enregistré."))
             return redirect("accounts:account")

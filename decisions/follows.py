@@ -78,7 +78,7 @@ def is_following(user, target) -> Follow | None:
 def follow_set(*, user, target, on: bool, automatic: bool = False) -> bool:
     """Follow (``on``) or stop following ``target``; returns whether the person now follows it."""
     if not user.is_authenticated or getattr(user, "deleted_at", None):
-        raise PermissionDeniedError(_("Connectez-vous pour suivre."))
+        raise PermissionDeniedError("forbidden", _("Connectez-vous pour suivre."))
     kind = follow_kind(target)
     if not on:
         Follow.objects.filter(user=user, **{kind: target}).delete()

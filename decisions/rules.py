@@ -24,7 +24,7 @@ def require_editor(user) -> None:
     """Raise unless ``user`` is a Codev editor (services call this first)."""
     if not can_edit_decisions(user):
         raise PermissionDeniedError(
-            _("Seul·es les éditeur·rices du Codev peuvent modifier les décisions.")
+            "forbidden", _("Seul·es les éditeur·rices du Codev peuvent modifier les décisions.")
         )
 
 

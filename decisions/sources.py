@@ -141,7 +141,9 @@ def get(user, kind: str, pk) -> object:
         elif kind == "vote":
             found = _votes(user).filter(pk=number).first()
     if found is None:
-        raise NotFoundError(_("Cette source n'existe pas ou ne vous est pas accessible."))
+        raise NotFoundError(
+            "not_found", _("Cette source n'existe pas ou ne vous est pas accessible.")
+        )
     return found
 
 

@@ -42,7 +42,7 @@ from decisions.models import (
 )
 from decisions.rules import can_edit_decisions, get_action_for_user, get_recommendation_for_user
 from decisions.trace import action_trace, build_trace
-from project.errors import DomainError
+from project.errors import DomainError, add_form_error
 from project.ids import parse_id
 
 
@@ -51,11 +51,6 @@ def _require_editor(request: HttpRequest) -> None:
         raise PermissionDenied(
             _("Seul·es les éditeur·rices du Codev peuvent modifier les décisions.")
         )
-
-
-def _form_error(form, exc: DomainError) -> None:
-    field = exc.extra.get("field")
-    form.add_error(field if field in form.fields else None, exc.message)
 
 
 def _saved(request: HttpRequest, form, save: Callable[[dict], Any], done: str, then=None):
@@ -68,7 +63,7 @@ def _saved(request: HttpRequest, form, save: Callable[[dict], Any], done: str, t
     try:
         saved = save(dict(form.cleaned_data))
     except DomainError as exc:
-        _form_error(form, exc)
+        add_form_error(form, exc)
         return None
     messages.success(request, done)
     return redirect(then if then is not None else saved)

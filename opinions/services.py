@@ -51,7 +51,9 @@ def conversation_create(
     is_published: bool = True,
 ) -> Conversation:
     if not rules.can_create_conversation(actor):
-        raise PermissionDeniedError(_("Action réservée à l'animation et à la modération."))
+        raise PermissionDeniedError(
+            "forbidden", _("Action réservée à l'animation et à la modération.")
+        )
     question = clean_line(question)
     if not question:
         raise DomainError("empty_question", _("Posez une question."), field="question")
@@ -75,7 +77,9 @@ def conversation_create(
 
 def conversation_set_open(*, conversation: Conversation, actor, is_open: bool) -> Conversation:
     if not rules.can_manage_any(actor):
-        raise PermissionDeniedError(_("Action réservée à l'animation et à la modération."))
+        raise PermissionDeniedError(
+            "forbidden", _("Action réservée à l'animation et à la modération.")
+        )
     conversation.is_open = is_open
     conversation.save(update_fields=["is_open"])
     audit_record(
@@ -120,9 +124,11 @@ def _clean_statement(text: str) -> str:
 
 def _require_taking_part(user, conversation) -> None:
     if not rules.is_signed_in(user):
-        raise PermissionDeniedError(_("Connectez-vous ou rejoignez l'atelier pour participer."))
+        raise PermissionDeniedError(
+            "forbidden", _("Connectez-vous ou rejoignez l'atelier pour participer.")
+        )
     if not rules.can_take_part(user, conversation):
-        raise PermissionDeniedError(_("Cette carte des opinions n'est pas ouverte."), code="closed")
+        raise PermissionDeniedError("closed", _("Cette carte des opinions n'est pas ouverte."))
 
 
 def statement_create(
@@ -150,7 +156,7 @@ def statement_create(
 
 def _moderate(*, statement: Statement, actor, reason: str, hide: bool, request=None) -> Statement:
     if not rules.can_moderate(actor):
-        raise PermissionDeniedError(_("Action réservée à la modération."))
+        raise PermissionDeniedError("forbidden", _("Action réservée à la modération."))
     reason = clean_line(reason)
     if not reason:
         raise DomainError("reason_required", _("Indiquez un motif."), field="reason")
@@ -231,7 +237,7 @@ def statement_promote(*, statement: Statement, actor, axis=None, request=None):
     from proposals.services import proposal_create
 
     if not rules.can_promote(actor):
-        raise PermissionDeniedError(_("Action réservée à la modération et au Codev."))
+        raise PermissionDeniedError("forbidden", _("Action réservée à la modération et au Codev."))
     if statement.is_hidden:
         raise DomainError("hidden_statement", _("Cette affirmation a été masquée."))
     if statement.proposal_id:

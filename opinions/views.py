@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opinions import rules, selectors, services
 from opinions.forms import ConversationForm, PromoteForm, ReasonForm, StatementForm
 from opinions.models import Conversation, Statement
-from project.errors import DomainError
+from project.errors import DomainError, add_form_error
 
 POLL_SECONDS = 5
 
@@ -69,7 +69,7 @@ def conversation_create(request: HttpRequest) -> HttpResponse:
         try:
             conversation = services.conversation_create(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            form.add_error(exc.extra.get("field"), exc.message)
+            add_form_error(form, exc)
         else:
             return redirect(conversation)
     return render(request, "opinions/conversation_form.html", {"form": form})

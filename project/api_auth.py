@@ -42,7 +42,7 @@ class SessionCsrfAuth(APIKeyCookie):
         unsafe = request.method not in ("GET", "HEAD", "OPTIONS", "TRACE")
         if unsafe and request.user.is_authenticated and check_csrf(request) is not None:
             raise PermissionDeniedError(
-                _("Jeton CSRF manquant ou invalide : rechargez la page."), code="csrf_failed"
+                "csrf_failed", _("Jeton CSRF manquant ou invalide : rechargez la page.")
             )
         return request.COOKIES.get(self.param_name)
 

@@ -293,7 +293,7 @@ def _post_in_workshop(user, payload: ProposalIn, axis):
     workshop = Workshop.objects.filter(slug=payload.origin_workshop).first()
     try:
         if workshop is None:
-            raise NotFoundError(_("Cet atelier n'existe pas."))
+            raise NotFoundError("not_found", _("Cet atelier n'existe pas."))
         return idea_post(
             workshop=workshop,
             user=user,
@@ -311,9 +311,9 @@ def _post_in_workshop(user, payload: ProposalIn, axis):
 
 def _with_fields(exc: DomainError) -> DomainError:
     """Service errors name their field: say it the way validation errors do."""
-    field = exc.extra.pop("field", None)
-    if field:
-        exc.extra["fields"] = {field: [str(exc.message)]}
+    if exc.field:
+        exc.extra["fields"] = {exc.field: [str(exc.message)]}
+        exc.field = None
         if exc.status == 400:
             exc.status = 422
     return exc

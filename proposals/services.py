@@ -101,7 +101,7 @@ def _clean_client_key(client_key: str) -> str:
 
 def _require_signed_in(user) -> None:
     if not rules.is_signed_in(user):
-        raise PermissionDeniedError(_("Connectez-vous pour participer."), code="not_authenticated")
+        raise PermissionDeniedError("not_authenticated", _("Connectez-vous pour participer."))
 
 
 def _check_axis(axis) -> Axis:
@@ -195,7 +195,9 @@ def proposal_update(
 ) -> Proposal:
     """Edit the text (authors until review starts, moderators later)."""
     if not rules.can_edit_proposal(actor, proposal):
-        raise PermissionDeniedError(_("Vous ne pouvez pas modifier cette proposition."))
+        raise PermissionDeniedError(
+            "forbidden", _("Vous ne pouvez pas modifier cette proposition.")
+        )
     fields: list[str] = []
     if title is not None:
         proposal.title = _clean_title(title)
@@ -229,7 +231,9 @@ def proposal_status_change(
 ) -> Proposal:
     """Move a proposal along its lifecycle; recorded, audited, signalled after commit."""
     if not rules.can_change_status(actor, proposal):
-        raise PermissionDeniedError(_("Vous ne pouvez pas changer le statut de cette proposition."))
+        raise PermissionDeniedError(
+            "forbidden", _("Vous ne pouvez pas changer le statut de cette proposition.")
+        )
     if new_status not in ProposalStatus.values:
         raise DomainError("invalid_status", _("Statut inconnu."), field="new_status")
     if new_status == ProposalStatus.MERGED:
@@ -280,7 +284,7 @@ def proposal_merge(
     """Merge duplicate ``source`` into ``target``: supports move over once, ``source`` points to ``target``."""
     if not rules.can_merge(actor):
         raise PermissionDeniedError(
-            _("Seul·es les modérateur·rices et animateur·rices fusionnent.")
+            "forbidden", _("Seul·es les modérateur·rices et animateur·rices fusionnent.")
         )
     if source.pk == target.pk:
         raise DomainError(
@@ -348,7 +352,7 @@ def proposal_merge(
 
 def _moderate_proposal(*, proposal: Proposal, actor, reason: str, hide: bool, request) -> Proposal:
     if not rules.can_moderate(actor):
-        raise PermissionDeniedError(_("Action réservée à la modération."))
+        raise PermissionDeniedError("forbidden", _("Action réservée à la modération."))
     reason = _clean_reason(reason, required=True)
     with transaction.atomic():
         locked = _locked(proposal)
@@ -407,15 +411,16 @@ def support_add(*, proposal: Proposal, user) -> Support:
         if not rules.can_support(user, locked):
             if rules.is_own(user, locked):
                 raise PermissionDeniedError(
-                    _("Vous ne pouvez pas soutenir votre propre proposition."),
-                    code="own_proposal",
+                    "own_proposal", _("Vous ne pouvez pas soutenir votre propre proposition.")
                 )
             if locked.is_merged:
                 raise DomainError(
                     "proposal_merged",
                     _("Cette proposition a été fusionnée : soutenez celle qui la reprend."),
                 )
-            raise PermissionDeniedError(_("Cette proposition ne peut pas être soutenue."))
+            raise PermissionDeniedError(
+                "forbidden", _("Cette proposition ne peut pas être soutenue.")
+            )
         support, created = Support.objects.get_or_create(
             proposal=locked, user=user, defaults={"user_college": user.college}
         )
@@ -472,7 +477,9 @@ def comment_create(
         with transaction.atomic():
             locked = _locked(proposal)
             if not rules.can_comment(author, locked):
-                raise PermissionDeniedError(_("Cette proposition ne peut plus être commentée."))
+                raise PermissionDeniedError(
+                    "forbidden", _("Cette proposition ne peut plus être commentée.")
+                )
             comment = Comment.objects.create(
                 proposal=locked,
                 parent=parent,
@@ -494,7 +501,7 @@ def comment_create(
 def comment_update(*, comment: Comment, actor, body: str) -> Comment:
     if not rules.can_edit_comment(actor, comment):
         raise PermissionDeniedError(
-            _("Un commentaire se modifie par son auteur·rice, dans les 15 minutes.")
+            "forbidden", _("Un commentaire se modifie par son auteur·rice, dans les 15 minutes.")
         )
     comment.body = _clean_comment_body(body)
     comment.body_html = markdown_to_html(comment.body)
@@ -514,7 +521,7 @@ def _set_comment_counted(comment: Comment, was_counted: bool) -> None:
 def comment_delete(*, comment: Comment, actor) -> Comment:
     """The author deletes: the text goes, a « commentaire supprimé » mark stays (answers keep their place)."""
     if not rules.can_delete_comment(actor, comment):
-        raise PermissionDeniedError(_("Vous ne pouvez pas supprimer ce commentaire."))
+        raise PermissionDeniedError("forbidden", _("Vous ne pouvez pas supprimer ce commentaire."))
     with transaction.atomic():
         Proposal.objects.select_for_update().filter(pk=comment.proposal_id).first()
         locked = Comment.objects.select_for_update().get(pk=comment.pk)
@@ -532,7 +539,7 @@ def comment_delete(*, comment: Comment, actor) -> Comment:
 
 def _moderate_comment(*, comment: Comment, actor, reason: str, hide: bool, request) -> Comment:
     if not rules.can_moderate(actor):
-        raise PermissionDeniedError(_("Action réservée à la modération."))
+        raise PermissionDeniedError("forbidden", _("Action réservée à la modération."))
     reason = _clean_reason(reason, required=True)
     with transaction.atomic():
         Proposal.objects.select_for_update().filter(pk=comment.proposal_id).first()
@@ -592,13 +599,13 @@ def report_create(
     """Flag a proposal or a comment to the moderators (one open report per person and item)."""
     if not rules.can_report(reporter):
         raise PermissionDeniedError(
-            _("Connectez-vous pour signaler un contenu."), code="not_authenticated"
+            "not_authenticated", _("Connectez-vous pour signaler un contenu.")
         )
     if (proposal is None) == (comment is None):
         raise DomainError("invalid_report", _("Signalez une proposition ou un commentaire."))
     if not rules.can_report(reporter, comment or proposal):
         raise PermissionDeniedError(
-            _("Vous ne pouvez pas signaler votre propre contribution."), code="own_content"
+            "own_content", _("Vous ne pouvez pas signaler votre propre contribution.")
         )
     reason = _clean_reason(reason, required=True)
     if comment is not None:
@@ -620,7 +627,7 @@ def report_create(
 def report_dismiss(*, report: Report, actor, reason: str = "", request=None) -> Report:
     """Close a report without hiding anything (recorded like any moderation action)."""
     if not rules.can_moderate(actor):
-        raise PermissionDeniedError(_("Action réservée à la modération."))
+        raise PermissionDeniedError("forbidden", _("Action réservée à la modération."))
     reason = _clean_reason(reason, required=False) or _("Signalement examiné, contenu conforme.")
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from project.errors import DomainError, PermissionDeniedError
+from project.errors import DomainError, PermissionDeniedError, add_form_error
 from project.sanitizer import markdown_to_html
 from proposals import board_cache, rules, selectors, services, similar_index
 from proposals.forms import (
@@ -178,7 +178,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
                 client_key=client_key[:64],
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            add_form_error(form, exc)
         else:
             messages.success(request, _("Votre proposition est publiée. Merci !"))
             return redirect(proposal)
@@ -217,7 +217,7 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            add_form_error(form, exc)
         else:
             messages.success(request, _("Proposition modifiée."))
             return redirect(proposal)
@@ -382,7 +382,7 @@ def proposal_status(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            add_form_error(form, exc)
         else:
             messages.success(request, _("Statut mis à jour."))
             return redirect(proposal)
@@ -410,7 +410,7 @@ def proposal_merge(request: HttpRequest, pk: int) -> HttpResponse:
                     request=request,
                 )
             except DomainError as exc:
-                _form_error(form, exc)
+                add_form_error(form, exc)
             else:
                 messages.success(request, _("Propositions fusionnées."))
                 return redirect(_next_or(request, target.get_absolute_url()))
@@ -434,7 +434,7 @@ def proposal_moderate(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
                 request=request,
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            add_form_error(form, exc)
         else:
             messages.success(
                 request,
@@ -455,7 +455,7 @@ def proposal_report(request: HttpRequest, pk: int) -> HttpResponse:
                 reporter=request.user, proposal=proposal, reason=form.cleaned_data["reason"]
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            add_form_error(form, exc)
         else:
             messages.success(request, _("Merci, la modération va examiner votre signalement."))
             return redirect(proposal)
@@ -483,7 +483,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
                 client_key=request.POST.get("client_key", ""),
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            add_form_error(form, exc)
         else:
             return redirect(comment.get_absolute_url())
     return _rerender_detail(request, proposal, comment_form=form)
@@ -504,7 +504,7 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 comment=comment, actor=request.user, body=form.cleaned_data["body"]
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            add_form_error(form, exc)
         else:
             return redirect(comment.get_absolute_url())
     return render(
@@ -622,10 +622,3 @@ def axis_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "proposals/axis_detail.html",
         {"axis": axis, "overview": selectors.axis_overview(axis, request.user)},
     )
-
-
-def _form_error(form, exc: DomainError) -> None:
-    field = exc.extra.get("field")
-    if field not in form.fields:
-        field = None
-    form.add_error(field, exc.message)

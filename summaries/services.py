@@ -34,7 +34,9 @@ SUMMARISABLE_WORKSHOP_STATES = (WorkshopState.CLOSED, WorkshopState.PUBLISHED)
 
 def _require_editor(actor) -> None:
     if not can_edit_summaries(actor):
-        raise PermissionDeniedError(_("Seul·es les éditeur·rices du Codev peuvent faire cela."))
+        raise PermissionDeniedError(
+            "forbidden", _("Seul·es les éditeur·rices du Codev peuvent faire cela.")
+        )
 
 
 def _require_public_workshop(workshop) -> None:

@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from project.errors import DomainError
+from project.errors import DomainError, add_form_error
 from project.streaming import streaming_response
 from summaries import opendata, services
 from summaries.forms import PublishForm, SummaryCreateForm, SummaryDraftForm
@@ -74,10 +74,7 @@ def summary_create(request: HttpRequest) -> HttpResponse:
                 period_end=form.cleaned_data["period_end"],
             )
         except DomainError as exc:
-            form.add_error(
-                exc.extra.get("field") if exc.extra.get("field") in form.fields else None,
-                exc.message,
-            )
+            add_form_error(form, exc)
         else:
             return redirect("summaries:edit", slug=summary.slug)
     # Re-display what was typed, with the errors.
@@ -237,9 +234,7 @@ def summary_edit(request: HttpRequest, slug: str) -> HttpResponse:
                         request=request,
                     )
                 except DomainError as exc:
-                    publish_form.add_error(
-                        "change_note" if exc.extra.get("field") else None, exc.message
-                    )
+                    add_form_error(publish_form, exc, field="change_note" if exc.field else None)
                 else:
                     messages.success(
                         request,
@@ -270,8 +265,7 @@ def summary_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 elif exclude:
                     services.summary_exclude(summary=summary, actor=request.user, item=exclude)
             except DomainError as exc:
-                field = exc.extra.get("field")
-                form.add_error(field if field in form.fields else None, exc.message)
+                add_form_error(form, exc)
                 status = 400
             else:
                 url = reverse("summaries:edit", kwargs={"slug": summary.slug})

@@ -102,10 +102,12 @@ def get_session_for_user(user, pk: int, *, manage: bool = False) -> VoteSession:
         else None
     )
     if session is None or not can_view(user, session):
-        raise NotFoundError(_("Ce vote n'existe pas ou n'est pas accessible."))
+        raise NotFoundError("not_found", _("Ce vote n'existe pas ou n'est pas accessible."))
     session = _closed_if_due(session)
     if manage and not can_manage(user, session):
-        raise PermissionDeniedError(_("Seul·es les animateur·rices de ce vote peuvent le gérer."))
+        raise PermissionDeniedError(
+            "forbidden", _("Seul·es les animateur·rices de ce vote peuvent le gérer.")
+        )
     return session
 
 

@@ -133,11 +133,12 @@ def session_create(
     if workshop is not None:
         if not rules.is_workshop_facilitator(actor, workshop):
             raise PermissionDeniedError(
-                _("Seul·es les animateur·rices de l'atelier peuvent créer un vote.")
+                "forbidden", _("Seul·es les animateur·rices de l'atelier peuvent créer un vote.")
             )
     elif not rules.can_create_board_session(actor):
         raise PermissionDeniedError(
-            _("Seul·es les éditeur·rices du Codev et les animateur·rices créent des votes.")
+            "forbidden",
+            _("Seul·es les éditeur·rices du Codev et les animateur·rices créent des votes."),
         )
     if method not in Method.values:
         raise DomainError("invalid_method", _("Choisissez une méthode de vote."), field="method")
@@ -264,7 +265,9 @@ def _transition(
     *, session: VoteSession, actor, allowed_from: tuple[str, ...], message: str
 ) -> VoteSession:
     if not rules.can_manage(actor, session):
-        raise PermissionDeniedError(_("Seul·es les animateur·rices de ce vote peuvent le gérer."))
+        raise PermissionDeniedError(
+            "forbidden", _("Seul·es les animateur·rices de ce vote peuvent le gérer.")
+        )
     locked = _locked(session)
     if locked.state not in allowed_from:
         raise DomainError("invalid_state", message, state=locked.state)
@@ -827,7 +830,7 @@ def ballots_cast(requests: list[BallotRequest]) -> list[tuple[Ballot, bool] | Do
     for index, request in enumerate(requests):
         if not rules.is_signed_in(request.voter):
             outcomes[index] = PermissionDeniedError(
-                _("Connectez-vous ou rejoignez l'atelier pour voter."), code="not_authenticated"
+                "not_authenticated", _("Connectez-vous ou rejoignez l'atelier pour voter.")
             )
         else:
             by_session.setdefault(request.session_id, []).append(index)
@@ -900,7 +903,7 @@ def _check_ballot(current: VoteSession | None, request: BallotRequest, colleges:
     voter = request.voter
     if voter.pk not in colleges:
         raise PermissionDeniedError(
-            _("Connectez-vous ou rejoignez l'atelier pour voter."), code="not_authenticated"
+            "not_authenticated", _("Connectez-vous ou rejoignez l'atelier pour voter.")
         )
     college, sees_workshop = colleges[voter.pk]
     if not sees_workshop:
@@ -913,15 +916,15 @@ def _check_ballot(current: VoteSession | None, request: BallotRequest, colleges:
         raise _refused_closed(current)
     if college is None and current.workshop_id is None:
         raise PermissionDeniedError(
+            "not_confirmed",
             _(
                 "Les votes de la plateforme sont réservés aux comptes confirmés : "
                 "ajoutez et confirmez votre adresse e-mail depuis « Mon compte »."
             ),
-            code="not_confirmed",
         )
     if college is None:
         raise PermissionDeniedError(
-            _("Seul·es les participant·es de l'atelier peuvent voter."), code="not_participant"
+            "not_participant", _("Seul·es les participant·es de l'atelier peuvent voter.")
         )
     if current.method == Method.OPEN_QUESTION:
         if not isinstance(request.answer, str):
@@ -941,7 +944,9 @@ def answer_hide(
 ) -> None:
     """Hide (or restore) an open answer: its words leave (or rejoin) the cloud."""
     if not rules.can_manage(actor, session):
-        raise PermissionDeniedError(_("Seul·es les animateur·rices de ce vote peuvent le modérer."))
+        raise PermissionDeniedError(
+            "forbidden", _("Seul·es les animateur·rices de ce vote peuvent le modérer.")
+        )
     ballot = Ballot.objects.select_for_update().filter(session=session, pk=ballot_id).first()
     if ballot is None:
         raise DomainError("not_found", _("Cette réponse n'existe pas."), status=404)
@@ -971,7 +976,9 @@ def answer_hide(
 def word_hide(*, session: VoteSession, actor, word: str, hidden: bool = True, request=None) -> None:
     """Take a word out of the cloud (or put it back), whoever wrote it."""
     if not rules.can_manage(actor, session):
-        raise PermissionDeniedError(_("Seul·es les animateur·rices de ce vote peuvent le modérer."))
+        raise PermissionDeniedError(
+            "forbidden", _("Seul·es les animateur·rices de ce vote peuvent le modérer.")
+        )
     locked = _locked(session)
     normalised = tally.normalise_words(word)
     if not normalised:

@@ -36,7 +36,7 @@ def _session(ctx, data: dict) -> VoteSession:
         .first()
     )
     if session is None or (session.state == SessionState.DRAFT and not ctx.is_facilitator):
-        raise NotFoundError(_("Ce vote n'existe pas ou n'est pas accessible."))
+        raise NotFoundError("not_found", _("Ce vote n'existe pas ou n'est pas accessible."))
     return session
 
 
@@ -71,7 +71,9 @@ async def vote_cast(ctx, data: dict) -> dict:
         _ballot, changed = await get_writer().cast(request)
     except DomainError as error:
         if error.code == "not_found":
-            raise NotFoundError(_("Ce vote n'existe pas ou n'est pas accessible.")) from None
+            raise NotFoundError(
+                "not_found", _("Ce vote n'existe pas ou n'est pas accessible.")
+            ) from None
         raise
     # The turnout reaches everyone in the next vote.tally snapshot; the ack stays cheap.
     return {"session": session_id, "status": "changed" if changed else "recorded"}

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from project.errors import DomainError, NotFoundError, PermissionDeniedError
+from project.errors import DomainError, NotFoundError, PermissionDeniedError, add_form_error
 from project.ids import parse_id
 from project.redirects import safe_next
 from votes import charts, live, rules, selectors, services
@@ -307,10 +307,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         except DomainError as exc:
-            form.add_error(
-                exc.extra.get("field") if exc.extra.get("field") in form.fields else None,
-                exc.message,
-            )
+            add_form_error(form, exc)
         else:
             messages.success(request, _("Vote créé en brouillon : vérifiez-le puis ouvrez-le."))
             return redirect("votes:manage", pk=session.pk)

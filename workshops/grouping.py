@@ -26,7 +26,9 @@ MAX_GROUPS = 40
 
 def _require_facilitator(actor, workshop: Workshop) -> None:
     if not rules.is_workshop_facilitator(actor, workshop):
-        raise PermissionDeniedError(_("Réservé à l'équipe d'animation de cet atelier."))
+        raise PermissionDeniedError(
+            "forbidden", _("Réservé à l'équipe d'animation de cet atelier.")
+        )
     if workshop.state == WorkshopState.PUBLISHED:
         raise DomainError(
             "workshop_published", _("Cet atelier est publié : ses groupes ne changent plus.")
@@ -47,7 +49,7 @@ def _clean_name(name) -> str:
 def _group(workshop: Workshop, group_id) -> IdeaGroup:
     group = IdeaGroup.objects.filter(workshop=workshop, pk=group_id).first()
     if group is None:
-        raise NotFoundError(_("Ce groupe n'est pas dans cet atelier."))
+        raise NotFoundError("not_found", _("Ce groupe n'est pas dans cet atelier."))
     return group
 
 
@@ -58,7 +60,7 @@ def _idea(workshop: Workshop, idea_id):
         pk=idea_id, origin_workshop=workshop, merged_into__isnull=True, is_hidden=False
     ).first()
     if proposal is None:
-        raise NotFoundError(_("Cette idée n'est pas au mur de cet atelier."))
+        raise NotFoundError("not_found", _("Cette idée n'est pas au mur de cet atelier."))
     return proposal
 
 

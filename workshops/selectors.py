@@ -59,16 +59,15 @@ def get_workshop_for_user(user, slug: str) -> RoomAccess:
             qs = qs.annotate(_user_facilitates=_facilitates(user, OuterRef("pk")))
         workshop = qs.first()
         if workshop is None:
-            raise NotFoundError(_("Cet atelier n'existe pas."))
+            raise NotFoundError("not_found", _("Cet atelier n'existe pas."))
         if authenticated:
             workshop._user_facilitates_for = user.pk
     if not rules.can_see_workshop(user, workshop, participant):
         if participant is not None and participant.removed_at is not None:
             raise PermissionDeniedError(
-                _("Vous avez été retiré·e de cet atelier par l'équipe d'animation."),
-                code="removed",
+                "removed", _("Vous avez été retiré·e de cet atelier par l'équipe d'animation.")
             )
-        raise NotFoundError(_("Cet atelier n'existe pas."))
+        raise NotFoundError("not_found", _("Cet atelier n'existe pas."))
     return RoomAccess(
         workshop=workshop,
         participant=participant,

@@ -140,7 +140,9 @@ def join_code_regenerate(*, workshop: Workshop, actor, request=None) -> Workshop
 def _require_facilitator(user, workshop: Workshop) -> None:
     # Read now: a socket's ``workshop`` and ``user`` were loaded when it connected.
     if not rules.is_workshop_facilitator_now(user, workshop):
-        raise PermissionDeniedError(_("Réservé à l'équipe d'animation de cet atelier."))
+        raise PermissionDeniedError(
+            "forbidden", _("Réservé à l'équipe d'animation de cet atelier.")
+        )
 
 
 def _room_rights(workshop: Workshop, user) -> tuple[Workshop, Participant | None, bool]:
@@ -183,10 +185,9 @@ def _room_rights(workshop: Workshop, user) -> tuple[Workshop, Participant | None
     if not rules.can_see_workshop(user, workshop, participant, facilitator=facilitator):
         if participant is not None and participant.removed_at is not None:
             raise PermissionDeniedError(
-                _("Vous avez été retiré·e de cet atelier par l'équipe d'animation."),
-                code="removed",
+                "removed", _("Vous avez été retiré·e de cet atelier par l'équipe d'animation.")
             )
-        raise NotFoundError(_("Cet atelier n'existe pas."))
+        raise NotFoundError("not_found", _("Cet atelier n'existe pas."))
     return workshop, participant, facilitator
 
 
@@ -209,7 +210,7 @@ def _registered_changed(workshop: Workshop) -> None:
 def workshop_join(*, workshop: Workshop, user, attendance: str = Attendance.ON_SITE) -> Participant:
     """Record ``user`` as a participant (idempotent), with the college they declare now."""
     if not (user and user.is_authenticated):
-        raise PermissionDeniedError(_("Connectez-vous ou rejoignez en invité·e."))
+        raise PermissionDeniedError("forbidden", _("Connectez-vous ou rejoignez en invité·e."))
     if attendance not in Attendance.values:
         raise DomainError(
             "invalid_attendance", _("Choisissez sur place ou en ligne."), field="attendance"
@@ -224,8 +225,7 @@ def workshop_join(*, workshop: Workshop, user, attendance: str = Attendance.ON_S
         if participant is not None:
             if participant.removed_at is not None:
                 raise PermissionDeniedError(
-                    _("Vous avez été retiré·e de cet atelier par l'équipe d'animation."),
-                    code="removed",
+                    "removed", _("Vous avez été retiré·e de cet atelier par l'équipe d'animation.")
                 )
             if participant.attendance != attendance:
                 participant.attendance = attendance
@@ -233,7 +233,7 @@ def workshop_join(*, workshop: Workshop, user, attendance: str = Attendance.ON_S
             return participant
         if workshop.visibility == Visibility.PRIVATE and not facilitator:
             raise PermissionDeniedError(
-                _("Cet atelier est réservé aux personnes invitées."), code="private"
+                "private", _("Cet atelier est réservé aux personnes invitées.")
             )
         if workshop.joins_closed and not facilitator:
             raise DomainError(
@@ -311,7 +311,7 @@ def guest_join(
         )
     if _device_removed(workshop, device):
         raise PermissionDeniedError(
-            _("Vous avez été retiré·e de cet atelier par l'équipe d'animation."), code="removed"
+            "removed", _("Vous avez été retiré·e de cet atelier par l'équipe d'animation.")
         )
     # Check both limits before counting either: a refusal per workshop does not eat the
     # address's allowance, and the other way round.
@@ -756,7 +756,9 @@ def idea_post(*, workshop: Workshop, user, axis, title: str, body: str = "", cli
 
     workshop, participant, facilitator = _room_rights(workshop, user)
     if not facilitator and not rules.can_participate(user, workshop, participant):
-        raise PermissionDeniedError(_("Rejoignez l'atelier en cours pour proposer une idée."))
+        raise PermissionDeniedError(
+            "forbidden", _("Rejoignez l'atelier en cours pour proposer une idée.")
+        )
     if client_key:
         existing = Proposal.objects.filter(author=user, client_key=client_key[:64]).first()
         if existing is not None:
@@ -866,7 +868,7 @@ def reaction_toggle(*, workshop: Workshop, user, proposal_id, kind: str) -> dict
         raise DomainError("invalid_reaction", _("Réaction inconnue."), field="kind")
     workshop, participant, facilitator = _room_rights(workshop, user)
     if not (facilitator or rules.can_participate(user, workshop, participant)):
-        raise PermissionDeniedError(_("Rejoignez l'atelier en cours pour réagir."))
+        raise PermissionDeniedError("forbidden", _("Rejoignez l'atelier en cours pour réagir."))
     proposal = _idea_of(workshop, proposal_id)
     if proposal.is_hidden or proposal.merged_into_id:
         raise DomainError("not_found", _("Cette idée n'est plus au mur."))
@@ -892,7 +894,9 @@ def reaction_toggle(*, workshop: Workshop, user, proposal_id, kind: str) -> dict
 def hand_raise(*, workshop: Workshop, user) -> HandRaise:
     workshop, participant, _facilitator = _room_rights(workshop, user)
     if not rules.can_participate(user, workshop, participant):
-        raise PermissionDeniedError(_("Rejoignez l'atelier en cours pour demander la parole."))
+        raise PermissionDeniedError(
+            "forbidden", _("Rejoignez l'atelier en cours pour demander la parole.")
+        )
     with transaction.atomic():
         hand = HandRaise.objects.waiting().filter(participant=participant).first()
         if hand is not None:
@@ -943,7 +947,7 @@ RESERVED_SLUGS = frozenset({"nouveau"})
 
 def _require_can_create(actor) -> None:
     if not rules.can_create_workshop(actor):
-        raise PermissionDeniedError(_("Réservé aux animateur·rices du Codev."))
+        raise PermissionDeniedError("forbidden", _("Réservé aux animateur·rices du Codev."))
 
 
 def _clean_workshop_fields(
@@ -1149,7 +1153,9 @@ def workshop_update(
 ) -> Workshop:
     """Change a workshop's details (not its slug: links and QR codes already given keep working)."""
     if not rules.can_edit_workshop(actor, workshop):
-        raise PermissionDeniedError(_("Réservé à l'équipe d'animation de cet atelier."))
+        raise PermissionDeniedError(
+            "forbidden", _("Réservé à l'équipe d'animation de cet atelier.")
+        )
     fields = _clean_workshop_fields(
         title=title,
         description=description,

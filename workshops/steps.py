@@ -53,7 +53,9 @@ class StepOutcome:
 
 def _require_facilitator(actor, workshop: Workshop) -> None:
     if not rules.is_workshop_facilitator(actor, workshop):
-        raise PermissionDeniedError(_("Réservé à l'équipe d'animation de cet atelier."))
+        raise PermissionDeniedError(
+            "forbidden", _("Réservé à l'équipe d'animation de cet atelier.")
+        )
 
 
 def _steps(workshop: Workshop) -> list[Phase]:
@@ -688,7 +690,9 @@ def workshop_duplicate(*, workshop: Workshop, actor, request=None) -> Workshop:
     from votes.models import VoteOption, VoteSession
 
     if not (rules.can_create_workshop(actor) and rules.can_edit_workshop(actor, workshop)):
-        raise PermissionDeniedError(_("Réservé à l'équipe d'animation de cet atelier."))
+        raise PermissionDeniedError(
+            "forbidden", _("Réservé à l'équipe d'animation de cet atelier.")
+        )
     title = _("%(title)s (copie)") % {"title": workshop.title}
     copy = services.workshop_create(
         actor=actor,

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import College
 from project import ratelimit
-from project.errors import DomainError, PermissionDeniedError
+from project.errors import DomainError, PermissionDeniedError, add_form_error
 from project.ids import parse_id
 from realtime.broadcast import room_last_seq
 from workshops import events, grouping, qr, selectors, services
@@ -93,10 +93,7 @@ def join(request: HttpRequest) -> HttpResponse:
                     device=device,
                 )
         except DomainError as error:
-            form.add_error(
-                error.extra.get("field") if error.extra.get("field") in form.fields else None,
-                error.message,
-            )
+            add_form_error(form, error)
             status = 429 if error.status == 429 else 400
         else:
             messages.success(
@@ -346,8 +343,7 @@ def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
             messages.error(request, error.message)
             return _back(access, "idees")
         except DomainError as error:
-            field = error.extra.get("field")
-            form.add_error(field if field in form.fields else None, error.message)
+            add_form_error(form, error)
         else:
             messages.success(request, _("Votre idée est au mur."))
             return _back(access, "idees")

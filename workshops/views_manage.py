@@ -14,15 +14,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from project.errors import DomainError
+from project.errors import DomainError, add_form_error
 from workshops import rules, selectors, services
 from workshops.forms import InviteForm, WorkshopCreateForm, WorkshopForm
 from workshops.models import Participant, Visibility, Workshop
-
-
-def _form_error(form, error: DomainError) -> None:
-    field = error.extra.get("field")
-    form.add_error(field if field in form.fields else None, error.message)
 
 
 def _managed_workshop(request: HttpRequest, slug: str, allowed) -> Workshop:
@@ -59,7 +54,7 @@ def workshop_create(request: HttpRequest) -> HttpResponse:
                         workshop=workshop, actor=request.user, template=runsheet, request=request
                     )
         except DomainError as error:
-            _form_error(form, error)
+            add_form_error(form, error)
         else:
             if runsheet:
                 messages.success(
@@ -103,7 +98,7 @@ def workshop_edit(request: HttpRequest, slug: str) -> HttpResponse:
                     workshop=workshop, actor=request.user, request=request, **form.cleaned_data
                 )
             except DomainError as error:
-                _form_error(form, error)
+                add_form_error(form, error)
             else:
                 messages.success(request, _("Atelier enregistré."))
                 return redirect(workshop.get_absolute_url())

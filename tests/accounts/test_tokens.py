@@ -46,7 +46,7 @@ def test_cannot_revoke_someone_elses_token(user, other_user):
 def test_name_is_required(user):
     with pytest.raises(DomainError) as exc:
         token_create(user=user, name="   ")
-    assert exc.value.extra["field"] == "name"
+    assert exc.value.field == "name"
 
 
 def test_page_shows_the_token_once_then_only_its_prefix(client, user):

@@ -78,7 +78,7 @@ def test_create_renders_markdown_through_the_sanitiser(user, axis):
 def test_create_rejects_bad_input_naming_the_field(user, axis, title, body, field):
     with pytest.raises(DomainError) as exc:
         services.proposal_create(author=user, axis=axis, title=title, body=body)
-    assert exc.value.extra["field"] == field
+    assert exc.value.field == field
     assert Proposal.objects.count() == 0
 
 
@@ -174,7 +174,7 @@ def test_signal_is_not_sent_when_the_transaction_rolls_back(proposal, editor):
 def test_not_retained_needs_a_public_reason(proposal, editor):
     with pytest.raises(DomainError) as exc:
         services.proposal_status_change(proposal=proposal, actor=editor, new_status="not_retained")
-    assert exc.value.extra["field"] == "reason"
+    assert exc.value.field == "reason"
     services.proposal_status_change(
         proposal=proposal, actor=editor, new_status="not_retained", reason="Hors compétence de PMA"
     )

@@ -218,7 +218,7 @@ def test_a_badly_prepared_vote_is_refused_and_nothing_is_added(
     count = brainstorm.phases.count()
     with pytest.raises(DomainError) as error:
         steps.step_add(workshop=brainstorm, actor=facilitator, kind="vote", title="Vote", vote=vote)
-    assert error.value.extra.get("field") == field
+    assert error.value.field == field
     assert brainstorm.phases.count() == count
     assert not VoteSession.objects.filter(workshop=brainstorm).exists()
 
