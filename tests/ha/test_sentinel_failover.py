@@ -23,11 +23,16 @@ import threading
 import time
 
 import pytest
+import redis
+from django.conf import settings
 from django.core.cache import caches
 from django.test import override_settings
 
-from tests.realtime.helpers import session_cookie_for
-from tests.security.test_chaos_redis import RoomClient, _post
+from project import ratelimit
+from project.redis import client as redis_client
+from project.redis import parse_sentinels
+from tests.live_vote import LiveVote
+from votes.models import Ballot
 
 pytestmark = [pytest.mark.integration, pytest.mark.redis]
 
@@ -37,10 +42,6 @@ CONVERGENCE_SECONDS = 60
 
 def _sentinel_settings(deployment):
     """This test process's cache through the sentinels, as the servers' (override_settings)."""
-    from django.conf import settings
-
-    from project.redis import parse_sentinels
-
     env = deployment.env(db=1)
     cache = {
         **settings.CACHES["default"],
@@ -64,15 +65,11 @@ def _sentinel_settings(deployment):
 
 
 def _keys(port: int, db: int = 0) -> list[str]:
-    import redis
-
     return [k.decode() for k in redis.Redis(port=port, db=db, socket_timeout=2).keys("*")]
 
 
 def _channel_layer_on(port: int) -> bool:
     """The core layer keeps its groups in keys; the pub/sub layer subscribes to channels."""
-    import redis
-
     connection = redis.Redis(port=port, socket_timeout=2)
     return any(k.startswith(b"asgi") for k in connection.keys("*")) or bool(
         connection.pubsub_channels()
@@ -82,61 +79,14 @@ def _channel_layer_on(port: int) -> bool:
 def test_primary_killed_during_a_live_vote_replica_promoted_nothing_lost(
     asgi_server, sentinel_deployment, facilitator
 ):
-    from accounts.tokens import token_create
-    from project import ratelimit
-    from project.redis import client as redis_client
-    from tests.votes.conftest import join, make_workshop, option_ids
-    from votes.live import MIN_STEP
-    from votes.models import Ballot
-    from votes.services import session_create, session_open
-
     deployment = sentinel_deployment
-    workshop = make_workshop()
-    workshop.facilitators.add(facilitator)
-    voters = [join(workshop) for _ in range(VOTERS)]
-    tokens = [token_create(user=v, name="failover")[1] for v in voters]
-    session = session_create(
-        actor=facilitator, title="Bascule", method="poll", workshop=workshop, labels=["Oui", "Non"]
-    )
-    session_open(session=session, actor=facilitator)
-    yes, no = option_ids(session)
-
+    vote = LiveVote.open(facilitator, voters=VOTERS, title="Bascule")
     servers = [asgi_server(extra_env=deployment.env()), asgi_server(extra_env=deployment.env())]
-    watchers = [join(workshop) for _ in range(6)]
-    clients = [
-        RoomClient(
-            name=f"client-{i}",
-            ws_url=servers[i % 2].ws_url,
-            origin=servers[i % 2].url,
-            cookie=session_cookie_for(w),
-            slug=workshop.slug,
-        )
-        for i, w in enumerate(watchers)
-    ]
-    threads = [threading.Thread(target=c.run, daemon=True) for c in clients]
-    for t in threads:
-        t.start()
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not all(c.connects for c in clients):
-        time.sleep(0.1)
-    assert all(c.connects for c in clients), [c.errors for c in clients]
-
-    statuses: dict[int, int] = {}
-
-    def cast(i: int) -> None:
-        server = servers[i % 2]
-        statuses[i] = _post(
-            f"{server.url}/api/v1/vote-sessions/{session.pk}/ballot",
-            tokens[i],
-            {"choices": {str(yes if i % 3 else no): 1}},
-        )
+    watchers = vote.watch(servers, 6, timeout=20)
+    assert all(c.connects for c in watchers.clients), watchers.state()
 
     def wave(indices) -> None:
-        workers = [threading.Thread(target=cast, args=(i,)) for i in indices]
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join(60)
+        vote.wave(indices, servers)
 
     third = VOTERS // 3
     with _sentinel_settings(deployment):
@@ -192,26 +142,16 @@ def test_primary_killed_during_a_live_vote_replica_promoted_nothing_lost(
 
         # Nothing committed is lost, and nothing answered an error.
         logs = "\n".join(s.log() for s in servers)
-        assert Ballot.objects.filter(session=session).count() == VOTERS
-        assert Ballot.objects.filter(session=session).values("voter").distinct().count() == VOTERS
-        assert all(s == 201 for s in statuses.values()), (statuses, logs[-4000:])
+        ballots = Ballot.objects.filter(session=vote.session)
+        assert ballots.count() == VOTERS
+        assert ballots.values("voter").distinct().count() == VOTERS
+        assert all(s == 201 for s in vote.statuses.values()), (vote.statuses, logs[-4000:])
 
-        def converged() -> bool:
-            seen = {c.voted for c in clients}
-            return len(seen) == 1 and VOTERS - (MIN_STEP - 1) <= seen.pop() <= VOTERS
-
-        while time.monotonic() - killed_at < CONVERGENCE_SECONDS and not converged():
-            time.sleep(0.1)
-        recovered["every client shows the tally of every ballot"] = time.monotonic() - killed_at
-        for c in clients:
-            c.stop.set()
-        for t in threads:
-            t.join(5)
-        assert converged(), (
-            [(c.name, c.voted, c.connects, c.errors[-3:]) for c in clients],
-            logs[-4000:],
-            deployment.logs(),
+        recovered["every client shows the tally of every ballot"] = watchers.wait_converged(
+            VOTERS, killed_at, CONVERGENCE_SECONDS
         )
+        watchers.stop()
+        assert watchers.converged(VOTERS), (watchers.state(), logs[-4000:], deployment.logs())
 
         # Rate limits count again, on the new primary.
         assert deployment.master_address() == ("127.0.0.1", deployment.replica_port)
