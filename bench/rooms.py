@@ -222,7 +222,9 @@ async def connect_all(order: list, arrival: float) -> None:
             load.connected.append(listener)
 
 
-async def drive(loads: list[RoomLoad], rate: float, duration: float, vote_every: float) -> None:
+async def drive(
+    loads: list[RoomLoad], rate: float, duration: float, vote_every: float, *, votes: bool = True
+) -> None:
     """Ideas: ``rate`` per second in each room, the rooms staggered evenly (one scheduler,
     open loop); votes: each room once every ``vote_every`` s, the rooms staggered."""
     total_rate = rate * len(loads)
@@ -232,7 +234,7 @@ async def drive(loads: list[RoomLoad], rate: float, duration: float, vote_every:
         (start + (i + 0.5) * vote_every / len(loads) + k * vote_every, i)
         for i in range(len(loads))
         for k in range(max(1, int(duration // vote_every)))
-        if (i + 0.5) * vote_every / len(loads) + k * vote_every < duration
+        if votes and (i + 0.5) * vote_every / len(loads) + k * vote_every < duration
     )
     n = 0
     while True:
@@ -321,7 +323,9 @@ async def run(args, seeded: list[dict], port: int, supervisor: int) -> dict:
         profiler = attach_profiler(supervisor, out, args.duration)
     load_start = load_average()
     cpu_before = sum(common.process_cpu_seconds(p) for p in worker_pids(supervisor))
-    await drive(loads, args.rate, args.duration, args.vote_every or args.duration)
+    await drive(
+        loads, args.rate, args.duration, args.vote_every or args.duration, votes=not args.no_votes
+    )
     cpu_after = sum(common.process_cpu_seconds(p) for p in worker_pids(supervisor))
     load_end = load_average()
 
@@ -474,6 +478,9 @@ def main(argv: list[str] | None = None) -> dict:
         default=0,
         help="seconds between two votes of a room (default: --duration, each room votes once)",
     )
+    parser.add_argument(
+        "--no-votes", action="store_true", help="ideas only (the big room, as bench.room)"
+    )
     parser.add_argument("--arrival", type=float, default=100.0, help="clients per second")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--layer", choices=("core", "pubsub", "memory"), default="core")
@@ -498,7 +505,7 @@ def main(argv: list[str] | None = None) -> dict:
         "clients_per_room": args.clients,
         "clients": args.rooms * args.clients,
         "rate_per_room": args.rate,
-        "vote_every_s": args.vote_every or args.duration,
+        "vote_every_s": None if args.no_votes else (args.vote_every or args.duration),
         "duration_s": args.duration,
         "workers": args.workers,
         "layer": room.LAYERS[args.layer],
