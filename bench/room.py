@@ -106,6 +106,10 @@ class Listener:
             open_timeout=60,
             compression=None,
             max_queue=None,
+            # A browser answers the server's pings but sends none: no client-side keepalive
+            # timeout closing sockets when a loaded client process is slow to read (the
+            # 40-room run lost 79 sockets that way at load average 17-25, as bench.votes).
+            ping_interval=None,
         )
         self.task = asyncio.ensure_future(self.read())
         await asyncio.wait_for(self.ready.wait(), 60)

@@ -255,6 +255,15 @@ async def drive(
     await asyncio.gather(*pending)
 
 
+async def loop_lag(samples: list[float], stop: asyncio.Event) -> None:
+    """How late this client's event loop wakes up (ms, every 100 ms): the client shares the
+    cores, and a late loop reads frames late (the latencies include it)."""
+    while not stop.is_set():
+        before = time.perf_counter()
+        await asyncio.sleep(0.1)
+        samples.append((time.perf_counter() - before - 0.1) * 1000)
+
+
 def worker_pids(supervisor: int) -> list[int]:
     """uvicorn's worker processes (the supervisor alone when it serves by itself)."""
     tree = common.process_tree(supervisor)
@@ -294,6 +303,7 @@ async def run(args, seeded: list[dict], port: int, supervisor: int) -> dict:
 
     from realtime.broadcast import room_last_seq
 
+    client_cpu_start = time.process_time()
     loads = [RoomLoad(i, data, port) for i, data in enumerate(seeded)]
     for load in loads:
         load.start_seq = await sync_to_async(room_last_seq)(load.data["workshop_id"])
@@ -322,12 +332,17 @@ async def run(args, seeded: list[dict], port: int, supervisor: int) -> dict:
         out = Path(args.profile) / f"rooms-{len(loads)}x{args.clients}.txt"
         profiler = attach_profiler(supervisor, out, args.duration)
     load_start = load_average()
+    lag: list[float] = []
+    lag_stop = asyncio.Event()
+    lag_task = asyncio.ensure_future(loop_lag(lag, lag_stop))
     cpu_before = sum(common.process_cpu_seconds(p) for p in worker_pids(supervisor))
     await drive(
         loads, args.rate, args.duration, args.vote_every or args.duration, votes=not args.no_votes
     )
     cpu_after = sum(common.process_cpu_seconds(p) for p in worker_pids(supervisor))
     load_end = load_average()
+    lag_stop.set()
+    await lag_task
 
     # Every client catches up (bounded), then count what never arrived.
     expected = {}
@@ -395,6 +410,9 @@ async def run(args, seeded: list[dict], port: int, supervisor: int) -> dict:
         if measured > 0
         else None,
         "server_cpu_s": round(cpu, 1),
+        "server_cpu_share": round(cpu / args.duration, 2),
+        "client_loop_lag_p99_ms": pct(lag, 99),
+        "client_cpu_s": round(time.process_time() - client_cpu_start, 1),
         "server_cpu_us_per_delivery": round(cpu / deliveries * 1e6, 1) if deliveries else None,
         "error_count": sum(r["error_count"] for r in per_room),
         "errors": [e for r in per_room for e in r["errors"]][:5],
