@@ -18,8 +18,8 @@ expire on their own (``TIMEOUT``).
 
 Ideas posted in a live room are the exception: forty tables posting an idea a
 second would otherwise empty the public board eighty times a second. They mark
-the board as pending instead (``changed_soon``: a timestamp, set if missing, at
-once and again after the commit), and the first reader that finds the mark at
+the board as pending instead (``changed_soon``: a timestamp, set if missing, once
+the transaction commits), and the first reader that finds the mark at
 least ``COALESCE_SECONDS`` old folds it into one bump before reading (one
 reader wins the delete). A room's new idea reaches the public board within
 ``COALESCE_SECONDS`` (the room itself shows it live), and however busy the
@@ -104,9 +104,8 @@ def _mark() -> None:
 
 def changed_soon() -> None:
     """A room's new idea: on the public board within ``COALESCE_SECONDS``, with the other
-    ideas of that moment (marked now, and again once the transaction commits, so that a fold
-    between the two still leaves a mark for the committed rows)."""
-    _mark()
+    ideas of that moment. Marked once the transaction commits: a reader before the commit
+    cannot see the idea anyway, and a fold after the mark bumps after the commit."""
     transaction.on_commit(_mark)
 
 
