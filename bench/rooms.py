@@ -455,8 +455,9 @@ def targets(result: dict, rooms: int, clients: int) -> list[dict]:
                 100,
                 unit="KiB",
                 note=f"workers' RSS {result.get('workers_rss_kib_before')} -> "
-                f"{result.get('workers_rss_kib_after')} KiB over "
-                f"{result.get('connected')} connections",
+                f"{result.get('workers_rss_kib_after')} KiB over the "
+                f"{result.get('memory_connections_measured')} connections opened in between "
+                f"(of {result.get('connected')})",
             )
         )
     else:
