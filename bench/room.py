@@ -94,6 +94,7 @@ class Listener:
         self.ready = asyncio.Event()
         self.acks: dict[str, asyncio.Future] = {}
         self.task: asyncio.Task | None = None
+        self.close_code: int | None = None
 
     async def open(self) -> None:
         from websockets.asyncio.client import connect
@@ -135,6 +136,9 @@ class Listener:
                         self.stats.latencies_ms.append((now - sent) * 1000)
         except Exception as exc:  # counted, the run goes on
             self.stats.errors.append(f"{type(exc).__name__}: {exc}")
+        # Who ended the socket, and how (4008: the server found this client too slow).
+        rcvd = getattr(self.ws, "close_rcvd", None)
+        self.close_code = rcvd.code if rcvd is not None else None
 
     async def call(self, action: str, data: dict, **extra) -> dict:
         ref = secrets.token_hex(4)

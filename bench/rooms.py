@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import json
 import os
 import random
@@ -179,6 +180,12 @@ class RoomLoad:
             "clients": len(self.listeners),
             "connected": len(self.connected),
             "still_open": len(live),
+            "closed_by_server": dict(
+                collections.Counter(
+                    str(lst.close_code) for lst in self.connected if lst.close_code is not None
+                )
+            ),
+            "writers_closed": sum(1 for lst in self.writers if lst.task and lst.task.done()),
             "connect_failures": self.failed,
             "ideas_offered": self.ideas_offered,
             "ideas_acked": self.ideas_acked,
@@ -391,6 +398,13 @@ async def run(args, seeded: list[dict], port: int, supervisor: int) -> dict:
         "events": sum(r["events"] for r in per_room),
         "deliveries": deliveries,
         "lost": sum(r["lost"] for r in per_room),
+        "sockets_closed_by_server": dict(
+            sum(
+                (collections.Counter(r["closed_by_server"]) for r in per_room),
+                collections.Counter(),
+            )
+        ),
+        "writers_closed": sum(r["writers_closed"] for r in per_room),
         "duplicates": sum(r["duplicates"] for r in per_room),
         "broadcast_p50_ms": pct(latencies, 50),
         "broadcast_p99_ms": pct(latencies, 99),
