@@ -1072,7 +1072,7 @@ def main(argv: list[str] | None = None) -> int:
         if "mixed" in only:
             run_mixed(runs, sizes, db_env(""), redis_url if have_redis else None)
         if "rooms" in only:
-            run_rooms(runs, sizes, db_env("rooms"), redis_url if have_redis else None)
+            run_rooms(runs, sizes, db_env("live"), redis_url if have_redis else None)
         document = {
             "benchmark": "run_all",
             "scale": scale,
