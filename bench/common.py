@@ -51,6 +51,11 @@ def bench_env(name: str = "bench") -> dict[str, str]:
     env["DJANGO_SETTINGS_MODULE"] = SETTINGS
     env.setdefault("SECRET_KEY", "bench-secret-key-" + "x" * 40)
     env["DEBUG"] = "0"
+    # One cache for the benchmark and every worker of its server, as deployed: the test
+    # settings otherwise prefix the cache keys per process, and with two workers the board's
+    # generation, the sessions, the rate limits and the vote coalescer's keys were each
+    # worker's own (``bench.room.layer_env`` runs use ``BENCH_LAYER_PREFIX`` instead).
+    env.setdefault("TEST_CACHE_PREFIX", f"agir-bench-{name}-{os.getpid()}")
     env.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     for key in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
         env[key] = "0"

@@ -94,6 +94,7 @@ class Listener:
         self.ready = asyncio.Event()
         self.acks: dict[str, asyncio.Future] = {}
         self.task: asyncio.Task | None = None
+        self.close_code: int | None = None
 
     async def open(self) -> None:
         from websockets.asyncio.client import connect
@@ -106,6 +107,10 @@ class Listener:
             open_timeout=60,
             compression=None,
             max_queue=None,
+            # A browser answers the server's pings but sends none: no client-side keepalive
+            # timeout closing sockets when a loaded client process is slow to read (the
+            # 40-room run lost 79 sockets that way at load average 17-25, as bench.votes).
+            ping_interval=None,
         )
         self.task = asyncio.ensure_future(self.read())
         await asyncio.wait_for(self.ready.wait(), 60)
@@ -131,6 +136,9 @@ class Listener:
                         self.stats.latencies_ms.append((now - sent) * 1000)
         except Exception as exc:  # counted, the run goes on
             self.stats.errors.append(f"{type(exc).__name__}: {exc}")
+        # Who ended the socket, and how (4008: the server found this client too slow).
+        rcvd = getattr(self.ws, "close_rcvd", None)
+        self.close_code = rcvd.code if rcvd is not None else None
 
     async def call(self, action: str, data: dict, **extra) -> dict:
         ref = secrets.token_hex(4)

@@ -16,7 +16,9 @@ back with replay; on Redis, two processes), ``bench.votes``
 within 30 ms; SQLite in one process, the embedded default, and the run's
 database on Redis with two processes; quick: 2 s only) and
 ``bench.mixed`` (the board idle, then during a room load and a vote load; on
-Redis with two processes when Redis is up), each in a child process so
+Redis with two processes when Redis is up), ``bench.rooms`` (many rooms at
+once, 40 × 50 clients, then one big room of 3,000 with the workers' memory per
+connection; two processes on Redis; quick: 4 × 10 and 1 × 100), each in a child process so
 that each has its own Django and database, and prints ONE JSON document: the
 raw figures of every run, the machine (cores, load average before and after:
 other processes share the cores, read the latencies with it) and, for each
@@ -325,6 +327,7 @@ def targets(runs: dict, sizes: dict) -> list[dict]:
             )
         )
     rows += mixed_targets(runs, sizes)
+    rows += rooms_targets(runs)
     rows += storm_targets(runs)
     rows += soak_targets(runs)
     return rows
@@ -659,7 +662,9 @@ def burst_targets(runs: dict, sizes: dict) -> list[dict]:
 
 
 def mixed_targets(runs: dict, sizes: dict) -> list[dict]:
-    """The board page while the room and vote loads run (bench.mixed), against idle."""
+    """The plenary stacked (bench.mixed): the room, the votes and the board at once, against
+    issue 21's absolute targets; the board's loaded / idle ratio is reported, not a target
+    (its idle figure is a cache hit)."""
     mixed = runs.get("mixed")
     if not mixed:
         return []
@@ -669,17 +674,58 @@ def mixed_targets(runs: dict, sizes: dict) -> list[dict]:
         f"{votes.get('voters')} voters at {votes.get('rate_offered')} ballots/s offered "
         f"({votes.get('acked_per_s')}/s acked)"
     )
+    idle = (get(mixed, "board_idle") or {}).get("p95_ms")
+    loaded = (get(mixed, "board_loaded") or {}).get("p95_ms")
+    load = f"load average {get(mixed, 'load_average_1m')} at the end"
     return [
         target(
-            "board p95 during room and vote loads / idle",
-            get(mixed, "ratio_p95"),
-            1.5,
-            unit="x",
-            note=f"idle {(get(mixed, 'board_idle') or {}).get('p95_ms')} ms, loaded "
-            f"{(get(mixed, 'board_loaded') or {}).get('p95_ms')} ms; {loads}",
+            "mixed: room broadcast p99 during the vote load",
+            room.get("broadcast_p99_ms"),
+            250,
+            unit="ms",
+            note=f"{loads}; {load}",
         ),
-        target("board during loads: lost room events and ballots", get(mixed, "lost"), 0),
+        target("mixed: vote ack p95 during the room load", votes.get("ack_p95_ms"), 100, unit="ms"),
+        target("mixed: tally visible p99", votes.get("tally_visible_p99_ms"), 500, unit="ms"),
+        target(
+            "mixed: board p95 during room and vote loads",
+            loaded,
+            100,
+            unit="ms",
+            note=f"idle {idle} ms",
+        ),
+        target(
+            "mixed: board p95 loaded / idle",
+            get(mixed, "ratio_p95"),
+            None,
+            unit="x",
+            note="informational (issue 21 retired the 1.5x target: the idle figure is a cache hit)",
+        ),
+        target("mixed: lost room events and ballots", get(mixed, "lost"), 0),
     ]
+
+
+ROOMS_RUNS = (("rooms_many", "many rooms"), ("rooms_big", "one big room"))
+
+
+def rooms_targets(runs: dict) -> list[dict]:
+    """Many rooms at once and one big room (bench.rooms): its own target rows (lost, worst
+    room p99, starvation, memory per connection), or a crash."""
+    rows: list[dict] = []
+    for key, label in ROOMS_RUNS:
+        run = runs.get(key)
+        if not run:
+            continue
+        if run.get("crashed"):
+            rows.append(target(f"{label} ({key}): crashed", None, None))
+            continue
+        load = (run.get("load_average") or {}).get("load")
+        for row in run.get("targets") or []:
+            row = dict(row)
+            extra = f"load average {load} during the load"
+            row["note"] = "; ".join(filter(None, (row.get("note"), extra)))
+            rows.append(row)
+    return rows
 
 
 def lost_total(runs: dict) -> int:
@@ -724,6 +770,31 @@ def run_room(
                 {**env, "REDIS_URL": redis_url},
                 timeout=big_budget * 2,
             )
+
+
+def run_rooms(runs: dict, sizes: dict, env: dict, redis_url: str | None) -> None:
+    """Many rooms (``rooms`` × ``room_clients``, 1 idea/s each), then one big room
+    (``big_room_clients``, 2 actions/s): two workers on the Redis core layer as deployed,
+    else one process in memory."""
+    argv = ["--duration", str(sizes["rooms_duration"]), "--arrival", str(sizes["arrival"])]
+    if redis_url:
+        env = {**env, "REDIS_URL": redis_url}
+        argv += ["--workers", "2", "--layer", "core"]
+    else:
+        argv += ["--workers", "1", "--layer", "memory"]
+    profile = env.get("BENCH_PROFILE_DIR")
+    if profile:
+        argv += ["--profile", profile]
+    many = ["--rooms", str(sizes["rooms"]), "--clients", str(sizes["room_clients"])]
+    clients = sizes["rooms"] * sizes["room_clients"]
+    # Seeding (a workshop and its poll per room), connecting, the load, 15 s of draining.
+    budget = 240 + sizes["rooms"] * 5 + clients * 0.1 + sizes["rooms_duration"] * 2
+    runs["rooms_many"] = run_child("rooms", [*many, *argv], env, timeout=budget)
+    if sizes.get("big_room_clients"):
+        big = ["--rooms", "1", "--clients", str(sizes["big_room_clients"])]
+        big += ["--rate", "2", "--no-votes"]
+        budget = 240 + sizes["big_room_clients"] * 0.1 + sizes["rooms_duration"] * 2
+        runs["rooms_big"] = run_child("rooms", [*big, *argv], env, timeout=budget)
 
 
 def run_storm(runs: dict, sizes: dict, env: dict, redis_url: str | None, quick: bool) -> None:
@@ -825,7 +896,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--proposals", type=int, help="board proposals (full 10000, quick 600)")
     parser.add_argument("--requests", type=int, help="requests per board page")
     parser.add_argument(
-        "--only", default="board,room,votes,burst,mixed,storm", help="comma-separated subset"
+        "--only",
+        default="board,room,votes,burst,mixed,rooms,storm",
+        help="comma-separated subset",
+    )
+    parser.add_argument("--rooms", type=int, help="bench.rooms: rooms (full 40, quick 4)")
+    parser.add_argument(
+        "--room-clients", type=int, help="bench.rooms: clients per room (full 50, quick 10)"
+    )
+    parser.add_argument(
+        "--rooms-duration", type=float, help="bench.rooms: load seconds (full 60, quick 8)"
+    )
+    parser.add_argument(
+        "--big-room-clients",
+        type=int,
+        help="bench.rooms: one room of this many clients, 2 workers (full 3000, quick 100; "
+        "0: not run)",
     )
     parser.add_argument(
         "--storm-clients", type=int, help="reconnect storm clients (full 1000, quick 150)"
@@ -868,6 +954,12 @@ def main(argv: list[str] | None = None) -> int:
         "proposals": args.proposals or (600 if quick else 10_000),
         "requests": args.requests or (100 if quick else 300),
         "storm_clients": args.storm_clients or (150 if quick else 1000),
+        "rooms": args.rooms or (4 if quick else 40),
+        "room_clients": args.room_clients or (10 if quick else 50),
+        "rooms_duration": args.rooms_duration or (8 if quick else 60),
+        "big_room_clients": args.big_room_clients
+        if args.big_room_clients is not None
+        else (100 if quick else 3000),
     }
     only = set(args.only.split(","))
     base_env = dict(os.environ)
@@ -979,6 +1071,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         if "mixed" in only:
             run_mixed(runs, sizes, db_env(""), redis_url if have_redis else None)
+        if "rooms" in only:
+            run_rooms(runs, sizes, db_env("live"), redis_url if have_redis else None)
         document = {
             "benchmark": "run_all",
             "scale": scale,

@@ -45,6 +45,17 @@ def table(document: dict) -> str:
         f"{machine.get('wall_seconds')} s. lost: {document.get('lost')}, "
         f"crashed: {document.get('crashed')}."
     )
+    runs = document.get("runs") or {}
+    if runs:
+        # The machine is shared: each run's own load average, to read its latencies with.
+        lines.append("")
+        lines.append("| Run | Command | Wall s | Load average after (1 min) |")
+        lines.append("|---|---|---|---|")
+        for name, run in runs.items():
+            lines.append(
+                f"| {name} | `{run.get('command', '')}` | {run.get('wall_seconds', '')} | "
+                f"{run.get('load_average_1m_after', '')} |"
+            )
     return "\n".join(lines)
 
 

@@ -16,6 +16,16 @@ matters: a reader that saw the old rows before the commit may have stored them
 under the generation of the first bump. Old keys are never read again and
 expire on their own (``TIMEOUT``).
 
+Ideas posted in a live room are the exception: forty tables posting an idea a
+second would otherwise empty the public board eighty times a second. They mark
+the board as pending instead (``changed_soon``: a timestamp, set if missing, once
+the transaction commits), and the first reader that finds the mark at
+least ``COALESCE_SECONDS`` old folds it into one bump before reading (one
+reader wins the delete). A room's new idea reaches the public board within
+``COALESCE_SECONDS`` (the room itself shows it live), and however busy the
+rooms, the board is rebuilt at most once per ``COALESCE_SECONDS``. The mark is
+read with the generation, in the same round trip.
+
 When the cache is away (``project.cache`` then answers like an empty cache)
 the generation reads as missing and the board is computed for each request,
 exactly as without a cache. A bump lost to an outage of the network between
@@ -43,6 +53,9 @@ GENERATION_KEY = "proposals:board:generation"
 # Keys of an old generation are never read again; this bounds what a bump lost while the
 # cache was unreachable (a network partition, not a restart) can leave on the board.
 TIMEOUT = 120
+# Room ideas wait this long at most before the public board shows them (``changed_soon``).
+PENDING_KEY = "proposals:board:pending"
+COALESCE_SECONDS = 2.0
 
 
 def enabled() -> bool:
@@ -60,7 +73,10 @@ def generation() -> int | None:
     cache is off, or away)."""
     if not enabled():
         return None
-    value = cache.get(GENERATION_KEY)
+    values = cache.get_many([GENERATION_KEY, PENDING_KEY])
+    value = values.get(GENERATION_KEY)
+    if _fold(values.get(PENDING_KEY)):
+        value = cache.get(GENERATION_KEY)
     if value is None:
         # A fresh start never reuses an old generation (the key may have been evicted
         # while keys made with its values still live).
@@ -80,6 +96,27 @@ def changed() -> None:
     """Something the board shows changed: now, and again once the transaction commits."""
     _bump()
     transaction.on_commit(_bump)
+
+
+def _mark() -> None:
+    cache.add(PENDING_KEY, time.time(), timeout=None)  # the oldest unfolded write's time
+
+
+def changed_soon() -> None:
+    """A room's new idea: on the public board within ``COALESCE_SECONDS``, with the other
+    ideas of that moment. Marked once the transaction commits: a reader before the commit
+    cannot see the idea anyway, and a fold after the mark bumps after the commit."""
+    transaction.on_commit(_mark)
+
+
+def _fold(pending) -> bool:
+    """Fold a pending mark old enough into one bump; True when the generation may have moved
+    (then read it again)."""
+    if not isinstance(pending, (int, float)) or time.time() - pending < COALESCE_SECONDS:
+        return False
+    if cache.delete(PENDING_KEY):  # one reader bumps; the others read its bump
+        _bump()
+    return True
 
 
 def key(generation: int, name: str, *parts: Any) -> str:
@@ -145,7 +182,9 @@ def cached_page(request, list_seed: int) -> str | None:
     if not enabled():
         return None
     page_key = _page_key(request, list_seed)
-    values = cache.get_many([GENERATION_KEY, page_key])
+    values = cache.get_many([GENERATION_KEY, PENDING_KEY, page_key])
+    if _fold(values.get(PENDING_KEY)):
+        return None  # room ideas to show: rebuilt at the new generation
     current, stamped = values.get(GENERATION_KEY), values.get(page_key)
     if current is None or stamped is None or stamped[0] != current:
         return None
@@ -188,6 +227,15 @@ def _on_write(sender, **kwargs) -> None:
     changed()
 
 
+def _on_proposal_save(sender, instance=None, created=False, **kwargs) -> None:
+    # A new idea of a live room: coalesced with the others (see the module's docstring).
+    # Anything else about a proposal (edits, moderation, merges) shows at once.
+    if created and getattr(instance, "origin_workshop_id", None):
+        changed_soon()
+    else:
+        changed()
+
+
 def _on_workshop_save(sender, update_fields=None, **kwargs) -> None:
     if update_fields is None or _WORKSHOP_BOARD_FIELDS & set(update_fields):
         changed()
@@ -207,7 +255,8 @@ def connect() -> None:
 
     for label in ("proposals.Proposal", "proposals.Support", "proposals.Comment", "proposals.Axis"):
         model = apps.get_model(label)
-        post_save.connect(_on_write, sender=model, dispatch_uid=f"board-cache-save-{label}")
+        on_save = _on_proposal_save if label == "proposals.Proposal" else _on_write
+        post_save.connect(on_save, sender=model, dispatch_uid=f"board-cache-save-{label}")
         post_delete.connect(_on_write, sender=model, dispatch_uid=f"board-cache-delete-{label}")
     workshop = apps.get_model("workshops.Workshop")
     post_save.connect(_on_workshop_save, sender=workshop, dispatch_uid="board-cache-workshop")
