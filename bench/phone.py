@@ -395,6 +395,8 @@ def join(page, wire: Wire, base_url: str, code: str) -> dict:
     join_url = f"{base_url}/rejoindre/?code={code}"
     wire.reset()
     page.goto(join_url, wait_until="load")
+    # A person takes seconds to type a name: what the page fetches meanwhile is done.
+    page.wait_for_load_state("networkidle")
     join_page = wire.summary(base_url)
     if not page.locator("[name=display_name]").count():
         page.screenshot(path=str(Path(tempfile.gettempdir()) / "agir-bench-phone-join.png"))

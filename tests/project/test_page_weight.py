@@ -73,3 +73,43 @@ def test_compression_sits_below_whitenoise_and_above_what_writes_pages():
         "django.middleware.csrf.CsrfViewMiddleware",
     ):
         assert compression < middleware.index(writer)
+
+
+@pytest.fixture
+def live_room(facilitator):
+    from tests.workshops.factories import ParticipantFactory, WorkshopFactory
+    from workshops.models import WorkshopState
+    from workshops.services import workshop_state_change
+
+    workshop = WorkshopFactory(state=WorkshopState.SCHEDULED, facilitators=[facilitator])
+    workshop = workshop_state_change(workshop=workshop, actor=facilitator, to=WorkshopState.LIVE)
+    workshop.member = ParticipantFactory(workshop=workshop).user
+    return workshop
+
+
+@pytest.mark.django_db
+def test_the_room_loads_no_opinions_css_without_an_opinion_step(client, live_room):
+    client.force_login(live_room.member)
+    html = client.get(live_room.get_absolute_url()).content.decode()
+    assert "/static/css/workshops.css" in html and "/static/js/room.js" in html
+    assert "opinions.css" not in html  # room.js reloads the page when an opinion step starts
+
+
+@pytest.mark.django_db
+def test_the_join_page_prefetches_what_the_room_loads_beyond_it(client, live_room):
+    """After « Entrer dans la salle », only the room's HTML is left to fetch: its other files
+    are the join page's own or prefetched while the newcomer types a name."""
+    import re
+
+    join = client.get(f"/rejoindre/?code={live_room.join_code}").content.decode()
+    client.force_login(live_room.member)
+    room = client.get(live_room.get_absolute_url()).content.decode()
+
+    def assets(html: str, rels: str) -> set[str]:
+        found = set(re.findall(rf'<link rel="(?:{rels})" href="(/static/[^"]+)"', html))
+        found |= set(re.findall(r'<script[^>]* src="(/static/[^"]+)"', html))
+        return found
+
+    room_files = assets(room, "stylesheet")
+    assert room_files, "the room loads static files"
+    assert room_files <= assets(join, "stylesheet|prefetch")
