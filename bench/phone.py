@@ -10,8 +10,9 @@ through the DevTools protocol like Lighthouse's « slow 4G » phone: 1.6 Mbit/s 
 CPU 4× slower (``Emulation.setCPUThrottlingRate``), viewport 360×740.
 
 The server is the deployed shape as far as one machine allows: the production settings
-(``project.settings``, ``DEBUG=0``), ``collectstatic`` (hashed, pre-compressed files served
-by WhiteNoise) and uvicorn as ``make serve`` starts it (``--ws-per-message-deflate false``).
+(``project.settings``, ``DEBUG=0``), ``collectstatic`` as ``make serve`` runs it (hashed,
+pre-compressed files served by WhiteNoise; skipped when the sources are unchanged since the
+last run) and uvicorn (``bench.common.server``).
 The database is a SQLite file of its own and the channel layer in memory, so one worker;
 with ``DATABASE_URL`` and ``REDIS_URL`` set, PostgreSQL, Redis and two workers.
 
@@ -311,6 +312,10 @@ class Wire:
         entry["status"] = response["status"]
         entry["encoding"] = headers.get("content-encoding", "")
         entry["cache_control"] = headers.get("cache-control", "")
+        timing = response.get("timing") or {}
+        if timing.get("sendEnd") is not None and timing.get("receiveHeadersEnd") is not None:
+            # Request sent to headers received: the server's time plus the emulated latency.
+            entry["wait_ms"] = round(timing["receiveHeadersEnd"] - timing["sendEnd"])
         entry["cache"] = entry["cache"] or bool(
             response.get("fromDiskCache") or response.get("fromPrefetchCache")
         )
@@ -346,6 +351,7 @@ class Wire:
                     "encoding": r["encoding"],
                     "cache_control": r["cache_control"],
                     "from_cache": r["cache"],
+                    "wait_ms": r.get("wait_ms"),
                     "start_ms": round((r["start"] - first) * 1000),
                     "end_ms": round((r["end"] - first) * 1000) if r["end"] else None,
                 }
