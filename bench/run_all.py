@@ -301,6 +301,26 @@ def target(name: str, figure, limit, *, unit: str = "", upper: bool = True, note
     return row
 
 
+def phone_targets(runs: dict) -> list[dict]:
+    """The phone on slow 4G (bench.phone): 1.6 Mbit/s, 150 ms, CPU 4x, through DevTools."""
+    phone = runs.get("phone")
+    if not phone:
+        return []
+    if phone.get("crashed"):
+        return [target("phone: crashed", None, None)]
+    units = {"ms": "ms", "kb": "KB"}
+    return [
+        target(
+            f"phone (slow 4G): {row['target']}",
+            row["figure"],
+            row["limit"],
+            unit=units[row["target"].rsplit("_", 1)[1]],
+            note=row.get("note", ""),
+        )
+        for row in phone["targets"]
+    ]
+
+
 def get(run: dict, key: str):
     return None if run.get("crashed") else run.get(key)
 
@@ -328,6 +348,7 @@ def targets(runs: dict, sizes: dict) -> list[dict]:
         )
     rows += mixed_targets(runs, sizes)
     rows += rooms_targets(runs)
+    rows += phone_targets(runs)
     rows += storm_targets(runs)
     rows += soak_targets(runs)
     return rows
@@ -897,8 +918,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, help="requests per board page")
     parser.add_argument(
         "--only",
-        default="board,room,votes,burst,mixed,rooms,storm",
-        help="comma-separated subset",
+        default=None,
+        help="comma-separated subset of board,room,votes,burst,mixed,rooms,storm,phone "
+        "(default: all; --quick leaves the phone out: it collects the static files first)",
     )
     parser.add_argument("--rooms", type=int, help="bench.rooms: rooms (full 40, quick 4)")
     parser.add_argument(
@@ -961,7 +983,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.big_room_clients is not None
         else (100 if quick else 3000),
     }
-    only = set(args.only.split(","))
+    everything = "board,room,votes,burst,mixed,rooms,storm" + ("" if quick else ",phone")
+    only = set((args.only or everything).split(","))
     base_env = dict(os.environ)
     base_env.pop("DATABASE_URL", None)
     base_env.pop("REDIS_URL", None)
@@ -1073,6 +1096,10 @@ def main(argv: list[str] | None = None) -> int:
             run_mixed(runs, sizes, db_env(""), redis_url if have_redis else None)
         if "rooms" in only:
             run_rooms(runs, sizes, db_env("live"), redis_url if have_redis else None)
+        if "phone" in only:
+            # The embedded default (SQLite, one process): the phone's figures are the
+            # network's and the browser's; bench.phone alone runs the deployed shape too.
+            runs["phone"] = run_child("phone", [], dict(base_env), timeout=900)
         document = {
             "benchmark": "run_all",
             "scale": scale,
