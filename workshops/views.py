@@ -194,6 +194,9 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
     context["first_visit"] = slug not in seen
     if context["first_visit"]:
         request.session["rooms_seen"] = [*seen[-49:], slug]
+    context["activity_first"] = access.workshop.state == WorkshopState.LIVE and bool(
+        context.get("participant") or context.get("is_facilitator")
+    )
     return render(request, "workshops/workshop_room.html", context)
 
 

@@ -90,11 +90,15 @@ def test_the_phone_shows_the_current_activity_first(
     page.set_viewport_size({"width": width, "height": height})
     sign_in(page, site, me)
     url = site(room.get_absolute_url())
-    page.goto(url)  # first visit: the description is open
-    expect(page.locator("details.room__about")).to_have_attribute("open", "")
-    page.goto(url)  # then it folds away
+    page.goto(url)  # a live workshop: the activity first, the description folded, one tap away
     expect(page.locator("#room")).to_have_attribute("data-connection", "live")
     expect(page.locator("details.room__about")).not_to_have_attribute("open", "")
+    field = page.get_by_label("Votre idée, en une phrase")
+    expect(field).to_be_in_viewport()
+    about = page.locator("details.room__about summary")
+    about.click()
+    expect(page.get_by_text("Deux heures pour imaginer")).to_be_visible()
+    about.click()
     size = f"{width}x{height}"
 
     # The stage, on the facilitator's laptop: the same figures as the phone, same labels.
