@@ -16,9 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from project.errors import DomainError, NotFoundError, PermissionDeniedError, add_form_error
 from project.ids import parse_id
 from project.redirects import safe_next
-from votes import charts, live, rules, selectors, services
+from votes import charts, live, rules, selectors
 from votes.forms import BallotForm, SessionForm
 from votes.models import ANSWER_MAX_LENGTH, Method, SessionState, VoteSession
+from votes.services.ballots import ballot_cast
+from votes.services.creation import session_create as create_session
+from votes.services.lifecycle import session_close, session_open, session_publish, session_reveal
+from votes.services.moderation import answer_hide, word_hide
 
 
 def _get(request: HttpRequest, pk: int, *, manage: bool = False) -> VoteSession:
@@ -115,7 +119,7 @@ def ballot_submit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(f"{_login_url()}?next={session.get_absolute_url()}")
     form = BallotForm(session, data=request.POST)
     try:
-        _ballot, changed = services.ballot_cast(
+        _ballot, changed = ballot_cast(
             session=session, voter=request.user, choices=form.choices(), answer=form.answer()
         )
     except DomainError as exc:
@@ -173,10 +177,10 @@ def session_results_svg(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 MANAGE_ACTIONS = {
-    "open": services.session_open,
-    "close": services.session_close,
-    "reveal": services.session_reveal,
-    "publish": services.session_publish,
+    "open": session_open,
+    "close": session_close,
+    "reveal": session_reveal,
+    "publish": session_publish,
 }
 
 
@@ -218,7 +222,7 @@ def session_manage(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, _manage_message(action, session))
             elif action in ("hide_answer", "restore_answer"):
-                services.answer_hide(
+                answer_hide(
                     session=session,
                     actor=request.user,
                     ballot_id=parse_id(request.POST.get("answer")) or 0,
@@ -227,7 +231,7 @@ def session_manage(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, _("Modération enregistrée."))
             elif action in ("hide_word", "restore_word"):
-                services.word_hide(
+                word_hide(
                     session=session,
                     actor=request.user,
                     word=request.POST.get("word", ""),
@@ -289,7 +293,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
         if workshop is None and request.POST.get("axis"):
             axis = next((a for a in axes if str(a.pk) == request.POST.get("axis")), None)
         try:
-            session = services.session_create(
+            session = create_session(
                 actor=request.user,
                 title=data["title"],
                 question=data["question"],
