@@ -19,7 +19,9 @@ from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import College
-from votes import tally
+from project.errors import NotFoundError, PermissionDeniedError
+from project.ids import parse_id
+from votes import rules, tally
 from votes.models import (
     MJ_GRADE_LABELS,
     MJ_GRADES,
@@ -60,6 +62,26 @@ class Results:
             "words": self.words,
             "by_college": self.by_college,
         }
+
+
+def get_session_for_user(user, pk: int, *, manage: bool = False) -> VoteSession:
+    """The session, or NotFoundError (also when it may not be seen) / PermissionDeniedError.
+
+    A read only: a board session past its end date comes back as it is stored (still
+    open); ``votes.services.lifecycle.session_for_user`` closes it for its callers.
+    """
+    session = (
+        VoteSession.objects.select_related("workshop", "axis").filter(pk=pk).first()
+        if parse_id(pk) is not None
+        else None
+    )
+    if session is None or not rules.can_view(user, session):
+        raise NotFoundError("not_found", _("Ce vote n'existe pas ou n'est pas accessible."))
+    if manage and not rules.can_manage(user, session):
+        raise PermissionDeniedError(
+            "forbidden", _("Seul·es les animateur·rices de ce vote peuvent le gérer.")
+        )
+    return session
 
 
 def ballot_count(session: VoteSession) -> int:

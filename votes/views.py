@@ -21,13 +21,19 @@ from votes.forms import BallotForm, SessionForm
 from votes.models import ANSWER_MAX_LENGTH, Method, SessionState, VoteSession
 from votes.services.ballots import ballot_cast
 from votes.services.creation import session_create as create_session
-from votes.services.lifecycle import session_close, session_open, session_publish, session_reveal
+from votes.services.lifecycle import (
+    session_close,
+    session_for_user,
+    session_open,
+    session_publish,
+    session_reveal,
+)
 from votes.services.moderation import answer_hide, word_hide
 
 
 def _get(request: HttpRequest, pk: int, *, manage: bool = False) -> VoteSession:
     try:
-        return rules.get_session_for_user(request.user, pk, manage=manage)
+        return session_for_user(request.user, pk, manage=manage)
     except NotFoundError:
         raise Http404 from None
     except PermissionDeniedError as exc:

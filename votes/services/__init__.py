@@ -33,6 +33,7 @@ from votes.services.creation import MAX_OPTIONS, MIN_OPTIONS, session_create
 from votes.services.lifecycle import (
     session_close,
     session_close_if_due,
+    session_for_user,
     session_open,
     session_public_data,
     session_publish,
@@ -52,6 +53,7 @@ __all__ = [
     "session_close",
     "session_close_if_due",
     "session_create",
+    "session_for_user",
     "session_open",
     "session_public_data",
     "session_publish",

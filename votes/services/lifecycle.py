@@ -149,6 +149,16 @@ def session_close_if_due(*, session: VoteSession) -> VoteSession:
     return locked
 
 
+def session_for_user(user, pk: int, *, manage: bool = False) -> VoteSession:
+    """A session loaded for use by a page or the API: the look-up (404/403,
+    ``selectors.get_session_for_user``), then the close a passed end date is owed.
+
+    A board session past its end date reads as closed, whoever looks first.
+    """
+    session = selectors.get_session_for_user(user, pk, manage=manage)
+    return session_close_if_due(session=session)
+
+
 @transaction.atomic
 def session_reveal(*, session: VoteSession, actor, request=None) -> VoteSession:
     """Show the results of a closed « à la clôture » session to the room."""
