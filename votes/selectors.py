@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import College
 from project.errors import NotFoundError, PermissionDeniedError
 from project.ids import parse_id
+from proposals.models import Proposal, ProposalStatus
 from votes import rules, tally
 from votes.models import (
     MJ_GRADE_LABELS,
@@ -33,6 +34,7 @@ from votes.models import (
     VoteOption,
     VoteSession,
 )
+from workshops.models import Workshop
 
 # A session is over once closed or published (``VoteSession.is_finished`` as a query).
 FINISHED_STATES = (SessionState.CLOSED, SessionState.PUBLISHED)
@@ -82,6 +84,46 @@ def get_session_for_user(user, pk: int, *, manage: bool = False) -> VoteSession:
             "forbidden", _("Seul·es les animateur·rices de ce vote peuvent le gérer.")
         )
     return session
+
+
+# Proposals of the board a board session may put to the vote.
+BOARD_CANDIDATE_STATUSES = (
+    ProposalStatus.SHORTLISTED,
+    ProposalStatus.UNDER_REVIEW,
+    ProposalStatus.RETAINED,
+)
+CANDIDATES_SHOWN = 200
+
+
+def workshop_for_new_session(user, slug: str | None):
+    """Where a new session goes: the workshop of ``slug`` (its facilitators only), or the
+    board (None: Codev editors and facilitators). NotFoundError / PermissionDeniedError."""
+    if not slug:
+        if not rules.can_create_board_session(user):
+            raise PermissionDeniedError(
+                "forbidden",
+                _("Seul·es les éditeur·rices du Codev et les animateur·rices créent des votes."),
+            )
+        return None
+    workshop = Workshop.objects.filter(slug=slug).first()
+    if workshop is None:
+        raise NotFoundError("not_found", _("Cet atelier n'existe pas."))
+    if not rules.is_workshop_facilitator(user, workshop):
+        raise PermissionDeniedError(
+            "forbidden", _("Seul·es les animateur·rices de l'atelier peuvent créer un vote.")
+        )
+    return workshop
+
+
+def session_candidates(workshop) -> QuerySet:
+    """The proposals a new session may offer: the workshop's ideas, or on the board those
+    under review, shortlisted or retained; the most supported first, at most 200."""
+    if workshop is not None:
+        candidates = Proposal.objects.filter(origin_workshop=workshop, is_hidden=False)
+    else:
+        candidates = Proposal.objects.filter(is_hidden=False, status__in=BOARD_CANDIDATE_STATUSES)
+    ids = candidates.order_by("-support_count", "-created_at").values_list("pk", flat=True)
+    return Proposal.objects.filter(pk__in=list(ids[:CANDIDATES_SHOWN]))
 
 
 def ballot_count(session: VoteSession) -> int:

@@ -268,63 +268,32 @@ def session_manage(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def session_create(request: HttpRequest) -> HttpResponse:
     """A new session: on a workshop (``?atelier=<slug>``, its ideas as options) or on the board."""
-    from proposals.models import Axis, Proposal
-    from workshops.models import Workshop
-
-    workshop = None
-    slug = request.GET.get("atelier") or request.POST.get("atelier")
-    if slug:
-        workshop = Workshop.objects.filter(slug=slug).first()
-        if workshop is None:
-            raise Http404
-        if not rules.is_workshop_facilitator(request.user, workshop):
-            raise PermissionDenied
-        candidates = Proposal.objects.filter(origin_workshop=workshop, is_hidden=False)
-    else:
-        if not rules.can_create_board_session(request.user):
-            raise PermissionDenied
-        candidates = Proposal.objects.filter(
-            is_hidden=False, status__in=["shortlisted", "under_review", "retained"]
+    try:
+        workshop = selectors.workshop_for_new_session(
+            request.user, request.GET.get("atelier") or request.POST.get("atelier")
         )
-    candidates = candidates.order_by("-support_count", "-created_at")[:200]
-    axes = list(Axis.objects.all())
+    except NotFoundError:
+        raise Http404 from None
+    except PermissionDeniedError as exc:
+        raise PermissionDenied(exc.message) from None
     form = SessionForm(
         request.POST or None,
-        proposals_qs=Proposal.objects.filter(pk__in=[p.pk for p in candidates]),
+        proposals_qs=selectors.session_candidates(workshop),
         board=workshop is None,
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        axis = None
-        if workshop is None and request.POST.get("axis"):
-            axis = next((a for a in axes if str(a.pk) == request.POST.get("axis")), None)
         try:
             session = create_session(
-                actor=request.user,
-                title=data["title"],
-                question=data["question"],
-                method=data["method"],
-                reveal=data["reveal"],
-                workshop=workshop,
-                axis=axis,
-                starts_at=data.get("starts_at"),
-                ends_at=data.get("ends_at"),
-                max_choices=data.get("max_choices"),
-                dot_budget=data["dot_budget"],
-                dot_cap=data["dot_cap"],
-                proposals=data["proposals"],
-                labels=form.labels_list(),
-                request=request,
+                actor=request.user, workshop=workshop, request=request, **form.session_arguments()
             )
         except DomainError as exc:
             add_form_error(form, exc)
         else:
             messages.success(request, _("Vote créé en brouillon : vérifiez-le puis ouvrez-le."))
             return redirect("votes:manage", pk=session.pk)
+    axes = list(form.fields["axis"].queryset) if "axis" in form.fields else []
     return render(
-        request,
-        "votes/session_form.html",
-        {"form": form, "workshop": workshop, "axes": axes if workshop is None else []},
+        request, "votes/session_form.html", {"form": form, "workshop": workshop, "axes": axes}
     )
 
 
