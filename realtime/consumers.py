@@ -14,7 +14,7 @@ Access is checked by ``workshops.selectors.get_workshop_for_user`` (the same
 as the room page); actions go to the handlers registered in
 ``realtime.actions``, which call the services. Room events come from the
 process's ``RoomHub``, not from a channel-layer message per consumer. The
-consumer's own channel serves the user group ``user.<pk>``: a
+consumer's own channel serves the user group (``realtime.users.user_group``): a
 ``user.disconnect`` message there (logout, account deletion, removal from
 a workshop, rights taken away: ``realtime.rights``) closes the socket with
 code 4001. The rights read at connect only choose what the socket receives;
@@ -43,6 +43,8 @@ from realtime.auth import resolve_user
 from realtime.broadcast import encode
 from realtime.hub import ClientStream, get_hub, replay_since
 from realtime.presence import Member
+from realtime.users import user_group
+from workshops.selectors import get_workshop_for_user
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +63,6 @@ USER_GROUP_RENEW_SECONDS = 300
 
 def _load_access(scope, slug: str):
     """Who connects (session, user) and their access to the room, in one worker-thread call."""
-    from workshops.selectors import get_workshop_for_user
-
     user = resolve_user(scope)
     access = get_workshop_for_user(user, slug)
     # Resolve lazy attributes here, in the worker thread, not in the event loop.
@@ -188,7 +188,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         try:
             async with hub.layer_ops:
                 await asyncio.wait_for(
-                    self.channel_layer.group_add(f"user.{self.user.pk}", self.channel_name),
+                    self.channel_layer.group_add(user_group(self.user.pk), self.channel_name),
                     timeout=2,
                 )
         except asyncio.CancelledError:
@@ -244,7 +244,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             try:
                 async with hub.layer_ops:
                     await self.channel_layer.group_discard(
-                        f"user.{self.user.pk}", self.channel_name
+                        user_group(self.user.pk), self.channel_name
                     )
             except Exception:
                 logger.warning("group_discard of user.%s failed", self.user.pk, exc_info=True)
