@@ -13,6 +13,7 @@ from votes.models import Method, Reveal, SessionState, VoteSession
 from votes.services.ballots import ballot_cast
 from votes.services.creation import session_create
 from votes.services.lifecycle import session_close, session_open, session_publish, session_reveal
+from workshops.models import Participant, ParticipantRole
 
 TITLE = "Quelles idées porter en priorité devant le Codev ?"
 QUESTION = (
@@ -61,8 +62,6 @@ def seed(ctx: dict) -> None:
 
 
 def _cast_demo_ballots(session: VoteSession, workshop, ctx: dict) -> None:
-    from workshops.models import Participant, ParticipantRole
-
     # The demo people join the room (as they would with its code) if the workshops demo didn't.
     for user in (ctx.get("users") or {}).values():
         if user.is_facilitator or user.is_codev_editor:

@@ -23,6 +23,9 @@ from __future__ import annotations
 from accounts import rules as account_rules
 from accounts.models import Role
 from votes.models import SessionState, VoteSession
+from workshops import rules as workshop_rules
+from workshops.models import Participant
+from workshops.selectors import participant_for
 
 
 def is_signed_in(user) -> bool:
@@ -33,8 +36,6 @@ def active_participant(user, workshop):
     """The user's participation in the workshop (or workshop id); None if absent or removed."""
     if not is_signed_in(user) or workshop is None:
         return None
-    from workshops.models import Participant
-
     workshop_id = workshop if isinstance(workshop, int) else workshop.pk
     return (
         Participant.objects.filter(workshop_id=workshop_id, user=user, removed_at__isnull=True)
@@ -45,8 +46,6 @@ def active_participant(user, workshop):
 
 def is_workshop_facilitator(user, workshop) -> bool:
     """The workshop app's rule: its facilitators (and administrators)."""
-    from workshops import rules as workshop_rules
-
     return workshop_rules.is_workshop_facilitator(user, workshop)
 
 
@@ -67,9 +66,6 @@ def can_view(user, session: VoteSession) -> bool:
         return can_manage(user, session)
     if session.workshop_id is None:
         return True
-    from workshops import rules as workshop_rules
-    from workshops.selectors import participant_for
-
     workshop = session.workshop
     return workshop_rules.can_see_workshop(user, workshop, participant_for(user, workshop))
 

@@ -34,6 +34,7 @@ from votes.models import (
     VoteOption,
     VoteSession,
 )
+from workshops.figures import registered_count, voters_count
 from workshops.models import Workshop
 
 # A session is over once closed or published (``VoteSession.is_finished`` as a query).
@@ -128,15 +129,11 @@ def session_candidates(workshop) -> QuerySet:
 
 def ballot_count(session: VoteSession) -> int:
     """« votant·es » (workshops.figures, the one definition every screen uses)."""
-    from workshops.figures import voters_count
-
     return voters_count(session)
 
 
 def eligible_count(session: VoteSession) -> int | None:
     """Who may vote: « inscrit·es à l'atelier » (None for a board session: everyone)."""
-    from workshops.figures import registered_count
-
     return registered_count(session.workshop_id)
 
 

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 
 from project.errors import DomainError, NotFoundError
 from project.ids import parse_id
 from realtime.actions import register
 from votes import live, rules, selectors
+from votes.batch import get_writer
 from votes.models import SessionState, VoteSession
 from votes.services.ballots import BallotRequest
 from votes.services.lifecycle import (
@@ -62,8 +65,6 @@ def _session_id(data) -> int:
 async def vote_cast(ctx, data: dict) -> dict:
     """Through the process's ballot writer (``votes.batch``): ballots arriving together
     are recorded in one transaction, each answered with its own outcome."""
-    from votes.batch import get_writer
-
     session_id = _session_id(data)
     choices = data.get("choices") or {}
     answer = data.get("answer") or ""
@@ -112,9 +113,6 @@ def _actor(ctx):
     """The account as it is now, for the facilitators' actions (rare): the socket's user was
     loaded when it connected, and a deactivated account must manage nothing. The services
     read the workshop's facilitators themselves (``_session`` loads a fresh workshop)."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import AnonymousUser
-
     return get_user_model().objects.filter(pk=ctx.user.pk).first() or AnonymousUser()
 
 

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from project.errors import DomainError, NotFoundError, PermissionDeniedError, add_form_error
 from project.ids import parse_id
 from project.redirects import safe_next
 from votes import charts, live, rules, selectors
+from votes.contexts import ballot_context, results_context
 from votes.forms import BallotForm, SessionForm
-from votes.models import ANSWER_MAX_LENGTH, Method, SessionState, VoteSession
+from votes.models import Method, SessionState, VoteSession
 from votes.services.ballots import ballot_cast
 from votes.services.creation import session_create as create_session
 from votes.services.lifecycle import (
@@ -29,6 +31,8 @@ from votes.services.lifecycle import (
     session_reveal,
 )
 from votes.services.moderation import answer_hide, word_hide
+from votes.templatetags.votes_tags import projector_vote_panel, room_vote_panel
+from workshops.selectors import get_workshop_for_user
 
 
 def _get(request: HttpRequest, pk: int, *, manage: bool = False) -> VoteSession:
@@ -40,56 +44,12 @@ def _get(request: HttpRequest, pk: int, *, manage: bool = False) -> VoteSession:
         raise PermissionDenied(exc.message) from None
 
 
-def results_context(session: VoteSession, *, chart_prefix: str = "vote") -> dict[str, Any]:
-    """Results with their SVG charts, overall and by college (aggregates only)."""
-    results = live.results_shown(session)  # open: the live tally as last shown
-    colleges = [
-        {**group, "svg": charts.results_svg({**results, **group}, chart_id=f"{chart_prefix}-c{i}")}
-        for i, group in enumerate(results["by_college"])
-    ]
-    return {
-        "results": results,
-        "results_svg": charts.results_svg(results, chart_id=f"{chart_prefix}-all"),
-        "colleges": colleges,
-        "grades": selectors.grade_choices(),
-        # The same results as HTML rows (the stage; the room on a phone, where the chart's
-        # text would be too small).
-        "rows": charts.result_rows(results),
-        "cloud": charts.cloud_order(results["words"]),
-    }
-
-
-def ballot_context(
-    request: HttpRequest, session: VoteSession, form: BallotForm | None = None
-) -> dict:
-    user = request.user
-    own = selectors.own_ballot(session, user) if rules.can_vote(user, session) else None
-    form = form or BallotForm(session, initial=own)
-    return {
-        "session": session,
-        "options": list(
-            session.options.order_by("order", "id").values(
-                "id", "label", "proposal_id", "description"
-            )
-        ),
-        "form": form,
-        "values": form.values(),
-        "has_voted": own is not None,
-        "can_vote": rules.can_vote(user, session) and session.accepts_ballots(),
-        "grades": selectors.grade_choices(),
-        "answer_max": ANSWER_MAX_LENGTH,
-        "dot_range": range(0, session.dot_cap + 1),
-    }
-
-
 @require_GET
 def session_list(request: HttpRequest) -> HttpResponse:
     """Board sessions (open and finished); managers also see drafts.
 
     Queries: sessions with their axis (1), ballots per session (1).
     """
-    from django.db.models import Count
-
     qs = (
         VoteSession.objects.on_board()
         .select_related("axis")
@@ -154,9 +114,6 @@ def ballot_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _login_url() -> str:
-    from django.conf import settings
-    from django.shortcuts import resolve_url
-
     return resolve_url(settings.LOGIN_URL)
 
 
@@ -192,8 +149,6 @@ MANAGE_ACTIONS = {
 
 def _manage_message(action: str, session: VoteSession) -> str:
     """What the facilitator just did, in words (not « C'est fait. »)."""
-    from django.utils.translation import ngettext
-
     if action == "open":
         eligible = selectors.eligible_count(session)
         if eligible is None:
@@ -310,9 +265,6 @@ def session_results_partial(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def room_panel_partial(request: HttpRequest, slug: str) -> HttpResponse:
     """The room's vote panel alone (a vote opened, closed or was revealed)."""
-    from votes.templatetags.votes_tags import room_vote_panel
-    from workshops.selectors import get_workshop_for_user
-
     try:
         access = get_workshop_for_user(request.user, slug)
     except NotFoundError:
@@ -325,9 +277,6 @@ def room_panel_partial(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def projector_panel_partial(request: HttpRequest, slug: str) -> HttpResponse:
     """The projector's vote panel alone (only what the room may see)."""
-    from votes.templatetags.votes_tags import projector_vote_panel
-    from workshops.selectors import get_workshop_for_user
-
     try:
         access = get_workshop_for_user(request.user, slug)
     except NotFoundError:
