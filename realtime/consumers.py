@@ -138,37 +138,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.stream = ClientStream(
             self.base_send, facilitator=self.access.is_facilitator, on_overflow=self._too_slow
         )
-        participant = self.access.participant
-        member = None
-        if participant is not None or self.access.is_facilitator:
-            member = Member(
-                user_id=self.user.pk,
-                college=participant.college if participant else self.user.college,
-                attendance=participant.attendance if participant else "on_site",
-                facilitator=self.access.is_facilitator,
-            )
-        hub = get_hub()
-        room = await hub.attach(self.workshop.pk, self.stream, member)
-        since = self._since()
-        if since is None:
-            # A fresh client (its page was rendered from the database just now) starts here.
-            self.stream.go_live(room.next_seq - 1)
-            last = room.next_seq - 1
-        else:
-            last, frames = await database_sync_to_async(replay_since, thread_sensitive=False)(
-                self.workshop.pk,
-                since,
-                facilitator=self.access.is_facilitator,
-                limit=conf.get("REALTIME_REPLAY_MAX"),
-            )
-            if frames is None:
-                metrics.ROOM_RESYNCS.inc()
-                await self.send(text_data=encode({"type": "resync", "data": {"seq": last}}))
-            else:
-                metrics.ROOM_REPLAYED.inc(len(frames))
-                for frame in frames:
-                    await self.send(text_data=frame)
-            self.stream.go_live(last)
+        room = await get_hub().attach(self.workshop.pk, self.stream, self._member())
+        last = await self._catch_up(room)
         await self.send(
             text_data=encode(
                 {
@@ -179,6 +150,42 @@ class RoomConsumer(AsyncWebsocketConsumer):
         )
         if room.presence_frame:
             self.stream.offer(None, "room", room.presence_frame)
+
+    def _member(self) -> Member | None:
+        """Who this connection counts as in the room's presence (None: not counted)."""
+        participant = self.access.participant
+        if participant is None and not self.access.is_facilitator:
+            return None
+        return Member(
+            user_id=self.user.pk,
+            college=participant.college if participant else self.user.college,
+            attendance=participant.attendance if participant else "on_site",
+            facilitator=self.access.is_facilitator,
+        )
+
+    async def _catch_up(self, room) -> int:
+        """Replay what the client missed since ``?since=`` (or tell it to resync), then go
+        live; returns the last sequence number it has."""
+        since = self._since()
+        if since is None:
+            # A fresh client (its page was rendered from the database just now) starts here.
+            self.stream.go_live(room.next_seq - 1)
+            return room.next_seq - 1
+        last, frames = await database_sync_to_async(replay_since, thread_sensitive=False)(
+            self.workshop.pk,
+            since,
+            facilitator=self.access.is_facilitator,
+            limit=conf.get("REALTIME_REPLAY_MAX"),
+        )
+        if frames is None:
+            metrics.ROOM_RESYNCS.inc()
+            await self.send(text_data=encode({"type": "resync", "data": {"seq": last}}))
+        else:
+            metrics.ROOM_REPLAYED.inc(len(frames))
+            for frame in frames:
+                await self.send(text_data=frame)
+        self.stream.go_live(last)
+        return last
 
     _user_group_timer: asyncio.TimerHandle | None = None
     _user_group_task: asyncio.Future | None = None

@@ -200,8 +200,6 @@ def _results_compute(session: VoteSession, *, empty: bool = False) -> Results:
         for row in of_session(Ballot).values("college").annotate(n=Count("id")).order_by()
     }
     total = sum(voters.values())
-    mapping = tally.merge_small_groups(voters)
-    groups_voters = tally.group_voters(voters, mapping)
     result = Results(session_id=session.pk, method=session.method, ballots=total)
 
     if session.method == Method.OPEN_QUESTION:
@@ -219,57 +217,86 @@ def _results_compute(session: VoteSession, *, empty: bool = False) -> Results:
         return result
 
     # Query 2: options; query 3: choices per college, option and value.
-    options = _option_rows(session)
-    rows = (
-        of_session(BallotChoice)
-        .values("college", "option_id", "value")
-        .annotate(n=Count("id"))
-        .order_by()
+    choices = _Choices(
+        options=_option_rows(session),
+        rows=list(
+            of_session(BallotChoice)
+            .values("college", "option_id", "value")
+            .annotate(n=Count("id"))
+            .order_by()
+        ),
+        total=total,
+        mapping=tally.merge_small_groups(voters),
     )
-    labels = {o["id"]: o["label"] for o in options}
-    proposals = {o["id"]: o["proposal_id"] for o in options}
-
+    choices.groups = _ordered_groups(tally.group_voters(voters, choices.mapping))
     if session.method == Method.MAJORITY_JUDGMENT:
-        per_college: dict[str, dict[int, list[int]]] = defaultdict(
-            lambda: {o["id"]: [0] * tally.MJ_GRADE_COUNT for o in options}
-        )
-        for row in rows:
-            if row["option_id"] in labels and 0 <= row["value"] < tally.MJ_GRADE_COUNT:
-                per_college[row["college"]][row["option_id"]][row["value"]] += row["n"]
-        overall = {o["id"]: [0] * tally.MJ_GRADE_COUNT for o in options}
-        for counts in per_college.values():
-            for option_id, profile in counts.items():
-                overall[option_id] = [
-                    a + b for a, b in zip(overall[option_id], profile, strict=True)
-                ]
-        padded = tally.pad_ungraded(overall, total)
-        result.options = [
-            _mj_option(r, labels, proposals, total) for r in tally.majority_judgment(padded)
-        ]
-        merged = tally.merge_by_group(dict(per_college), mapping)
-        for group, n in _ordered_groups(groups_voters):
-            group_profiles = tally.pad_ungraded(
-                {o["id"]: merged.get(group, {}).get(o["id"], [0] * 7) for o in options}, n
-            )
-            result.by_college.append(
-                {
-                    "college": group,
-                    "label": college_label(group),
-                    "voters": n,
-                    "options": [
-                        _mj_option(r, labels, proposals, n)
-                        for r in tally.majority_judgment(group_profiles)
-                    ],
-                }
-            )
-        return result
+        _grade_results(result, choices)
+    else:
+        _count_results(result, choices, use_sum=session.method == Method.DOTS)
+    return result
 
-    # Support and poll count choices; dots add them up.
-    use_sum = session.method == Method.DOTS
+
+@dataclass
+class _Choices:
+    """What ``_results_compute`` read of a session's choices, for the tally of its method."""
+
+    options: list[dict[str, Any]]
+    rows: list[dict[str, Any]]  # choices counted per college, option and value
+    total: int
+    mapping: dict[str, str]  # college -> the group it is counted in
+    groups: list[tuple[str, int]] = field(default_factory=list)  # (group, voters), in order
+
+    @property
+    def labels(self) -> dict[int, str]:
+        return {o["id"]: o["label"] for o in self.options}
+
+    @property
+    def proposals(self) -> dict[int, int | None]:
+        return {o["id"]: o["proposal_id"] for o in self.options}
+
+
+def _grade_results(result: Results, choices: _Choices) -> None:
+    """Majority judgment: the grade profiles of each option, overall and by college."""
+    options, labels, proposals = choices.options, choices.labels, choices.proposals
+    per_college: dict[str, dict[int, list[int]]] = defaultdict(
+        lambda: {o["id"]: [0] * tally.MJ_GRADE_COUNT for o in options}
+    )
+    for row in choices.rows:
+        if row["option_id"] in labels and 0 <= row["value"] < tally.MJ_GRADE_COUNT:
+            per_college[row["college"]][row["option_id"]][row["value"]] += row["n"]
+    overall = {o["id"]: [0] * tally.MJ_GRADE_COUNT for o in options}
+    for counts in per_college.values():
+        for option_id, profile in counts.items():
+            overall[option_id] = [a + b for a, b in zip(overall[option_id], profile, strict=True)]
+    padded = tally.pad_ungraded(overall, choices.total)
+    result.options = [
+        _mj_option(r, labels, proposals, choices.total) for r in tally.majority_judgment(padded)
+    ]
+    merged = tally.merge_by_group(dict(per_college), choices.mapping)
+    for group, n in choices.groups:
+        group_profiles = tally.pad_ungraded(
+            {o["id"]: merged.get(group, {}).get(o["id"], [0] * 7) for o in options}, n
+        )
+        result.by_college.append(
+            {
+                "college": group,
+                "label": college_label(group),
+                "voters": n,
+                "options": [
+                    _mj_option(r, labels, proposals, n)
+                    for r in tally.majority_judgment(group_profiles)
+                ],
+            }
+        )
+
+
+def _count_results(result: Results, choices: _Choices, *, use_sum: bool) -> None:
+    """Support and poll count choices; dots add them up (``use_sum``)."""
+    options, labels, proposals = choices.options, choices.labels, choices.proposals
     per_college_counts: dict[str, dict[int, int]] = defaultdict(
         lambda: {o["id"]: 0 for o in options}
     )
-    for row in rows:
+    for row in choices.rows:
         if row["option_id"] in labels:
             per_college_counts[row["college"]][row["option_id"]] += (
                 row["n"] * row["value"] if use_sum else row["n"]
@@ -278,13 +305,13 @@ def _results_compute(session: VoteSession, *, empty: bool = False) -> Results:
     for counts in per_college_counts.values():
         for option_id, n in counts.items():
             overall_counts[option_id] += n
-    denominator = None if use_sum else total
+    denominator = None if use_sum else choices.total
     result.options = [
         _count_option(r, labels, proposals)
         for r in tally.rank_counts(overall_counts, denominator=denominator)
     ]
-    merged_counts = tally.merge_by_group(dict(per_college_counts), mapping)
-    for group, n in _ordered_groups(groups_voters):
+    merged_counts = tally.merge_by_group(dict(per_college_counts), choices.mapping)
+    for group, n in choices.groups:
         counts = {o["id"]: int(merged_counts.get(group, {}).get(o["id"], 0)) for o in options}
         result.by_college.append(
             {
@@ -297,7 +324,6 @@ def _results_compute(session: VoteSession, *, empty: bool = False) -> Results:
                 ],
             }
         )
-    return result
 
 
 def colleges_shown(counts: Mapping[str, int]) -> list[tuple[str, str, int]]:

@@ -78,23 +78,27 @@ def session_create(
         created_by=actor,
     )
     if method != Method.OPEN_QUESTION:
-        VoteOption.objects.bulk_create(
-            [
-                VoteOption(
-                    session=session,
-                    proposal=proposal,
-                    label=label,
-                    order=i,
-                    description=description,
-                    idea_group=group,
-                )
-                for i, (proposal, label, description, group) in enumerate(options)
-            ]
-        )
+        _save_options(session, options)
     audit_record(
         actor=actor, action="vote.created", target=session, data={"method": method}, request=request
     )
     return session
+
+
+def _save_options(session: VoteSession, options: list[Option]) -> None:
+    VoteOption.objects.bulk_create(
+        [
+            VoteOption(
+                session=session,
+                proposal=proposal,
+                label=label,
+                order=i,
+                description=description,
+                idea_group=group,
+            )
+            for i, (proposal, label, description, group) in enumerate(options)
+        ]
+    )
 
 
 def _check_may_create(actor, workshop) -> None:
