@@ -30,6 +30,7 @@ from realtime.hub import get_hub
 from realtime.stores import STORE_ERRORS
 from votes import rules, selectors
 from votes.models import SessionState, VoteSession
+from votes.results import college_label, consistent_read, results_compute
 from workshops.figures import connected_count
 
 logger = logging.getLogger(__name__)
@@ -118,14 +119,14 @@ def results_shown(session) -> dict[str, Any]:
     """
 
     if session.state != SessionState.OPEN or not rules.results_revealed(session):
-        return selectors.results_compute(session).as_dict()
+        return results_compute(session).as_dict()
     try:
         return _results_held(session)
     except STORE_ERRORS:  # the live store (Redis) is down: pages must still answer
         # What was shown cannot be read: show no tally rather than one that could move by a
         # single ballot. The tally comes back with the store (the next snapshot).
         logger.warning("live results: store unavailable for session %s", session.pk, exc_info=True)
-        return selectors.results_compute(session, empty=True).as_dict()
+        return results_compute(session, empty=True).as_dict()
 
 
 def _results_held(session) -> dict[str, Any]:
@@ -136,12 +137,12 @@ def _results_held(session) -> dict[str, Any]:
         shown = _load(store.get(shown_key))
         if shown is not None:
             return _relabelled(shown)
-        return selectors.results_compute(session, empty=True).as_dict()
+        return results_compute(session, empty=True).as_dict()
     try:
         shown = _load(store.get(shown_key))
-        current = selectors.results_compute(session).as_dict()
+        current = results_compute(session).as_dict()
         if shown is None and 0 < current["ballots"] < MIN_STEP:
-            shown = selectors.results_compute(session, empty=True).as_dict()
+            shown = results_compute(session, empty=True).as_dict()
             store.set(shown_key, json.dumps(shown, default=str), VERSION_TTL)
         if shown is None or _may_move(shown, current):
             store.set(shown_key, json.dumps(current, default=str), VERSION_TTL)
@@ -171,7 +172,7 @@ def _load(raw) -> dict | None:
 def _relabelled(results: dict) -> dict:
     """A stored tally with its college labels in the reader's language."""
     for group in results.get("by_college", []):
-        group["label"] = selectors.college_label(group["college"])
+        group["label"] = college_label(group["college"])
     return results
 
 
@@ -184,7 +185,7 @@ def snapshot(
     results: bool | None = None,
 ) -> dict[str, Any]:
     """Turnout, and the results when the session shows them live (``at``: when, epoch seconds)."""
-    with selectors.consistent_read():  # turnout and results from the same instant
+    with consistent_read():  # turnout and results from the same instant
         computed = None
         if results if results is not None else rules.results_revealed(session):
             computed = results_shown(session)

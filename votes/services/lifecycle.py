@@ -17,6 +17,7 @@ from project.errors import DomainError, PermissionDeniedError
 from realtime.broadcast import broadcast_on_commit
 from votes import rules, selectors
 from votes.models import Method, SessionState, VoteOption, VoteSession
+from votes.results import results_compute
 
 
 def _broadcast(
@@ -114,7 +115,7 @@ def session_close(*, session: VoteSession, actor, request=None) -> VoteSession:
     )
     data = {**session_public_data(locked), "turnout": selectors.turnout(locked)}
     if rules.results_revealed(locked):
-        data["results"] = selectors.results_compute(locked).as_dict()
+        data["results"] = results_compute(locked).as_dict()
     _broadcast(locked, "vote.closed", data)
     return locked
 
@@ -175,7 +176,7 @@ def session_reveal(*, session: VoteSession, actor, request=None) -> VoteSession:
         _broadcast(
             locked,
             "vote.revealed",
-            {**session_public_data(locked), "results": selectors.results_compute(locked).as_dict()},
+            {**session_public_data(locked), "results": results_compute(locked).as_dict()},
         )
     return locked
 
@@ -198,6 +199,6 @@ def session_publish(*, session: VoteSession, actor, request=None) -> VoteSession
     _broadcast(
         locked,
         "vote.published",
-        {**session_public_data(locked), "results": selectors.results_compute(locked).as_dict()},
+        {**session_public_data(locked), "results": results_compute(locked).as_dict()},
     )
     return locked
