@@ -7,6 +7,7 @@ class RealtimeConfig(AppConfig):
     verbose_name = _("Temps réel")
 
     def ready(self) -> None:
+        # Here, not at the top: these import models, which need the app registry ready.
         from realtime import rights
         from realtime.actions import autodiscover
 

@@ -14,7 +14,7 @@ Access is checked by ``workshops.selectors.get_workshop_for_user`` (the same
 as the room page); actions go to the handlers registered in
 ``realtime.actions``, which call the services. Room events come from the
 process's ``RoomHub``, not from a channel-layer message per consumer. The
-consumer's own channel serves the user group ``user.<pk>``: a
+consumer's own channel serves the user group (``realtime.users.user_group``): a
 ``user.disconnect`` message there (logout, account deletion, removal from
 a workshop, rights taken away: ``realtime.rights``) closes the socket with
 code 4001. The rights read at connect only choose what the socket receives;
@@ -43,6 +43,8 @@ from realtime.auth import resolve_user
 from realtime.broadcast import encode
 from realtime.hub import ClientStream, get_hub, replay_since
 from realtime.presence import Member
+from realtime.users import user_group
+from workshops.selectors import get_workshop_for_user
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +63,6 @@ USER_GROUP_RENEW_SECONDS = 300
 
 def _load_access(scope, slug: str):
     """Who connects (session, user) and their access to the room, in one worker-thread call."""
-    from workshops.selectors import get_workshop_for_user
-
     user = resolve_user(scope)
     access = get_workshop_for_user(user, slug)
     # Resolve lazy attributes here, in the worker thread, not in the event loop.
@@ -138,37 +138,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.stream = ClientStream(
             self.base_send, facilitator=self.access.is_facilitator, on_overflow=self._too_slow
         )
-        participant = self.access.participant
-        member = None
-        if participant is not None or self.access.is_facilitator:
-            member = Member(
-                user_id=self.user.pk,
-                college=participant.college if participant else self.user.college,
-                attendance=participant.attendance if participant else "on_site",
-                facilitator=self.access.is_facilitator,
-            )
-        hub = get_hub()
-        room = await hub.attach(self.workshop.pk, self.stream, member)
-        since = self._since()
-        if since is None:
-            # A fresh client (its page was rendered from the database just now) starts here.
-            self.stream.go_live(room.next_seq - 1)
-            last = room.next_seq - 1
-        else:
-            last, frames = await database_sync_to_async(replay_since, thread_sensitive=False)(
-                self.workshop.pk,
-                since,
-                facilitator=self.access.is_facilitator,
-                limit=conf.get("REALTIME_REPLAY_MAX"),
-            )
-            if frames is None:
-                metrics.ROOM_RESYNCS.inc()
-                await self.send(text_data=encode({"type": "resync", "data": {"seq": last}}))
-            else:
-                metrics.ROOM_REPLAYED.inc(len(frames))
-                for frame in frames:
-                    await self.send(text_data=frame)
-            self.stream.go_live(last)
+        room = await get_hub().attach(self.workshop.pk, self.stream, self._member())
+        last = await self._catch_up(room)
         await self.send(
             text_data=encode(
                 {
@@ -180,6 +151,42 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if room.presence_frame:
             self.stream.offer(None, "room", room.presence_frame)
 
+    def _member(self) -> Member | None:
+        """Who this connection counts as in the room's presence (None: not counted)."""
+        participant = self.access.participant
+        if participant is None and not self.access.is_facilitator:
+            return None
+        return Member(
+            user_id=self.user.pk,
+            college=participant.college if participant else self.user.college,
+            attendance=participant.attendance if participant else "on_site",
+            facilitator=self.access.is_facilitator,
+        )
+
+    async def _catch_up(self, room) -> int:
+        """Replay what the client missed since ``?since=`` (or tell it to resync), then go
+        live; returns the last sequence number it has."""
+        since = self._since()
+        if since is None:
+            # A fresh client (its page was rendered from the database just now) starts here.
+            self.stream.go_live(room.next_seq - 1)
+            return room.next_seq - 1
+        last, frames = await database_sync_to_async(replay_since, thread_sensitive=False)(
+            self.workshop.pk,
+            since,
+            facilitator=self.access.is_facilitator,
+            limit=conf.get("REALTIME_REPLAY_MAX"),
+        )
+        if frames is None:
+            metrics.ROOM_RESYNCS.inc()
+            await self.send(text_data=encode({"type": "resync", "data": {"seq": last}}))
+        else:
+            metrics.ROOM_REPLAYED.inc(len(frames))
+            for frame in frames:
+                await self.send(text_data=frame)
+        self.stream.go_live(last)
+        return last
+
     _user_group_timer: asyncio.TimerHandle | None = None
     _user_group_task: asyncio.Future | None = None
 
@@ -188,7 +195,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         try:
             async with hub.layer_ops:
                 await asyncio.wait_for(
-                    self.channel_layer.group_add(f"user.{self.user.pk}", self.channel_name),
+                    self.channel_layer.group_add(user_group(self.user.pk), self.channel_name),
                     timeout=2,
                 )
         except asyncio.CancelledError:
@@ -244,7 +251,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             try:
                 async with hub.layer_ops:
                     await self.channel_layer.group_discard(
-                        f"user.{self.user.pk}", self.channel_name
+                        user_group(self.user.pk), self.channel_name
                     )
             except Exception:
                 logger.warning("group_discard of user.%s failed", self.user.pk, exc_info=True)

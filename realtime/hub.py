@@ -49,7 +49,19 @@ Send = Callable[[dict], Awaitable[None]]
 
 
 async def _resume(coro: Any, yielded: Any) -> None:
-    """Finish driving a coroutine that suspended on ``yielded`` (see ``ClientStream._write``)."""
+    """Finish driving a coroutine that suspended on ``yielded`` (see ``ClientStream._write``).
+
+    ``ClientStream._write`` starts a send by hand (``coro.send(None)``) so that a writable
+    socket is written with no task at all; when the send suspends, this picks it up where
+    it stopped. A coroutine driven by hand that yields an asyncio future has set the
+    future's ``_asyncio_future_blocking`` flag (asyncio's protocol between a future and the
+    task awaiting it, not a documented interface); a task clears it before waiting, and so
+    must we, or asyncio refuses the next ``await`` of that future. No public API serves:
+    eager tasks (``asyncio.eager_task_factory``, the public way to run a coroutine until
+    its first suspension) arrive with Python 3.12 and still create a task per frame and
+    client, the cost this path avoids. tests/realtime/test_hub.py
+    (``test_a_send_that_suspends_is_finished_in_order``) pins the behaviour.
+    """
     try:
         while True:
             if yielded is None:

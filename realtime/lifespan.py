@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 
+from realtime.hub import shutdown_hub
+
 logger = logging.getLogger(__name__)
 
 
 async def lifespan_app(scope, receive, send) -> None:
-    from realtime.hub import shutdown_hub
-
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from channels.security.websocket import OriginValidator as ChannelsOriginValidator
 from django.conf import settings
 
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
@@ -38,6 +39,4 @@ def allowed_origins() -> list[str]:
 
 def OriginValidator(application):  # a factory, like Channels' own
     """``application`` behind the exact origin check (403 at the handshake otherwise)."""
-    from channels.security.websocket import OriginValidator as ChannelsOriginValidator
-
     return ChannelsOriginValidator(application, allowed_origins())

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from project.redis import async_client
 from realtime import conf
 
 
@@ -85,8 +86,6 @@ class RedisPresence:
     """Presence in Redis: ``<prefix>:presence:<room>`` (sorted set by expiry) and ``…:who`` (hash)."""
 
     def __init__(self, prefix: str) -> None:
-        from project.redis import async_client
-
         self._redis = async_client()
         self._prefix = prefix
 

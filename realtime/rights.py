@@ -13,30 +13,30 @@ anonymous visitor, when the account was deactivated:
 - a facilitator removed from a workshop, or a participation deleted: that
   user's sockets of that workshop.
 
-The same ``user.disconnect`` message as a logout (``accounts.sockets``) or a
-removal by a facilitator, sent after commit, and never blocking the change
+The same ``user.disconnect`` message as a logout or a removal by a facilitator
+(``realtime.users.close_user_sockets``), sent after commit, and never blocking the change
 when the channel layer is down. Connected in ``RealtimeConfig.ready``.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+
+from realtime.users import close_user_sockets_on_commit
+
+# Imported by RealtimeConfig.ready only (the app registry is ready by then).
+from workshops.models import Participant, Workshop
 
 RIGHT_FIELDS = ("is_active", "is_staff", "is_superuser")
 
 
 def _close_account_sockets(user_id: int, reason: str) -> None:
-    from accounts.sockets import user_sockets_close
-
-    transaction.on_commit(lambda: user_sockets_close(user_id=user_id, reason=reason))
+    close_user_sockets_on_commit(user_id, reason=reason)
 
 
 def _close_room_sockets(user_id: int, workshop_id: int) -> None:
-    from workshops.services import _close_user_sockets
-
-    transaction.on_commit(lambda: _close_user_sockets(user_id, workshop_id))
+    close_user_sockets_on_commit(user_id, reason="removed", workshop_id=workshop_id)
 
 
 def _user_pre_save(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
@@ -104,8 +104,6 @@ def _participant_deleted(sender, instance, **kwargs) -> None:
 
 
 def connect() -> None:
-    from workshops.models import Participant, Workshop
-
     user_model = get_user_model()
     pre_save.connect(_user_pre_save, sender=user_model, dispatch_uid="realtime.rights.pre")
     post_save.connect(_user_post_save, sender=user_model, dispatch_uid="realtime.rights.post")

@@ -15,7 +15,9 @@ from ninja import Router, Schema, Status
 from project.api_auth import api_auth, api_user
 from project.errors import DomainError
 from project.ids import Id
-from votes import live, rules, selectors, services
+from votes import live, rules, selectors
+from votes.services.ballots import ballot_cast
+from votes.services.lifecycle import session_for_user, session_public_data
 
 router = Router(tags=["votes"])
 
@@ -79,10 +81,10 @@ class ResultsOut(Schema):
 @router.get("/vote-sessions/{session_id}", response=SessionOut, auth=None)
 def get_session(request, session_id: Id):
     user = api_user(request)
-    session = rules.get_session_for_user(user, session_id)
+    session = session_for_user(user, session_id)
     own = selectors.own_ballot(session, user) if rules.can_vote(user, session) else None
     return {
-        **services.session_public_data(session),
+        **session_public_data(session),
         "workshop": session.workshop_id,
         "turnout": selectors.turnout(session),
         "can_vote": rules.can_vote(user, session) and session.accepts_ballots(),
@@ -103,8 +105,8 @@ def get_session(request, session_id: Id):
 )
 def post_ballot(request, session_id: Id, payload: BallotIn):
     user = request.auth
-    session = rules.get_session_for_user(user, session_id)
-    _ballot, changed = services.ballot_cast(
+    session = session_for_user(user, session_id)
+    _ballot, changed = ballot_cast(
         session=session, voter=user, choices=payload.choices, answer=payload.answer
     )
     body = {
@@ -118,7 +120,7 @@ def post_ballot(request, session_id: Id, payload: BallotIn):
 @router.get("/vote-sessions/{session_id}/results", response=ResultsOut, auth=None)
 def get_results(request, session_id: Id):
     user = api_user(request)
-    session = rules.get_session_for_user(user, session_id)
+    session = session_for_user(user, session_id)
     if not rules.can_see_results(user, session):
         raise DomainError(
             "results_hidden",

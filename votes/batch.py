@@ -5,7 +5,7 @@ Written one by one, each ballot costs its own transaction and its own round
 trips (session lock, voter lock, upsert, choices, commit) in a worker thread.
 Here each server process has one writer per event loop: a ballot joins the
 queue and waits; the writer takes everything queued (up to ``MAX_BATCH``),
-records it with ``services.ballots_cast`` — the same checks and locks as a
+records it with ``votes.services.ballots.ballots_cast`` — the same checks and locks as a
 single ballot, in one transaction — and answers each ballot with its own
 outcome (recorded, changed, or the error that refused it). While one batch
 is written the next one fills up, so an idle room answers at once and a
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from channels.db import database_sync_to_async
 
-from votes import services
+from votes.services.ballots import BallotRequest, ballots_cast
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ MAX_BATCH = 250
 
 @dataclass
 class _Waiting:
-    request: services.BallotRequest
+    request: BallotRequest
     future: asyncio.Future = field(repr=False)
 
 
@@ -43,7 +43,7 @@ class BallotWriter:
         self.queue: list[_Waiting] = []
         self.task: asyncio.Task | None = None
 
-    async def cast(self, request: services.BallotRequest):
+    async def cast(self, request: BallotRequest):
         """``(ballot, changed)`` once committed, or raise the error that refused it."""
         loop = asyncio.get_running_loop()
         waiting = _Waiting(request, loop.create_future())
@@ -57,7 +57,7 @@ class BallotWriter:
         return outcome
 
     async def _drain(self) -> None:
-        write = database_sync_to_async(services.ballots_cast, thread_sensitive=False)
+        write = database_sync_to_async(ballots_cast, thread_sensitive=False)
         while self.queue:
             batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
             try:

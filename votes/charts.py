@@ -82,18 +82,13 @@ def bars_svg(options: Sequence[dict[str, Any]], *, unit: str, chart_id: str = "b
     return _svg(height, _("Résultats en barres"), desc, body, chart_id)
 
 
-def merit_svg(options: Sequence[dict[str, Any]], *, chart_id: str = "merit") -> SafeString:
-    """Merit profiles: a stacked bar per option, best grades on the left, with the median line."""
-    row = 50
-    legend_h = 52
-    height = legend_h + row * len(options) + 8
-    inner = WIDTH - 2
-    body: list[str] = []
-    # Legend, best first.
+def _merit_legend() -> list[str]:
+    """The grades' colours, best first, four to a line."""
+    legend = []
     for j, grade in enumerate(range(6, -1, -1)):
         x = (j % 4) * 120
         y = 4 + (j // 4) * 22
-        body.append(
+        legend.append(
             format_html(
                 '<rect x="{}" y="{}" width="14" height="14" fill="{}"/>'
                 '<text x="{}" y="{}" font-size="13" fill="#1a1a1a">{}</text>',
@@ -105,35 +100,50 @@ def merit_svg(options: Sequence[dict[str, Any]], *, chart_id: str = "merit") -> 
                 str(MJ_GRADE_LABELS[grade]),
             )
         )
-    for i, option in enumerate(options):
-        y = legend_h + i * row
-        total = sum(option["profile"]) or 1
-        body.append(
+    return legend
+
+
+def _merit_bar(option: dict[str, Any], y: int, inner: float) -> list[str]:
+    """One option's line: its rank, label and majority grade, then its stacked profile."""
+    total = sum(option["profile"]) or 1
+    parts = [
+        format_html(
+            '<text x="0" y="{}" font-size="14" fill="#1a1a1a">{}. {} — {}</text>',
+            y + 13,
+            option["rank"],
+            _truncate(option["label"], 38),
+            option["majority_grade_label"],
+        )
+    ]
+    x = 1.0
+    for grade in range(6, -1, -1):
+        count = option["profile"][grade]
+        if not count:
+            continue
+        w = inner * count / total
+        parts.append(
             format_html(
-                '<text x="0" y="{}" font-size="14" fill="#1a1a1a">{}. {} — {}</text>',
-                y + 13,
-                option["rank"],
-                _truncate(option["label"], 38),
-                option["majority_grade_label"],
+                '<rect x="{}" y="{}" width="{}" height="22" fill="{}"><title>{}</title></rect>',
+                round(x, 2),
+                y + 19,
+                round(w, 2),
+                GRADE_FILLS[grade],
+                label_value(MJ_GRADE_LABELS[grade], count),
             )
         )
-        x = 1.0
-        for grade in range(6, -1, -1):
-            count = option["profile"][grade]
-            if not count:
-                continue
-            w = inner * count / total
-            body.append(
-                format_html(
-                    '<rect x="{}" y="{}" width="{}" height="22" fill="{}"><title>{}</title></rect>',
-                    round(x, 2),
-                    y + 19,
-                    round(w, 2),
-                    GRADE_FILLS[grade],
-                    label_value(MJ_GRADE_LABELS[grade], count),
-                )
-            )
-            x += w
+        x += w
+    return parts
+
+
+def merit_svg(options: Sequence[dict[str, Any]], *, chart_id: str = "merit") -> SafeString:
+    """Merit profiles: a stacked bar per option, best grades on the left, with the median line."""
+    row = 50
+    legend_h = 52
+    height = legend_h + row * len(options) + 8
+    inner = WIDTH - 2
+    body: list[str] = _merit_legend()
+    for i, option in enumerate(options):
+        body.extend(_merit_bar(option, legend_h + i * row, inner))
     # The median line, over each bar: half of the voters are on each side of it.
     for i in range(len(options)):
         y = legend_h + i * row

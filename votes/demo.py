@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import random
 
-from votes import services
 from votes.models import Method, Reveal, SessionState, VoteSession
+from votes.services.ballots import ballot_cast
+from votes.services.creation import session_create
+from votes.services.lifecycle import session_close, session_open, session_publish, session_reveal
+from workshops.models import Participant, ParticipantRole
 
 TITLE = "Quelles idées porter en priorité devant le Codev ?"
 QUESTION = (
@@ -38,7 +41,7 @@ def seed(ctx: dict) -> None:
 
     session = VoteSession.objects.filter(workshop=workshop, title=TITLE).first()
     if session is None:
-        session = services.session_create(
+        session = session_create(
             actor=facilitator,
             title=TITLE,
             question=QUESTION,
@@ -48,19 +51,17 @@ def seed(ctx: dict) -> None:
             proposals=ideas[:MAX_OPTIONS],
         )
     if session.state == SessionState.DRAFT:
-        session = services.session_open(session=session, actor=facilitator)
+        session = session_open(session=session, actor=facilitator)
     if session.state == SessionState.OPEN:
         _cast_demo_ballots(session, workshop, ctx)
-        session = services.session_close(session=session, actor=facilitator)
+        session = session_close(session=session, actor=facilitator)
     if session.state == SessionState.CLOSED:
-        session = services.session_reveal(session=session, actor=facilitator)
-        session = services.session_publish(session=session, actor=facilitator)
+        session = session_reveal(session=session, actor=facilitator)
+        session = session_publish(session=session, actor=facilitator)
     ctx["demo_vote_session"] = session
 
 
 def _cast_demo_ballots(session: VoteSession, workshop, ctx: dict) -> None:
-    from workshops.models import Participant, ParticipantRole
-
     # The demo people join the room (as they would with its code) if the workshops demo didn't.
     for user in (ctx.get("users") or {}).values():
         if user.is_facilitator or user.is_codev_editor:
@@ -87,4 +88,4 @@ def _cast_demo_ballots(session: VoteSession, workshop, ctx: dict) -> None:
             if random.Random(f"{key}:skip:{i}").random() > 0.1
         }
         if choices:
-            services.ballot_cast(session=session, voter=participant.user, choices=choices)
+            ballot_cast(session=session, voter=participant.user, choices=choices)

@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from proposals.models import Axis, Proposal
 from votes.models import ANSWER_MAX_LENGTH, Method, Reveal
 
 
@@ -57,6 +58,16 @@ class BallotForm:
         }
 
 
+class _AxisField(forms.ModelChoiceField):
+    """An axis of the board, or none: an unknown value reads as none (the whole board)."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError:
+            return None
+
+
 class SessionForm(forms.Form):
     title = forms.CharField(label=_("Titre"), max_length=200)
     question = forms.CharField(
@@ -95,6 +106,7 @@ class SessionForm(forms.Form):
     dot_cap = forms.IntegerField(
         label=_("Gommettes maximum par option"), min_value=1, max_value=100, initial=3
     )
+    axis = _AxisField(label=_("Axe (facultatif)"), queryset=Axis.objects.all(), required=False)
     starts_at = forms.DateTimeField(
         label=_("Ouverture"),
         required=False,
@@ -108,17 +120,34 @@ class SessionForm(forms.Form):
 
     def __init__(self, *args, proposals_qs=None, board: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        from proposals.models import Proposal
-
         self.fields["proposals"].queryset = (
             proposals_qs if proposals_qs is not None else Proposal.objects.none()
         )
-        if not board:
+        if not board:  # a workshop's session: no dates, no axis
             del self.fields["starts_at"]
             del self.fields["ends_at"]
+            del self.fields["axis"]
 
     def labels_list(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data.get("labels", "").splitlines()]
+
+    def session_arguments(self) -> dict[str, Any]:
+        """The valid form as the arguments of ``votes.services.creation.session_create``."""
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "question": data["question"],
+            "method": data["method"],
+            "reveal": data["reveal"],
+            "axis": data.get("axis"),
+            "starts_at": data.get("starts_at"),
+            "ends_at": data.get("ends_at"),
+            "max_choices": data.get("max_choices"),
+            "dot_budget": data["dot_budget"],
+            "dot_cap": data["dot_cap"],
+            "proposals": data["proposals"],
+            "labels": self.labels_list(),
+        }
 
 
 ANSWER_MAX = ANSWER_MAX_LENGTH

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import College
+from workshops.models import Workshop
 
 
 class Method(models.TextChoices):
@@ -69,8 +70,6 @@ class VoteSessionQuerySet(models.QuerySet):
     def publicly_visible(self) -> VoteSessionQuerySet:
         """Sessions anyone may see: not drafts, on the board or in a publicly visible workshop
         (``votes.rules.can_view`` for an anonymous visitor)."""
-        from workshops.models import Workshop
-
         return self.not_draft().filter(
             Q(workshop__isnull=True) | Q(workshop__in=Workshop.objects.publicly_visible())
         )

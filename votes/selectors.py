@@ -1,78 +1,110 @@
-"""Reads on votes: results (aggregates only), turnout, a voter's own ballot.
+"""Reads on votes: the session look-ups (404/403), turnout, a voter's own ballot; the
+results themselves (aggregates only) are ``votes.results``, re-exported here.
 
-Every result is built from ``GROUP BY`` queries (options, voters per college,
-choices per option/value/college or words) handed to ``votes.tally``; nothing
-here iterates over ballots. The dictionaries returned are what pages, the
-API and the socket show: they never contain a voter.
+Nothing here iterates over ballots. The dictionaries returned are what pages, the API and
+the socket show: they never contain a voter.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import College
-from votes import tally
+from project.errors import NotFoundError, PermissionDeniedError
+from project.ids import parse_id
+from proposals.models import Proposal, ProposalStatus
+from votes import rules
 from votes.models import (
-    MJ_GRADE_LABELS,
     MJ_GRADES,
-    AnswerWord,
     Ballot,
     BallotChoice,
-    Method,
     SessionState,
-    VoteOption,
     VoteSession,
 )
+
+# The results live in votes.results; these names stay readable from here.
+from votes.results import Results as Results
+from votes.results import college_label as college_label
+from votes.results import colleges_mapping as colleges_mapping
+from votes.results import colleges_shown as colleges_shown
+from votes.results import consistent_read as consistent_read
+from votes.results import results_compute as results_compute
+from workshops.figures import registered_count, voters_count
+from workshops.models import Workshop
 
 # A session is over once closed or published (``VoteSession.is_finished`` as a query).
 FINISHED_STATES = (SessionState.CLOSED, SessionState.PUBLISHED)
 
 
-def college_label(key: str) -> str:
-    if key == tally.OTHERS:
-        return _("Autres collèges")
-    return str(College(key).label) if key in College.values else key
+def get_session_for_user(user, pk: int, *, manage: bool = False) -> VoteSession:
+    """The session, or NotFoundError (also when it may not be seen) / PermissionDeniedError.
+
+    A read only: a board session past its end date comes back as it is stored (still
+    open); ``votes.services.lifecycle.session_for_user`` closes it for its callers.
+    """
+    session = (
+        VoteSession.objects.select_related("workshop", "axis").filter(pk=pk).first()
+        if parse_id(pk) is not None
+        else None
+    )
+    if session is None or not rules.can_view(user, session):
+        raise NotFoundError("not_found", _("Ce vote n'existe pas ou n'est pas accessible."))
+    if manage and not rules.can_manage(user, session):
+        raise PermissionDeniedError(
+            "forbidden", _("Seul·es les animateur·rices de ce vote peuvent le gérer.")
+        )
+    return session
 
 
-@dataclass
-class Results:
-    session_id: int
-    method: str
-    ballots: int
-    options: list[dict[str, Any]] = field(default_factory=list)
-    words: list[dict[str, Any]] = field(default_factory=list)
-    by_college: list[dict[str, Any]] = field(default_factory=list)
+# Proposals of the board a board session may put to the vote.
+BOARD_CANDIDATE_STATUSES = (
+    ProposalStatus.SHORTLISTED,
+    ProposalStatus.UNDER_REVIEW,
+    ProposalStatus.RETAINED,
+)
+CANDIDATES_SHOWN = 200
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "session": self.session_id,
-            "method": self.method,
-            "ballots": self.ballots,
-            "options": self.options,
-            "words": self.words,
-            "by_college": self.by_college,
-        }
+
+def workshop_for_new_session(user, slug: str | None):
+    """Where a new session goes: the workshop of ``slug`` (its facilitators only), or the
+    board (None: Codev editors and facilitators). NotFoundError / PermissionDeniedError."""
+    if not slug:
+        if not rules.can_create_board_session(user):
+            raise PermissionDeniedError(
+                "forbidden",
+                _("Seul·es les éditeur·rices du Codev et les animateur·rices créent des votes."),
+            )
+        return None
+    workshop = Workshop.objects.filter(slug=slug).first()
+    if workshop is None:
+        raise NotFoundError("not_found", _("Cet atelier n'existe pas."))
+    if not rules.is_workshop_facilitator(user, workshop):
+        raise PermissionDeniedError(
+            "forbidden", _("Seul·es les animateur·rices de l'atelier peuvent créer un vote.")
+        )
+    return workshop
+
+
+def session_candidates(workshop) -> QuerySet:
+    """The proposals a new session may offer: the workshop's ideas, or on the board those
+    under review, shortlisted or retained; the most supported first, at most 200."""
+    if workshop is not None:
+        candidates = Proposal.objects.filter(origin_workshop=workshop, is_hidden=False)
+    else:
+        candidates = Proposal.objects.filter(is_hidden=False, status__in=BOARD_CANDIDATE_STATUSES)
+    ids = candidates.order_by("-support_count", "-created_at").values_list("pk", flat=True)
+    return Proposal.objects.filter(pk__in=list(ids[:CANDIDATES_SHOWN]))
 
 
 def ballot_count(session: VoteSession) -> int:
     """« votant·es » (workshops.figures, the one definition every screen uses)."""
-    from workshops.figures import voters_count
-
     return voters_count(session)
 
 
 def eligible_count(session: VoteSession) -> int | None:
     """Who may vote: « inscrit·es à l'atelier » (None for a board session: everyone)."""
-    from workshops.figures import registered_count
-
     return registered_count(session.workshop_id)
 
 
@@ -89,200 +121,6 @@ def turnout(
         "voted": ballot_count(session) if voted is None else voted,
         "present": present,
         "eligible": eligible_count(session),
-    }
-
-
-def _option_rows(session: VoteSession) -> list[dict[str, Any]]:
-    return list(
-        VoteOption.objects.filter(session=session)
-        .order_by("order", "id")
-        .values("id", "label", "proposal_id")
-    )
-
-
-@contextmanager
-def consistent_read():
-    """One database snapshot for several aggregate queries (ballots keep arriving meanwhile).
-
-    PostgreSQL: a read-only REPEATABLE READ transaction, so that the number of
-    ballots and the choices counted come from the same instant. SQLite: a
-    transaction (its readers see one snapshot). Inside an existing transaction
-    (closing, which holds the session lock that ballots wait for) nothing to do.
-    """
-    if connection.in_atomic_block:
-        yield
-        return
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        yield
-
-
-def results_compute(session: VoteSession, *, empty: bool = False) -> Results:
-    """The whole result of a session, by college too (3 queries whatever the number of ballots).
-
-    ``empty``: as before the first ballot (the live tally's starting point).
-    """
-    with consistent_read():
-        return _results_compute(session, empty=empty)
-
-
-def _results_compute(session: VoteSession, *, empty: bool = False) -> Results:
-    def of_session(model):
-        queryset = model.objects.filter(session=session)
-        return queryset.none() if empty else queryset
-
-    # Query 1: voters per college.
-    voters = {
-        row["college"]: row["n"]
-        for row in of_session(Ballot).values("college").annotate(n=Count("id")).order_by()
-    }
-    total = sum(voters.values())
-    mapping = tally.merge_small_groups(voters)
-    groups_voters = tally.group_voters(voters, mapping)
-    result = Results(session_id=session.pk, method=session.method, ballots=total)
-
-    if session.method == Method.OPEN_QUESTION:
-        # Query 2: words (hidden answers have no words; hidden words are filtered here).
-        counts = dict(
-            of_session(AnswerWord)
-            .exclude(word__in=session.hidden_words or [])
-            .values_list("word")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        result.words = [
-            {"word": w.word, "count": w.count, "weight": w.weight} for w in tally.word_cloud(counts)
-        ]
-        return result
-
-    # Query 2: options; query 3: choices per college, option and value.
-    options = _option_rows(session)
-    rows = (
-        of_session(BallotChoice)
-        .values("college", "option_id", "value")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    labels = {o["id"]: o["label"] for o in options}
-    proposals = {o["id"]: o["proposal_id"] for o in options}
-
-    if session.method == Method.MAJORITY_JUDGMENT:
-        per_college: dict[str, dict[int, list[int]]] = defaultdict(
-            lambda: {o["id"]: [0] * tally.MJ_GRADE_COUNT for o in options}
-        )
-        for row in rows:
-            if row["option_id"] in labels and 0 <= row["value"] < tally.MJ_GRADE_COUNT:
-                per_college[row["college"]][row["option_id"]][row["value"]] += row["n"]
-        overall = {o["id"]: [0] * tally.MJ_GRADE_COUNT for o in options}
-        for counts in per_college.values():
-            for option_id, profile in counts.items():
-                overall[option_id] = [
-                    a + b for a, b in zip(overall[option_id], profile, strict=True)
-                ]
-        padded = tally.pad_ungraded(overall, total)
-        result.options = [
-            _mj_option(r, labels, proposals, total) for r in tally.majority_judgment(padded)
-        ]
-        merged = tally.merge_by_group(dict(per_college), mapping)
-        for group, n in _ordered_groups(groups_voters):
-            group_profiles = tally.pad_ungraded(
-                {o["id"]: merged.get(group, {}).get(o["id"], [0] * 7) for o in options}, n
-            )
-            result.by_college.append(
-                {
-                    "college": group,
-                    "label": college_label(group),
-                    "voters": n,
-                    "options": [
-                        _mj_option(r, labels, proposals, n)
-                        for r in tally.majority_judgment(group_profiles)
-                    ],
-                }
-            )
-        return result
-
-    # Support and poll count choices; dots add them up.
-    use_sum = session.method == Method.DOTS
-    per_college_counts: dict[str, dict[int, int]] = defaultdict(
-        lambda: {o["id"]: 0 for o in options}
-    )
-    for row in rows:
-        if row["option_id"] in labels:
-            per_college_counts[row["college"]][row["option_id"]] += (
-                row["n"] * row["value"] if use_sum else row["n"]
-            )
-    overall_counts = {o["id"]: 0 for o in options}
-    for counts in per_college_counts.values():
-        for option_id, n in counts.items():
-            overall_counts[option_id] += n
-    denominator = None if use_sum else total
-    result.options = [
-        _count_option(r, labels, proposals)
-        for r in tally.rank_counts(overall_counts, denominator=denominator)
-    ]
-    merged_counts = tally.merge_by_group(dict(per_college_counts), mapping)
-    for group, n in _ordered_groups(groups_voters):
-        counts = {o["id"]: int(merged_counts.get(group, {}).get(o["id"], 0)) for o in options}
-        result.by_college.append(
-            {
-                "college": group,
-                "label": college_label(group),
-                "voters": n,
-                "options": [
-                    _count_option(r, labels, proposals)
-                    for r in tally.rank_counts(counts, denominator=None if use_sum else n)
-                ],
-            }
-        )
-    return result
-
-
-def colleges_shown(counts: Mapping[str, int]) -> list[tuple[str, str, int]]:
-    """People counted by college as every page, diagram, export, API answer and frame shows
-    them: a college of fewer than ``tally.MIN_COLLEGE_VOTERS`` people goes into « Autres
-    collèges » (``tally.merge_small_groups``), so that no one stands alone in a count.
-
-    ``(group, label, count)``, colleges in their order, « Autres collèges » last, zeros out.
-    Counts with several columns (on site / online…) group with the same mapping:
-    ``colleges_mapping``.
-    """
-    grouped = tally.group_voters(counts, colleges_mapping(counts))
-    return [(group, college_label(group), n) for group, n in _ordered_groups(grouped)]
-
-
-def colleges_mapping(counts: Mapping[str, int]) -> dict[str, str]:
-    """``{college: group shown}`` for people counted by college (see ``colleges_shown``)."""
-    return tally.merge_small_groups(counts)
-
-
-def _ordered_groups(groups_voters: dict[str, int]) -> list[tuple[str, int]]:
-    order = {key: i for i, key in enumerate([*College.values, tally.OTHERS])}
-    return sorted(groups_voters.items(), key=lambda item: order.get(item[0], 99))
-
-
-def _mj_option(r: tally.MJResult, labels, proposals, total: int) -> dict[str, Any]:
-    return {
-        "id": r.option,
-        "label": labels[r.option],
-        "proposal": proposals[r.option],
-        "rank": r.rank,
-        "majority_grade": r.majority_grade,
-        "majority_grade_label": str(MJ_GRADE_LABELS[r.majority_grade]),
-        "profile": list(r.profile),
-        "voters": total,
-    }
-
-
-def _count_option(r: tally.CountResult, labels, proposals) -> dict[str, Any]:
-    return {
-        "id": r.option,
-        "label": labels[r.option],
-        "proposal": proposals[r.option],
-        "rank": r.rank,
-        "count": r.count,
-        "share": round(r.share, 4),
     }
 
 

@@ -16,13 +16,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 
 from project.errors import DomainError, NotFoundError
 from project.ids import parse_id
 from realtime.actions import register
-from votes import live, rules, selectors, services
+from votes import live, rules, selectors
+from votes.batch import get_writer
 from votes.models import SessionState, VoteSession
+from votes.services.ballots import BallotRequest
+from votes.services.lifecycle import (
+    session_close,
+    session_open,
+    session_public_data,
+    session_publish,
+    session_reveal,
+)
+from votes.services.moderation import answer_hide, word_hide
 
 
 def _session(ctx, data: dict) -> VoteSession:
@@ -53,14 +65,12 @@ def _session_id(data) -> int:
 async def vote_cast(ctx, data: dict) -> dict:
     """Through the process's ballot writer (``votes.batch``): ballots arriving together
     are recorded in one transaction, each answered with its own outcome."""
-    from votes.batch import get_writer
-
     session_id = _session_id(data)
     choices = data.get("choices") or {}
     answer = data.get("answer") or ""
     if not isinstance(choices, dict) or not isinstance(answer, str):
         raise DomainError("invalid", _("Une valeur du bulletin est invalide."), field="choices")
-    request = services.BallotRequest(
+    request = BallotRequest(
         session=session_id,
         voter=ctx.user,
         choices=choices,
@@ -84,7 +94,7 @@ def vote_get(ctx, data: dict) -> dict:
     session = _session(ctx, data)
     own = selectors.own_ballot(session, ctx.user) if rules.can_vote(ctx.user, session) else None
     body: dict[str, Any] = {
-        **services.session_public_data(session),
+        **session_public_data(session),
         "turnout": selectors.turnout(session),
         "can_vote": rules.can_vote(ctx.user, session) and session.accepts_ballots(),
         "my_ballot": {
@@ -103,9 +113,6 @@ def _actor(ctx):
     """The account as it is now, for the facilitators' actions (rare): the socket's user was
     loaded when it connected, and a deactivated account must manage nothing. The services
     read the workshop's facilitators themselves (``_session`` loads a fresh workshop)."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import AnonymousUser
-
     return get_user_model().objects.filter(pk=ctx.user.pk).first() or AnonymousUser()
 
 
@@ -117,10 +124,10 @@ def _state_action(service):
     return handler
 
 
-register("vote.open")(_state_action(services.session_open))
-register("vote.close")(_state_action(services.session_close))
-register("vote.reveal")(_state_action(services.session_reveal))
-register("vote.publish")(_state_action(services.session_publish))
+register("vote.open")(_state_action(session_open))
+register("vote.close")(_state_action(session_close))
+register("vote.reveal")(_state_action(session_reveal))
+register("vote.publish")(_state_action(session_publish))
 
 
 def _answer_action(hidden: bool):
@@ -129,7 +136,7 @@ def _answer_action(hidden: bool):
         answer = parse_id(data.get("answer"))
         if answer is None:
             raise DomainError("invalid", _("Indiquez la réponse concernée."), field="answer")
-        services.answer_hide(session=session, actor=_actor(ctx), ballot_id=answer, hidden=hidden)
+        answer_hide(session=session, actor=_actor(ctx), ballot_id=answer, hidden=hidden)
         return {"session": session.pk, "answer": answer, "hidden": hidden}
 
     return handler
@@ -141,7 +148,7 @@ def _word_action(hidden: bool):
         word = data.get("word")
         if not isinstance(word, str):
             raise DomainError("invalid", _("Indiquez le mot concerné."), field="word")
-        services.word_hide(session=session, actor=_actor(ctx), word=word, hidden=hidden)
+        word_hide(session=session, actor=_actor(ctx), word=word, hidden=hidden)
         return {"session": session.pk, "hidden_words": session.hidden_words}
 
     return handler

@@ -2,74 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from project.errors import DomainError, NotFoundError, PermissionDeniedError, add_form_error
 from project.ids import parse_id
 from project.redirects import safe_next
-from votes import charts, live, rules, selectors, services
+from votes import charts, live, rules, selectors
+from votes.contexts import ballot_context, results_context
 from votes.forms import BallotForm, SessionForm
-from votes.models import ANSWER_MAX_LENGTH, Method, SessionState, VoteSession
+from votes.models import Method, SessionState, VoteSession
+from votes.services.ballots import ballot_cast
+from votes.services.creation import session_create as create_session
+from votes.services.lifecycle import (
+    session_close,
+    session_for_user,
+    session_open,
+    session_publish,
+    session_reveal,
+)
+from votes.services.moderation import answer_hide, word_hide
+from votes.templatetags.votes_tags import projector_vote_panel, room_vote_panel
+from workshops.selectors import get_workshop_for_user
 
 
 def _get(request: HttpRequest, pk: int, *, manage: bool = False) -> VoteSession:
     try:
-        return rules.get_session_for_user(request.user, pk, manage=manage)
+        return session_for_user(request.user, pk, manage=manage)
     except NotFoundError:
         raise Http404 from None
     except PermissionDeniedError as exc:
         raise PermissionDenied(exc.message) from None
-
-
-def results_context(session: VoteSession, *, chart_prefix: str = "vote") -> dict[str, Any]:
-    """Results with their SVG charts, overall and by college (aggregates only)."""
-    results = live.results_shown(session)  # open: the live tally as last shown
-    colleges = [
-        {**group, "svg": charts.results_svg({**results, **group}, chart_id=f"{chart_prefix}-c{i}")}
-        for i, group in enumerate(results["by_college"])
-    ]
-    return {
-        "results": results,
-        "results_svg": charts.results_svg(results, chart_id=f"{chart_prefix}-all"),
-        "colleges": colleges,
-        "grades": selectors.grade_choices(),
-        # The same results as HTML rows (the stage; the room on a phone, where the chart's
-        # text would be too small).
-        "rows": charts.result_rows(results),
-        "cloud": charts.cloud_order(results["words"]),
-    }
-
-
-def ballot_context(
-    request: HttpRequest, session: VoteSession, form: BallotForm | None = None
-) -> dict:
-    user = request.user
-    own = selectors.own_ballot(session, user) if rules.can_vote(user, session) else None
-    form = form or BallotForm(session, initial=own)
-    return {
-        "session": session,
-        "options": list(
-            session.options.order_by("order", "id").values(
-                "id", "label", "proposal_id", "description"
-            )
-        ),
-        "form": form,
-        "values": form.values(),
-        "has_voted": own is not None,
-        "can_vote": rules.can_vote(user, session) and session.accepts_ballots(),
-        "grades": selectors.grade_choices(),
-        "answer_max": ANSWER_MAX_LENGTH,
-        "dot_range": range(0, session.dot_cap + 1),
-    }
 
 
 @require_GET
@@ -78,8 +50,6 @@ def session_list(request: HttpRequest) -> HttpResponse:
 
     Queries: sessions with their axis (1), ballots per session (1).
     """
-    from django.db.models import Count
-
     qs = (
         VoteSession.objects.on_board()
         .select_related("axis")
@@ -115,7 +85,7 @@ def ballot_submit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(f"{_login_url()}?next={session.get_absolute_url()}")
     form = BallotForm(session, data=request.POST)
     try:
-        _ballot, changed = services.ballot_cast(
+        _ballot, changed = ballot_cast(
             session=session, voter=request.user, choices=form.choices(), answer=form.answer()
         )
     except DomainError as exc:
@@ -144,9 +114,6 @@ def ballot_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _login_url() -> str:
-    from django.conf import settings
-    from django.shortcuts import resolve_url
-
     return resolve_url(settings.LOGIN_URL)
 
 
@@ -173,17 +140,15 @@ def session_results_svg(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 MANAGE_ACTIONS = {
-    "open": services.session_open,
-    "close": services.session_close,
-    "reveal": services.session_reveal,
-    "publish": services.session_publish,
+    "open": session_open,
+    "close": session_close,
+    "reveal": session_reveal,
+    "publish": session_publish,
 }
 
 
 def _manage_message(action: str, session: VoteSession) -> str:
     """What the facilitator just did, in words (not « C'est fait. »)."""
-    from django.utils.translation import ngettext
-
     if action == "open":
         eligible = selectors.eligible_count(session)
         if eligible is None:
@@ -218,7 +183,7 @@ def session_manage(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, _manage_message(action, session))
             elif action in ("hide_answer", "restore_answer"):
-                services.answer_hide(
+                answer_hide(
                     session=session,
                     actor=request.user,
                     ballot_id=parse_id(request.POST.get("answer")) or 0,
@@ -227,7 +192,7 @@ def session_manage(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, _("Modération enregistrée."))
             elif action in ("hide_word", "restore_word"):
-                services.word_hide(
+                word_hide(
                     session=session,
                     actor=request.user,
                     word=request.POST.get("word", ""),
@@ -258,63 +223,32 @@ def session_manage(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def session_create(request: HttpRequest) -> HttpResponse:
     """A new session: on a workshop (``?atelier=<slug>``, its ideas as options) or on the board."""
-    from proposals.models import Axis, Proposal
-    from workshops.models import Workshop
-
-    workshop = None
-    slug = request.GET.get("atelier") or request.POST.get("atelier")
-    if slug:
-        workshop = Workshop.objects.filter(slug=slug).first()
-        if workshop is None:
-            raise Http404
-        if not rules.is_workshop_facilitator(request.user, workshop):
-            raise PermissionDenied
-        candidates = Proposal.objects.filter(origin_workshop=workshop, is_hidden=False)
-    else:
-        if not rules.can_create_board_session(request.user):
-            raise PermissionDenied
-        candidates = Proposal.objects.filter(
-            is_hidden=False, status__in=["shortlisted", "under_review", "retained"]
+    try:
+        workshop = selectors.workshop_for_new_session(
+            request.user, request.GET.get("atelier") or request.POST.get("atelier")
         )
-    candidates = candidates.order_by("-support_count", "-created_at")[:200]
-    axes = list(Axis.objects.all())
+    except NotFoundError:
+        raise Http404 from None
+    except PermissionDeniedError as exc:
+        raise PermissionDenied(exc.message) from None
     form = SessionForm(
         request.POST or None,
-        proposals_qs=Proposal.objects.filter(pk__in=[p.pk for p in candidates]),
+        proposals_qs=selectors.session_candidates(workshop),
         board=workshop is None,
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        axis = None
-        if workshop is None and request.POST.get("axis"):
-            axis = next((a for a in axes if str(a.pk) == request.POST.get("axis")), None)
         try:
-            session = services.session_create(
-                actor=request.user,
-                title=data["title"],
-                question=data["question"],
-                method=data["method"],
-                reveal=data["reveal"],
-                workshop=workshop,
-                axis=axis,
-                starts_at=data.get("starts_at"),
-                ends_at=data.get("ends_at"),
-                max_choices=data.get("max_choices"),
-                dot_budget=data["dot_budget"],
-                dot_cap=data["dot_cap"],
-                proposals=data["proposals"],
-                labels=form.labels_list(),
-                request=request,
+            session = create_session(
+                actor=request.user, workshop=workshop, request=request, **form.session_arguments()
             )
         except DomainError as exc:
             add_form_error(form, exc)
         else:
             messages.success(request, _("Vote créé en brouillon : vérifiez-le puis ouvrez-le."))
             return redirect("votes:manage", pk=session.pk)
+    axes = list(form.fields["axis"].queryset) if "axis" in form.fields else []
     return render(
-        request,
-        "votes/session_form.html",
-        {"form": form, "workshop": workshop, "axes": axes if workshop is None else []},
+        request, "votes/session_form.html", {"form": form, "workshop": workshop, "axes": axes}
     )
 
 
@@ -331,9 +265,6 @@ def session_results_partial(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def room_panel_partial(request: HttpRequest, slug: str) -> HttpResponse:
     """The room's vote panel alone (a vote opened, closed or was revealed)."""
-    from votes.templatetags.votes_tags import room_vote_panel
-    from workshops.selectors import get_workshop_for_user
-
     try:
         access = get_workshop_for_user(request.user, slug)
     except NotFoundError:
@@ -346,9 +277,6 @@ def room_panel_partial(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def projector_panel_partial(request: HttpRequest, slug: str) -> HttpResponse:
     """The projector's vote panel alone (only what the room may see)."""
-    from votes.templatetags.votes_tags import projector_vote_panel
-    from workshops.selectors import get_workshop_for_user
-
     try:
         access = get_workshop_for_user(request.user, slug)
     except NotFoundError:

@@ -111,3 +111,36 @@ async def test_a_writable_client_is_written_without_a_task_switch():
     stream.offer(2, "facilitators", "secret")
     stream.offer(3, "room", "b")
     assert sent == ["a", "b"]  # already written, synchronously
+
+
+@pytest.mark.parametrize("suspend_on", ["future", "bare_yield"])
+async def test_a_send_that_suspends_is_finished_in_order(suspend_on):
+    """The slow path of ``ClientStream._write`` (``hub._resume``): a send that suspends —
+    on a future (a paused transport) or on a bare yield — is driven to its end, and what
+    was queued meanwhile follows in order."""
+    loop = asyncio.get_running_loop()
+    release = loop.create_future()
+    sent: list[str] = []
+
+    async def send(message):
+        if not sent and not release.done():
+            if suspend_on == "future":
+                await release  # the transport is paused until the client reads
+            else:
+                await asyncio.sleep(0)
+        sent.append(message["text"])
+
+    stream = ClientStream(send, facilitator=False, on_overflow=lambda: None)
+    stream.go_live(0)
+    stream.offer(1, "room", "a")
+    stream.offer(2, "room", "b")
+    stream.offer(3, "room", "c")
+    assert sent == []  # the first send suspended; the others wait behind it
+    if not release.done():
+        release.set_result(None)
+    for _ in range(20):
+        await asyncio.sleep(0)
+        if len(sent) == 3:
+            break
+    assert sent == ["a", "b", "c"]
+    assert not stream.closed and stream._writer is None

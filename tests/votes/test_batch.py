@@ -13,7 +13,7 @@ from django.db import connection
 from project.errors import DomainError
 from tests.factories import UserFactory
 from tests.votes.conftest import join, make_workshop, option_ids
-from votes import services
+from votes import batch, services
 from votes.models import Ballot, BallotChoice
 from votes.services import BallotRequest, ballots_cast
 
@@ -132,7 +132,7 @@ async def test_the_socket_writer_records_a_burst_in_few_transactions(monkeypatch
         sizes.append(len(requests))
         return real(requests)
 
-    monkeypatch.setattr(services, "ballots_cast", counted)
+    monkeypatch.setattr(batch, "ballots_cast", counted)  # what the writer calls
     writer = BallotWriter()
     requests = [
         BallotRequest(session.pk, voter, {str(ids[i % 2]): 1}, workshop_id=ws.pk)

@@ -248,7 +248,7 @@ async def test_a_flusher_key_left_by_a_dead_process_does_not_strand_the_last_bal
 ):
     import os
 
-    monkeypatch.setattr(live, "PENDING_TTL", 1)
+    monkeypatch.setattr(live.tallies, "pending_ttl", 1)
     ws, voters, session, ids = await setup_room(facilitator, n=3)
     await database_sync_to_async(session_open)(session=session, actor=facilitator)
     room = await communicator(ws.slug, voters[0])
@@ -261,7 +261,7 @@ async def test_a_flusher_key_left_by_a_dead_process_does_not_strand_the_last_bal
     while not live.is_idle(session.pk):
         await asyncio.sleep(0.02)
     # Another process took the key, then died before sending anything.
-    live._store().add(live._key(session.pk, "pending"), os.getpid() + 1, live.PENDING_TTL)
+    live.tallies.store.add(live.tallies.key(session.pk, "pending"), os.getpid() + 1, 1)
     await room.send_json_to(
         {
             "action": "vote.cast",

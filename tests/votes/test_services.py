@@ -5,19 +5,22 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import AuditEvent
 from project.errors import DomainError, PermissionDeniedError
 from tests.factories import UserFactory
 from tests.votes.conftest import option_ids
-from votes import selectors
+from votes import rules, selectors
 from votes.models import Ballot, BallotChoice, SessionState
 from votes.services import (
     answer_hide,
     ballot_cast,
     session_close,
     session_create,
+    session_for_user,
     session_open,
     session_publish,
     session_reveal,
@@ -246,13 +249,35 @@ def test_live_snapshot_counts_the_ballots_once(
 
 
 def test_board_session_past_its_end_date_reads_as_closed(board_session, user, client):
-    from votes.rules import get_session_for_user
-
     ballot_cast(session=board_session, voter=user, choices={option_ids(board_session)[0]: 1})
     board_session.ends_at = timezone.now() - timedelta(minutes=1)
     board_session.save(update_fields=["ends_at"])
-    session = get_session_for_user(user, board_session.pk)
+    session = session_for_user(user, board_session.pk)
     assert session.state == SessionState.CLOSED
     event = AuditEvent.objects.get(action="vote.closed", target_id=str(session.pk))
     assert event.actor is None and event.data == {"ballots": 1, "automatic": True}
     assert client.get(f"/api/v1/vote-sessions/{session.pk}").json()["state"] == "closed"
+
+
+def test_rules_and_the_lookup_write_nothing_even_on_a_session_past_its_end_date(
+    board_session, user
+):
+    """Rules answer yes or no; the close a passed end date is owed is the service's."""
+    board_session.ends_at = timezone.now() - timedelta(minutes=1)
+    board_session.save(update_fields=["ends_at"])
+    with CaptureQueriesContext(connection) as queries:
+        assert rules.can_view(user, board_session)
+        rules.can_vote(user, board_session)
+        rules.can_see_results(user, board_session)
+        rules.can_manage(user, board_session)
+        found = selectors.get_session_for_user(user, board_session.pk)
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))
+    ]
+    assert writes == []
+    assert found.state == SessionState.OPEN
+    board_session.refresh_from_db()
+    assert board_session.state == SessionState.OPEN
+    assert not AuditEvent.objects.filter(action="vote.closed").exists()

@@ -146,6 +146,58 @@ def test_create_a_workshop_session_from_the_form(client, workshop, facilitator):
     assert list(session.options.values_list("label", flat=True)) == ["Mobilité", "Formation"]
 
 
+def _board_form(axis_value, **extra) -> dict:
+    return {
+        "title": "Priorités du trimestre",
+        "method": "support",
+        "reveal": "live",
+        "labels": "Hydrogène\nFormation\n",
+        "dot_budget": 5,
+        "dot_cap": 3,
+        "starts_at": "2030-01-01T10:00",
+        "ends_at": "2030-01-08T10:00",
+        "axis": axis_value,
+        **extra,
+    }
+
+
+def test_a_board_session_takes_its_axis_from_the_form(client, editor, axis):
+    from votes.models import VoteSession
+
+    client.force_login(editor)
+    response = client.post(reverse("votes:create"), _board_form(str(axis.pk)))
+    assert response.status_code == 302
+    assert VoteSession.objects.get().axis == axis
+
+
+def test_an_unknown_axis_reads_as_the_whole_board(client, editor, axis):
+    from votes.models import VoteSession
+
+    client.force_login(editor)
+    response = client.post(reverse("votes:create"), _board_form("999999"))
+    assert response.status_code == 302
+    assert VoteSession.objects.get().axis is None
+
+
+def test_the_board_form_offers_proposals_under_review_shortlisted_or_retained(client, editor, axis):
+    from proposals.models import Proposal, ProposalStatus
+    from tests.factories import UserFactory
+
+    author = UserFactory()
+    for status in ProposalStatus.values:
+        Proposal.objects.create(
+            title=f"Idée {status}", body="…", author=author, axis=axis, status=status
+        )
+    client.force_login(editor)
+    page = client.get(reverse("votes:create")).content.decode()
+    shown = {
+        p.status
+        for p in Proposal.objects.all()
+        if re.search(rf'name="proposals" value="{p.pk}"', page)
+    }
+    assert shown == {"under_review", "shortlisted", "retained"}
+
+
 def test_list_page_query_count_is_constant(client, board_session, editor):
     from datetime import timedelta
 

@@ -16,7 +16,16 @@ from typing import Any
 
 from django import template
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from project.typography import percent as with_sign
+from votes import rules, selectors
+from votes.contexts import ballot_context, results_context
+from votes.models import SessionState, VoteSession
 
 register = template.Library()
 
@@ -41,10 +50,6 @@ def get_item(mapping: Any, key: Any) -> Any:
 
 @register.filter
 def percent(value: float) -> str:
-    from django.utils.formats import number_format
-
-    from project.typography import percent as with_sign
-
     try:
         return with_sign(number_format(float(value) * 100, 0))
     except (TypeError, ValueError):
@@ -53,8 +58,6 @@ def percent(value: float) -> str:
 
 def _panel_sessions(workshop, *, drafts: bool = False) -> list:
     """Open sessions, the last finished one, and (for facilitators) the drafts ready to open."""
-    from votes.models import SessionState, VoteSession
-
     sessions = list(VoteSession.objects.for_workshop(workshop).current()[:PANEL_LIMIT])
     open_ones = [s for s in sessions if s.state == SessionState.OPEN]
     finished = [s for s in sessions if s.state != SessionState.OPEN][:1]
@@ -74,10 +77,6 @@ def _slot(html: str, url: str, *, refresh: str, inner: bool) -> str:
     """The panel inside the container that ballot.js refreshes (nothing visible when empty)."""
     if inner:
         return html
-    from django.templatetags.static import static
-    from django.utils.html import format_html
-    from django.utils.safestring import mark_safe
-
     # The assets come with the slot, so a room without a vote yet still follows the next one.
     return format_html(
         '<link rel="stylesheet" href="{}"><script type="module" src="{}"></script>'
@@ -92,8 +91,6 @@ def _slot(html: str, url: str, *, refresh: str, inner: bool) -> str:
 
 @register.simple_tag(takes_context=True)
 def room_vote_panel(context, workshop, inner: bool = False) -> str:
-    from votes import rules, selectors, views
-
     request = context.get("request")
     user = getattr(request, "user", None)
     is_facilitator = rules.is_workshop_facilitator(user, workshop)
@@ -106,10 +103,10 @@ def room_vote_panel(context, workshop, inner: bool = False) -> str:
             "can_manage": rules.can_manage(user, session),
         }
         if session.accepts_ballots() and rules.can_vote(user, session):
-            item.update(views.ballot_context(request, session))
+            item.update(ballot_context(request, session))
             item["can_vote"] = True
         if rules.can_see_results(user, session):
-            item.update(views.results_context(session, chart_prefix=f"room-{session.pk}"))
+            item.update(results_context(session, chart_prefix=f"room-{session.pk}"))
         blocks.append(item)
     html = ""
     if blocks or is_facilitator:
@@ -144,8 +141,6 @@ def percent_of(part: Any, whole: Any) -> float:
 @register.simple_tag(takes_context=True)
 def projector_vote_panel(context, workshop, inner: bool = False) -> str:
     """The stage's vote screen: the open vote, else the last finished one (one at a time)."""
-    from votes import rules, selectors, views
-
     request = context.get("request")
     sessions = _panel_sessions(workshop)[:1]
     blocks = []
@@ -154,7 +149,7 @@ def projector_vote_panel(context, workshop, inner: bool = False) -> str:
         item: dict[str, Any] = {"session": session, "turnout": selectors.turnout(session)}
         # The projector shows what the room may see, never the facilitator's preview.
         if rules.results_revealed(session):
-            item.update(views.results_context(session, chart_prefix=f"proj-{session.pk}"))
+            item.update(results_context(session, chart_prefix=f"proj-{session.pk}"))
         else:
             item["options"] = list(session.options.order_by("order", "id").values("label"))
         blocks.append(item)
