@@ -158,6 +158,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
     parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--warmup", type=int, default=5, help="requests per connection first")
+    parser.add_argument("--no-api", action="store_true", help="measure the page only")
     args = parser.parse_args()
 
     env = common.bench_env("trace")
@@ -166,15 +169,18 @@ def main() -> None:
     results = {size: trace_figures(action_id) for size, action_id in actions.items()}
     with common.server(env, port=common.free_port(PORTS)) as base_url:
         for size, action_id in actions.items():
+            load = {
+                "requests": args.requests,
+                "concurrency": args.concurrency,
+                "warmup": args.warmup,
+            }
             results[size]["page"] = common.measure(
-                base_url, [f"/actions/{action_id}/trace/"], requests=args.requests, concurrency=4
+                base_url, [f"/actions/{action_id}/trace/"], **load
             )
-            results[size]["api"] = common.measure(
-                base_url,
-                [f"/api/v1/actions/{action_id}/trace"],
-                requests=args.requests,
-                concurrency=4,
-            )
+            if not args.no_api:
+                results[size]["api"] = common.measure(
+                    base_url, [f"/api/v1/actions/{action_id}/trace"], **load
+                )
         baseline = common.baseline_rps(base_url)
     print(
         json.dumps(
