@@ -10,6 +10,7 @@ and one node « + N autres » for the rest, so the drawing stays readable — an
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 
 from project.typography import percent
@@ -66,7 +67,7 @@ def _kept(items: list, weight) -> tuple[list, int]:
     own order) and how many are left out."""
     if len(items) <= MAX_NODES:
         return items, 0
-    ranked = sorted(range(len(items)), key=lambda i: (-weight(items[i]), i))[: MAX_NODES - 1]
+    ranked = heapq.nsmallest(MAX_NODES - 1, range(len(items)), key=lambda i: (-weight(items[i]), i))
     return [items[i] for i in sorted(ranked)], len(items) - (MAX_NODES - 1)
 
 

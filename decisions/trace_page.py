@@ -11,6 +11,7 @@ methods, filters or includes per row.
 from __future__ import annotations
 
 import csv
+import heapq
 from collections import Counter
 from dataclasses import dataclass
 
@@ -116,18 +117,20 @@ def page_context(trace: Trace, page_number: str | None) -> dict:
 
     top = []
     if paginated:
-        ranked = sorted(
-            trace.proposals,
-            key=lambda tp: -(tp.contributors.people if tp.contributors else 0),
-        )[:TOP_SOURCES]
-        top = [_row(tp, date_format) for tp in ranked]
+        proposals = trace.proposals
+        ranked = heapq.nsmallest(
+            TOP_SOURCES, range(len(proposals)), key=lambda i: (-_people(proposals[i]), i)
+        )
+        top = [_row(proposals[i], date_format) for i in ranked]
 
     workshops = trace.workshops
     workshops_left_out = 0
     if len(workshops) > WORKSHOPS_SHOWN:
-        keep = sorted(range(len(workshops)), key=lambda i: (-len(workshops[i].proposal_ids), i))[
-            :WORKSHOPS_SHOWN
-        ]
+        keep = heapq.nsmallest(
+            WORKSHOPS_SHOWN,
+            range(len(workshops)),
+            key=lambda i: (-len(workshops[i].proposal_ids), i),
+        )
         workshops_left_out = len(workshops) - WORKSHOPS_SHOWN
         workshops = [workshops[i] for i in sorted(keep)]
 
@@ -169,6 +172,10 @@ def page_context(trace: Trace, page_number: str | None) -> dict:
         "workshops_left_out": workshops_left_out,
         "groups": groups,
     }
+
+
+def _people(tp: TraceProposal) -> int:
+    return tp.contributors.people if tp.contributors else 0
 
 
 def _born_in_room(tp: TraceProposal) -> bool:
