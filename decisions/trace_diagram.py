@@ -73,17 +73,27 @@ def _kept(items: list, weight) -> tuple[list, int]:
 
 def trace_diagram(trace, *, labels: dict[str, str]) -> Diagram:
     """The diagram of ``trace`` (``decisions.trace.Trace``), labels in the active language."""
-    workshops, more_workshops = _kept(trace.workshops, lambda tw: len(tw.proposal_ids))
-    votes, statements = trace.vote_sessions, trace.statements
+    # Sources: votes and statements first (usually few), then the workshops at the origin of
+    # the most proposals; « + N autres » for the rest.
+    workshops, votes, statements = trace.workshops, trace.vote_sessions, trace.statements
+    more_sources = 0
+    if len(workshops) + len(votes) + len(statements) > MAX_NODES:
+        budget = MAX_NODES - 1
+        votes = votes[:budget]
+        statements = statements[: budget - len(votes)]
+        room = budget - len(votes) - len(statements)
+        kept = heapq.nsmallest(
+            room, range(len(workshops)), key=lambda i: (-len(workshops[i].proposal_ids), i)
+        )
+        workshops = [workshops[i] for i in sorted(kept)]
+        more_sources = (
+            len(trace.workshops) + len(trace.vote_sessions) + len(trace.statements) - budget
+        )
     sources: list[tuple[str, object]] = [
         *[("workshop", tw) for tw in workshops],
         *[("vote", tv) for tv in votes],
         *[("statement", ts) for ts in statements],
     ]
-    more_sources = more_workshops
-    if len(sources) > MAX_NODES:  # many votes or statements too: the first ones, then the rest
-        more_sources += len(sources) - (MAX_NODES - 1)
-        sources = sources[: MAX_NODES - 1]
     proposals, more_proposals = _kept(
         trace.proposals, lambda tp: tp.contributors.people if tp.contributors else 0
     )
@@ -176,9 +186,9 @@ def trace_diagram(trace, *, labels: dict[str, str]) -> Diagram:
         start = source_node.get(f"workshop-{tw.workshop.pk}", other_sources)
         for pid in tw.proposal_ids:
             link(start, proposal_node.get(pid, other_proposals))
-    for tv in votes:
+    for tv in trace.vote_sessions:
         link(source_node.get(f"vote-{tv.session.pk}", other_sources), rec_node)
-    for ts in statements:
+    for ts in trace.statements:
         link(source_node.get(f"statement-{ts.statement.pk}", other_sources), rec_node)
     for node in proposal_node.values():
         link(node, rec_node)
