@@ -28,7 +28,7 @@ from decisions.trace_diagram import trace_diagram
 
 PAGE_SIZE = 50  # source proposals per page
 TOP_SOURCES = 5  # « les plus soutenues », shown when the proposals take several pages
-WORKSHOPS_SHOWN = 30  # beyond that, the ones at the origin of the most proposals
+WORKSHOPS_SHOWN = 12  # beyond that, the ones at the origin of the most proposals
 GROUP_IDEAS_SHOWN = 20  # ideas listed under each group of ideas
 SUMMARY_FROM = 10  # sources from which the page opens with the counts by kind and college
 # A spreadsheet runs a cell starting with one of these as a formula (as summaries.opendata).
