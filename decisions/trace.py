@@ -44,16 +44,40 @@ from project.typography import label_value
 MAX_MERGE_DEPTH = 4
 
 
-@dataclass
 class Contributions:
-    """Distinct people counted by college, plus the number of contributions they made."""
+    """Distinct people counted by college, plus the number of contributions they made.
 
-    people_by_college: dict[str, int]
-    contributions: int = 0
+    Given either the counts by college or ``colleges``, each person's college
+    (``{person: college}``), counted only when asked: a trace of 10,000 sources shows the
+    counts of 50 of them."""
+
+    __slots__ = ("_colleges", "_people_by_college", "contributions")
+
+    def __init__(
+        self,
+        people_by_college: dict[str, int] | None = None,
+        contributions: int = 0,
+        *,
+        colleges: dict[int, str] | None = None,
+    ):
+        self._people_by_college = people_by_college
+        self._colleges = colleges if colleges is not None else {}
+        self.contributions = contributions
+
+    def __repr__(self) -> str:
+        return f"Contributions({self.people_by_college!r}, {self.contributions!r})"
+
+    @property
+    def people_by_college(self) -> dict[str, int]:
+        if self._people_by_college is None:
+            self._people_by_college = dict(Counter(self._colleges.values()))
+        return self._people_by_college
 
     @property
     def people(self) -> int:
-        return sum(self.people_by_college.values())
+        if self._people_by_college is None:
+            return len(self._colleges)
+        return sum(self._people_by_college.values())
 
     def by_college(self) -> list[tuple[str, str, int]]:
         """(college, label, count) in the order of the colleges, zeros left out, a college
@@ -117,13 +141,13 @@ _LABELS: dict[str | None, dict[str, str]] = {}
 
 
 def _contributions(people: dict[int, str], contributions: int) -> Contributions:
-    return Contributions(dict(Counter(people.values())), contributions)
+    return Contributions(contributions=contributions, colleges=people)
 
 
 @dataclass
 class TraceProposal:
     proposal: object
-    link: RecommendationSource | None
+    link: SourceLink | None
     merged: list = field(default_factory=list)
     contributors: Contributions | None = None
     # Born in a workshop the public may not see (``is_publicly_visible``): counted, described
@@ -489,7 +513,7 @@ class ProposalRef:
     is_hidden: bool
     author_id: int
     author_college: str
-    merged_into_id: int
+    merged_into_id: int | None
     origin_workshop_id: int | None
     is_private: bool = False  # born in a workshop the public may not see
 
@@ -501,18 +525,86 @@ class ProposalRef:
         return reverse("proposals:detail", kwargs={"pk": self.pk})
 
 
-def _merged_descendants(root_ids: list[int]) -> dict[int, list[ProposalRef]]:
-    """For each root proposal, every proposal merged into it (directly or through a chain)."""
+@dataclass
+class SourceLink:
+    """A proposal's link to the recommendation, as the trace uses it: tuples from one query
+    instead of three model rows (link, proposal, linker) per source."""
+
+    pk: int
+    proposal: ProposalRef
+    linked_by: object | None  # accounts.User with the fields of its public name
+    linked_at: object
+    note: str
+    idea_group_id: int | None
+    idea_group_name: str
+
+
+def _source_links(recommendation: Recommendation) -> list[SourceLink]:
+    """The source links in the order they were made, with their proposals and linkers (one
+    query; a linker appears once as a User however many links they made)."""
+    from accounts.models import User
+
+    rows = (
+        RecommendationSource.objects.filter(recommendation=recommendation)
+        .order_by("linked_at", "pk")
+        .values_list(
+            "pk",
+            "linked_at",
+            "note",
+            "idea_group_id",
+            "idea_group_name",
+            "proposal_id",
+            "proposal__title",
+            "proposal__status",
+            "proposal__is_hidden",
+            "proposal__author_id",
+            "proposal__author_college",
+            "proposal__merged_into_id",
+            "proposal__origin_workshop_id",
+            "linked_by_id",
+            "linked_by__display_name",
+            "linked_by__first_name",
+            "linked_by__deleted_at",
+        )
+    )
+    users: dict[int, User] = {}
+    links = []
+    for pk, linked_at, note, group_id, group_name, *proposal, uid, name, first, deleted in rows:
+        linker = None
+        if uid is not None:
+            linker = users.get(uid)
+            if linker is None:
+                linker = users[uid] = User(
+                    id=uid, display_name=name, first_name=first, deleted_at=deleted
+                )
+        links.append(
+            SourceLink(pk, ProposalRef(*proposal), linker, linked_at, note, group_id, group_name)
+        )
+    return links
+
+
+def _merged_descendants(
+    root_ids: list[int], roots_query
+) -> tuple[dict[int, list[ProposalRef]], object]:
+    """For each root proposal, every proposal merged into it (directly or through a chain);
+    and a subquery of the ids of the roots and of all these proposals.
+
+    ``roots_query``: the roots' ids as a subquery. Each level is selected by a subquery on
+    the one before, never by a list of ids: a list of 10,000 ids costs more to prepare in
+    Python than the query costs to run."""
+    from django.db.models import Q
+
     from proposals.models import Proposal
 
+    if not root_ids:
+        return {}, Proposal.objects.none().values("pk")
     root_of: dict[int, int] = {pk: pk for pk in root_ids}
     result: dict[int, list[ProposalRef]] = {pk: [] for pk in root_ids}
-    frontier = list(root_ids)
+    level = roots_query
+    family = Q(pk__in=roots_query)
     for _depth in range(MAX_MERGE_DEPTH):
-        if not frontier:
-            break
         rows = (
-            Proposal.objects.filter(merged_into_id__in=frontier)
+            Proposal.objects.filter(merged_into_id__in=level)
             .order_by("created_at", "pk")
             .values_list(
                 "id",
@@ -525,43 +617,51 @@ def _merged_descendants(root_ids: list[int]) -> dict[int, list[ProposalRef]]:
                 "origin_workshop_id",
             )
         )
-        frontier = []
+        found = False
         for row in rows:
             p = ProposalRef(*row)
-            if p.pk in root_of:  # a cycle would be a data error: don't loop on it
-                continue
+            if p.pk in root_of or p.merged_into_id not in root_of:
+                continue  # a cycle would be a data error: don't loop on it
             root_of[p.pk] = root_of[p.merged_into_id]
             result[root_of[p.pk]].append(p)
-            frontier.append(p.pk)
-    return result
+            found = True
+        if not found:
+            break
+        family |= Q(merged_into_id__in=level)
+        level = Proposal.objects.filter(merged_into_id__in=level).values("pk")
+    return result, Proposal.objects.filter(family).values("pk")
 
 
-def _people_per_proposal(proposals: list) -> tuple[dict[int, dict[int, str]], Counter]:
+def _people_per_proposal(
+    proposals: list, family_query
+) -> tuple[dict[int, dict[int, str]], Counter]:
     """{proposal id: {user id: college}} from authors, supports and visible comments, and the
-    number of contributions (the proposal, its supports, its comments) per proposal: 2 queries."""
+    number of contributions (the proposal, its supports, its comments) per proposal: 2 queries.
+    ``family_query``: the ids of ``proposals`` as a subquery."""
     from proposals import models as proposal_models
 
     people: dict[int, dict[int, str]] = {p.pk: {p.author_id: p.author_college} for p in proposals}
     contributions: Counter = Counter({pk: 1 for pk in people})
-    ids = list(people)
     support = getattr(proposal_models, "Support", None)
-    if support is not None and ids:
+    if support is not None and people:
         for pid, uid, college in (
-            support.objects.filter(proposal_id__in=ids)
+            support.objects.filter(proposal_id__in=family_query)
             .order_by("created_at", "pk")
             .values_list("proposal_id", "user_id", "user_college")
         ):
-            people[pid].setdefault(uid, college)
-            contributions[pid] += 1
+            if pid in people:
+                people[pid].setdefault(uid, college)
+                contributions[pid] += 1
     comment = getattr(proposal_models, "Comment", None)
-    if comment is not None and ids:
+    if comment is not None and people:
         for pid, uid, college in (
-            comment.objects.filter(proposal_id__in=ids, is_hidden=False, is_deleted=False)
+            comment.objects.filter(proposal_id__in=family_query, is_hidden=False, is_deleted=False)
             .order_by("created_at", "pk")
             .values_list("proposal_id", "author_id", "author_college")
         ):
-            people[pid].setdefault(uid, college)
-            contributions[pid] += 1
+            if pid in people:
+                people[pid].setdefault(uid, college)
+                contributions[pid] += 1
     return people, contributions
 
 
@@ -574,31 +674,29 @@ def build_trace(
     """The lineage of a recommendation (and of one of its actions when ``focus_action`` is given)."""
     from workshops.models import Participant, Workshop
 
-    links = list(
-        RecommendationSource.objects.filter(recommendation=recommendation)
-        .select_related("proposal", "proposal__axis", "linked_by")
-        .defer("proposal__body", "proposal__body_html")
-        .order_by("linked_at", "pk")
-    )
+    links = _source_links(recommendation)
     roots = [link.proposal for link in links]
-    merged = _merged_descendants([p.pk for p in roots])
+    roots_query = RecommendationSource.objects.filter(recommendation=recommendation).values(
+        "proposal_id"
+    )
+    merged, family_query = _merged_descendants([p.pk for p in roots], roots_query)
     all_proposals = roots + [m for ms in merged.values() for m in ms]
-    people, contribution_counts = _people_per_proposal(all_proposals)
+    people, contribution_counts = _people_per_proposal(all_proposals, family_query)
 
     trace_proposals: list[TraceProposal] = []
-    everyone: dict[int, str] = {}
+    families: list[dict[int, str]] = []
     total_contributions = 0
     for link in links:
         p = link.proposal
-        family = [p, *merged[p.pk]]
-        family_people: dict[int, str] = {}
-        contributions = 0
-        for member in family:
-            for uid, college in people[member.pk].items():
-                family_people.setdefault(uid, college)
-            contributions += contribution_counts[member.pk]
-        for uid, college in family_people.items():
-            everyone.setdefault(uid, college)
+        family_people = people[p.pk]
+        contributions = contribution_counts[p.pk]
+        if merged[p.pk]:
+            family_people = dict(family_people)
+            for member in merged[p.pk]:
+                for uid, college in people[member.pk].items():
+                    family_people.setdefault(uid, college)
+                contributions += contribution_counts[member.pk]
+        families.append(family_people)
         total_contributions += contributions
         trace_proposals.append(
             TraceProposal(
@@ -608,6 +706,10 @@ def build_trace(
                 contributors=_contributions(family_people, contributions),
             )
         )
+
+    everyone: dict[int, str] = {}
+    for family_people in reversed(families):  # updated last to first: the first one wins
+        everyone.update(family_people)
 
     # Workshops of the source proposals and of the proposals merged into them.
     by_workshop: dict[int, list[int]] = {}

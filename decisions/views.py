@@ -14,11 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from decisions import selectors, services
-from decisions.charts import trace_diagram
 from decisions.forms import (
     ActionFilterForm,
     ActionItemForm,
@@ -42,6 +40,7 @@ from decisions.models import (
 )
 from decisions.rules import can_edit_decisions, get_action_for_user, get_recommendation_for_user
 from decisions.trace import action_trace, build_trace
+from decisions.trace_page import trace_csv, trace_page, trace_svg
 from project.errors import DomainError, add_form_error
 from project.ids import parse_id
 
@@ -87,38 +86,10 @@ def _edit_page(
     return _form_page(request, template, {"form": form, **context})
 
 
-def _trace_page(request: HttpRequest, trace, *, action) -> HttpResponse:
-    diagram = trace_diagram(trace, labels=_diagram_labels())
-    context = {"trace": trace, "diagram": diagram, "action": action}
-    return render(request, "decisions/trace.html", context)
-
-
-def _trace_svg(request: HttpRequest, trace) -> HttpResponse:
-    diagram = trace_diagram(trace, labels=_diagram_labels())
-    context = {"trace": trace, "diagram": diagram, "standalone": True}
-    return render(request, "decisions/trace_diagram.svg", context, content_type="image/svg+xml")
-
-
 def _without_indicators(data: dict) -> tuple[list, dict]:
     """An action form's data split into its indicators and the other fields."""
     indicators = list(data.pop("indicators", []))
     return indicators, data
-
-
-def _diagram_labels() -> dict[str, str]:
-    return {
-        "sources": _("Ateliers et votes"),
-        "proposals": _("Propositions"),
-        "recommendation": _("Recommandation"),
-        "actions": _("Actions"),
-        "participants": _("participant·es : %(count)d"),
-        "contributors": _("contributeur·rices : %(count)d"),
-        # Lazy plural keyed on "count": ``labels["merged"] % {"count": n}`` agrees with n.
-        "merged": ngettext_lazy("%(count)d fusionnée", "%(count)d fusionnées", "count"),
-        "vote": _("Session de vote"),
-        "voters": _("vote · votant·es : %(count)d"),
-        "hidden": _("Proposition masquée"),
-    }
 
 
 # --- Tracker and actions -----------------------------------------------------------------------
@@ -250,12 +221,18 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def action_trace_page(request: HttpRequest, pk: int) -> HttpResponse:
     action = get_action_for_user(request.user, pk)
-    return _trace_page(request, action_trace(action), action=action)
+    return trace_page(request, action_trace(action), action=action)
 
 
 @require_GET
 def action_trace_svg(request: HttpRequest, pk: int) -> HttpResponse:
-    return _trace_svg(request, action_trace(get_action_for_user(request.user, pk)))
+    return trace_svg(request, action_trace(get_action_for_user(request.user, pk)))
+
+
+@require_GET
+def action_trace_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    trace = action_trace(get_action_for_user(request.user, pk))
+    return trace_csv(request, trace, filename=f"action-{pk}-sources.csv")
 
 
 # --- Recommendations ---------------------------------------------------------------------------
@@ -611,12 +588,18 @@ def recommendation_from(request: HttpRequest, kind: str, pk: int) -> HttpRespons
 @require_GET
 def recommendation_trace_page(request: HttpRequest, pk: int) -> HttpResponse:
     recommendation = get_recommendation_for_user(request.user, pk)
-    return _trace_page(request, build_trace(recommendation), action=None)
+    return trace_page(request, build_trace(recommendation), action=None)
 
 
 @require_GET
 def recommendation_trace_svg(request: HttpRequest, pk: int) -> HttpResponse:
-    return _trace_svg(request, build_trace(get_recommendation_for_user(request.user, pk)))
+    return trace_svg(request, build_trace(get_recommendation_for_user(request.user, pk)))
+
+
+@require_GET
+def recommendation_trace_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    trace = build_trace(get_recommendation_for_user(request.user, pk))
+    return trace_csv(request, trace, filename=f"recommandation-{pk}-sources.csv")
 
 
 # --- Indicators --------------------------------------------------------------------------------
