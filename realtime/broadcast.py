@@ -82,7 +82,9 @@ def broadcast_on_commit(
     if audience not in Audience.values:
         raise ValueError(f"unknown audience {audience!r}")
     workshop_id = _workshop_id(workshop)
-    with transaction.atomic():
+    # The number and the row together; inside the caller's transaction no savepoint (two
+    # statements an event): an error here aborts the caller's write anyway.
+    with transaction.atomic(savepoint=False):
         seq = _next_seq(workshop_id)
         frame = encode({"type": event_type, "seq": seq, "data": data})
         RoomEvent.objects.create(
