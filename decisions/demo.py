@@ -803,14 +803,14 @@ def _pick(spec: dict, candidates: list, limit: int = 4) -> list:
 
 def seed_recommendations(ctx: dict) -> None:
     from decisions.models import ActionItem, Recommendation
-    from decisions.services import (
-        action_create,
-        action_report,
-        indicator_create,
-        measurement_record,
+    from decisions.services.actions import action_create, action_report
+    from decisions.services.indicators import indicator_create, measurement_record
+    from decisions.services.recommendations import (
         recommendation_create,
-        recommendation_source_add,
         recommendation_status_change,
+    )
+    from decisions.services.source_links import (
+        recommendation_source_add,
         recommendation_vote_source_add,
     )
     from project.errors import DomainError

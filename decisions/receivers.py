@@ -14,7 +14,7 @@ def on_proposal_status_changed(
     sender, proposal, old_status, new_status, actor=None, reason="", **kwargs
 ):
     from decisions import follows
-    from decisions.services import contributors_of, notify_proposal_status
+    from decisions.services.notifications import contributors_of, notify_proposal_status
 
     told = notify_proposal_status(
         proposal=proposal, old_status=old_status, new_status=new_status, actor=actor, reason=reason
