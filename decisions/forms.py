@@ -12,7 +12,9 @@ from decisions.models import (
     Recommendation,
     RecommendationStatus,
 )
+from project.ids import parse_id
 from proposals.models import Axis
+from votes.models import SessionState, VoteSession
 
 
 class DateInput(forms.DateInput):
@@ -96,13 +98,23 @@ class RecommendationCreateForm(RecommendationForm):
     )
 
     def __init__(self, *args, proposal_queryset=None, **kwargs):
-        from votes.models import SessionState, VoteSession
-
         super().__init__(*args, **kwargs)
         self.fields["proposals"].queryset = proposal_queryset
         self.fields["vote_session"].queryset = VoteSession.objects.filter(
             state__in=[SessionState.CLOSED, SessionState.PUBLISHED]
         ).order_by("-closed_at", "-pk")
+
+    @classmethod
+    def preselected(cls, candidates, *, vote=None):
+        """The empty form with every candidate proposal ticked, the vote (an id as typed in
+        the query string) chosen, and the first candidate's axis."""
+        initial = {"proposals": [p.pk for p in candidates]}
+        if (vote_id := parse_id(vote)) is not None:
+            initial["vote_session"] = vote_id
+        first = next(iter(candidates), None)
+        if first is not None:
+            initial["axis"] = first.axis_id
+        return cls(initial=initial, proposal_queryset=candidates)
 
 
 class RecommendationStatusForm(forms.Form):

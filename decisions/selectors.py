@@ -9,6 +9,7 @@ from datetime import date
 from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from decisions.charts import indicator_line_chart
 from decisions.indicators import Point, Trend, compute_trend
@@ -23,6 +24,9 @@ from decisions.models import (
     action_status_counted,
     recommendation_status_counted,
 )
+from decisions.trace import private_group_label, private_idea_label, private_vote_label
+from project.ids import parse_id
+from proposals.models import Proposal, ProposalStatus
 
 
 @dataclass
@@ -330,9 +334,72 @@ def mark_private_sources(user, *, sources, vote_sources, can_edit: bool) -> set[
     return readable
 
 
-def _private_label(field: str) -> str:
-    from decisions.trace import private_group_label, private_idea_label, private_vote_label
+def proposal_title_for(user, proposal) -> str:
+    """A proposal's title, or « une idée d'un atelier privé » for an editor who may not see it."""
+    origin = proposal.origin_workshop_id
+    if origin and origin not in _readable_workshops(user, {origin}, can_edit=True):
+        return private_idea_label()
+    return proposal.title
 
+
+def linked_titles(user, recommendation) -> list[str]:
+    """What a recommendation already rests on, in words, for its form (a draft made with
+    « Faire de ce résultat une recommandation »): a source of a workshop this editor may not
+    see is named as such. 3 queries at most."""
+    sources = list(recommendation.sources.select_related("proposal").order_by("linked_at", "pk"))
+    votes = list(recommendation.vote_sources.select_related("session"))
+    mark_private_sources(user, sources=sources, vote_sources=votes, can_edit=True)
+    titles = [
+        _("le vote « %(title)s »") % {"title": v.session.title}
+        if v.shown_to_editor or not v.session.workshop_id
+        else private_vote_label()
+        for v in votes
+    ]
+    for source in sources:
+        proposal = source.proposal
+        if not proposal.origin_workshop_id:
+            titles.append(_("la proposition « %(title)s »") % {"title": proposal.title})
+        elif source.shown_to_editor:
+            titles.append(_("l'idée « %(title)s »") % {"title": proposal.title})
+        else:
+            titles.append(private_idea_label())
+    return titles
+
+
+def recommendation_sources_for_reader(user, recommendation, *, can_edit: bool) -> dict:
+    """A recommendation's sources, vote sources and the last 50 entries of its history as
+    ``user`` may read them: ideas and votes of workshops they may not see are counted, never
+    named."""
+    sources = list(
+        recommendation.sources.select_related("proposal", "proposal__origin_workshop", "linked_by")
+    )
+    vote_sources = list(
+        recommendation.vote_sources.select_related("session", "session__workshop", "linked_by")
+    )
+    mark_private_sources(user, sources=sources, vote_sources=vote_sources, can_edit=can_edit)
+    history = history_for_reader(
+        list(recommendation.history.select_related("actor")[:50]),
+        user,
+        can_edit=can_edit,
+        sources=sources,
+        vote_sources=vote_sources,
+    )
+    return {"sources": sources, "vote_sources": vote_sources, "history": history}
+
+
+def source_candidates(raw_ids: list[str]):
+    """The proposals named by these ids (as typed in a query string) that may still become a
+    recommendation's sources: neither hidden nor merged."""
+    ids = [i for i in map(parse_id, raw_ids) if i is not None]
+    return (
+        Proposal.objects.filter(is_hidden=False)
+        .exclude(status=ProposalStatus.MERGED)
+        .filter(pk__in=ids)
+        .select_related("axis")
+    )
+
+
+def _private_label(field: str) -> str:
     return {
         "proposal": private_idea_label,
         "group": private_group_label,
