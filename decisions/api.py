@@ -18,7 +18,8 @@ from ninja import Field, Router, Schema, Status
 
 from decisions import selectors, services
 from decisions.models import ActionItem, Indicator, Recommendation
-from decisions.rules import get_action_for_user, get_recommendation_for_user, require_editor
+from decisions.rules import require_editor
+from decisions.selectors import get_action_for_user, get_recommendation_for_user
 from decisions.trace import action_trace, build_trace
 from project.api_auth import api_auth, api_user
 from project.errors import DomainError

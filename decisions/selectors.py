@@ -8,6 +8,7 @@ from datetime import date
 
 from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import TruncMonth
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +28,42 @@ from decisions.models import (
 from decisions.trace import private_group_label, private_idea_label, private_vote_label
 from project.ids import parse_id
 from proposals.models import Proposal, ProposalStatus
+
+# --- Lookups that answer 404 ------------------------------------------------------------------
+
+
+def _is_id(pk) -> bool:
+    """A primary key the database can hold (a bigger number would be a 500, not a 404)."""
+    return isinstance(pk, int) and parse_id(pk) is not None
+
+
+def get_recommendation_for_user(user, pk: int):
+    """The recommendation if ``user`` may see it, else 404 (drafts don't exist for the public)."""
+    if not _is_id(pk):
+        raise Http404(_("Recommandation introuvable."))
+    try:
+        return (
+            Recommendation.objects.visible_to(user).select_related("axis", "created_by").get(pk=pk)
+        )
+    except Recommendation.DoesNotExist:
+        raise Http404(_("Recommandation introuvable.")) from None
+
+
+def get_action_for_user(user, pk: int):
+    """The action item if ``user`` may see its recommendation, else 404."""
+    if not _is_id(pk):
+        raise Http404(_("Action introuvable."))
+    try:
+        return (
+            ActionItem.objects.visible_to(user)
+            .select_related("recommendation", "recommendation__axis")
+            .get(pk=pk)
+        )
+    except ActionItem.DoesNotExist:
+        raise Http404(_("Action introuvable.")) from None
+
+
+# --- Indicators --------------------------------------------------------------------------------
 
 
 @dataclass

@@ -40,7 +40,8 @@ from decisions.models import (
     RecommendationSource,
     RecommendationVoteSource,
 )
-from decisions.rules import can_edit_decisions, get_action_for_user, get_recommendation_for_user
+from decisions.rules import can_edit_decisions
+from decisions.selectors import get_action_for_user, get_recommendation_for_user
 from decisions.services import actions as action_services
 from decisions.services import drafts, source_links
 from decisions.services import indicators as indicator_services
