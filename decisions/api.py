@@ -11,6 +11,7 @@ import datetime
 from datetime import date
 from decimal import Decimal
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +25,8 @@ from decisions.trace import action_trace, build_trace
 from project.api_auth import api_auth, api_user
 from project.errors import DomainError
 from project.ids import Id
+from proposals.models import Axis, Proposal
+from votes.models import VoteSession
 
 router = Router(tags=["décisions"])
 
@@ -228,8 +231,6 @@ def _indicator_out(view) -> dict:
 
 
 def _axis(slug: str):
-    from proposals.models import Axis
-
     axis = Axis.objects.filter(slug=slug).first()
     if axis is None:
         raise DomainError("invalid_axis", _("Axe inconnu."), field="axis")
@@ -280,8 +281,6 @@ def get_recommendation_trace(request, rec_id: Id):
 
 @router.post("/recommendations", response={201: RecommendationOut}, auth=api_auth)
 def create_recommendation(request, payload: RecommendationIn):
-    from proposals.models import Proposal
-
     require_editor(request.auth)
     ids = set(payload.proposals)
     proposals = list(Proposal.objects.filter(pk__in=ids))
@@ -327,8 +326,6 @@ def change_recommendation_status(request, rec_id: Id, payload: StatusIn):
 
 @router.post("/recommendations/{rec_id}/sources", response={201: RecommendationOut}, auth=api_auth)
 def add_recommendation_source(request, rec_id: Id, payload: SourceIn):
-    from proposals.models import Proposal
-
     require_editor(request.auth)
     rec = get_recommendation_for_user(request.auth, rec_id)
     proposal = Proposal.objects.filter(pk=payload.proposal).first()
@@ -348,8 +345,6 @@ class VoteSourceIn(Schema):
 @router.post("/recommendations/{rec_id}/votes", response={201: RecommendationOut}, auth=api_auth)
 def add_recommendation_vote(request, rec_id: Id, payload: VoteSourceIn):
     """Link a closed vote session whose results support the recommendation."""
-    from votes.models import VoteSession
-
     require_editor(request.auth)
     rec = get_recommendation_for_user(request.auth, rec_id)
     session = VoteSession.objects.filter(pk=payload.session).first()
@@ -473,8 +468,6 @@ def list_indicators(request):
 def get_indicator(request, slug: str):
     views = selectors.indicators_with_trends(Indicator.objects.filter(slug=slug))
     if not views:
-        from django.http import Http404
-
         raise Http404
     return _indicator_out(views[0])
 

@@ -9,10 +9,12 @@ from decisions.models import (
     ActionItem,
     ActionStatus,
     Indicator,
+    OwnerKind,
     Recommendation,
     RecommendationStatus,
 )
 from project.ids import parse_id
+from project.translated import translated_fields
 from proposals.models import Axis
 from votes.models import SessionState, VoteSession
 
@@ -38,8 +40,6 @@ class BilingualModelForm(forms.ModelForm):
     english_labels: dict = {}
 
     def __init__(self, *args, **kwargs):
-        from project.translated import translated_fields
-
         super().__init__(*args, **kwargs)
         for name in translated_fields(self._meta.model):
             if self.instance.pk and name in self.fields:
@@ -233,8 +233,6 @@ class ActionFilterForm(forms.Form):
     q = forms.CharField(label=_("Rechercher"), required=False, max_length=100)
 
     def __init__(self, *args, **kwargs):
-        from decisions.models import OwnerKind
-
         super().__init__(*args, **kwargs)
         self.fields["axis"].queryset = Axis.objects.order_by("order")
         self.fields["owner"].choices = [("", _("Tous les porteurs")), *OwnerKind.choices]

@@ -6,12 +6,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import College
 from decisions.charts import indicator_line_chart
 from decisions.indicators import Point, Trend, compute_trend
 from decisions.models import (
@@ -27,7 +28,13 @@ from decisions.models import (
 )
 from decisions.trace import private_group_label, private_idea_label, private_vote_label
 from project.ids import parse_id
-from proposals.models import Proposal, ProposalStatus
+from proposals.models import Axis, Proposal, ProposalStatus
+from votes.models import VoteSession
+from votes.selectors import college_label, colleges_shown
+from votes.tally import OTHERS
+from workshops.models import IdeaGroup, Participant, Workshop, is_publicly_visible
+from workshops.rules import can_see_workshop
+from workshops.selectors import participant_for
 
 # --- Lookups that answer 404 ------------------------------------------------------------------
 
@@ -106,8 +113,6 @@ def indicator_chart(view: IndicatorView):
 def tracker_actions(*, user, filters: dict) -> list[ActionItem]:
     """The public tracker: visible actions, filtered; 2 queries (actions with recommendation
     and axis, and the last update date of each in the same query via annotation)."""
-    from django.db.models import Max
-
     qs = (
         ActionItem.objects.visible_to(user)
         .select_related("recommendation", "recommendation__axis")
@@ -191,12 +196,6 @@ def unread_notification_count(user) -> int:
 
 def dashboard_data(*, user, today: date | None = None) -> dict:
     """Everything /tableau-de-bord/ shows, in a fixed number of aggregate queries."""
-    from accounts.models import College
-    from proposals.models import Axis, Proposal, ProposalStatus
-    from votes.selectors import college_label, colleges_shown
-    from votes.tally import OTHERS
-    from workshops.models import Participant
-
     today = today or timezone.localdate()
     colleges = list(College.choices)
 
@@ -342,10 +341,6 @@ def _readable_workshops(user, workshop_ids: set[int], *, can_edit: bool) -> set[
     recommendation: publicly visible ones (``Workshop.objects.publicly_visible()``), and for an
     editor those the workshop rules let them see. One query (plus one per private workshop
     for an editor)."""
-    from workshops.models import Workshop, is_publicly_visible
-    from workshops.rules import can_see_workshop
-    from workshops.selectors import participant_for
-
     if not workshop_ids:
         return set()
     readable = set()
@@ -450,10 +445,6 @@ def history_for_reader(entries: list, user, *, can_edit: bool, sources=(), vote_
     title. Entries keep the origin workshop since the links were made with it; older ones
     are matched by title against the current sources, then against the ideas, groups and
     votes of workshops the public may not see. Changes are replaced in memory only."""
-    from proposals.models import Proposal
-    from votes.models import VoteSession
-    from workshops.models import IdeaGroup, Workshop
-
     origins: dict[int, int | None] = {}
     unknown: dict[str, set[str]] = {field: set() for field in SOURCE_FIELDS}
     known = {("proposal", s.proposal.title): s.proposal.origin_workshop_id for s in sources}

@@ -23,6 +23,12 @@ from django.utils.translation import ngettext
 
 from project.errors import NotFoundError
 from project.ids import parse_id
+from proposals.models import Proposal, ProposalStatus, Support, private_origin_condition
+from proposals.search import apply_search, is_postgres, terms
+from votes.models import Ballot, SessionState, VoteOption, VoteSession
+from votes.selectors import colleges_shown
+from workshops.grouping import group_ideas
+from workshops.models import IdeaGroup, IdeaGroupMember, Participant, Workshop, WorkshopState
 
 KINDS = ("proposal", "idea", "group", "vote")
 PER_KIND = 6
@@ -75,8 +81,6 @@ def visible_workshops(user):
     """The workshops whose ideas, groups and votes ``user`` may see (a queryset; the rule of
     ``workshops.rules.can_see_workshop``): publicly visible ones, those they facilitate, the
     private ones they take part in (past their draft)."""
-    from workshops.models import Participant, Workshop, WorkshopState
-
     condition = Q(pk__in=Workshop.objects.publicly_visible().values("pk"))
     if user is not None and user.is_authenticated:
         if user.is_superuser:
@@ -90,8 +94,6 @@ def visible_workshops(user):
 
 
 def _proposals(user):
-    from proposals.models import Proposal, ProposalStatus, private_origin_condition
-
     return (
         Proposal.objects.filter(private_origin_condition(user), is_hidden=False)
         .exclude(status=ProposalStatus.MERGED)
@@ -101,8 +103,6 @@ def _proposals(user):
 
 
 def _groups(user):
-    from workshops.models import IdeaGroup
-
     return IdeaGroup.objects.filter(workshop__in=visible_workshops(user)).select_related("workshop")
 
 
@@ -110,9 +110,6 @@ def _votes(user):
     """Finished votes whose results ``user`` may read (``votes.rules.can_see_results``): out
     for everyone, or managed by them — a board vote (editors manage those), a vote of a
     workshop they facilitate (results not yet shown to the room)."""
-    from votes.models import SessionState, VoteSession
-    from workshops.models import Workshop
-
     managed = Q(workshop__isnull=True)
     if user is not None and user.is_authenticated:
         managed |= Q(
@@ -148,10 +145,6 @@ def get(user, kind: str, pk) -> object:
 
 
 def kind_of(source) -> str:
-    from proposals.models import Proposal
-    from votes.models import VoteSession
-    from workshops.models import IdeaGroup
-
     if isinstance(source, Proposal):
         return "idea" if source.origin_workshop_id else "proposal"
     if isinstance(source, IdeaGroup):
@@ -177,8 +170,6 @@ def _all_words(fields: tuple[str, ...], words: list[str]) -> Q:
 
 
 def _supports_by_college(proposal_ids) -> dict[int, dict[str, int]]:
-    from proposals.models import Support
-
     by_proposal: dict[int, dict[str, int]] = defaultdict(dict)
     if proposal_ids:
         for row in (
@@ -202,12 +193,6 @@ def search(user, query: str, *, recommendation=None) -> list[SourceHit]:
     Queries: at most 8 whatever the number of results (proposals, groups, their ideas,
     votes, supports by college, ballots by college, and the recommendation's links).
     """
-    from proposals.search import apply_search, terms
-    from votes.models import Ballot, VoteOption
-    from votes.selectors import colleges_shown
-    from workshops.grouping import group_ideas
-    from workshops.models import IdeaGroupMember
-
     query = (query or "")[:QUERY_MAX]
     words = _words(query)
     if not terms(query) or not words:
@@ -305,8 +290,6 @@ def search(user, query: str, *, recommendation=None) -> list[SourceHit]:
 
 
 def _proposal_hit(proposal, supports, linked_proposals) -> SourceHit:
-    from votes.selectors import colleges_shown
-
     counts = supports.get(proposal.pk, {})
     return SourceHit(
         kind=kind_of(proposal),
@@ -324,8 +307,6 @@ def suggestions(user, recommendation) -> list[SourceHit]:
     """Before any search: the proposals and ideas on the ballot of the votes already linked
     (a draft made from a vote's result has its winner; the others are one « Ajouter » away).
     4 queries."""
-    from votes.models import VoteOption
-
     votes = recommendation.vote_sources.values("session_id")
     found = list(
         _proposals(user)
@@ -338,8 +319,6 @@ def suggestions(user, recommendation) -> list[SourceHit]:
 
 
 def _is_postgres() -> bool:
-    from proposals.search import is_postgres
-
     return is_postgres()
 
 
