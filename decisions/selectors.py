@@ -197,9 +197,41 @@ def unread_notification_count(user) -> int:
 def dashboard_data(*, user, today: date | None = None) -> dict:
     """Everything /tableau-de-bord/ shows, in a fixed number of aggregate queries."""
     today = today or timezone.localdate()
-    colleges = list(College.choices)
+    colleges, participation = _participation_by_month()
+    statuses, proposals_by_axis = _proposals_by_axis()
+    recommendation_counts = Counter(
+        dict(
+            Recommendation.objects.visible_to(user)
+            .values_list("status")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+    )
+    actions = list(ActionItem.objects.visible_to(user).only("id", "status", "due_date", "progress"))
+    action_summary = status_counts(actions, today)
+    indicators = indicators_with_trends(today=today)
+    return {
+        "colleges": colleges,
+        "participation": participation,
+        "participation_chart": participation_bars(participation, len(colleges)),
+        "statuses": statuses,
+        "proposals_by_axis": proposals_by_axis,
+        "recommendations": [
+            (v, recommendation_status_counted(v, n), n)
+            for v, n in ((v, recommendation_counts.get(v, 0)) for v in RecommendationStatus.values)
+        ],
+        "recommendations_adopted": recommendation_counts.get(RecommendationStatus.ADOPTED, 0)
+        + recommendation_counts.get(RecommendationStatus.PUBLISHED, 0),
+        "actions": action_summary,
+        "indicators": indicators,
+        "today": today,
+    }
 
-    # Participation over time by college: proposals written and workshop attendance per month.
+
+def _participation_by_month() -> tuple[list, list]:
+    """Participation over time by college, the last 12 months: proposals written and workshop
+    attendance per month. Returns the college columns and (month, counts, total) rows."""
+    colleges = list(College.choices)
     per_month: dict[date, Counter] = defaultdict(Counter)
     for month, college, n in (
         Proposal.objects.filter(is_hidden=False)
@@ -235,8 +267,11 @@ def dashboard_data(*, user, today: date | None = None) -> dict:
     participation = [
         (month, [counts[i] for i in kept], total) for month, counts, total in participation
     ]
+    return colleges, participation
 
-    # Proposals by axis and status.
+
+def _proposals_by_axis() -> tuple[list, list]:
+    """Proposals by axis and status: the status columns and (axis, counts, total) rows."""
     axis_status: dict[int, Counter] = defaultdict(Counter)
     for axis_id, status, n in (
         Proposal.objects.filter(is_hidden=False)
@@ -255,34 +290,7 @@ def dashboard_data(*, user, today: date | None = None) -> dict:
         )
         for axis in axes
     ]
-
-    recommendation_counts = Counter(
-        dict(
-            Recommendation.objects.visible_to(user)
-            .values_list("status")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-    )
-    actions = list(ActionItem.objects.visible_to(user).only("id", "status", "due_date", "progress"))
-    action_summary = status_counts(actions, today)
-    indicators = indicators_with_trends(today=today)
-    return {
-        "colleges": colleges,
-        "participation": participation,
-        "participation_chart": participation_bars(participation, len(colleges)),
-        "statuses": statuses,
-        "proposals_by_axis": proposals_by_axis,
-        "recommendations": [
-            (v, recommendation_status_counted(v, n), n)
-            for v, n in ((v, recommendation_counts.get(v, 0)) for v in RecommendationStatus.values)
-        ],
-        "recommendations_adopted": recommendation_counts.get(RecommendationStatus.ADOPTED, 0)
-        + recommendation_counts.get(RecommendationStatus.PUBLISHED, 0),
-        "actions": action_summary,
-        "indicators": indicators,
-        "today": today,
-    }
+    return statuses, proposals_by_axis
 
 
 def _as_date(value) -> date:
