@@ -447,6 +447,37 @@ def _private_label(field: str) -> str:
     }[field]()
 
 
+def _hidden_titles(unknown: dict[str, set[str]]) -> set[tuple[str, str]]:
+    """Older history entries whose source is gone: hidden when a proposal, vote or group of a
+    workshop the public may not see bears that title. One query per kind, when asked."""
+    hidden_titles: set[tuple[str, str]] = set()
+    public = Workshop.objects.publicly_visible()
+    if unknown["proposal"]:
+        hidden_titles |= {
+            ("proposal", t)
+            for t in Proposal.objects.filter(
+                title__in=unknown["proposal"], origin_workshop__isnull=False
+            )
+            .exclude(origin_workshop__in=public)
+            .values_list("title", flat=True)
+        }
+    if unknown["vote"]:
+        hidden_titles |= {
+            ("vote", t)
+            for t in VoteSession.objects.filter(title__in=unknown["vote"], workshop__isnull=False)
+            .exclude(workshop__in=public)
+            .values_list("title", flat=True)
+        }
+    if unknown["group"]:
+        hidden_titles |= {
+            ("group", t)
+            for t in IdeaGroup.objects.filter(name__in=unknown["group"])
+            .exclude(workshop__in=public)
+            .values_list("name", flat=True)
+        }
+    return hidden_titles
+
+
 def history_for_reader(entries: list, user, *, can_edit: bool, sources=(), vote_sources=()):
     """The history of a recommendation as ``user`` may read it: a source of a workshop they
     may not see is « une idée d'un atelier privé » (« un vote… », « un groupe… »), never its
@@ -474,32 +505,7 @@ def history_for_reader(entries: list, user, *, can_edit: bool, sources=(), vote_
                     origins[entry.pk] = known[(field, title)]
                 else:
                     unknown[field].add(title)
-    # Older entries whose source is gone: hidden when a hidden thing bears that title.
-    hidden_titles: set[tuple[str, str]] = set()
-    public = Workshop.objects.publicly_visible()
-    if unknown["proposal"]:
-        hidden_titles |= {
-            ("proposal", t)
-            for t in Proposal.objects.filter(
-                title__in=unknown["proposal"], origin_workshop__isnull=False
-            )
-            .exclude(origin_workshop__in=public)
-            .values_list("title", flat=True)
-        }
-    if unknown["vote"]:
-        hidden_titles |= {
-            ("vote", t)
-            for t in VoteSession.objects.filter(title__in=unknown["vote"], workshop__isnull=False)
-            .exclude(workshop__in=public)
-            .values_list("title", flat=True)
-        }
-    if unknown["group"]:
-        hidden_titles |= {
-            ("group", t)
-            for t in IdeaGroup.objects.filter(name__in=unknown["group"])
-            .exclude(workshop__in=public)
-            .values_list("name", flat=True)
-        }
+    hidden_titles = _hidden_titles(unknown)
     readable = _readable_workshops(user, {w for w in origins.values() if w}, can_edit=can_edit)
     for entry in entries:
         if entry.verb not in SOURCE_VERBS or not isinstance(entry.changes, dict):
