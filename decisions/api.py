@@ -11,18 +11,26 @@ import datetime
 from datetime import date
 from decimal import Decimal
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from decisions import selectors, services
+from decisions import selectors
 from decisions.models import ActionItem, Indicator, Recommendation
-from decisions.rules import get_action_for_user, get_recommendation_for_user, require_editor
+from decisions.rules import require_editor
+from decisions.selectors import get_action_for_user, get_recommendation_for_user
+from decisions.services import actions as action_services
+from decisions.services import indicators as indicator_services
+from decisions.services import recommendations as recommendation_services
+from decisions.services import source_links
 from decisions.trace import action_trace, build_trace
 from project.api_auth import api_auth, api_user
 from project.errors import DomainError
 from project.ids import Id
+from proposals.models import Axis, Proposal
+from votes.models import VoteSession
 
 router = Router(tags=["décisions"])
 
@@ -227,8 +235,6 @@ def _indicator_out(view) -> dict:
 
 
 def _axis(slug: str):
-    from proposals.models import Axis
-
     axis = Axis.objects.filter(slug=slug).first()
     if axis is None:
         raise DomainError("invalid_axis", _("Axe inconnu."), field="axis")
@@ -279,14 +285,12 @@ def get_recommendation_trace(request, rec_id: Id):
 
 @router.post("/recommendations", response={201: RecommendationOut}, auth=api_auth)
 def create_recommendation(request, payload: RecommendationIn):
-    from proposals.models import Proposal
-
     require_editor(request.auth)
     ids = set(payload.proposals)
     proposals = list(Proposal.objects.filter(pk__in=ids))
     if len(proposals) != len(ids):
         raise DomainError("invalid_proposal", _("Proposition inconnue."), field="proposals")
-    rec = services.recommendation_create(
+    rec = recommendation_services.recommendation_create(
         actor=request.auth,
         title=payload.title,
         axis=_axis(payload.axis),
@@ -306,7 +310,7 @@ def update_recommendation(request, rec_id: Id, payload: RecommendationPatch):
     values = payload.dict(exclude_none=True)
     if "axis" in values:
         values["axis"] = _axis(values["axis"])
-    services.recommendation_update(recommendation=rec, actor=request.auth, **values)
+    recommendation_services.recommendation_update(recommendation=rec, actor=request.auth, **values)
     return _recommendation_out(_recommendations_qs(request.auth).get(pk=rec.pk))
 
 
@@ -314,7 +318,7 @@ def update_recommendation(request, rec_id: Id, payload: RecommendationPatch):
 def change_recommendation_status(request, rec_id: Id, payload: StatusIn):
     require_editor(request.auth)
     rec = get_recommendation_for_user(request.auth, rec_id)
-    services.recommendation_status_change(
+    recommendation_services.recommendation_status_change(
         recommendation=rec,
         actor=request.auth,
         new_status=payload.status,
@@ -326,14 +330,12 @@ def change_recommendation_status(request, rec_id: Id, payload: StatusIn):
 
 @router.post("/recommendations/{rec_id}/sources", response={201: RecommendationOut}, auth=api_auth)
 def add_recommendation_source(request, rec_id: Id, payload: SourceIn):
-    from proposals.models import Proposal
-
     require_editor(request.auth)
     rec = get_recommendation_for_user(request.auth, rec_id)
     proposal = Proposal.objects.filter(pk=payload.proposal).first()
     if proposal is None:
         raise DomainError("invalid_proposal", _("Proposition inconnue."), field="proposal")
-    services.recommendation_source_add(
+    source_links.recommendation_source_add(
         recommendation=rec, proposal=proposal, actor=request.auth, note=payload.note
     )
     return Status(201, _recommendation_out(_recommendations_qs(request.auth).get(pk=rec.pk)))
@@ -347,14 +349,12 @@ class VoteSourceIn(Schema):
 @router.post("/recommendations/{rec_id}/votes", response={201: RecommendationOut}, auth=api_auth)
 def add_recommendation_vote(request, rec_id: Id, payload: VoteSourceIn):
     """Link a closed vote session whose results support the recommendation."""
-    from votes.models import VoteSession
-
     require_editor(request.auth)
     rec = get_recommendation_for_user(request.auth, rec_id)
     session = VoteSession.objects.filter(pk=payload.session).first()
     if session is None:
         raise DomainError("invalid_session", _("Vote inconnu."), field="session")
-    services.recommendation_vote_source_add(
+    source_links.recommendation_vote_source_add(
         recommendation=rec, session=session, actor=request.auth, note=payload.note
     )
     return Status(201, _recommendation_out(_recommendations_qs(request.auth).get(pk=rec.pk)))
@@ -418,7 +418,7 @@ def create_action(request, payload: ActionIn):
     require_editor(request.auth)
     rec = get_recommendation_for_user(request.auth, payload.recommendation)
     values = payload.dict(exclude={"recommendation", "indicators"})
-    action = services.action_create(
+    action = action_services.action_create(
         actor=request.auth,
         recommendation=rec,
         indicators=_indicators(payload.indicators),
@@ -435,7 +435,7 @@ def update_action(request, action_id: Id, payload: ActionPatch):
     action = get_action_for_user(request.auth, action_id)
     values = payload.dict(exclude_unset=True)
     slugs = values.pop("indicators", None)
-    services.action_update(
+    action_services.action_update(
         action=action,
         actor=request.auth,
         indicators=_indicators(slugs) if slugs is not None else None,
@@ -448,7 +448,7 @@ def update_action(request, action_id: Id, payload: ActionPatch):
 def report_action(request, action_id: Id, payload: ActionUpdateIn):
     require_editor(request.auth)
     action = get_action_for_user(request.auth, action_id)
-    update = services.action_report(
+    update = action_services.action_report(
         action=action,
         actor=request.auth,
         text=payload.text,
@@ -472,8 +472,6 @@ def list_indicators(request):
 def get_indicator(request, slug: str):
     views = selectors.indicators_with_trends(Indicator.objects.filter(slug=slug))
     if not views:
-        from django.http import Http404
-
         raise Http404
     return _indicator_out(views[0])
 
@@ -482,7 +480,7 @@ def get_indicator(request, slug: str):
 def record_measurement(request, slug: str, payload: MeasurementIn):
     require_editor(request.auth)
     indicator = get_object_or_404(Indicator, slug=slug)
-    m = services.measurement_record(
+    m = indicator_services.measurement_record(
         indicator=indicator,
         actor=request.auth,
         on=payload.date,

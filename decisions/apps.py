@@ -7,4 +7,6 @@ class DecisionsConfig(AppConfig):
     verbose_name = _("Recommandations, actions et indicateurs")
 
     def ready(self) -> None:
+        # Local on purpose: the receivers import models and services, which the app registry
+        # lets a module import only once every app is loaded (Django's documented place for it).
         from decisions import receivers  # noqa: F401  (connects the signal receivers)

@@ -17,7 +17,16 @@ import contextlib
 from datetime import date
 from decimal import Decimal
 
-from decisions.models import Direction, Indicator, IndicatorKind
+from decisions.models import ActionItem, Direction, Indicator, IndicatorKind, Recommendation
+from decisions.services.actions import action_create, action_report
+from decisions.services.indicators import indicator_create, measurement_record
+from decisions.services.recommendations import recommendation_create, recommendation_status_change
+from decisions.services.source_links import (
+    recommendation_source_add,
+    recommendation_vote_source_add,
+)
+from project.errors import DomainError
+from proposals.models import Axis, Proposal
 
 SOURCE = "Codev PMA, « PMA 2030… Agir ensemble pour le renouveau et l'attractivité économique »"
 
@@ -178,8 +187,6 @@ def seed(ctx: dict) -> None:
 
 def seed_english() -> None:
     """The English of what the demo defines (the French is what the services were given)."""
-    from decisions.models import ActionItem, Recommendation
-
     for slug, fields in INDICATORS_EN.items():
         Indicator.objects.filter(slug=slug).update(**{f"{k}_en": v for k, v in fields.items()})
     for spec in RECOMMENDATIONS:
@@ -191,8 +198,6 @@ def seed_english() -> None:
 
 
 def seed_indicators(ctx: dict) -> None:
-    from proposals.models import Axis
-
     axes = {a.slug: a for a in Axis.objects.all()}
     indicators = {}
     for order, data in enumerate(INDICATORS, start=1):
@@ -294,6 +299,36 @@ DEMO_INDICATORS = [
     },
 ]
 
+
+def _action(
+    title: str,
+    title_en: str,
+    *,
+    owner_kind: str,
+    owner_name: str,
+    lead_name: str = "",
+    start_date: date | None = None,
+    due_date: date | None = None,
+    budget: Decimal | None = None,
+    indicators: list[str] | None = None,
+    updates: list[tuple[date, str, int, str]] | None = None,
+) -> dict:
+    """An action item of a demo recommendation: the fields ``action_create`` takes, the slugs
+    of its indicators and its dated updates ``(date, text, progress, status)``."""
+    return {
+        "title": title,
+        "title_en": title_en,
+        "owner_kind": owner_kind,
+        "owner_name": owner_name,
+        "lead_name": lead_name,
+        "start_date": start_date,
+        "due_date": due_date,
+        "budget": budget,
+        "indicators": indicators or [],
+        "updates": updates or [],
+    }
+
+
 RECOMMENDATIONS = [
     {
         "title": "Créer une Agence Territoriale de Souveraineté",
@@ -313,17 +348,17 @@ RECOMMENDATIONS = [
         "keywords": ["agence", "souverainet", "coordin", "guichet"],
         "source_keys": ["agence-souverainete"],
         "actions": [
-            {
-                "title": "Préfigurer l'Agence : mission, statuts et gouvernance",
-                "title_en": "Shape the Agency: mission, statutes and governance",
-                "owner_kind": "pma",
-                "owner_name": "Pays de Montbéliard Agglomération",
-                "lead_name": "Direction du développement économique",
-                "start_date": date(2025, 3, 1),
-                "due_date": date(2026, 12, 31),
-                "budget": Decimal("180000"),
-                "indicators": ["emploi-filieres-diversification"],
-                "updates": [
+            _action(
+                "Préfigurer l'Agence : mission, statuts et gouvernance",
+                "Shape the Agency: mission, statutes and governance",
+                owner_kind="pma",
+                owner_name="Pays de Montbéliard Agglomération",
+                lead_name="Direction du développement économique",
+                start_date=date(2025, 3, 1),
+                due_date=date(2026, 12, 31),
+                budget=Decimal("180000"),
+                indicators=["emploi-filieres-diversification"],
+                updates=[
                     (
                         date(2025, 3, 10),
                         "Lancement de la mission de préfiguration.",
@@ -343,19 +378,15 @@ RECOMMENDATIONS = [
                         "in_progress",
                     ),
                 ],
-            },
-            {
-                "title": "Installer le comité filières–investissement–formation",
-                "title_en": "Set up the industries–investment–training committee",
-                "owner_kind": "association",
-                "owner_name": "Codev PMA et partenaires",
-                "lead_name": "",
-                "start_date": date(2026, 1, 15),
-                "due_date": date(2027, 3, 31),
-                "budget": None,
-                "indicators": [],
-                "updates": [],
-            },
+            ),
+            _action(
+                "Installer le comité filières–investissement–formation",
+                "Set up the industries–investment–training committee",
+                owner_kind="association",
+                owner_name="Codev PMA et partenaires",
+                start_date=date(2026, 1, 15),
+                due_date=date(2027, 3, 31),
+            ),
         ],
     },
     {
@@ -368,17 +399,17 @@ RECOMMENDATIONS = [
         "keywords": ["fonds", "épargne", "financ", "investis"],
         "source_keys": ["fonds-epargne-locale", "diversification-soustraitants"],
         "actions": [
-            {
-                "title": "Étude de faisabilité juridique et financière du fonds",
-                "title_en": "Legal and financial feasibility study of the fund",
-                "owner_kind": "region",
-                "owner_name": "Région Bourgogne-Franche-Comté",
-                "lead_name": "Service ingénierie financière",
-                "start_date": date(2025, 6, 1),
-                "due_date": date(2026, 6, 30),
-                "budget": Decimal("60000"),
-                "indicators": ["innovation-projets-finances", "demo-pme-accompagnees-fonds"],
-                "updates": [
+            _action(
+                "Étude de faisabilité juridique et financière du fonds",
+                "Legal and financial feasibility study of the fund",
+                owner_kind="region",
+                owner_name="Région Bourgogne-Franche-Comté",
+                lead_name="Service ingénierie financière",
+                start_date=date(2025, 6, 1),
+                due_date=date(2026, 6, 30),
+                budget=Decimal("60000"),
+                indicators=["innovation-projets-finances", "demo-pme-accompagnees-fonds"],
+                updates=[
                     (
                         date(2025, 6, 15),
                         "Cahier des charges validé, cabinet retenu.",
@@ -392,19 +423,15 @@ RECOMMENDATIONS = [
                         "in_progress",
                     ),
                 ],
-            },
-            {
-                "title": "Première levée d'épargne citoyenne",
-                "title_en": "First round of citizen savings",
-                "owner_kind": "firm",
-                "owner_name": "Banque coopérative partenaire",
-                "lead_name": "",
-                "start_date": None,
-                "due_date": date(2027, 12, 31),
-                "budget": None,
-                "indicators": ["demo-pme-accompagnees-fonds"],
-                "updates": [],
-            },
+            ),
+            _action(
+                "Première levée d'épargne citoyenne",
+                "First round of citizen savings",
+                owner_kind="firm",
+                owner_name="Banque coopérative partenaire",
+                due_date=date(2027, 12, 31),
+                indicators=["demo-pme-accompagnees-fonds"],
+            ),
         ],
     },
     {
@@ -417,17 +444,15 @@ RECOMMENDATIONS = [
         "keywords": ["clause", "appel", "marché", "commande publique", "achat"],
         "source_keys": ["clause-souverainete"],
         "actions": [
-            {
-                "title": "Rédiger une clause type avec les juristes des communes",
-                "title_en": "Draft a model clause with the municipalities' lawyers",
-                "owner_kind": "pma",
-                "owner_name": "Pays de Montbéliard Agglomération",
-                "lead_name": "Service de la commande publique",
-                "start_date": date(2025, 1, 6),
-                "due_date": date(2025, 10, 31),
-                "budget": None,
-                "indicators": [],
-                "updates": [
+            _action(
+                "Rédiger une clause type avec les juristes des communes",
+                "Draft a model clause with the municipalities' lawyers",
+                owner_kind="pma",
+                owner_name="Pays de Montbéliard Agglomération",
+                lead_name="Service de la commande publique",
+                start_date=date(2025, 1, 6),
+                due_date=date(2025, 10, 31),
+                updates=[
                     (
                         date(2025, 2, 3),
                         "Groupe de travail réunissant 12 communes.",
@@ -441,18 +466,16 @@ RECOMMENDATIONS = [
                         "done",
                     ),
                 ],
-            },
-            {
-                "title": "Former les acheteurs publics des communes à la clause",
-                "title_en": "Train the municipalities' public buyers in the clause",
-                "owner_kind": "commune",
-                "owner_name": "Communes du Pays de Montbéliard",
-                "lead_name": "",
-                "start_date": date(2025, 11, 1),
-                "due_date": date(2026, 6, 30),
-                "budget": Decimal("15000"),
-                "indicators": [],
-                "updates": [
+            ),
+            _action(
+                "Former les acheteurs publics des communes à la clause",
+                "Train the municipalities' public buyers in the clause",
+                owner_kind="commune",
+                owner_name="Communes du Pays de Montbéliard",
+                start_date=date(2025, 11, 1),
+                due_date=date(2026, 6, 30),
+                budget=Decimal("15000"),
+                updates=[
                     (
                         date(2026, 3, 12),
                         "Formation suspendue dans l'attente d'un avis juridique de l'État.",
@@ -460,7 +483,7 @@ RECOMMENDATIONS = [
                         "blocked",
                     ),
                 ],
-            },
+            ),
         ],
     },
     {
@@ -473,17 +496,16 @@ RECOMMENDATIONS = [
         "keywords": ["ia", "intelligence artificielle", "numérique", "donnée", "calcul"],
         "source_keys": ["infrastructure-ia", "ia-acte-politique"],
         "actions": [
-            {
-                "title": "Cartographier les besoins en calcul des industriels",
-                "title_en": "Map the computing needs of manufacturers",
-                "owner_kind": "training",
-                "owner_name": "Université de Franche-Comté et UTBM",
-                "lead_name": "",
-                "start_date": date(2025, 9, 1),
-                "due_date": date(2026, 9, 30),
-                "budget": Decimal("40000"),
-                "indicators": ["innovation-projets-finances"],
-                "updates": [
+            _action(
+                "Cartographier les besoins en calcul des industriels",
+                "Map the computing needs of manufacturers",
+                owner_kind="training",
+                owner_name="Université de Franche-Comté et UTBM",
+                start_date=date(2025, 9, 1),
+                due_date=date(2026, 9, 30),
+                budget=Decimal("40000"),
+                indicators=["innovation-projets-finances"],
+                updates=[
                     (
                         date(2025, 12, 5),
                         "45 entreprises interrogées ; premiers besoins : maintenance prédictive et vision.",
@@ -491,7 +513,7 @@ RECOMMENDATIONS = [
                         "in_progress",
                     ),
                 ],
-            },
+            ),
         ],
     },
     {
@@ -504,17 +526,16 @@ RECOMMENDATIONS = [
         "keywords": ["form", "métier", "reconversion", "compétence", "apprenti", "gpec"],
         "source_keys": ["formation-massive", "reconversion-soustraitants"],
         "actions": [
-            {
-                "title": "Plateforme de reconversion des salarié·es de la sous-traitance automobile",
-                "title_en": "A retraining platform for employees of automotive subcontractors",
-                "owner_kind": "state",
-                "owner_name": "France Travail et Région Bourgogne-Franche-Comté",
-                "lead_name": "",
-                "start_date": date(2025, 4, 1),
-                "due_date": date(2026, 12, 31),
-                "budget": Decimal("450000"),
-                "indicators": ["formation-diplomes-nouveaux-metiers"],
-                "updates": [
+            _action(
+                "Plateforme de reconversion des salarié·es de la sous-traitance automobile",
+                "A retraining platform for employees of automotive subcontractors",
+                owner_kind="state",
+                owner_name="France Travail et Région Bourgogne-Franche-Comté",
+                start_date=date(2025, 4, 1),
+                due_date=date(2026, 12, 31),
+                budget=Decimal("450000"),
+                indicators=["formation-diplomes-nouveaux-metiers"],
+                updates=[
                     (
                         date(2025, 4, 15),
                         "Ouverture de la plateforme à Montbéliard.",
@@ -528,19 +549,15 @@ RECOMMENDATIONS = [
                         "in_progress",
                     ),
                 ],
-            },
-            {
-                "title": "Ouvrir une formation locale aux métiers de l'hydrogène",
-                "title_en": "Open a local training course for hydrogen jobs",
-                "owner_kind": "training",
-                "owner_name": "Lycées et CFA du Nord Franche-Comté",
-                "lead_name": "",
-                "start_date": None,
-                "due_date": date(2027, 9, 1),
-                "budget": None,
-                "indicators": ["formation-diplomes-nouveaux-metiers"],
-                "updates": [],
-            },
+            ),
+            _action(
+                "Ouvrir une formation locale aux métiers de l'hydrogène",
+                "Open a local training course for hydrogen jobs",
+                owner_kind="training",
+                owner_name="Lycées et CFA du Nord Franche-Comté",
+                due_date=date(2027, 9, 1),
+                indicators=["formation-diplomes-nouveaux-metiers"],
+            ),
         ],
     },
     # The 5 axes of the strategy, each with what the Codev drew from the first year.
@@ -561,17 +578,17 @@ RECOMMENDATIONS = [
         "source_keys": ["friches-requalification"],
         "idea_keys": ["navette-zones"],
         "actions": [
-            {
-                "title": "Inventaire des parcelles mobilisables et des friches",
-                "title_en": "Inventory of usable plots and brownfields",
-                "owner_kind": "pma",
-                "owner_name": "Pays de Montbéliard Agglomération",
-                "lead_name": "Service foncier et aménagement",
-                "start_date": date(2025, 11, 3),
-                "due_date": date(2026, 6, 30),
-                "budget": Decimal("90000"),
-                "indicators": ["foncier-friches-requalifiees"],
-                "updates": [
+            _action(
+                "Inventaire des parcelles mobilisables et des friches",
+                "Inventory of usable plots and brownfields",
+                owner_kind="pma",
+                owner_name="Pays de Montbéliard Agglomération",
+                lead_name="Service foncier et aménagement",
+                start_date=date(2025, 11, 3),
+                due_date=date(2026, 6, 30),
+                budget=Decimal("90000"),
+                indicators=["foncier-friches-requalifiees"],
+                updates=[
                     (
                         date(2025, 12, 12),
                         "62 sites repérés ; visites de terrain en cours.",
@@ -585,18 +602,15 @@ RECOMMENDATIONS = [
                         "done",
                     ),
                 ],
-            },
-            {
-                "title": "Une rencontre par trimestre avec les chefs d'entreprise de chaque zone",
-                "title_en": "A quarterly meeting with the business leaders of each business park",
-                "owner_kind": "association",
-                "owner_name": "Codev PMA et clubs d'entreprises",
-                "lead_name": "",
-                "start_date": date(2026, 1, 15),
-                "due_date": date(2027, 12, 31),
-                "budget": None,
-                "indicators": [],
-                "updates": [
+            ),
+            _action(
+                "Une rencontre par trimestre avec les chefs d'entreprise de chaque zone",
+                "A quarterly meeting with the business leaders of each business park",
+                owner_kind="association",
+                owner_name="Codev PMA et clubs d'entreprises",
+                start_date=date(2026, 1, 15),
+                due_date=date(2027, 12, 31),
+                updates=[
                     (
                         date(2026, 9, 18),
                         "Trois rencontres tenues ; besoin n° 1 exprimé : des navettes vers les zones.",
@@ -604,7 +618,7 @@ RECOMMENDATIONS = [
                         "in_progress",
                     ),
                 ],
-            },
+            ),
         ],
     },
     {
@@ -621,17 +635,16 @@ RECOMMENDATIONS = [
         "source_keys": ["diversification-soustraitants"],
         "idea_keys": ["club-diversification"],
         "actions": [
-            {
-                "title": "Diagnostic de diversification pour 30 sous-traitants",
-                "title_en": "Diversification assessment for 30 subcontractors",
-                "owner_kind": "region",
-                "owner_name": "Région Bourgogne-Franche-Comté et CCI",
-                "lead_name": "",
-                "start_date": date(2025, 12, 1),
-                "due_date": date(2026, 12, 31),
-                "budget": Decimal("120000"),
-                "indicators": ["demo-sous-traitants-diversifies"],
-                "updates": [
+            _action(
+                "Diagnostic de diversification pour 30 sous-traitants",
+                "Diversification assessment for 30 subcontractors",
+                owner_kind="region",
+                owner_name="Région Bourgogne-Franche-Comté et CCI",
+                start_date=date(2025, 12, 1),
+                due_date=date(2026, 12, 31),
+                budget=Decimal("120000"),
+                indicators=["demo-sous-traitants-diversifies"],
+                updates=[
                     (
                         date(2026, 2, 20),
                         "12 diagnostics réalisés, 5 projets identifiés.",
@@ -645,7 +658,7 @@ RECOMMENDATIONS = [
                         "in_progress",
                     ),
                 ],
-            },
+            ),
         ],
     },
     {
@@ -661,17 +674,17 @@ RECOMMENDATIONS = [
         "keywords": ["hydrog", "maroquin", "luxe", "métiers d'art", "énergie"],
         "source_keys": ["hydrogene-filiere"],
         "actions": [
-            {
-                "title": "Feuille de route hydrogène avec les industriels du Nord Franche-Comté",
-                "title_en": "A hydrogen roadmap with the manufacturers of the North Franche-Comté",
-                "owner_kind": "pma",
-                "owner_name": "Pays de Montbéliard Agglomération",
-                "lead_name": "Mission filières d'avenir",
-                "start_date": date(2026, 1, 5),
-                "due_date": date(2026, 12, 31),
-                "budget": Decimal("75000"),
-                "indicators": ["emploi-filieres-diversification", "innovation-projets-finances"],
-                "updates": [
+            _action(
+                "Feuille de route hydrogène avec les industriels du Nord Franche-Comté",
+                "A hydrogen roadmap with the manufacturers of the North Franche-Comté",
+                owner_kind="pma",
+                owner_name="Pays de Montbéliard Agglomération",
+                lead_name="Mission filières d'avenir",
+                start_date=date(2026, 1, 5),
+                due_date=date(2026, 12, 31),
+                budget=Decimal("75000"),
+                indicators=["emploi-filieres-diversification", "innovation-projets-finances"],
+                updates=[
                     (
                         date(2026, 3, 30),
                         "Comité des industriels installé (14 entreprises).",
@@ -685,7 +698,7 @@ RECOMMENDATIONS = [
                         "in_progress",
                     ),
                 ],
-            },
+            ),
         ],
     },
     {
@@ -702,17 +715,17 @@ RECOMMENDATIONS = [
         "source_keys": ["marketing-creation"],
         "idea_keys": ["vitrine-reussites"],
         "actions": [
-            {
-                "title": "Une campagne d'attractivité portée par les créateurs d'entreprise",
-                "title_en": "An attractiveness campaign led by business founders",
-                "owner_kind": "pma",
-                "owner_name": "Pays de Montbéliard Agglomération",
-                "lead_name": "Direction de la communication",
-                "start_date": date(2026, 3, 1),
-                "due_date": date(2027, 6, 30),
-                "budget": Decimal("200000"),
-                "indicators": ["demo-creations-entreprises"],
-                "updates": [
+            _action(
+                "Une campagne d'attractivité portée par les créateurs d'entreprise",
+                "An attractiveness campaign led by business founders",
+                owner_kind="pma",
+                owner_name="Pays de Montbéliard Agglomération",
+                lead_name="Direction de la communication",
+                start_date=date(2026, 3, 1),
+                due_date=date(2027, 6, 30),
+                budget=Decimal("200000"),
+                indicators=["demo-creations-entreprises"],
+                updates=[
                     (
                         date(2026, 5, 11),
                         "Appel à témoignages lancé auprès des créateurs.",
@@ -720,7 +733,7 @@ RECOMMENDATIONS = [
                         "in_progress",
                     ),
                 ],
-            },
+            ),
         ],
     },
     {
@@ -737,17 +750,16 @@ RECOMMENDATIONS = [
         "source_keys": ["gpect-nfc"],
         "idea_keys": ["gpect-nfc"],
         "actions": [
-            {
-                "title": "Diagnostic partagé des compétences du Nord Franche-Comté",
-                "title_en": "A shared skills assessment of the North Franche-Comté",
-                "owner_kind": "state",
-                "owner_name": "Pôle métropolitain Nord Franche-Comté",
-                "lead_name": "",
-                "start_date": date(2026, 2, 1),
-                "due_date": date(2027, 3, 31),
-                "budget": Decimal("50000"),
-                "indicators": ["demo-projets-cooperation", "formation-diplomes-nouveaux-metiers"],
-                "updates": [
+            _action(
+                "Diagnostic partagé des compétences du Nord Franche-Comté",
+                "A shared skills assessment of the North Franche-Comté",
+                owner_kind="state",
+                owner_name="Pôle métropolitain Nord Franche-Comté",
+                start_date=date(2026, 2, 1),
+                due_date=date(2027, 3, 31),
+                budget=Decimal("50000"),
+                indicators=["demo-projets-cooperation", "formation-diplomes-nouveaux-metiers"],
+                updates=[
                     (
                         date(2026, 7, 3),
                         "Données des trois bassins d'emploi réunies.",
@@ -755,7 +767,7 @@ RECOMMENDATIONS = [
                         "in_progress",
                     ),
                 ],
-            },
+            ),
         ],
     },
 ]
@@ -772,8 +784,6 @@ def _as_list(value) -> list:
 
 def _usable(proposals: list) -> list:
     """Fresh rows; merged proposals are replaced by their target, hidden ones left out."""
-    from proposals.models import Proposal
-
     ids = [p.pk for p in proposals if getattr(p, "pk", None)]
     rows = Proposal.objects.filter(pk__in=ids).select_related("axis", "merged_into")
     by_id = {p.pk: p for p in rows}
@@ -802,25 +812,34 @@ def _pick(spec: dict, candidates: list, limit: int = 4) -> list:
 
 
 def seed_recommendations(ctx: dict) -> None:
-    from decisions.models import ActionItem, Recommendation
-    from decisions.services import (
-        action_create,
-        action_report,
-        indicator_create,
-        measurement_record,
-        recommendation_create,
-        recommendation_source_add,
-        recommendation_status_change,
-        recommendation_vote_source_add,
-    )
-    from project.errors import DomainError
-    from proposals.models import Axis, Proposal
-
     editor = ctx["editor"]
     axes = {a.slug: a for a in Axis.objects.all()}
-
-    # Demo indicators and measurements (only those not recorded yet: the seed is idempotent).
     indicators = ctx["indicators"]
+    _seed_demo_indicators(editor, axes, indicators)
+
+    board = _usable(_as_list(ctx.get("proposals")))
+    by_key = {
+        key: p.merged_into if p.merged_into_id else p
+        for key, p in (ctx.get("proposals_by_key") or {}).items()
+    }
+    live = _usable(_as_list(ctx.get("live_ideas")))
+    used: set[int] = set()
+    recommendations = {}
+    for spec in RECOMMENDATIONS:
+        rec = _recommendation(spec, editor, axes)
+        recommendations[spec["title"]] = rec
+        _link_sources(spec, rec, editor, board=board, by_key=by_key, used=used)
+        _seed_actions(spec, rec, editor, indicators)
+    _link_live_ideas(ctx, live, recommendations, editor)
+    for spec in RECOMMENDATIONS:
+        recommendations[spec["title"]] = _advance_status(
+            spec, recommendations[spec["title"]], editor
+        )
+    ctx["recommendations"] = recommendations
+
+
+def _seed_demo_indicators(editor, axes: dict, indicators: dict) -> None:
+    """Demo indicators and measurements (only those not recorded yet: the seed is idempotent)."""
     demo_measurements = dict(DEMO_MEASUREMENTS)
     for spec in DEMO_INDICATORS:
         spec = dict(spec)
@@ -844,109 +863,105 @@ def seed_recommendations(ctx: dict) -> None:
                     source=DEMO_SOURCE,
                 )
 
-    board = _usable(_as_list(ctx.get("proposals")))
-    by_key = {
-        key: p.merged_into if p.merged_into_id else p
-        for key, p in (ctx.get("proposals_by_key") or {}).items()
-    }
-    live = _usable(_as_list(ctx.get("live_ideas")))
-    used: set[int] = set()
-    recommendations = {}
-    for spec in RECOMMENDATIONS:
-        rec = Recommendation.objects.filter(title_fr=spec["title"]).first()
-        if rec is None:
-            rec = recommendation_create(
-                actor=editor,
-                title=spec["title"],
-                axis=axes[spec["axis"]],
-                body=spec["body"],
-                rationale=spec["rationale"],
-            )
-        recommendations[spec["title"]] = rec
-        # The proposals the recommendation is known to come from; by topic otherwise.
-        keyed = [by_key[k] for k in spec["source_keys"] if k in by_key]
-        sources = keyed or _pick(spec, [p for p in board if p.pk not in used])
-        for proposal in _usable(sources):
-            used.add(proposal.pk)
+
+def _recommendation(spec: dict, editor, axes: dict) -> Recommendation:
+    rec = Recommendation.objects.filter(title_fr=spec["title"]).first()
+    if rec is None:
+        rec = recommendation_create(
+            actor=editor,
+            title=spec["title"],
+            axis=axes[spec["axis"]],
+            body=spec["body"],
+            rationale=spec["rationale"],
+        )
+    return rec
+
+
+def _link_sources(spec: dict, rec, editor, *, board: list, by_key: dict, used: set[int]) -> None:
+    """The proposals the recommendation is known to come from (by topic otherwise, among the
+    board's proposals not used yet), then the ideas of the launch workshop it took up."""
+    keyed = [by_key[k] for k in spec["source_keys"] if k in by_key]
+    sources = keyed or _pick(spec, [p for p in board if p.pk not in used])
+    for proposal in _usable(sources):
+        used.add(proposal.pk)
+        _link(
+            recommendation_source_add,
+            rec,
+            proposal,
+            editor,
+            "Proposition du tableau reprise par le Codev.",
+        )
+    for key in spec.get("idea_keys", []):
+        idea = Proposal.objects.filter(client_key=f"demo-past-{key}").first()
+        if idea is not None:
             _link(
                 recommendation_source_add,
                 rec,
-                proposal,
+                idea,
                 editor,
-                "Proposition du tableau reprise par le Codev.",
+                "Idée née à la soirée de lancement, reprise par le Codev.",
             )
-        # Ideas of the launch workshop that the recommendation took up.
-        for key in spec.get("idea_keys", []):
-            idea = Proposal.objects.filter(client_key=f"demo-past-{key}").first()
-            if idea is not None:
-                _link(
-                    recommendation_source_add,
-                    rec,
-                    idea,
-                    editor,
-                    "Idée née à la soirée de lancement, reprise par le Codev.",
-                )
-        for action_spec in spec["actions"]:
-            if ActionItem.objects.filter(
-                recommendation=rec, title_fr=action_spec["title"]
-            ).exists():
-                continue
-            data = dict(action_spec)
-            updates = data.pop("updates")
-            wanted = data.pop("indicators")
-            action = action_create(
-                actor=editor,
+
+
+def _seed_actions(spec: dict, rec, editor, indicators: dict) -> None:
+    """The recommendation's action items not created yet, each with its dated updates."""
+    for action_spec in spec["actions"]:
+        if ActionItem.objects.filter(recommendation=rec, title_fr=action_spec["title"]).exists():
+            continue
+        data = dict(action_spec)
+        updates = data.pop("updates")
+        wanted = data.pop("indicators")
+        action = action_create(
+            actor=editor,
+            recommendation=rec,
+            indicators=[indicators[s] for s in wanted],
+            **data,
+        )
+        for on, text, progress, status in updates:
+            action_report(
+                action=action, actor=editor, text=text, progress=progress, status=status, on=on
+            )
+
+
+def _link_live_ideas(ctx: dict, live: list, recommendations: dict, editor) -> None:
+    """The live workshop's ideas feed the recommendation closest to them (the one whose
+    keywords or axis they match best), so that a demo trace reaches back to a workshop; the
+    workshop's vote supports it too."""
+    if not live:
+        return
+    best = max(RECOMMENDATIONS, key=lambda s: len(_pick(s, live)))
+    rec = recommendations[best["title"]]
+    chosen = _pick(best, live) or live
+    for proposal in chosen[:3] if len(chosen) >= 2 else live[:3]:
+        _link(
+            recommendation_source_add,
+            rec,
+            proposal,
+            editor,
+            "Idée née en atelier, reprise par le Codev.",
+        )
+    session = ctx.get("demo_vote_session")
+    if session is not None:
+        with contextlib.suppress(DomainError):
+            recommendation_vote_source_add(
                 recommendation=rec,
-                indicators=[indicators[s] for s in wanted],
-                **data,
+                session=session,
+                actor=editor,
+                note="Les idées les mieux classées par le vote de l'atelier.",
             )
-            for on, text, progress, status in updates:
-                action_report(
-                    action=action, actor=editor, text=text, progress=progress, status=status, on=on
-                )
 
-    # The live workshop's ideas feed the recommendation closest to them (the one whose
-    # keywords or axis they match best), so that a demo trace reaches back to a workshop.
-    if live:
-        best = max(RECOMMENDATIONS, key=lambda s: len(_pick(s, live)))
-        rec = recommendations[best["title"]]
-        chosen = _pick(best, live) or live
-        for proposal in chosen[:3] if len(chosen) >= 2 else live[:3]:
-            _link(
-                recommendation_source_add,
-                rec,
-                proposal,
-                editor,
-                "Idée née en atelier, reprise par le Codev.",
-            )
-        session = ctx.get("demo_vote_session")
-        if session is not None:
-            with contextlib.suppress(DomainError):
-                recommendation_vote_source_add(
-                    recommendation=rec,
-                    session=session,
-                    actor=editor,
-                    note="Les idées les mieux classées par le vote de l'atelier.",
-                )
 
-    for spec in RECOMMENDATIONS:
-        rec = recommendations[spec["title"]]
-        rec.refresh_from_db()
-        if rec.status == "draft":
-            rec = recommendation_status_change(
-                recommendation=rec, actor=editor, new_status="adopted"
-            )
-        if spec["status"] == "published" and rec.status == "adopted":
-            rec = recommendation_status_change(
-                recommendation=rec, actor=editor, new_status="published"
-            )
-        recommendations[spec["title"]] = rec
-    ctx["recommendations"] = recommendations
+def _advance_status(spec: dict, rec, editor):
+    """Draft → adopted, then → published when the spec says so."""
+    rec.refresh_from_db()
+    if rec.status == "draft":
+        rec = recommendation_status_change(recommendation=rec, actor=editor, new_status="adopted")
+    if spec["status"] == "published" and rec.status == "adopted":
+        rec = recommendation_status_change(recommendation=rec, actor=editor, new_status="published")
+    return rec
 
 
 def _link(add, rec, proposal, editor, note: str) -> None:
-    from project.errors import DomainError
-
     # A demo proposal in a status that can't be retained (e.g. not retained) stays out.
     with contextlib.suppress(DomainError):
         add(recommendation=rec, proposal=proposal, actor=editor, note=note)

@@ -14,8 +14,17 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from decisions.models import FOLLOW_KINDS, Follow, Notification, NotificationKind
+from decisions.models import (
+    FOLLOW_KINDS,
+    ActionItem,
+    ActionStatus,
+    Follow,
+    Notification,
+    NotificationKind,
+)
 from project.errors import DomainError, PermissionDeniedError
+from proposals.models import Axis, Proposal, ProposalStatus
+from workshops.models import Participant, Visibility, Workshop, WorkshopState
 
 
 def follow_kind(target) -> str:
@@ -33,10 +42,6 @@ def follow_kind(target) -> str:
 
 def target_get(kind: str, pk: int, *, user):
     """The object of this kind that this person may see (404-like DomainError otherwise)."""
-    from decisions.models import ActionItem
-    from proposals.models import Axis, Proposal
-    from workshops.models import Workshop
-
     if kind not in FOLLOW_KINDS:
         raise DomainError("not_followable", _("Cet élément ne peut pas être suivi."), status=404)
     if kind == "proposal":
@@ -54,8 +59,6 @@ def target_get(kind: str, pk: int, *, user):
 
 
 def _can_see_workshop(user, workshop) -> bool:
-    from workshops.models import Participant, Visibility, WorkshopState
-
     if workshop.visibility == Visibility.PUBLIC and workshop.state != WorkshopState.DRAFT:
         return True
     if not user.is_authenticated:
@@ -158,8 +161,6 @@ def followers_notify_on_commit(**kwargs) -> None:
 
 
 def notify_proposal_status(*, proposal, new_status: str, actor=None, exclude=()) -> int:
-    from proposals.models import ProposalStatus
-
     if new_status == ProposalStatus.MERGED and proposal.merged_into_id:
         message = _(
             "La proposition « %(proposal)s » que vous suivez a été fusionnée dans « %(target)s »."
@@ -185,8 +186,6 @@ def notify_proposal_status(*, proposal, new_status: str, actor=None, exclude=())
 
 def notify_workshop_state(*, workshop, actor=None) -> None:
     """Scheduled, live, closed or published: the workshop's followers are told (after commit)."""
-    from workshops.models import WorkshopState
-
     messages = {
         WorkshopState.SCHEDULED: _("L'atelier « %(title)s » que vous suivez est programmé."),
         WorkshopState.LIVE: _(
@@ -237,8 +236,6 @@ def notify_recommendation_published(*, recommendation, actor=None) -> None:
 
 
 def notify_action_update(*, update, actor=None, exclude=()) -> None:
-    from decisions.models import ActionStatus
-
     action = update.action
     message = _(
         "L'action « %(action)s » que vous suivez avance : %(progress)s %% réalisé, %(status)s."

@@ -9,10 +9,14 @@ from decisions.models import (
     ActionItem,
     ActionStatus,
     Indicator,
+    OwnerKind,
     Recommendation,
     RecommendationStatus,
 )
+from project.ids import parse_id
+from project.translated import translated_fields
 from proposals.models import Axis
+from votes.models import SessionState, VoteSession
 
 
 class DateInput(forms.DateInput):
@@ -36,8 +40,6 @@ class BilingualModelForm(forms.ModelForm):
     english_labels: dict = {}
 
     def __init__(self, *args, **kwargs):
-        from project.translated import translated_fields
-
         super().__init__(*args, **kwargs)
         for name in translated_fields(self._meta.model):
             if self.instance.pk and name in self.fields:
@@ -96,13 +98,23 @@ class RecommendationCreateForm(RecommendationForm):
     )
 
     def __init__(self, *args, proposal_queryset=None, **kwargs):
-        from votes.models import SessionState, VoteSession
-
         super().__init__(*args, **kwargs)
         self.fields["proposals"].queryset = proposal_queryset
         self.fields["vote_session"].queryset = VoteSession.objects.filter(
             state__in=[SessionState.CLOSED, SessionState.PUBLISHED]
         ).order_by("-closed_at", "-pk")
+
+    @classmethod
+    def preselected(cls, candidates, *, vote=None):
+        """The empty form with every candidate proposal ticked, the vote (an id as typed in
+        the query string) chosen, and the first candidate's axis."""
+        initial = {"proposals": [p.pk for p in candidates]}
+        if (vote_id := parse_id(vote)) is not None:
+            initial["vote_session"] = vote_id
+        first = next(iter(candidates), None)
+        if first is not None:
+            initial["axis"] = first.axis_id
+        return cls(initial=initial, proposal_queryset=candidates)
 
 
 class RecommendationStatusForm(forms.Form):
@@ -221,8 +233,6 @@ class ActionFilterForm(forms.Form):
     q = forms.CharField(label=_("Rechercher"), required=False, max_length=100)
 
     def __init__(self, *args, **kwargs):
-        from decisions.models import OwnerKind
-
         super().__init__(*args, **kwargs)
         self.fields["axis"].queryset = Axis.objects.order_by("order")
         self.fields["owner"].choices = [("", _("Tous les porteurs")), *OwnerKind.choices]

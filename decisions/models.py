@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.rules import can_edit_decisions
+
 
 class IndicatorKind(models.TextChoices):
     SUCCESS = "success", _("Indicateur de réussite PMA 2030")
@@ -134,8 +136,6 @@ class RecommendationQuerySet(models.QuerySet):
         )
 
     def visible_to(self, user) -> RecommendationQuerySet:
-        from accounts.rules import can_edit_decisions
-
         if can_edit_decisions(user):
             return self.all()
         return self.public()
@@ -366,8 +366,6 @@ class ActionItemQuerySet(models.QuerySet):
     """Action items; visible when their recommendation is, overdue when past due and still open."""
 
     def visible_to(self, user) -> ActionItemQuerySet:
-        from accounts.rules import can_edit_decisions
-
         if can_edit_decisions(user):
             return self.all()
         return self.filter(recommendation__in=Recommendation.objects.public())

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from decisions import follows
+from decisions.services.notifications import contributors_of, notify_proposal_status
 from proposals.signals import proposal_status_changed
 
 
@@ -13,9 +15,6 @@ from proposals.signals import proposal_status_changed
 def on_proposal_status_changed(
     sender, proposal, old_status, new_status, actor=None, reason="", **kwargs
 ):
-    from decisions import follows
-    from decisions.services import contributors_of, notify_proposal_status
-
     told = notify_proposal_status(
         proposal=proposal, old_status=old_status, new_status=new_status, actor=actor, reason=reason
     )
@@ -31,14 +30,10 @@ def on_proposal_status_changed(
 @receiver(post_save, sender="proposals.Proposal", dispatch_uid="decisions.follow_own_proposal")
 def on_proposal_saved(sender, instance, created, raw=False, **kwargs):
     if created and not raw and instance.author_id:
-        from decisions.follows import auto_follow
-
-        auto_follow(user_id=instance.author_id, target=instance)
+        follows.auto_follow(user_id=instance.author_id, target=instance)
 
 
 @receiver(post_save, sender="proposals.Support", dispatch_uid="decisions.follow_supported")
 def on_support_saved(sender, instance, created, raw=False, **kwargs):
     if created and not raw and instance.user_id:
-        from decisions.follows import auto_follow
-
-        auto_follow(user_id=instance.user_id, target=instance.proposal)
+        follows.auto_follow(user_id=instance.user_id, target=instance.proposal)

@@ -6,10 +6,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q
 from django.db.models.functions import TruncMonth
+from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.models import College
 from decisions.charts import indicator_line_chart
 from decisions.indicators import Point, Trend, compute_trend
 from decisions.models import (
@@ -23,6 +26,51 @@ from decisions.models import (
     action_status_counted,
     recommendation_status_counted,
 )
+from decisions.trace import private_group_label, private_idea_label, private_vote_label
+from project.ids import parse_id
+from proposals.models import Axis, Proposal, ProposalStatus
+from votes.models import VoteSession
+from votes.selectors import college_label, colleges_shown
+from votes.tally import OTHERS
+from workshops.models import IdeaGroup, Participant, Workshop, is_publicly_visible
+from workshops.rules import can_see_workshop
+from workshops.selectors import participant_for
+
+# --- Lookups that answer 404 ------------------------------------------------------------------
+
+
+def _is_id(pk) -> bool:
+    """A primary key the database can hold (a bigger number would be a 500, not a 404)."""
+    return isinstance(pk, int) and parse_id(pk) is not None
+
+
+def get_recommendation_for_user(user, pk: int):
+    """The recommendation if ``user`` may see it, else 404 (drafts don't exist for the public)."""
+    if not _is_id(pk):
+        raise Http404(_("Recommandation introuvable."))
+    try:
+        return (
+            Recommendation.objects.visible_to(user).select_related("axis", "created_by").get(pk=pk)
+        )
+    except Recommendation.DoesNotExist:
+        raise Http404(_("Recommandation introuvable.")) from None
+
+
+def get_action_for_user(user, pk: int):
+    """The action item if ``user`` may see its recommendation, else 404."""
+    if not _is_id(pk):
+        raise Http404(_("Action introuvable."))
+    try:
+        return (
+            ActionItem.objects.visible_to(user)
+            .select_related("recommendation", "recommendation__axis")
+            .get(pk=pk)
+        )
+    except ActionItem.DoesNotExist:
+        raise Http404(_("Action introuvable.")) from None
+
+
+# --- Indicators --------------------------------------------------------------------------------
 
 
 @dataclass
@@ -65,8 +113,6 @@ def indicator_chart(view: IndicatorView):
 def tracker_actions(*, user, filters: dict) -> list[ActionItem]:
     """The public tracker: visible actions, filtered; 2 queries (actions with recommendation
     and axis, and the last update date of each in the same query via annotation)."""
-    from django.db.models import Max
-
     qs = (
         ActionItem.objects.visible_to(user)
         .select_related("recommendation", "recommendation__axis")
@@ -150,16 +196,42 @@ def unread_notification_count(user) -> int:
 
 def dashboard_data(*, user, today: date | None = None) -> dict:
     """Everything /tableau-de-bord/ shows, in a fixed number of aggregate queries."""
-    from accounts.models import College
-    from proposals.models import Axis, Proposal, ProposalStatus
-    from votes.selectors import college_label, colleges_shown
-    from votes.tally import OTHERS
-    from workshops.models import Participant
-
     today = today or timezone.localdate()
-    colleges = list(College.choices)
+    colleges, participation = _participation_by_month()
+    statuses, proposals_by_axis = _proposals_by_axis()
+    recommendation_counts = Counter(
+        dict(
+            Recommendation.objects.visible_to(user)
+            .values_list("status")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+    )
+    actions = list(ActionItem.objects.visible_to(user).only("id", "status", "due_date", "progress"))
+    action_summary = status_counts(actions, today)
+    indicators = indicators_with_trends(today=today)
+    return {
+        "colleges": colleges,
+        "participation": participation,
+        "participation_chart": participation_bars(participation, len(colleges)),
+        "statuses": statuses,
+        "proposals_by_axis": proposals_by_axis,
+        "recommendations": [
+            (v, recommendation_status_counted(v, n), n)
+            for v, n in ((v, recommendation_counts.get(v, 0)) for v in RecommendationStatus.values)
+        ],
+        "recommendations_adopted": recommendation_counts.get(RecommendationStatus.ADOPTED, 0)
+        + recommendation_counts.get(RecommendationStatus.PUBLISHED, 0),
+        "actions": action_summary,
+        "indicators": indicators,
+        "today": today,
+    }
 
-    # Participation over time by college: proposals written and workshop attendance per month.
+
+def _participation_by_month() -> tuple[list, list]:
+    """Participation over time by college, the last 12 months: proposals written and workshop
+    attendance per month. Returns the college columns and (month, counts, total) rows."""
+    colleges = list(College.choices)
     per_month: dict[date, Counter] = defaultdict(Counter)
     for month, college, n in (
         Proposal.objects.filter(is_hidden=False)
@@ -195,8 +267,11 @@ def dashboard_data(*, user, today: date | None = None) -> dict:
     participation = [
         (month, [counts[i] for i in kept], total) for month, counts, total in participation
     ]
+    return colleges, participation
 
-    # Proposals by axis and status.
+
+def _proposals_by_axis() -> tuple[list, list]:
+    """Proposals by axis and status: the status columns and (axis, counts, total) rows."""
     axis_status: dict[int, Counter] = defaultdict(Counter)
     for axis_id, status, n in (
         Proposal.objects.filter(is_hidden=False)
@@ -215,34 +290,7 @@ def dashboard_data(*, user, today: date | None = None) -> dict:
         )
         for axis in axes
     ]
-
-    recommendation_counts = Counter(
-        dict(
-            Recommendation.objects.visible_to(user)
-            .values_list("status")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-    )
-    actions = list(ActionItem.objects.visible_to(user).only("id", "status", "due_date", "progress"))
-    action_summary = status_counts(actions, today)
-    indicators = indicators_with_trends(today=today)
-    return {
-        "colleges": colleges,
-        "participation": participation,
-        "participation_chart": participation_bars(participation, len(colleges)),
-        "statuses": statuses,
-        "proposals_by_axis": proposals_by_axis,
-        "recommendations": [
-            (v, recommendation_status_counted(v, n), n)
-            for v, n in ((v, recommendation_counts.get(v, 0)) for v in RecommendationStatus.values)
-        ],
-        "recommendations_adopted": recommendation_counts.get(RecommendationStatus.ADOPTED, 0)
-        + recommendation_counts.get(RecommendationStatus.PUBLISHED, 0),
-        "actions": action_summary,
-        "indicators": indicators,
-        "today": today,
-    }
+    return statuses, proposals_by_axis
 
 
 def _as_date(value) -> date:
@@ -301,10 +349,6 @@ def _readable_workshops(user, workshop_ids: set[int], *, can_edit: bool) -> set[
     recommendation: publicly visible ones (``Workshop.objects.publicly_visible()``), and for an
     editor those the workshop rules let them see. One query (plus one per private workshop
     for an editor)."""
-    from workshops.models import Workshop, is_publicly_visible
-    from workshops.rules import can_see_workshop
-    from workshops.selectors import participant_for
-
     if not workshop_ids:
         return set()
     readable = set()
@@ -330,9 +374,72 @@ def mark_private_sources(user, *, sources, vote_sources, can_edit: bool) -> set[
     return readable
 
 
-def _private_label(field: str) -> str:
-    from decisions.trace import private_group_label, private_idea_label, private_vote_label
+def proposal_title_for(user, proposal) -> str:
+    """A proposal's title, or « une idée d'un atelier privé » for an editor who may not see it."""
+    origin = proposal.origin_workshop_id
+    if origin and origin not in _readable_workshops(user, {origin}, can_edit=True):
+        return private_idea_label()
+    return proposal.title
 
+
+def linked_titles(user, recommendation) -> list[str]:
+    """What a recommendation already rests on, in words, for its form (a draft made with
+    « Faire de ce résultat une recommandation »): a source of a workshop this editor may not
+    see is named as such. 3 queries at most."""
+    sources = list(recommendation.sources.select_related("proposal").order_by("linked_at", "pk"))
+    votes = list(recommendation.vote_sources.select_related("session"))
+    mark_private_sources(user, sources=sources, vote_sources=votes, can_edit=True)
+    titles = [
+        _("le vote « %(title)s »") % {"title": v.session.title}
+        if v.shown_to_editor or not v.session.workshop_id
+        else private_vote_label()
+        for v in votes
+    ]
+    for source in sources:
+        proposal = source.proposal
+        if not proposal.origin_workshop_id:
+            titles.append(_("la proposition « %(title)s »") % {"title": proposal.title})
+        elif source.shown_to_editor:
+            titles.append(_("l'idée « %(title)s »") % {"title": proposal.title})
+        else:
+            titles.append(private_idea_label())
+    return titles
+
+
+def recommendation_sources_for_reader(user, recommendation, *, can_edit: bool) -> dict:
+    """A recommendation's sources, vote sources and the last 50 entries of its history as
+    ``user`` may read them: ideas and votes of workshops they may not see are counted, never
+    named."""
+    sources = list(
+        recommendation.sources.select_related("proposal", "proposal__origin_workshop", "linked_by")
+    )
+    vote_sources = list(
+        recommendation.vote_sources.select_related("session", "session__workshop", "linked_by")
+    )
+    mark_private_sources(user, sources=sources, vote_sources=vote_sources, can_edit=can_edit)
+    history = history_for_reader(
+        list(recommendation.history.select_related("actor")[:50]),
+        user,
+        can_edit=can_edit,
+        sources=sources,
+        vote_sources=vote_sources,
+    )
+    return {"sources": sources, "vote_sources": vote_sources, "history": history}
+
+
+def source_candidates(raw_ids: list[str]):
+    """The proposals named by these ids (as typed in a query string) that may still become a
+    recommendation's sources: neither hidden nor merged."""
+    ids = [i for i in map(parse_id, raw_ids) if i is not None]
+    return (
+        Proposal.objects.filter(is_hidden=False)
+        .exclude(status=ProposalStatus.MERGED)
+        .filter(pk__in=ids)
+        .select_related("axis")
+    )
+
+
+def _private_label(field: str) -> str:
     return {
         "proposal": private_idea_label,
         "group": private_group_label,
@@ -340,38 +447,9 @@ def _private_label(field: str) -> str:
     }[field]()
 
 
-def history_for_reader(entries: list, user, *, can_edit: bool, sources=(), vote_sources=()):
-    """The history of a recommendation as ``user`` may read it: a source of a workshop they
-    may not see is « une idée d'un atelier privé » (« un vote… », « un groupe… »), never its
-    title. Entries keep the origin workshop since the links were made with it; older ones
-    are matched by title against the current sources, then against the ideas, groups and
-    votes of workshops the public may not see. Changes are replaced in memory only."""
-    from proposals.models import Proposal
-    from votes.models import VoteSession
-    from workshops.models import IdeaGroup, Workshop
-
-    origins: dict[int, int | None] = {}
-    unknown: dict[str, set[str]] = {field: set() for field in SOURCE_FIELDS}
-    known = {("proposal", s.proposal.title): s.proposal.origin_workshop_id for s in sources}
-    known |= {("vote", v.session.title): v.session.workshop_id for v in vote_sources}
-    known |= {
-        ("group", s.idea_group_name): s.proposal.origin_workshop_id
-        for s in sources
-        if s.idea_group_name
-    }
-    for entry in entries:
-        if entry.verb not in SOURCE_VERBS or not isinstance(entry.changes, dict):
-            continue
-        for field in SOURCE_FIELDS:
-            if field in entry.changes:
-                title = next((v for v in entry.changes[field] if v), "")
-                if "origin" in entry.changes:
-                    origins[entry.pk] = entry.changes["origin"]
-                elif (field, title) in known:
-                    origins[entry.pk] = known[(field, title)]
-                else:
-                    unknown[field].add(title)
-    # Older entries whose source is gone: hidden when a hidden thing bears that title.
+def _hidden_titles(unknown: dict[str, set[str]]) -> set[tuple[str, str]]:
+    """Older history entries whose source is gone: hidden when a proposal, vote or group of a
+    workshop the public may not see bears that title. One query per kind, when asked."""
     hidden_titles: set[tuple[str, str]] = set()
     public = Workshop.objects.publicly_visible()
     if unknown["proposal"]:
@@ -397,6 +475,37 @@ def history_for_reader(entries: list, user, *, can_edit: bool, sources=(), vote_
             .exclude(workshop__in=public)
             .values_list("name", flat=True)
         }
+    return hidden_titles
+
+
+def history_for_reader(entries: list, user, *, can_edit: bool, sources=(), vote_sources=()):
+    """The history of a recommendation as ``user`` may read it: a source of a workshop they
+    may not see is « une idée d'un atelier privé » (« un vote… », « un groupe… »), never its
+    title. Entries keep the origin workshop since the links were made with it; older ones
+    are matched by title against the current sources, then against the ideas, groups and
+    votes of workshops the public may not see. Changes are replaced in memory only."""
+    origins: dict[int, int | None] = {}
+    unknown: dict[str, set[str]] = {field: set() for field in SOURCE_FIELDS}
+    known = {("proposal", s.proposal.title): s.proposal.origin_workshop_id for s in sources}
+    known |= {("vote", v.session.title): v.session.workshop_id for v in vote_sources}
+    known |= {
+        ("group", s.idea_group_name): s.proposal.origin_workshop_id
+        for s in sources
+        if s.idea_group_name
+    }
+    for entry in entries:
+        if entry.verb not in SOURCE_VERBS or not isinstance(entry.changes, dict):
+            continue
+        for field in SOURCE_FIELDS:
+            if field in entry.changes:
+                title = next((v for v in entry.changes[field] if v), "")
+                if "origin" in entry.changes:
+                    origins[entry.pk] = entry.changes["origin"]
+                elif (field, title) in known:
+                    origins[entry.pk] = known[(field, title)]
+                else:
+                    unknown[field].add(title)
+    hidden_titles = _hidden_titles(unknown)
     readable = _readable_workshops(user, {w for w in origins.values() if w}, can_edit=can_edit)
     for entry in entries:
         if entry.verb not in SOURCE_VERBS or not isinstance(entry.changes, dict):

@@ -23,6 +23,12 @@ from django.utils.translation import ngettext
 
 from project.errors import NotFoundError
 from project.ids import parse_id
+from proposals.models import Proposal, ProposalStatus, Support, private_origin_condition
+from proposals.search import apply_search, is_postgres, terms
+from votes.models import Ballot, SessionState, VoteOption, VoteSession
+from votes.selectors import colleges_shown
+from workshops.grouping import group_ideas
+from workshops.models import IdeaGroup, IdeaGroupMember, Participant, Workshop, WorkshopState
 
 KINDS = ("proposal", "idea", "group", "vote")
 PER_KIND = 6
@@ -75,8 +81,6 @@ def visible_workshops(user):
     """The workshops whose ideas, groups and votes ``user`` may see (a queryset; the rule of
     ``workshops.rules.can_see_workshop``): publicly visible ones, those they facilitate, the
     private ones they take part in (past their draft)."""
-    from workshops.models import Participant, Workshop, WorkshopState
-
     condition = Q(pk__in=Workshop.objects.publicly_visible().values("pk"))
     if user is not None and user.is_authenticated:
         if user.is_superuser:
@@ -90,8 +94,6 @@ def visible_workshops(user):
 
 
 def _proposals(user):
-    from proposals.models import Proposal, ProposalStatus, private_origin_condition
-
     return (
         Proposal.objects.filter(private_origin_condition(user), is_hidden=False)
         .exclude(status=ProposalStatus.MERGED)
@@ -101,8 +103,6 @@ def _proposals(user):
 
 
 def _groups(user):
-    from workshops.models import IdeaGroup
-
     return IdeaGroup.objects.filter(workshop__in=visible_workshops(user)).select_related("workshop")
 
 
@@ -110,9 +110,6 @@ def _votes(user):
     """Finished votes whose results ``user`` may read (``votes.rules.can_see_results``): out
     for everyone, or managed by them — a board vote (editors manage those), a vote of a
     workshop they facilitate (results not yet shown to the room)."""
-    from votes.models import SessionState, VoteSession
-    from workshops.models import Workshop
-
     managed = Q(workshop__isnull=True)
     if user is not None and user.is_authenticated:
         managed |= Q(
@@ -148,10 +145,6 @@ def get(user, kind: str, pk) -> object:
 
 
 def kind_of(source) -> str:
-    from proposals.models import Proposal
-    from votes.models import VoteSession
-    from workshops.models import IdeaGroup
-
     if isinstance(source, Proposal):
         return "idea" if source.origin_workshop_id else "proposal"
     if isinstance(source, IdeaGroup):
@@ -177,8 +170,6 @@ def _all_words(fields: tuple[str, ...], words: list[str]) -> Q:
 
 
 def _supports_by_college(proposal_ids) -> dict[int, dict[str, int]]:
-    from proposals.models import Support
-
     by_proposal: dict[int, dict[str, int]] = defaultdict(dict)
     if proposal_ids:
         for row in (
@@ -202,29 +193,56 @@ def search(user, query: str, *, recommendation=None) -> list[SourceHit]:
     Queries: at most 8 whatever the number of results (proposals, groups, their ideas,
     votes, supports by college, ballots by college, and the recommendation's links).
     """
-    from proposals.search import apply_search, terms
-    from votes.models import Ballot, VoteOption
-    from votes.selectors import colleges_shown
-    from workshops.grouping import group_ideas
-    from workshops.models import IdeaGroupMember
-
     query = (query or "")[:QUERY_MAX]
     words = _words(query)
     if not terms(query) or not words:
         return []
-    # Proposals and live ideas: the board's full-text search, best first.
-    found = list(
+    found = _found_proposals(user, query)
+    board = [p for p in found if not p.origin_workshop_id][:PER_KIND]
+    ideas = [p for p in found if p.origin_workshop_id][:PER_KIND]
+    groups = _found_groups(user, query, words)
+    group_members = group_ideas(groups)
+    votes = _found_votes(user, words)
+    supports = _supports_by_college(
+        [p.pk for p in board + ideas]
+        + [p.pk for members in group_members.values() for p in members]
+    )
+    ballots = _ballots_by_college(votes)
+    linked_proposals, linked_groups, linked_votes = _linked(recommendation)
+    return [
+        *(_proposal_hit(p, supports, linked_proposals) for p in board + ideas),
+        *(
+            _group_hit(
+                group,
+                group_members.get(group.pk, []),
+                supports,
+                linked=group.pk in linked_groups,
+                linked_proposals=linked_proposals,
+            )
+            for group in groups
+        ),
+        *(
+            _vote_hit(session, ballots.get(session.pk, {}), session.pk in linked_votes)
+            for session in votes
+        ),
+    ]
+
+
+def _found_proposals(user, query: str) -> list:
+    """Proposals and live ideas: the board's full-text search, best first."""
+    return list(
         apply_search(_proposals(user), query, rank=True).order_by("-rank", "-support_count", "-pk")[
             : PER_KIND * 2
         ]
         if _is_postgres()
         else apply_search(_proposals(user), query).order_by("-support_count", "-pk")[: PER_KIND * 2]
     )
-    board = [p for p in found if not p.origin_workshop_id][:PER_KIND]
-    ideas = [p for p in found if p.origin_workshop_id][:PER_KIND]
-    # Groups: by their name, or by the words of their ideas.
+
+
+def _found_groups(user, query: str, words: list[str]) -> list:
+    """Groups: by their name, or by the words of their ideas."""
     matching_ideas = apply_search(_proposals(user).filter(origin_workshop__isnull=False), query)
-    groups = list(
+    return list(
         _groups(user)
         .filter(
             _all_words(("name",), words)
@@ -236,9 +254,11 @@ def search(user, query: str, *, recommendation=None) -> list[SourceHit]:
         )
         .order_by("-created_at", "-pk")[:PER_KIND]
     )
-    group_members = group_ideas(groups)
-    # Votes: by their title, question or options.
-    votes = list(
+
+
+def _found_votes(user, words: list[str]) -> list:
+    """Votes: by their title, question or options."""
+    return list(
         _votes(user)
         .filter(
             _all_words(("title", "question"), words)
@@ -248,10 +268,9 @@ def search(user, query: str, *, recommendation=None) -> list[SourceHit]:
         )
         .order_by("-closed_at", "-pk")[:PER_KIND]
     )
-    supports = _supports_by_college(
-        [p.pk for p in board + ideas]
-        + [p.pk for members in group_members.values() for p in members]
-    )
+
+
+def _ballots_by_college(votes: list) -> dict[int, dict[str, int]]:
     ballots: dict[int, dict[str, int]] = defaultdict(dict)
     if votes:
         for row in (
@@ -261,52 +280,46 @@ def search(user, query: str, *, recommendation=None) -> list[SourceHit]:
             .order_by()
         ):
             ballots[row["session_id"]][row["college"]] = row["n"]
-    linked_proposals, linked_groups, linked_votes = _linked(recommendation)
+    return ballots
 
-    hits = [_proposal_hit(p, supports, linked_proposals) for p in board + ideas]
-    for group in groups:
-        members = group_members.get(group.pk, [])
-        counts: dict[str, int] = defaultdict(int)
-        for member in members:
-            for college, n in supports.get(member.pk, {}).items():
-                counts[college] += n
-        total = sum(counts.values())
-        hits.append(
-            SourceHit(
-                kind="group",
-                pk=group.pk,
-                title=group.name,
-                where=_("Atelier « %(title)s »") % {"title": group.workshop.title},
-                url=group.workshop.get_absolute_url(),
-                brings=ngettext("%(n)d idée", "%(n)d idées", len(members)) % {"n": len(members)}
-                + " · "
-                + _supports_text(total),
-                colleges=colleges_shown(dict(counts)),
-                linked=group.pk in linked_groups
-                or bool(members and all(m.pk in linked_proposals for m in members)),
-            )
-        )
-    for session in votes:
-        counts = ballots.get(session.pk, {})
-        total = sum(counts.values())
-        hits.append(
-            SourceHit(
-                kind="vote",
-                pk=session.pk,
-                title=session.title,
-                where=_where_vote(session),
-                url=session.get_absolute_url(),
-                brings=ngettext("%(n)d votant·e", "%(n)d votant·es", total) % {"n": total},
-                colleges=colleges_shown(counts),
-                linked=session.pk in linked_votes,
-            )
-        )
-    return hits
+
+def _group_hit(group, members: list, supports, *, linked: bool, linked_proposals) -> SourceHit:
+    """A group brings its ideas and their supports; it counts as linked when it was linked
+    as a group or when every one of its ideas already is."""
+    counts: dict[str, int] = defaultdict(int)
+    for member in members:
+        for college, n in supports.get(member.pk, {}).items():
+            counts[college] += n
+    total = sum(counts.values())
+    return SourceHit(
+        kind="group",
+        pk=group.pk,
+        title=group.name,
+        where=_("Atelier « %(title)s »") % {"title": group.workshop.title},
+        url=group.workshop.get_absolute_url(),
+        brings=ngettext("%(n)d idée", "%(n)d idées", len(members)) % {"n": len(members)}
+        + " · "
+        + _supports_text(total),
+        colleges=colleges_shown(dict(counts)),
+        linked=linked or bool(members and all(m.pk in linked_proposals for m in members)),
+    )
+
+
+def _vote_hit(session, counts: dict[str, int], linked: bool) -> SourceHit:
+    total = sum(counts.values())
+    return SourceHit(
+        kind="vote",
+        pk=session.pk,
+        title=session.title,
+        where=_where_vote(session),
+        url=session.get_absolute_url(),
+        brings=ngettext("%(n)d votant·e", "%(n)d votant·es", total) % {"n": total},
+        colleges=colleges_shown(counts),
+        linked=linked,
+    )
 
 
 def _proposal_hit(proposal, supports, linked_proposals) -> SourceHit:
-    from votes.selectors import colleges_shown
-
     counts = supports.get(proposal.pk, {})
     return SourceHit(
         kind=kind_of(proposal),
@@ -324,8 +337,6 @@ def suggestions(user, recommendation) -> list[SourceHit]:
     """Before any search: the proposals and ideas on the ballot of the votes already linked
     (a draft made from a vote's result has its winner; the others are one « Ajouter » away).
     4 queries."""
-    from votes.models import VoteOption
-
     votes = recommendation.vote_sources.values("session_id")
     found = list(
         _proposals(user)
@@ -338,8 +349,6 @@ def suggestions(user, recommendation) -> list[SourceHit]:
 
 
 def _is_postgres() -> bool:
-    from proposals.search import is_postgres
-
     return is_postgres()
 
 

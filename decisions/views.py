@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from decisions import selectors, services
+from decisions import follows, selectors, sources
 from decisions.forms import (
     ActionFilterForm,
     ActionItemForm,
@@ -38,7 +38,14 @@ from decisions.models import (
     RecommendationSource,
     RecommendationVoteSource,
 )
-from decisions.rules import can_edit_decisions, get_action_for_user, get_recommendation_for_user
+from decisions.rules import can_edit_decisions
+from decisions.selectors import get_action_for_user, get_recommendation_for_user
+from decisions.services import actions as action_services
+from decisions.services import drafts, source_links
+from decisions.services import indicators as indicator_services
+from decisions.services import notifications as notification_services
+from decisions.services import recommendations as recommendation_services
+from decisions.templatetags.decisions_tags import follow_context
 from decisions.trace import action_trace, build_trace
 from decisions.trace_page import trace_csv, trace_page, trace_svg
 from project.errors import DomainError, add_form_error
@@ -152,7 +159,7 @@ def action_report(request: HttpRequest, pk: int) -> HttpResponse:
     form = ActionReportForm(request.POST)
 
     def save(data: dict):
-        return services.action_report(
+        return action_services.action_report(
             action=action,
             actor=request.user,
             text=data["text"],
@@ -179,7 +186,7 @@ def action_create(request: HttpRequest, pk: int) -> HttpResponse:
 
     def save(data: dict):
         indicators, values = _without_indicators(data)
-        return services.action_create(
+        return action_services.action_create(
             actor=request.user, recommendation=recommendation, indicators=indicators, **values
         )
 
@@ -204,7 +211,9 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
     def update(data: dict):
         indicators, values = _without_indicators(data)
-        services.action_update(action=action, actor=request.user, indicators=indicators, **values)
+        action_services.action_update(
+            action=action, actor=request.user, indicators=indicators, **values
+        )
         return action
 
     return _edit_page(
@@ -254,32 +263,14 @@ def recommendations(request: HttpRequest) -> HttpResponse:
 
 
 def _recommendation_context(request, recommendation, **extra) -> dict:
-    from decisions.selectors import history_for_reader, mark_private_sources
-
     can_edit = can_edit_decisions(request.user)
-    sources = list(
-        recommendation.sources.select_related("proposal", "proposal__origin_workshop", "linked_by")
-    )
-    vote_sources = list(
-        recommendation.vote_sources.select_related("session", "session__workshop", "linked_by")
-    )
-    # Ideas and votes of workshops the reader may not see: counted, never named.
-    mark_private_sources(
-        request.user, sources=sources, vote_sources=vote_sources, can_edit=can_edit
-    )
-    history = history_for_reader(
-        list(recommendation.history.select_related("actor")[:50]),
-        request.user,
-        can_edit=can_edit,
-        sources=sources,
-        vote_sources=vote_sources,
-    )
     context = {
         "recommendation": recommendation,
-        "sources": sources,
-        "vote_sources": vote_sources,
+        # Ideas and votes of workshops the reader may not see: counted, never named.
+        **selectors.recommendation_sources_for_reader(
+            request.user, recommendation, can_edit=can_edit
+        ),
         "actions": list(recommendation.actions.order_by("due_date", "pk")),
-        "history": history,
         "can_edit": can_edit,
         "today": timezone.localdate(),
     }
@@ -297,8 +288,6 @@ def _recommendation_context(request, recommendation, **extra) -> dict:
 
 def _picker(request: HttpRequest, recommendation, *, error: str = "", done: str = "") -> dict:
     """The source picker: the words searched (``q``, GET or POST) and what they found."""
-    from decisions import sources
-
     q = (request.GET.get("q") or request.POST.get("q") or "").strip()[: sources.QUERY_MAX]
     return {
         "q": q,
@@ -324,40 +313,23 @@ def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def recommendation_create(request: HttpRequest) -> HttpResponse:
     """From the board or a vote's results: ?proposals=1&proposals=2 preselects the sources."""
-    from proposals.models import Proposal, ProposalStatus
-
     _require_editor(request)
     # The candidates shown stay the same when the form comes back with an error.
     wanted = request.POST.getlist("candidates") or request.GET.getlist("proposals")
-    wanted_ids = [i for i in map(parse_id, wanted) if i is not None]
-    queryset = (
-        Proposal.objects.filter(is_hidden=False)
-        .exclude(status=ProposalStatus.MERGED)
-        .filter(pk__in=wanted_ids)
-        .select_related("axis")
-    )
+    candidates = selectors.source_candidates(wanted)
     if request.method == "POST":
-        form = RecommendationCreateForm(request.POST, proposal_queryset=queryset)
+        form = RecommendationCreateForm(request.POST, proposal_queryset=candidates)
     else:
-        initial = {"proposals": [p.pk for p in queryset]}
-        if (vote_id := parse_id(request.GET.get("vote"))) is not None:
-            initial["vote_session"] = vote_id
-        first = next(iter(queryset), None)
-        if first is not None:
-            initial["axis"] = first.axis_id
-        form = RecommendationCreateForm(initial=initial, proposal_queryset=queryset)
-    proposals: list = []
-    if request.method == "POST" and form.is_valid():
-        proposals = list(form.cleaned_data["proposals"])
+        form = RecommendationCreateForm.preselected(candidates, vote=request.GET.get("vote"))
 
     def save(data: dict):
-        return services.recommendation_create(
+        return recommendation_services.recommendation_create(
             actor=request.user,
             title=data["title"],
             axis=data["axis"],
             body=data["body"],
             rationale=data["rationale"],
-            proposals=proposals,
+            proposals=list(data["proposals"]),
             note=data["note"],
             vote_session=data.get("vote_session"),
             request=request,
@@ -381,7 +353,9 @@ def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     recommendation = get_recommendation_for_user(request.user, pk)
 
     def update(data: dict):
-        services.recommendation_update(recommendation=recommendation, actor=request.user, **data)
+        recommendation_services.recommendation_update(
+            recommendation=recommendation, actor=request.user, **data
+        )
         return recommendation
 
     return _edit_page(
@@ -393,36 +367,9 @@ def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         template="decisions/recommendation_form.html",
         context={
             "recommendation": recommendation,
-            "linked": _linked_titles(request, recommendation),
+            "linked": selectors.linked_titles(request.user, recommendation),
         },
     )
-
-
-def _linked_titles(request: HttpRequest, recommendation) -> list[str]:
-    """What a recommendation already rests on, in words, for its form (a draft made with
-    « Faire de ce résultat une recommandation »): a source of a workshop this editor may not
-    see is named as such. 3 queries at most."""
-    from decisions.selectors import mark_private_sources
-    from decisions.trace import private_idea_label, private_vote_label
-
-    sources = list(recommendation.sources.select_related("proposal").order_by("linked_at", "pk"))
-    votes = list(recommendation.vote_sources.select_related("session"))
-    mark_private_sources(request.user, sources=sources, vote_sources=votes, can_edit=True)
-    titles = [
-        _("le vote « %(title)s »") % {"title": v.session.title}
-        if v.shown_to_editor or not v.session.workshop_id
-        else private_vote_label()
-        for v in votes
-    ]
-    for source in sources:
-        proposal = source.proposal
-        if not proposal.origin_workshop_id:
-            titles.append(_("la proposition « %(title)s »") % {"title": proposal.title})
-        elif source.shown_to_editor:
-            titles.append(_("l'idée « %(title)s »") % {"title": proposal.title})
-        else:
-            titles.append(private_idea_label())
-    return titles
 
 
 @login_required
@@ -433,7 +380,7 @@ def recommendation_status(request: HttpRequest, pk: int) -> HttpResponse:
     form = RecommendationStatusForm(request.POST)
     if form.is_valid():
         try:
-            services.recommendation_status_change(
+            recommendation_services.recommendation_status_change(
                 recommendation=recommendation,
                 actor=request.user,
                 new_status=form.cleaned_data["status"],
@@ -459,14 +406,14 @@ def recommendation_source_remove(request: HttpRequest, pk: int, source_pk: int) 
         pk=source_pk,
         recommendation=recommendation,
     )
-    services.recommendation_source_remove(
+    source_links.recommendation_source_remove(
         source=source, actor=request.user, note=request.POST.get("note", "")
     )
     return _sources_changed(
         request,
         recommendation,
         _("« %(title)s » est retirée des sources.")
-        % {"title": _title_for(request, source.proposal)},
+        % {"title": selectors.proposal_title_for(request.user, source.proposal)},
     )
 
 
@@ -480,23 +427,12 @@ def recommendation_vote_remove(request: HttpRequest, pk: int, link_pk: int) -> H
         pk=link_pk,
         recommendation=recommendation,
     )
-    services.recommendation_vote_source_remove(link=link, actor=request.user)
+    source_links.recommendation_vote_source_remove(link=link, actor=request.user)
     return _sources_changed(
         request,
         recommendation,
         _("Le vote « %(title)s » est retiré.") % {"title": link.session.title},
     )
-
-
-def _title_for(request: HttpRequest, proposal) -> str:
-    """A proposal's title, or « une idée d'un atelier privé » for an editor who may not see it."""
-    from decisions.selectors import _readable_workshops
-    from decisions.trace import private_idea_label
-
-    origin = proposal.origin_workshop_id
-    if origin and origin not in _readable_workshops(request.user, {origin}, can_edit=True):
-        return private_idea_label()
-    return proposal.title
 
 
 def _sources_changed(
@@ -521,14 +457,12 @@ def _sources_changed(
 @require_POST
 def recommendation_source_pick(request: HttpRequest, pk: int) -> HttpResponse:
     """« Ajouter » on a result of the source picker: kind and number of what to link."""
-    from decisions import sources
-
     _require_editor(request)
     recommendation = get_recommendation_for_user(request.user, pk)
     kind = request.POST.get("kind", "")
     try:
         source = sources.get(request.user, kind, request.POST.get("id"))
-        services.recommendation_link(
+        source_links.recommendation_link(
             recommendation=recommendation, source=source, actor=request.user
         )
     except DomainError as exc:
@@ -558,15 +492,13 @@ def recommendation_source_search(request: HttpRequest, pk: int) -> HttpResponse:
 def recommendation_from(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """« Faire de ce résultat une recommandation »: a draft pre-filled from a vote, a group of
     ideas or a proposal, then its form to rewrite it."""
-    from decisions import sources
-
     _require_editor(request)
     try:
         source = sources.get(request.user, kind, pk)
     except DomainError as exc:
         raise Http404(exc.message) from None
     try:
-        recommendation = services.recommendation_draft_from(
+        recommendation = drafts.recommendation_draft_from(
             actor=request.user, source=source, request=request
         )
     except DomainError as exc:
@@ -655,13 +587,13 @@ def indicator_measure(request: HttpRequest, slug: str) -> HttpResponse:
         measurement = get_object_or_404(
             Measurement, pk=parse_id(request.POST.get("delete")), indicator=indicator
         )
-        services.measurement_delete(measurement=measurement, actor=request.user)
+        indicator_services.measurement_delete(measurement=measurement, actor=request.user)
         messages.success(request, _("Mesure supprimée."))
         return redirect(indicator)
     form = MeasurementForm(request.POST)
 
     def save(data: dict):
-        return services.measurement_record(
+        return indicator_services.measurement_record(
             indicator=indicator,
             actor=request.user,
             on=data["date"],
@@ -685,7 +617,7 @@ def indicator_create(request: HttpRequest) -> HttpResponse:
 
     def save(data: dict):
         slug = data.pop("slug", "")
-        return services.indicator_create(actor=request.user, slug=slug, **data)
+        return indicator_services.indicator_create(actor=request.user, slug=slug, **data)
 
     if (
         request.method == "POST"
@@ -703,7 +635,7 @@ def indicator_edit(request: HttpRequest, slug: str) -> HttpResponse:
     indicator = get_object_or_404(Indicator, slug=slug)
 
     def update(data: dict):
-        services.indicator_update(indicator=indicator, actor=request.user, **data)
+        indicator_services.indicator_update(indicator=indicator, actor=request.user, **data)
         return indicator
 
     return _edit_page(
@@ -730,7 +662,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def notifications(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         ids = [i for i in map(parse_id, request.POST.getlist("ids")) if i is not None] or None
-        services.notifications_mark_read(user=request.user, ids=ids)
+        notification_services.notifications_mark_read(user=request.user, ids=ids)
         messages.success(request, _("Notifications marquées comme lues."))
         if request.POST.get("next") == reverse("accounts:contributions"):
             return redirect("accounts:contributions")
@@ -749,9 +681,6 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @require_POST
 def follow(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Follow or unfollow (``on=1|0``): the button again for htmx, else back to the page."""
-    from decisions import follows
-    from decisions.templatetags.decisions_tags import follow_context
-
     if not request.user.is_authenticated:
         back = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):

@@ -6,7 +6,11 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from decisions import selectors, trace
+from decisions.follows import follow_kind, is_following
 from decisions.models import ActionStatus, RecommendationStatus
+from decisions.rules import can_edit_decisions
+from decisions.sources import kind_of
 
 register = template.Library()
 
@@ -86,12 +90,9 @@ def college_colour(index: int) -> str:
 @register.inclusion_tag("decisions/includes/forward_trace.html", takes_context=True)
 def proposal_forward_trace(context, proposal) -> dict:
     """« Ce qu'est devenue cette idée » on a proposal page: 1–3 queries."""
-    from decisions.rules import can_edit_decisions
-    from decisions.trace import proposal_forward_trace as forward
-
     user = context.get("user") or getattr(context.get("request"), "user", None)
     return {
-        "forward": forward(proposal, user),
+        "forward": trace.proposal_forward_trace(proposal, user),
         "proposal": proposal,
         "can_edit": can_edit_decisions(user) and proposal.status != "merged",
         "user": user,
@@ -102,10 +103,8 @@ def proposal_forward_trace(context, proposal) -> dict:
 @register.inclusion_tag("decisions/includes/axis_decisions.html", takes_context=True)
 def axis_decisions(context, axis) -> dict:
     """An axis page's recommendations, actions and indicators: 4 queries."""
-    from decisions.selectors import axis_decisions as select
-
     user = context.get("user") or getattr(context.get("request"), "user", None)
-    return select(axis=axis, user=user)
+    return selectors.axis_decisions(axis=axis, user=user)
 
 
 @register.inclusion_tag("decisions/includes/notification_badge.html", takes_context=True)
@@ -115,8 +114,6 @@ def notification_badge(context) -> dict:
 
 
 def follow_context(context, target) -> dict:
-    from decisions.follows import follow_kind, is_following
-
     request = context.get("request")
     user = context.get("user") or getattr(request, "user", None)
     following = is_following(user, target) if user is not None else None
@@ -141,9 +138,6 @@ def recommend_from(context, source, compact=False) -> dict:
     """« Faire de ce résultat une recommandation » where a result is read: a finished vote,
     a group of ideas, a proposal. Only for Codev editors (the service checks it again). No
     query: the permission is on the user, the source is already loaded."""
-    from decisions.rules import can_edit_decisions
-    from decisions.sources import kind_of
-
     request = context.get("request")
     user = context.get("user") or getattr(request, "user", None)
     kind = kind_of(source)

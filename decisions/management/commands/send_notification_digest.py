@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from decisions.services import notifications_send_digest
+from decisions.services.digest import notifications_send_digest
 from outbox.services import outbox_send
 
 
