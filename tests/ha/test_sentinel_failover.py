@@ -85,13 +85,14 @@ def test_primary_killed_during_a_live_vote_replica_promoted_nothing_lost(
     from accounts.tokens import token_create
     from project import ratelimit
     from project.redis import client as redis_client
-    from tests.votes.conftest import join, make_workshop, option_ids
+    from tests.votes.factories import join, option_ids
+    from tests.workshops.factories import WorkshopFactory
     from votes.live import MIN_STEP
     from votes.models import Ballot
     from votes.services import session_create, session_open
 
     deployment = sentinel_deployment
-    workshop = make_workshop()
+    workshop = WorkshopFactory()
     workshop.facilitators.add(facilitator)
     voters = [join(workshop) for _ in range(VOTERS)]
     tokens = [token_create(user=v, name="failover")[1] for v in voters]

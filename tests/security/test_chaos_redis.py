@@ -185,11 +185,12 @@ def test_redis_outage_during_a_live_vote_loses_nothing_and_clients_converge(
     asgi_server, own_redis, facilitator
 ):
     from accounts.tokens import token_create
-    from tests.votes.conftest import join, make_workshop, option_ids
+    from tests.votes.factories import join, option_ids
+    from tests.workshops.factories import WorkshopFactory
     from votes.models import Ballot
     from votes.services import session_create, session_open
 
-    workshop = make_workshop()
+    workshop = WorkshopFactory()
     workshop.facilitators.add(facilitator)
     voters = [join(workshop) for _ in range(VOTERS)]
     tokens = [token_create(user=v, name="chaos")[1] for v in voters]
@@ -306,11 +307,12 @@ def test_a_server_restart_during_a_live_vote_loses_nothing_committed(
     acknowledged ballot is in the database, and every client converges."""
     from accounts.tokens import token_create
     from tests.servers import start_server
-    from tests.votes.conftest import join, make_workshop, option_ids
+    from tests.votes.factories import join, option_ids
+    from tests.workshops.factories import WorkshopFactory
     from votes.models import Ballot
     from votes.services import session_create, session_open
 
-    workshop = make_workshop()
+    workshop = WorkshopFactory()
     workshop.facilitators.add(facilitator)
     voters = [join(workshop) for _ in range(VOTERS)]
     tokens = [token_create(user=v, name="restart")[1] for v in voters]
