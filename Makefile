@@ -5,22 +5,40 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run test lint format install install-dev messages vendor serve clean
+.PHONY: run test lint format install install-dev lock messages vendor serve clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e .
+# The dependencies come from the lock files, exact versions checked against their hashes
+# (pyproject.toml keeps the ranges); the project itself is installed without dependencies.
+$(VENV)/.installed: requirements.lock pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e ".[dev]"
+$(VENV)/.installed-dev: requirements-dev.lock pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+
+## make lock: refresh requirements.lock (runtime) and requirements-dev.lock (runtime + dev,
+## the same runtime versions) from pyproject.toml, with pip-tools and Python 3.11; commit both
+PIP_TOOLS ?= pip-tools==7.6.2
+LOCK_VENV := $(or $(TMPDIR),/tmp)/agir-lock-venv
+LOCK_FLAGS := --quiet --upgrade --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links
+lock:
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet "$(PIP_TOOLS)"
+	CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile $(LOCK_FLAGS) \
+	  --output-file requirements.lock pyproject.toml
+	CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile $(LOCK_FLAGS) \
+	  --extra dev --constraint requirements.lock --output-file requirements-dev.lock pyproject.toml
+	rm -rf $(LOCK_VENV)
 
 ## make run: install, migrate, load the PMA 2030 demo, serve http://127.0.0.1:$(PORT) (SQLite, in-memory layer)
 ## with the task worker beside the server (stopped with it)

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import OperationalError, connection
+from django.test import TransactionTestCase
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, ensure_reference_data
+from tests.summaries.factories import (
+    held_workshop_create,
+    held_workshop_decide,
+    held_workshop_vote,
+)
 
 
 def _missing_service(marker: str) -> str | None:
@@ -44,17 +51,57 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
                 pytest.skip(f"needs {missing}")
 
 
+# CI (.ci/run) runs the browser tests once, in its PostgreSQL step (where a missing Chromium
+# fails them): its `make test` step sets E2E_IN_LATER_STEP=1 and they are deselected there,
+# with the reason printed in the header and the summary. Nothing else sets it, so `make test`
+# on a developer's machine runs everything.
+E2E_IN_LATER_STEP = os.environ.get("E2E_IN_LATER_STEP") == "1"
+_E2E_REASON = (
+    "E2E_IN_LATER_STEP=1: the browser tests (marker e2e) are deselected here, "
+    ".ci/run runs them in its PostgreSQL step"
+)
+_e2e_deselected = pytest.StashKey[int]()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    return _E2E_REASON if E2E_IN_LATER_STEP else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not E2E_IN_LATER_STEP:
+        return
+    browser = [item for item in items if item.get_closest_marker("e2e")]
+    if browser:
+        config.hook.pytest_deselected(items=browser)
+        items[:] = [item for item in items if not item.get_closest_marker("e2e")]
+    config.stash[_e2e_deselected] = len(browser)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    count = config.stash.get(_e2e_deselected, None)
+    if count is not None:
+        terminalreporter.write_line(f"{count} browser tests deselected. {_E2E_REASON}.")
+
+
 def _flush_again_after_a_deadlock() -> None:
-    """A transactional test ends with TRUNCATE of every table; a live server of the test
-    (tests/security, tests/votes: uvicorn processes) may still be in a transaction then,
-    and PostgreSQL may pick the TRUNCATE as its deadlock victim. Flush again, a few times:
-    the server's transaction ends in milliseconds."""
-    import time
+    """A transactional test ends with a TRUNCATE of every table (Django's flush); a live
+    server of the test (tests/security, tests/votes, tests/e2e: uvicorn processes) may
+    still be in a transaction then, and PostgreSQL may pick the TRUNCATE as its deadlock
+    victim. Flush again, a few times: the server's transaction ends in milliseconds.
 
-    from django.db import OperationalError
-    from django.test import TransactionTestCase
-
-    flush = TransactionTestCase._fixture_teardown
+    Why a patch of Django's private ``TransactionTestCase._fixture_teardown``: nothing
+    supported serves. pytest-django builds its own subclass of ``TransactionTestCase``
+    inside its ``_django_db_helper`` fixture, with no hook to give it another base class
+    or to wrap the flush; ``serialized_rollback`` and ``reset_sequences`` add work around
+    the same flush, and ``available_apps`` only narrows the tables it truncates (the
+    deadlock is on the tables the server writes, which every test needs). Stopping the
+    servers first is already done (their fixtures end before ``transactional_db``'s
+    teardown), but a backend of a terminated process, or one PgBouncer still holds, can
+    end its transaction after the flush began. If Django or pytest-django renames the
+    method, the guard below fails loudly at import instead of silently losing the retry.
+    Only ``deadlock detected`` is retried, five times at most; anything else is raised.
+    """
+    flush = TransactionTestCase._fixture_teardown  # AttributeError if Django renames it
     if getattr(flush, "retries_deadlocks", False):
         return
 
@@ -134,20 +181,8 @@ def _reference_data_for_transactional_tests(request):
         marker and marker.kwargs.get("transaction")
     ):
         return
-    import importlib
-
-    from django.apps import apps
-
-    from proposals.models import Axis
-
     request.getfixturevalue("transactional_db")
-    if not Axis.objects.exists():
-        importlib.import_module("proposals.migrations.0003_load_axes").load_axes(apps, None)
-        # Their English (loaded by the migration that added the columns).
-        importlib.import_module("proposals.migrations.0009_translated_fields").copy_to_french(
-            apps, None
-        )
-    importlib.import_module("accounts.migrations.0002_roles").create_roles(apps, None)
+    ensure_reference_data()
 
 
 @pytest.fixture
@@ -195,6 +230,25 @@ def axis(db):
     from proposals.models import Axis
 
     return Axis.objects.get(slug="filieres-avenir")
+
+
+# A held workshop of PMA 2030, its vote, its recommendations: the summaries' tests and the
+# browser tests of the summary pages and editor use them (tests/summaries/factories.py).
+
+
+@pytest.fixture
+def held_workshop(db):
+    return held_workshop_create()
+
+
+@pytest.fixture
+def voted_workshop(held_workshop, facilitator):
+    return held_workshop_vote(held_workshop, facilitator)
+
+
+@pytest.fixture
+def decided_workshop(held_workshop, editor):
+    return held_workshop_decide(held_workshop, editor)
 
 
 from tests.servers import asgi_server  # noqa: E402,F401  (fixture)

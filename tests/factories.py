@@ -1,31 +1,42 @@
-"""factory_boy factories shared by the suite (one section per app)."""
+"""What every app's tests build: people (the accounts app's UserFactory, re-exported so the
+80 test modules that create a user keep one short import), the reference data the migrations
+load, and the PMA 2030 demo.
+
+Each app's own factories live beside its tests, in ``tests/<app>/factories.py``; a test that
+needs another app's objects imports that module (``tests.workshops.factories``), never
+another folder's ``conftest.py``.
+"""
 
 from __future__ import annotations
 
-import factory
-from django.utils import timezone
+import importlib
 
-from accounts.models import College, User
+from tests.accounts.factories import UserFactory
+
+__all__ = ["UserFactory", "ensure_reference_data", "seed_demo"]
 
 
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = User
-        skip_postgeneration_save = True
+def ensure_reference_data() -> None:
+    """Put back what the data migrations load (the axes and their French/English columns, the
+    role groups) if a transactional test's flush removed it: those tests end with a TRUNCATE
+    of every table, data migrations included."""
+    from django.apps import apps
 
-    username = factory.Sequence(lambda n: f"user{n}")
-    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
-    display_name = factory.Faker("name", locale="fr_FR")
-    college = College.CITIZENS
-    terms_accepted_at = factory.LazyFunction(timezone.now)
-    password = factory.PostGenerationMethodCall("set_password", "motdepasse-test-123")
+    from proposals.models import Axis
 
-    @factory.post_generation
-    def verified_email(obj, create, extracted, **kwargs):
-        if create and obj.email:
-            from allauth.account.models import EmailAddress
+    if not Axis.objects.exists():
+        importlib.import_module("proposals.migrations.0003_load_axes").load_axes(apps, None)
+        importlib.import_module("proposals.migrations.0009_translated_fields").copy_to_french(
+            apps, None
+        )
+    importlib.import_module("accounts.migrations.0002_roles").create_roles(apps, None)
 
-            EmailAddress.objects.get_or_create(
-                user=obj, email=obj.email, defaults={"verified": True, "primary": True}
-            )
-            obj.save()
+
+def seed_demo() -> None:
+    """seed_demo on a fresh test database. The demo posts its ideas through the room's
+    rate-limited service, whose counters live in the cache (not rolled back between tests)."""
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    cache.clear()
+    call_command("seed_demo", verbosity=0)

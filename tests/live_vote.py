@@ -24,7 +24,8 @@ from websockets.sync.client import connect
 
 from accounts.tokens import token_create
 from tests.realtime.helpers import session_cookie_for
-from tests.votes.conftest import join, make_workshop, option_ids
+from tests.votes.factories import join, option_ids
+from tests.workshops.factories import WorkshopFactory
 from votes.live import MIN_STEP
 from votes.services import session_create, session_open
 
@@ -118,7 +119,7 @@ class LiveVote:
 
     @classmethod
     def open(cls, facilitator, *, voters: int, title: str) -> LiveVote:
-        workshop = make_workshop()
+        workshop = WorkshopFactory()
         workshop.facilitators.add(facilitator)
         people = [join(workshop) for _ in range(voters)]
         tokens = [token_create(user=person, name=title)[1] for person in people]

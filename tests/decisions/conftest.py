@@ -3,14 +3,12 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import College
-from tests.factories import UserFactory
+from tests.proposals.factories import proposal_make
 
 
 @pytest.fixture
 def make_proposal(db, axis):
     """Proposals through the proposals app's own service, as every caller makes them."""
-    from proposals.services import proposal_create
-
     counter = {"n": 0}
 
     def make(author=None, college=College.CITIZENS, **kwargs):
@@ -18,7 +16,7 @@ def make_proposal(db, axis):
         kwargs.setdefault("axis", axis)
         kwargs.setdefault("title", f"Idée numéro {counter['n']}")
         kwargs.setdefault("body", "Un texte.")
-        return proposal_create(author=author or UserFactory(college=college), **kwargs)
+        return proposal_make(author=author, college=college, **kwargs)
 
     return make
 

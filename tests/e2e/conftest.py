@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.conftest import chromium_path
 from tests.e2e.helpers import DESKTOP, PHONE, Site
+from tests.factories import ensure_reference_data
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -35,22 +36,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-def ensure_reference_data() -> None:
-    """Transactional tests flush every table after them, data migrations included:
-    put back what the migrations load (the axes, the role groups) if it is gone."""
-    import importlib
-
-    from django.apps import apps
-
-    from proposals.models import Axis
-
-    if not Axis.objects.exists():
-        importlib.import_module("proposals.migrations.0003_load_axes").load_axes(apps, None)
-    importlib.import_module("accounts.migrations.0002_roles").create_roles(apps, None)
-
-
 @pytest.fixture(autouse=True)
 def _reference_data(transactional_db) -> None:
+    """Every browser test commits its data (the server is another process); the axes and
+    role groups a previous test's flush removed are put back."""
     ensure_reference_data()
 
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from tests/e2e/conftest.py)
 """The summary editor in a real browser: sections reordered by keyboard (focus kept, the new
 position announced), by dragging with the mouse, the live preview following, and the published
 page in the same order. Screenshots at 1366×768 and 360 px in
@@ -12,23 +11,12 @@ import pytest
 from playwright.sync_api import expect
 
 from summaries.services import summary_create_for_workshop
-from tests.e2e.conftest import (  # noqa: F401 (fixtures)
-    _reference_data,
-    browser,
-    new_context,
-    page,
-    site,
-)
 from tests.e2e.helpers import (
     SCREENSHOTS,
     assert_no_axe_violations,
     no_horizontal_scroll,
     screenshot,
     sign_in,
-)
-from tests.summaries.conftest import (  # noqa: F401 (fixtures)
-    decided_workshop,
-    held_workshop,
 )
 
 pytestmark = pytest.mark.e2e

@@ -14,7 +14,7 @@ from django.apps import apps
 from django.db import connection
 from django.urls import reverse
 
-from tests.summaries.conftest import seed_demo
+from tests.factories import seed_demo
 
 pytestmark = [pytest.mark.postgres, pytest.mark.integration]
 

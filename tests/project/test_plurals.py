@@ -18,8 +18,8 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from django.test import Client
 
+from tests.factories import seed_demo
 from tests.project.plurals import disagreements, visible_text
-from tests.summaries.conftest import seed_demo
 
 pytestmark = pytest.mark.django_db
 

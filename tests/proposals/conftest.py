@@ -3,45 +3,28 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import College
-from tests.factories import UserFactory
-
-
-def ensure_axes() -> None:
-    """Transactional tests flush tables, data migrations included: reload the axes if gone."""
-    import importlib
-
-    from django.apps import apps
-
-    from proposals.models import Axis
-
-    if not Axis.objects.exists():
-        importlib.import_module("proposals.migrations.0003_load_axes").load_axes(apps, None)
-        importlib.import_module("proposals.migrations.0009_translated_fields").copy_to_french(
-            apps, None
-        )
+from tests.factories import UserFactory, ensure_reference_data
+from tests.proposals.factories import proposal_make
 
 
 @pytest.fixture
 def axis(db):
     from proposals.models import Axis
 
-    ensure_axes()
+    ensure_reference_data()
     return Axis.objects.get(slug="filieres-avenir")
 
 
 @pytest.fixture
 def make_proposal(db, axis):
     """Create proposals through the service, as every caller does."""
-    from proposals.services import proposal_create
-
     counter = {"n": 0}
 
     def make(author=None, **kwargs):
         counter["n"] += 1
         kwargs.setdefault("axis", axis)
         kwargs.setdefault("title", f"Proposition numéro {counter['n']}")
-        kwargs.setdefault("body", "Un texte **en Markdown**.")
-        return proposal_create(author=author or UserFactory(), **kwargs)
+        return proposal_make(author=author, **kwargs)
 
     return make
 

@@ -10,8 +10,7 @@ import urllib.request
 import pytest
 
 from accounts.tokens import token_create
-from tests.factories import UserFactory
-from tests.proposals.conftest import ensure_axes
+from tests.factories import UserFactory, ensure_reference_data
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +30,7 @@ def _request(url: str, *, method: str = "GET", data: dict | None = None, token: 
 
 
 def test_token_client_posts_supports_and_finds_its_proposal_on_the_board(asgi_server):
-    ensure_axes()
+    ensure_reference_data()
     user = UserFactory(college="enterprises")
     _token, raw = token_create(user=user, name="intégration")
     server = asgi_server()

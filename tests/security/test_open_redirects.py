@@ -128,10 +128,11 @@ def test_hiding_an_idea_or_a_comment_refuses_an_external_next(moderator, idea, t
 
 @pytest.fixture
 def vote(facilitator):
-    from tests.votes.conftest import join, make_workshop
+    from tests.votes.factories import join
+    from tests.workshops.factories import WorkshopFactory
     from votes.services import session_create, session_open
 
-    workshop = make_workshop()
+    workshop = WorkshopFactory()
     workshop.facilitators.add(facilitator)
     session = session_create(
         actor=facilitator, title="Vote", method="support", workshop=workshop, labels=["A", "B"]

@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import College
 from proposals.models import Axis
 from tests.factories import UserFactory
-from tests.summaries.conftest import make_proposal
+from tests.summaries.factories import make_proposal
 from tests.workshops.factories import ParticipantFactory, WorkshopFactory
 from workshops.models import Visibility, WorkshopState
 

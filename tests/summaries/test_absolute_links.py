@@ -28,7 +28,7 @@ from summaries.models import SummaryPdf
 from summaries.opendata import DATASETS, LICENCE_URL
 from summaries.pdf import version_pdf
 from summaries.services import summary_create_for_workshop, summary_publish
-from tests.summaries.conftest import seed_demo
+from tests.factories import seed_demo
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 

@@ -11,8 +11,8 @@ from proposals.models import Axis
 from summaries.generation import Scope, summary_data_generate
 from summaries.models import Scope as ScopeKind
 from summaries.services import summary_create, summary_create_for_workshop
-from tests.factories import UserFactory
-from tests.summaries.conftest import make_proposal, seed_demo
+from tests.factories import UserFactory, seed_demo
+from tests.summaries.factories import make_proposal
 from tests.workshops.factories import ParticipantFactory
 
 pytestmark = pytest.mark.django_db

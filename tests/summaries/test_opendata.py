@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import User
 from summaries.opendata import DATASETS, LICENCE_URL
 from summaries.services import summary_create_for_workshop, summary_publish
-from tests.summaries.conftest import make_proposal, seed_demo
+from tests.factories import seed_demo
+from tests.summaries.factories import make_proposal
 
 pytestmark = pytest.mark.django_db
 

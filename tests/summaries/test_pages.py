@@ -8,7 +8,7 @@ import pytest
 from django.utils.html import escape
 
 from summaries.services import summary_create_for_workshop, summary_publish
-from tests.summaries.conftest import PEOPLE
+from tests.summaries.factories import PEOPLE
 from tests.workshops.factories import WorkshopFactory
 from workshops.models import WorkshopState
 

@@ -16,7 +16,7 @@ from proposals.models import Proposal, ProposalStatus
 from summaries.generation import _iso
 from summaries.models import DecisionSummary
 from summaries.services import summary_create_for_workshop, summary_regenerate
-from tests.summaries.conftest import seed_demo
+from tests.factories import seed_demo
 from votes.models import Ballot
 from workshops.figures import REGISTERED_Q
 from workshops.models import Participant, Phase

@@ -2,44 +2,18 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from tests.factories import UserFactory
-
-_counter = itertools.count()
-
-
-def make_workshop(**kwargs):
-    from workshops.models import Workshop
-
-    n = next(_counter)
-    defaults = {
-        "title": f"Atelier {n}",
-        "slug": f"atelier-vote-{n}",
-        "join_code": f"V{n:05d}"[-6:],
-        "state": "live",
-    }
-    defaults.update(kwargs)
-    return Workshop.objects.create(**defaults)
-
-
-def join(workshop, user=None, *, college="citizens", role="participant"):
-    from workshops.models import Participant
-
-    user = user or UserFactory(college=college)
-    Participant.objects.create(workshop=workshop, user=user, college=college, role=role)
-    return user
+from tests.votes.factories import join
+from tests.workshops.factories import WorkshopFactory
 
 
 @pytest.fixture
 def workshop(db, facilitator):
-    ws = make_workshop()
-    ws.facilitators.add(facilitator)
-    return ws
+    return WorkshopFactory(facilitators=[facilitator])
 
 
 @pytest.fixture
@@ -84,7 +58,3 @@ def board_session(db, editor):
         ends_at=now + timedelta(days=3),
     )
     return session_open(session=session, actor=editor)
-
-
-def option_ids(session) -> list[int]:
-    return list(session.options.order_by("order", "id").values_list("id", flat=True))

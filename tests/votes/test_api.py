@@ -7,7 +7,7 @@ import json
 import pytest
 from django.test import Client
 
-from tests.votes.conftest import option_ids
+from tests.votes.factories import option_ids
 from votes.models import Ballot
 from votes.services import ballot_cast, session_close, session_reveal
 

@@ -12,7 +12,8 @@ from django.db import connection
 
 from project.errors import DomainError
 from tests.factories import UserFactory
-from tests.votes.conftest import join, make_workshop, option_ids
+from tests.votes.factories import join, option_ids
+from tests.workshops.factories import WorkshopFactory
 from votes import batch, services
 from votes.models import Ballot, BallotChoice
 from votes.services import BallotRequest, ballots_cast
@@ -31,7 +32,7 @@ def test_one_batch_answers_each_ballot_as_if_alone(
     a, b, c = option_ids(session)
     first, second = participants[0], participants[1]
     outsider = UserFactory()
-    elsewhere = make_workshop()
+    elsewhere = WorkshopFactory()
     elsewhere.facilitators.add(facilitator)
     other_session = make_session("poll", workshop=elsewhere)
     outcomes = ballots_cast(
@@ -115,7 +116,7 @@ async def test_the_socket_writer_records_a_burst_in_few_transactions(monkeypatch
 
     @database_sync_to_async
     def setup():
-        ws = make_workshop()
+        ws = WorkshopFactory()
         ws.facilitators.add(facilitator)
         voters = [join(ws) for _ in range(40)]
         session = services.session_create(

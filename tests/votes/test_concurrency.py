@@ -13,7 +13,8 @@ from django.db import connections
 
 from accounts.models import AuditEvent
 from project.errors import DomainError
-from tests.votes.conftest import join, make_workshop, option_ids
+from tests.votes.factories import join, option_ids
+from tests.workshops.factories import WorkshopFactory
 from votes.models import Ballot, BallotChoice, VoteSession
 from votes.services import ballot_cast, session_close, session_create, session_open
 
@@ -43,7 +44,7 @@ def run_parallel(functions) -> list:
 
 
 def _session(facilitator, method, **kwargs):
-    ws = make_workshop()
+    ws = WorkshopFactory()
     ws.facilitators.add(facilitator)
     session = session_create(
         actor=facilitator,

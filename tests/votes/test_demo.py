@@ -14,11 +14,11 @@ pytestmark = pytest.mark.django_db
 def ctx(facilitator, axis):
     from accounts.demo import seed as seed_accounts
     from proposals.models import Proposal
-    from tests.votes.conftest import make_workshop
+    from tests.workshops.factories import WorkshopFactory
 
     context: dict = {}
     seed_accounts(context)
-    workshop = make_workshop()
+    workshop = WorkshopFactory()
     author = context["users"]["lucie.citoyenne"]
     ideas = [
         Proposal.objects.create(

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from project.errors import DomainError
 from tests.factories import UserFactory
-from tests.votes.conftest import join, option_ids
+from tests.votes.factories import join, option_ids
 from votes.models import Ballot
 from votes.rules import can_vote
 from votes.services import BallotRequest, ballot_cast, ballots_cast

@@ -16,7 +16,8 @@ from channels.db import database_sync_to_async
 from django.core.cache import cache
 
 from tests.realtime.helpers import communicator, connect_ready, receive
-from tests.votes.conftest import join, make_workshop, option_ids
+from tests.votes.factories import join, option_ids
+from tests.workshops.factories import WorkshopFactory
 from votes import live
 from votes.services import ballot_cast, session_close, session_create, session_open
 
@@ -40,7 +41,7 @@ async def hub_cleanup():
 
 @database_sync_to_async
 def setup_room(facilitator, method="support", n=12, **kwargs):
-    ws = make_workshop()
+    ws = WorkshopFactory()
     ws.facilitators.add(facilitator)
     voters = [join(ws, college=["citizens", "enterprises", "elected"][i % 3]) for i in range(n)]
     session = session_create(

@@ -17,7 +17,8 @@ import pytest
 from django.conf import settings
 
 from tests.realtime.helpers import session_cookie_for
-from tests.votes.conftest import join, make_workshop, option_ids
+from tests.votes.factories import join, option_ids
+from tests.workshops.factories import WorkshopFactory
 from votes import live
 from votes.services import session_create, session_open
 
@@ -40,7 +41,7 @@ def test_two_processes_stream_identical_coalesced_tallies(asgi_server, facilitat
 
     from accounts.tokens import token_create
 
-    ws = make_workshop()
+    ws = WorkshopFactory()
     ws.facilitators.add(facilitator)
     voters = [join(ws) for _ in range(40)]
     tokens = [token_create(user=v, name="test")[1] for v in voters]

@@ -70,10 +70,11 @@ async def test_socket_tallies_never_move_by_one_or_two_ballots(facilitator):
 
 
 def test_polled_results_never_move_by_one_or_two_ballots(facilitator, client, db):
-    from tests.votes.conftest import join, make_workshop
+    from tests.votes.factories import join
+    from tests.workshops.factories import WorkshopFactory
     from votes.services import session_create
 
-    ws = make_workshop()
+    ws = WorkshopFactory()
     ws.facilitators.add(facilitator)
     voters = [join(ws, college="citizens") for _ in range(BALLOTS)]
     session = session_create(

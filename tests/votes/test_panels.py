@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.votes.conftest import option_ids
+from tests.votes.factories import option_ids
 from votes.services import ballot_cast, session_close, session_reveal
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import UserFactory
-from tests.votes.conftest import join, option_ids
+from tests.votes.factories import join, option_ids
 from votes.services import ballot_cast, session_close
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from project.errors import DomainError, PermissionDeniedError
 from tests.factories import UserFactory
-from tests.votes.conftest import option_ids
+from tests.votes.factories import option_ids
 from votes import rules, selectors
 from votes.models import Ballot, BallotChoice, SessionState
 from votes.services import (

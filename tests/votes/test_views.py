@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.votes.conftest import option_ids
+from tests.votes.factories import option_ids
 from votes.models import Ballot
 from votes.services import ballot_cast, session_close
 

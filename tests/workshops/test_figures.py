@@ -51,7 +51,7 @@ def test_room_and_stage_show_the_same_labelled_figures(client, live, facilitator
 
 
 def test_a_turnout_is_always_voters_over_registered(client, live, facilitator):
-    from tests.votes.conftest import option_ids
+    from tests.votes.factories import option_ids
     from votes import live as vote_live
     from votes.models import VoteSession
     from votes.services import ballot_cast, session_open

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from tests/e2e/conftest.py)
 """Summary and open-data pages in a real browser: zero axe-core violations (WCAG 2.1 A/AA)
 at phone and desktop widths, for the public and for an editor."""
 
@@ -8,13 +7,6 @@ import pytest
 from playwright.sync_api import expect
 
 from summaries.services import summary_create_for_workshop, summary_draft_update, summary_publish
-from tests.e2e.conftest import (  # noqa: F401 (fixtures)
-    _reference_data,
-    browser,
-    new_context,
-    page,
-    site,
-)
 from tests.e2e.helpers import check_page, sign_in
 
 pytestmark = pytest.mark.e2e

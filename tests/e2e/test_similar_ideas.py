@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import _reference_data, browser, new_context, site  # noqa: F401
 from tests.e2e.helpers import check_page, sign_in
 from tests.factories import UserFactory
 
@@ -14,7 +13,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 
 @pytest.fixture
-def existing(_reference_data):  # noqa: F811
+def existing(_reference_data):
     from proposals.models import Axis
     from proposals.services import proposal_create
 
@@ -30,7 +29,7 @@ def existing(_reference_data):  # noqa: F811
     return training
 
 
-def test_similar_ideas_while_typing_then_support_instead(site, new_context, existing):  # noqa: F811
+def test_similar_ideas_while_typing_then_support_instead(site, new_context, existing):
     user = UserFactory()
     page = new_context("desktop").new_page()
     sign_in(page, site, user, next_path="/propositions/nouvelle/")

@@ -8,7 +8,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import _reference_data, browser, new_context, site  # noqa: F401
 from tests.e2e.helpers import check_page
 from tests.e2e.test_journey_workshop import join_as_guest, scheduled_workshop, wait_live  # noqa: F401
 
@@ -16,8 +15,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 
 def test_a_guest_sees_the_wall_s_close_idea_while_typing(
-    site,  # noqa: F811
-    new_context,  # noqa: F811
+    site,
+    new_context,
     scheduled_workshop,  # noqa: F811
     facilitator,
     axis,

@@ -1,8 +1,9 @@
-"""A held (closed) workshop of PMA 2030 with participants of every college and their ideas."""
+"""Builders for the summaries' tests: a held (closed) workshop of PMA 2030 with participants
+of every college and their ideas, then its vote, then its recommendations. The fixtures
+``held_workshop``, ``voted_workshop`` and ``decided_workshop`` (tests/conftest.py) call them;
+the browser tests of summaries use them too."""
 
 from __future__ import annotations
-
-import pytest
 
 from accounts.models import College
 from proposals.models import Axis, Proposal, ProposalStatus
@@ -35,8 +36,7 @@ def make_proposal(*, author, axis, workshop=None, title="Idée", supports=0, sta
     )
 
 
-@pytest.fixture
-def held_workshop(db):
+def held_workshop_create():
     """A closed workshop: 7 participants (4 on site, 3 online), a guest, 6 ideas on 2 axes."""
     from accounts.services import guest_create
 
@@ -102,12 +102,11 @@ def held_workshop(db):
     return workshop
 
 
-@pytest.fixture
-def voted_workshop(held_workshop, facilitator):
+def held_workshop_vote(held_workshop, facilitator):
+    """The held workshop with one closed approval vote: 5 voters, guest included."""
     from votes import services as votes
     from votes.models import Method
 
-    """The held workshop with one closed approval vote: 5 voters, guest included."""
     held_workshop.facilitators.add(facilitator)
     held_workshop.state = WorkshopState.LIVE
     held_workshop.save()
@@ -136,8 +135,7 @@ def voted_workshop(held_workshop, facilitator):
     return held_workshop
 
 
-@pytest.fixture
-def decided_workshop(held_workshop, editor):
+def held_workshop_decide(held_workshop, editor):
     """The held workshop whose ideas became a published recommendation with 4 actions,
     and a second one adopted but not yet public."""
     from datetime import date
@@ -195,13 +193,3 @@ def decided_workshop(held_workshop, editor):
     held_workshop.recommendation = published
     held_workshop.actions = actions
     return held_workshop
-
-
-def seed_demo() -> None:
-    """seed_demo on a fresh test database. The demo posts its ideas through the room's
-    rate-limited service, whose counters live in the cache (not rolled back between tests)."""
-    from django.core.cache import cache
-    from django.core.management import call_command
-
-    cache.clear()
-    call_command("seed_demo", verbosity=0)

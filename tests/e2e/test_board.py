@@ -8,7 +8,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import _reference_data, browser, new_context, site  # noqa: F401
 from tests.e2e.helpers import check_page, sign_in
 from tests.factories import UserFactory
 
@@ -16,7 +15,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 
 @pytest.fixture
-def board_data(_reference_data):  # noqa: F811
+def board_data(_reference_data):
     from proposals.models import Axis
     from proposals.services import proposal_create
 
@@ -35,7 +34,7 @@ def board_data(_reference_data):  # noqa: F811
         )
 
 
-def test_board_filters_and_pages_with_htmx_without_reloading(site, new_context, board_data):  # noqa: F811
+def test_board_filters_and_pages_with_htmx_without_reloading(site, new_context, board_data):
     page = new_context("desktop").new_page()
     page.goto(site("/propositions/"))
     page.evaluate("() => { window.__sameDocument = true; }")
@@ -56,7 +55,7 @@ def test_board_filters_and_pages_with_htmx_without_reloading(site, new_context, 
     check_page(page, "board")
 
 
-def test_board_works_without_javascript(site, new_context, board_data):  # noqa: F811
+def test_board_works_without_javascript(site, new_context, board_data):
     page = new_context("desktop", java_script_enabled=False).new_page()
     page.goto(site("/propositions/"))
     page.get_by_label("Axe", exact=True).select_option("filieres-avenir")
@@ -69,7 +68,7 @@ def test_board_works_without_javascript(site, new_context, board_data):  # noqa:
     assert page.locator(".proposal-card").count() == 5
 
 
-def test_live_preview_shows_sanitised_markdown(site, new_context, board_data):  # noqa: F811
+def test_live_preview_shows_sanitised_markdown(site, new_context, board_data):
     user = UserFactory()
     page = new_context("desktop").new_page()
     sign_in(page, site, user, next_path="/propositions/nouvelle/")
@@ -80,7 +79,7 @@ def test_live_preview_shows_sanitised_markdown(site, new_context, board_data):  
     check_page(page, "proposal-editor")
 
 
-def test_moderator_pages_pass_axe(site, new_context, board_data):  # noqa: F811
+def test_moderator_pages_pass_axe(site, new_context, board_data):
     from accounts.services import role_grant
     from proposals import services
     from proposals.models import Proposal
@@ -103,7 +102,7 @@ def test_moderator_pages_pass_axe(site, new_context, board_data):  # noqa: F811
         check_page(page, name)
 
 
-def test_draft_survives_a_closed_tab_and_goes_once_published(site, new_context, board_data):  # noqa: F811
+def test_draft_survives_a_closed_tab_and_goes_once_published(site, new_context, board_data):
     user = UserFactory()
     context = new_context("desktop")
     page = context.new_page()
