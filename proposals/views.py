@@ -41,29 +41,6 @@ def _visitor_seed(request: HttpRequest) -> tuple[int, bool]:
     return selectors.new_seed(), True
 
 
-def _board_workshops(user):
-    """Workshops that produced proposals (an EXISTS per workshop on the origin index, not a
-    DISTINCT over a join with every proposal)."""
-    from django.db.models import Exists, OuterRef
-
-    from workshops.models import Workshop
-
-    has_proposals = Exists(Proposal.objects.filter(origin_workshop=OuterRef("pk")))
-    workshops = Workshop.objects.filter(has_proposals)
-    if not rules.can_moderate(user):
-        # A private workshop's name is not for the public board's filter either.
-        visible = Exists(Proposal.objects.visible_to(user).filter(origin_workshop=OuterRef("pk")))
-        workshops = workshops.filter(visible)
-    return workshops.only("slug", "title")
-
-
-def _filter_choices(user) -> tuple[list, list]:
-    """The filter form's (slug, label) choices of axes and of workshops, for this visitor."""
-    axes = [(a.slug, str(a)) for a in Axis.objects.only("slug", "number", "short_title")]
-    workshops = [(w.slug, w.title) for w in _board_workshops(user)]
-    return axes, workshops
-
-
 # Sorts that ignore the visitor's random-order seed: their lists are shared by all visitors.
 _SEEDLESS_SORTS = {"recent", "supported", "consensus", "commented", "relevance"}
 
@@ -134,7 +111,7 @@ def _has_messages(request: HttpRequest) -> bool:
 def _board_fragments(request, generation, seed, base_query, wanted, cached) -> dict[str, str]:
     """The board's fragments missing from the cache, rendered and stored."""
     axis_choices, workshop_choices = board_cache.get_or_build(
-        generation, "choices", (), lambda: _filter_choices(request.user)
+        generation, "choices", (), lambda: selectors.board_filter_choices(request.user)
     )
     # Always bound (an empty query is a valid, unfiltered board).
     form = BoardFilterForm(
