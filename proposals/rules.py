@@ -7,14 +7,11 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts import rules as account_rules
+from accounts.rules import is_signed_in
 from proposals import origins
 
 # Comments can be edited by their author for this long after posting.
 COMMENT_EDIT_WINDOW = timedelta(minutes=15)
-
-
-def is_signed_in(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
 
 
 def can_moderate(user) -> bool:

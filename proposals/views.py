@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from project.errors import DomainError, PermissionDeniedError, add_form_error
+from project.redirects import safe_next
 from project.sanitizer import markdown_to_html
 from proposals import board_cache, rules, selectors, services, similar_index
 from proposals.forms import (
@@ -330,8 +331,6 @@ def proposal_support(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _next_or(request: HttpRequest, default: str) -> str:
-    from project.redirects import safe_next
-
     return safe_next(request, default)
 
 

@@ -11,8 +11,8 @@ Each is classed as:
 - stdlib/Django: it imports the standard library or Django itself;
 - other: the same app, or a third-party package.
 
-A local import whose line (or the line before) carries a ``#`` comment counts as *explained*
-(a real cycle, a heavy optional import); the totals show how many are.
+A local import whose line (or the line above its run of imports) carries a ``#`` comment
+counts as *explained* (a real cycle, a heavy optional import); the totals show how many are.
 
 Skips ``tests/``, ``.venv``, migrations, ``bench/`` and ``node_modules``.
 """
@@ -65,13 +65,16 @@ def local_imports(tree: ast.AST):
 
 
 def has_comment(lines: list[str], node: ast.stmt) -> bool:
-    """A ``#`` comment on the import's own lines or on the line just before it."""
+    """A ``#`` comment on the import's own lines, or on a line just above the run of imports
+    it belongs to (one comment may explain two or three imports written together)."""
     start = node.lineno - 1
     end = getattr(node, "end_lineno", node.lineno)
-    candidates = lines[start:end]
-    if start > 0 and lines[start - 1].strip().startswith("#"):
-        candidates.append(lines[start - 1])
-    return any("#" in line for line in candidates)
+    if any("#" in line for line in lines[start:end]):
+        return True
+    above = start - 1
+    while above >= 0 and lines[above].strip().startswith(("import ", "from ")):
+        above -= 1
+    return above >= 0 and lines[above].strip().startswith("#")
 
 
 def main(argv: list[str]) -> int:
