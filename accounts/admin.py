@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.services import audit_record
 
 # The admin has no login form of its own: it sends to allauth's, which is rate
 # limited and asks staff for their TOTP code.
@@ -61,8 +62,6 @@ class UserAdmin(BaseUserAdmin):
 
 def _audit_admin_changes(request, user, old_groups: set[str], new_groups: set[str]) -> None:
     """Role and privilege changes made in the admin are audited like those made by services."""
-    from accounts.services import audit_record
-
     for role in sorted(new_groups - old_groups):
         audit_record(
             actor=request.user,

@@ -21,6 +21,9 @@ from typing import Any
 from django.db import models
 
 from accounts.privacy import user_rows
+from decisions.models import ActionItem, Recommendation, RecommendationSource
+from summaries.models import DecisionSummary
+from votes.models import MJ_GRADE_LABELS, BallotChoice, Method
 
 # Sections of the page, by the model (and the field that points at the person).
 SECTION_OF = {
@@ -143,7 +146,6 @@ def _ballot_choices(ballots: list) -> None:
     """Attach to each of the person's ballots their own choices (one query for all)."""
     if not ballots:
         return
-    from votes.models import MJ_GRADE_LABELS, BallotChoice, Method
 
     by_ballot: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for ballot_id, label, value in (
@@ -173,8 +175,6 @@ def _what_became(proposals: list, *, user) -> dict[int, dict[str, list]]:
     """
     if not proposals:
         return {}
-    from decisions.models import ActionItem, Recommendation, RecommendationSource
-    from summaries.models import DecisionSummary
 
     fed_by: dict[int, set[int]] = defaultdict(set)  # proposal id (or its target) → own ids
     for proposal in proposals:

@@ -16,7 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import College, User
+from decisions.models import Notification, NotificationKind
+from decisions.services import digest_email
+from project.emails import email_context
 from project.links import absolute_url
+from summaries.models import DecisionSummary, SummaryVersion
+from summaries.notifications import publication_email
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,6 @@ def _allauth(prefix: str, extra: Callable[[object], dict]):
                 "login_url": link(reverse("account_login")),
                 **extra(link),
             }
-            from project.emails import email_context
 
             message = adapter.render_mail(prefix, SAMPLE_EMAIL, {**email_context(), **context})
         html = next((body for body, kind in message.alternatives if kind == "text/html"), "")
@@ -82,9 +86,6 @@ def _notice(link) -> dict:
 
 
 def _digest(request) -> Rendered:
-    from decisions.models import Notification, NotificationKind
-    from decisions.services import digest_email
-
     user = sample_user()
     notes = [
         Notification(
@@ -108,9 +109,6 @@ def _digest(request) -> Rendered:
 
 
 def _published(request) -> Rendered:
-    from summaries.models import DecisionSummary, SummaryVersion
-    from summaries.notifications import publication_email
-
     version = SummaryVersion.objects.select_related("summary").order_by(
         "-pk"
     ).first() or SummaryVersion(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import College, User
@@ -32,8 +33,6 @@ class SignupExtraForm(forms.Form):
     )
 
     def signup(self, request, user: User) -> None:
-        from django.utils import timezone
-
         user.display_name = self.cleaned_data["display_name"]
         user.college = self.cleaned_data["college"]
         user.terms_accepted_at = timezone.now()

@@ -24,20 +24,25 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from importlib import import_module
 from typing import Any
 from uuid import UUID
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.apps import apps
 from django.conf import settings
 from django.core import signing
+from django.core.cache import caches
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from accounts.services import audit_record
 from accounts.sockets import user_sockets_close_on_commit
+from outbox.services import outbox_forget
 from project.errors import DomainError, PermissionDeniedError
 
 logger = logging.getLogger(__name__)
@@ -185,11 +190,6 @@ def _readme() -> str:
 
 
 def _profile(user: User) -> dict[str, Any]:
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.models import Authenticator
-
-    from accounts.models import ApiToken
-
     return {
         "username": user.username,
         "display_name": user.display_name,
@@ -322,12 +322,6 @@ def account_delete(*, user: User, actor: User | None = None, request=None) -> Us
 
 
 def _account_anonymise(user: User) -> None:
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.models import Authenticator
-
-    from accounts.models import ApiToken
-    from outbox.services import outbox_forget
-
     now = timezone.now()
     outbox_forget(
         [user.email, *EmailAddress.objects.filter(user=user).values_list("email", flat=True)]
@@ -376,8 +370,6 @@ def _account_anonymise(user: User) -> None:
 
 def _sessions_delete(user: User) -> None:
     """End every database session of this user (other engines die with the session hash)."""
-    from importlib import import_module
-
     engine = import_module(settings.SESSION_ENGINE)
     store_class = engine.SessionStore
     if not hasattr(store_class, "get_model_class"):
@@ -394,8 +386,6 @@ def _sessions_delete(user: User) -> None:
     if doomed:
         model.objects.filter(session_key__in=doomed).delete()
         if hasattr(engine, "KEY_PREFIX"):  # cached_db: drop the cached copies too
-            from django.core.cache import caches
-
             cache = caches[settings.SESSION_CACHE_ALIAS]
             cache.delete_many([engine.KEY_PREFIX + key for key in doomed])
 

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
+
 from accounts.models import Role
 
 
+def is_signed_in(user) -> bool:
+    """Signed in with an active account (a workshop's guest too): the one definition every
+    app's rules use."""
+    return bool(user and user.is_authenticated and user.is_active)
+
+
 def is_full_account(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and not user.is_guest)
+    return is_signed_in(user) and not user.is_guest
 
 
 def is_confirmed_account(user) -> bool:
@@ -16,8 +24,6 @@ def is_confirmed_account(user) -> bool:
         return False
     cached = user.__dict__.get("_confirmed_cache")
     if cached is None:
-        from allauth.account.models import EmailAddress
-
         cached = EmailAddress.objects.filter(user=user, verified=True).exists()
         user.__dict__["_confirmed_cache"] = cached
     return cached
@@ -37,4 +43,4 @@ def can_edit_decisions(user) -> bool:
 
 def can_view_audit_log(user) -> bool:
     """Staff only (who, by the middleware, have a second factor)."""
-    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+    return is_signed_in(user) and bool(user.is_staff)

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 
+from allauth.account.adapter import get_adapter
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import College, Role, User
+from accounts.models import AuditEvent, College, Role, User
+from project import ratelimit
 from project.errors import DomainError
 from project.links import absolute_url
+from project.text import clean_line, strip_invisible
 
 DISPLAY_NAME_MAX = 60
 
 
 def clean_display_name(value: str) -> str:
     """Trim and reject names that are empty once invisible characters are removed."""
-    from project.text import strip_invisible
-
     name = " ".join(strip_invisible(value or "").split())
     if not name:
         raise DomainError(
@@ -68,10 +72,6 @@ def guest_claim(*, user: User, email: str, request=None) -> User:
     and per address typed (``RATE_LIMITS["claim"]``, ``["claim_email"]``): each claim
     e-mails whatever address was typed.
     """
-    from allauth.account.models import EmailAddress
-
-    from project import ratelimit
-
     if not user.is_guest:
         raise DomainError("not_a_guest", _("Ce compte a déjà une adresse e-mail."))
     email = (email or "").strip().lower()
@@ -99,9 +99,6 @@ def guest_claim(*, user: User, email: str, request=None) -> User:
 
 def _claim_account_exists_mail(request, email: str) -> None:
     """Tell the owner of ``email`` that someone (maybe them) tried to claim a guest with it."""
-    from allauth.account.adapter import get_adapter
-    from django.urls import reverse
-
     get_adapter(request).send_mail(
         "accounts/email/claim_account_exists",
         email,
@@ -163,8 +160,6 @@ def profile_update(
     request=None,
 ) -> User:
     """Change the profile; a change of the e-mail consent is dated and audited."""
-    from project.text import clean_line
-
     user.display_name = clean_display_name(display_name)
     user.college = clean_college(college)
     user.organisation = clean_line(organisation, max_length=120)
@@ -185,10 +180,6 @@ def profile_update(
 
 def _client_ip(request) -> str | None:
     """The client's address as allauth sees it (honours ALLAUTH_TRUSTED_PROXY_COUNT)."""
-    import ipaddress
-
-    from allauth.account.adapter import get_adapter
-
     if request is None:
         return None
     try:
@@ -214,8 +205,6 @@ def audit_record(
 
     ``action`` is ``<entity>.<verb>`` (``proposal.hidden``, ``workshop.phase_changed``).
     """
-    from accounts.models import AuditEvent
-
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import ApiToken, User
+from accounts.rules import is_signed_in
 from accounts.services import audit_record
 from project.errors import DomainError, PermissionDeniedError
 from project.text import clean_line
@@ -39,7 +40,7 @@ def token_digest(raw: str) -> str:
 
 def token_create(*, user: User, name: str, request=None) -> tuple[ApiToken, str]:
     """Create a token; the raw value is returned here and never again."""
-    if not (user and user.is_authenticated and user.is_active):
+    if not is_signed_in(user):
         raise PermissionDeniedError("forbidden", _("Connectez-vous pour créer un jeton."))
     name = clean_line(name or "", max_length=NAME_MAX + 1)
     if not name:

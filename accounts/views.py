@@ -19,6 +19,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import privacy, rules
+from accounts.contributions import NOTIFICATIONS_SHOWN, contributions_of
+from accounts.email_previews import preview, previews
 from accounts.forms import (
     AccountDeleteForm,
     AuditFilterForm,
@@ -48,8 +50,6 @@ def _account_page(request: HttpRequest, *, status: int = 200, **forms) -> HttpRe
 @require_GET
 def contributions(request: HttpRequest) -> HttpResponse:
     """« Mes contributions »: what I did, what became of it, and my notifications (apart)."""
-    from accounts.contributions import NOTIFICATIONS_SHOWN, contributions_of
-
     data = contributions_of(user=request.user)
     return render(
         request,
@@ -272,7 +272,6 @@ def email_previews(request: HttpRequest) -> HttpResponse:
     """Staff: every e-mail the platform sends, in French and English, text and HTML."""
     if not rules.can_view_audit_log(request.user):
         raise PermissionDenied
-    from accounts.email_previews import previews
 
     return render(request, "accounts/email_previews.html", {"previews": previews()})
 
@@ -285,7 +284,6 @@ def email_preview(request: HttpRequest, name: str, lang: str, fmt: str) -> HttpR
     """One e-mail rendered with sample data; HTML as a mail client gets it (inline styles)."""
     if not rules.can_view_audit_log(request.user):
         raise PermissionDenied
-    from accounts.email_previews import preview
 
     entry = preview(name)
     if entry is None or lang not in ("fr", "en") or fmt not in ("html", "txt"):

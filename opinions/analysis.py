@@ -289,7 +289,7 @@ def _in_conversation(vote_counts: np.ndarray, participants, n_statements, previo
 def _stable_ids(member_ids, person_group, n_groups, previous) -> dict[int, int]:
     """Name today's groups after yesterday's they share the most members with (so that
     "group A" stays group A while people join); new groups take the free ids, largest first."""
-    from scipy.optimize import linear_sum_assignment
+    from scipy.optimize import linear_sum_assignment  # heavy: loaded when an analysis runs
 
     sizes = np.bincount(person_group, minlength=n_groups)
     rename: dict[int, int] = {}
@@ -650,7 +650,7 @@ def by_college(values, participants, statements, shown_cols, colleges, merge_col
 
 
 def adjusted_rand_index(a: Sequence, b: Sequence) -> float:
-    from sklearn.metrics import adjusted_rand_score
+    from sklearn.metrics import adjusted_rand_score  # heavy: loaded when an analysis runs
 
     return float(adjusted_rand_score(list(a), list(b)))
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opinions.models import STATEMENT_MAX
 from proposals.models import Axis
+from workshops.models import Workshop
 
 
 class ConversationForm(forms.Form):
@@ -21,7 +22,6 @@ class ConversationForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from workshops.models import Workshop
 
         self.fields["workshop"].queryset = Workshop.objects.order_by("-starts_at", "-id")
 

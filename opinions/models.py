@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import College
+from opinions.rules import can_manage_any
 
 STATEMENT_MAX = 140
 
@@ -23,8 +24,6 @@ class ConversationQuerySet(models.QuerySet):
     def visible_to(self, user) -> ConversationQuerySet:
         """Published conversations for everyone; unpublished ones for their author and
         for facilitators and moderators."""
-        from opinions.rules import can_manage_any
-
         if can_manage_any(user):
             return self
         published = models.Q(is_published=True)

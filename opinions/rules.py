@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from accounts import rules as account_rules
-
-
-def is_signed_in(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
+from accounts.rules import is_signed_in
+from workshops.rules import can_see_workshop
+from workshops.selectors import participant_for
 
 
 def can_manage_any(user) -> bool:
@@ -26,9 +25,6 @@ def _workshop_allows(user, conversation) -> bool:
     workshop = conversation.workshop if conversation.workshop_id else None
     if workshop is None:
         return True
-    from workshops.rules import can_see_workshop
-    from workshops.selectors import participant_for
-
     return can_see_workshop(user, workshop, participant_for(user, workshop))
 
 

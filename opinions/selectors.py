@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 from django.db import connection
 from django.db.models import Exists, OuterRef
 
+from decisions.models import RecommendationStatementSource
 from opinions.models import (
     Analysis,
     Conversation,
@@ -15,6 +17,8 @@ from opinions.models import (
     Statement,
     StatementVote,
 )
+from votes.selectors import college_label
+from votes.tally import merge_small_groups
 
 
 def participant_of(conversation: Conversation, user) -> ConversationParticipant | None:
@@ -46,8 +50,6 @@ def remaining_count(conversation: Conversation, participant: ConversationPartici
 
 def merge_colleges(voters: dict[str, int]) -> dict[str, str]:
     """The platform's small-college rule (fewer than 3 voters: « Autres collèges », never alone)."""
-    from votes.tally import merge_small_groups
-
     return merge_small_groups(voters)
 
 
@@ -55,8 +57,6 @@ def analysis_compute(conversation_id: int, *, state: dict | None = None):
     """Read the votes (three queries), run the analysis; returns (result, state, votes seen).
 
     The result names participants and statements by their row ids (as strings in JSON)."""
-    import numpy as np
-
     from opinions.analysis import VoteMatrix, analyse  # numpy and scikit-learn: only here
 
     participants = list(
@@ -197,8 +197,6 @@ def map_context(
 ) -> dict[str, Any]:
     """Everything the map page shows, from the stored analysis (two queries, plus the
     viewer's participation unless given)."""
-    from votes.selectors import college_label
-
     result = analysis.result if analysis else {}
     me = participant_of(conversation, user) if participant is _UNSET else participant
     texts, promoted = {}, set()
@@ -208,8 +206,6 @@ def map_context(
         texts[sid] = text
         if proposal_id:
             promoted.add(sid)
-
-    from decisions.models import RecommendationStatementSource
 
     recommended = dict(
         RecommendationStatementSource.objects.filter(statement__conversation=conversation)

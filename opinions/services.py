@@ -19,6 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.services import audit_record
+from decisions.models import RecommendationStatementSource
+from decisions.rules import require_editor
+from decisions.services import recommendation_create, recommendation_statement_source_add
 from opinions import rules
 from opinions.models import (
     STATEMENT_MAX,
@@ -29,8 +32,12 @@ from opinions.models import (
     StatementVote,
     VoteValue,
 )
+from opinions.selectors import analysis_compute, statement_provenance
+from ops.jobs import enqueue
 from project.errors import DomainError, PermissionDeniedError
 from project.text import clean_line
+from proposals.services import proposal_create
+from realtime.broadcast import broadcast_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -233,9 +240,6 @@ def vote_cast(*, statement: Statement, user, value: int) -> StatementVote:
 def statement_promote(*, statement: Statement, actor, axis=None, request=None):
     """Turn a statement into a proposal on the board, keeping its provenance: the
     conversation and the votes by opinion group and by college at that moment."""
-    from opinions.selectors import statement_provenance
-    from proposals.services import proposal_create
-
     if not rules.can_promote(actor):
         raise PermissionDeniedError("forbidden", _("Action réservée à la modération et au Codev."))
     if statement.is_hidden:
@@ -287,10 +291,6 @@ def statement_recommend(*, statement: Statement, actor, axis=None, request=None)
     """One click from the map: a draft recommendation of the Codev founded on this statement,
     keeping its provenance (statement → conversation → votes by group and by college).
     Codev editors only; a statement already behind a recommendation gives that one back."""
-    from decisions.models import RecommendationStatementSource
-    from decisions.rules import require_editor
-    from decisions.services import recommendation_create, recommendation_statement_source_add
-
     require_editor(actor)
     if statement.is_hidden:
         raise DomainError("hidden_statement", _("Cette affirmation a été masquée."))
@@ -357,7 +357,7 @@ _queued_at: dict[int, float] = {}
 
 
 def _start(conversation_id: int) -> threading.Thread | None:
-    from opinions.tasks import compute_analysis
+    from opinions.tasks import compute_analysis  # a cycle: the task module runs analysis_run
 
     if compute_analysis.get_backend().supports_defer:
         now = time.monotonic()
@@ -365,7 +365,6 @@ def _start(conversation_id: int) -> threading.Thread | None:
             if now - _queued_at.get(conversation_id, -1e9) < analysis_debounce():
                 return None  # the task already queued will see these votes
             _queued_at[conversation_id] = now
-        from ops.jobs import enqueue
 
         enqueue(
             compute_analysis.using(
@@ -408,8 +407,6 @@ def _run_later(conversation_id: int) -> None:
 
 def analysis_run(conversation: Conversation | int) -> Analysis:
     """Compute the analysis now (the background thread and the commands call this)."""
-    from opinions.selectors import analysis_compute
-
     conversation_id = conversation if isinstance(conversation, int) else conversation.pk
     analysis, _created = Analysis.objects.get_or_create(conversation_id=conversation_id)
     started = time.perf_counter()
@@ -440,8 +437,6 @@ def _announce(conversation_id: int, analysis: Analysis) -> None:
     if not workshop_id:
         return
     try:
-        from realtime.broadcast import broadcast_on_commit
-
         broadcast_on_commit(
             workshop_id,
             "opinions.analysis",

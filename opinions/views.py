@@ -17,6 +17,7 @@ from opinions import rules, selectors, services
 from opinions.forms import ConversationForm, PromoteForm, ReasonForm, StatementForm
 from opinions.models import Conversation, Statement
 from project.errors import DomainError, add_form_error
+from proposals.models import Axis
 
 POLL_SECONDS = 5
 
@@ -61,8 +62,6 @@ def conversation_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     initial = {}
     if request.GET.get("axe"):
-        from proposals.models import Axis
-
         initial["axis"] = Axis.objects.filter(slug=request.GET["axe"]).first()
     form = ConversationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -95,8 +94,6 @@ def _page_context(request: HttpRequest, conversation: Conversation) -> dict:
 
 
 def _axes():
-    from proposals.models import Axis
-
     return Axis.objects.all()  # lazy: read only when a statement needs an axis to be promoted
 
 

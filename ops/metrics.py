@@ -17,6 +17,11 @@ import logging
 import os
 import time
 
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Min
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -25,6 +30,7 @@ from prometheus_client import (
     Gauge,
     Histogram,
     generate_latest,
+    multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily
 
@@ -74,10 +80,6 @@ class ScrapeTimeCollector:
     """Queue depth and age, database and Redis round trips, measured when scraped."""
 
     def collect(self):
-        from django.conf import settings
-        from django.db import connection
-        from django.utils import timezone
-
         depth = GaugeMetricFamily(
             "agir_task_queue_depth", "Tasks waiting (ready or deferred) by queue", labels=["queue"]
         )
@@ -87,9 +89,6 @@ class ScrapeTimeCollector:
             labels=["queue"],
         )
         try:
-            from django.db.models import Count, Min
-            from django_tasks_db.models import DBTaskResult
-
             now = timezone.now()
             # Every configured queue, 0 when empty (an absent series cannot be alerted on).
             depths = dict.fromkeys(settings.TASKS["default"].get("QUEUES", ["default"]), 0)
@@ -137,8 +136,7 @@ class ScrapeTimeCollector:
 
 def redis_roundtrip() -> float:
     """Seconds for one PING, -1 when Redis does not answer."""
-    import redis
-    from django.conf import settings
+    import redis  # only with REDIS_URL set (the SQLite set-up runs without Redis)
 
     try:
         client = redis.Redis.from_url(
@@ -157,8 +155,6 @@ def redis_roundtrip() -> float:
 def render() -> tuple[bytes, str]:
     """The metrics of every process (multiprocess mode) or of this one, plus scrape-time ones."""
     if MULTIPROCESS:
-        from prometheus_client import multiprocess
-
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:

@@ -16,6 +16,8 @@ from datetime import datetime, time, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ops.models import ScheduledRun
+
 logger = logging.getLogger(__name__)
 
 
@@ -64,8 +66,7 @@ def schedule_tick(now: datetime | None = None) -> list[str]:
 
     A job seen for the first time is recorded without running (as a new cron line would
     wait for its time)."""
-    from ops.models import ScheduledRun
-    from ops.tasks import scheduled_command
+    from ops.tasks import scheduled_command  # a cycle: the task reads SCHEDULE from here
 
     now = now or timezone.now()
     queued = []

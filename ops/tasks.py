@@ -7,12 +7,11 @@ import io
 from django.core.management import call_command
 
 from ops.jobs import job
+from ops.schedule import SCHEDULE
 
 
 @job(max_attempts=1)  # the next slot is the retry
 def scheduled_command(name: str) -> str:
-    from ops.schedule import SCHEDULE
-
     if name not in {entry.command for entry in SCHEDULE}:
         raise ValueError(f"{name!r} is not a scheduled command")
     out = io.StringIO()

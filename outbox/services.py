@@ -33,6 +33,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import Q
 from django.utils import timezone
 
+from ops.jobs import enqueue_on_commit
 from outbox.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -99,8 +100,7 @@ def outbox_enqueue(*, kind: str, emails: list[Email], send_after_commit: bool = 
         for e in emails
     )
     if send_after_commit:
-        from ops.jobs import enqueue_on_commit
-        from outbox.tasks import send_due_emails
+        from outbox.tasks import send_due_emails  # a cycle: the task runs outbox_send
 
         enqueue_on_commit(send_due_emails)
     return len(emails)

@@ -16,6 +16,8 @@ from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
 
+from accounts.rules import is_signed_in
+from accounts.tokens import token_authenticate
 from project.errors import PermissionDeniedError
 
 
@@ -23,8 +25,6 @@ class BearerTokenAuth(HttpBearer):
     """``Authorization: Bearer agir_…`` against ``accounts.ApiToken`` (SHA-256 digests)."""
 
     def authenticate(self, request: HttpRequest, token: str):
-        from accounts.tokens import token_authenticate
-
         user = token_authenticate(token.strip())
         if user is None:
             raise AuthenticationError
@@ -48,7 +48,7 @@ class SessionCsrfAuth(APIKeyCookie):
 
     def authenticate(self, request: HttpRequest, key):
         user = request.user
-        if user.is_authenticated and user.is_active:
+        if is_signed_in(user):
             return user
         return None
 

@@ -19,6 +19,8 @@ import time
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
+from project.redis import cache_pool
+
 logger = logging.getLogger(__name__)
 
 # One warning every this many seconds at most: an outage must not flood the logs.
@@ -26,7 +28,7 @@ WARN_EVERY = 10.0
 
 
 def _redis_errors() -> tuple[type[BaseException], ...]:
-    import redis
+    import redis  # only with REDIS_URL set: the local-memory cache needs no client library
 
     return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
@@ -49,8 +51,6 @@ class SharedPoolRedisCacheClient(RedisCacheClient):
         self._sentinel_master = sentinel_master
 
     def _get_connection_pool(self, write):
-        from project.redis import cache_pool
-
         index = self._get_connection_pool_index(write)
         key = (
             self._servers[index],

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Warning
+from django.http.request import validate_host
 
 # Keys that are in the repository (settings.py's DEBUG key, the test settings' key): a
 # server running with one of them signs its sessions with a key anyone can read.
@@ -89,6 +90,4 @@ def check_production_settings(app_configs=None, **kwargs):
 
 
 def _host_allowed(host: str, allowed: list[str]) -> bool:
-    from django.http.request import validate_host
-
     return validate_host(host, allowed)

@@ -23,6 +23,21 @@ from datetime import UTC, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
+from decisions.models import (
+    ActionItem,
+    ActionUpdate,
+    HistoryEntry,
+    Measurement,
+    Notification,
+    NotificationKind,
+    Recommendation,
+    RecommendationSource,
+)
+from proposals.models import Comment, Proposal, StatusChange, Support
+from summaries.models import DecisionSummary, SummaryVersion
+from workshops.models import Participant, Phase, Workshop, WorkshopState
+
 LAUNCH = datetime(2024, 11, 19, 17, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 
@@ -50,8 +65,6 @@ def spread(*, since: datetime, now: datetime | None = None) -> None:
 
 
 def _people(since) -> None:
-    from accounts.models import User
-
     for i, user in enumerate(User.objects.filter(date_joined__gte=since).order_by("pk")):
         joined = LAUNCH - timedelta(days=14) + timedelta(days=2 * i)
         User.objects.filter(pk=user.pk).update(
@@ -63,8 +76,6 @@ def _people(since) -> None:
 def _workshops(since, now) -> dict[int, str]:
     """Past workshops dated on their evening; the others created a few weeks ahead.
     Returns {workshop id: state} of the workshops created by this run."""
-    from workshops.models import Participant, Phase, Workshop, WorkshopState
-
     states = {}
     for workshop in Workshop.objects.filter(created_at__gte=since):
         states[workshop.pk] = workshop.state
@@ -95,9 +106,6 @@ def _recommendations(since, now) -> dict[int, datetime]:
     """Each recommendation published ~3 weeks before its first action starts (never before
     the process's first weeks); adopted a week before, drafted a month before that.
     Returns {recommendation id: created_at}."""
-    from decisions.models import ActionItem, HistoryEntry, Recommendation, RecommendationSource
-    from workshops.models import WorkshopState
-
     created = {}
     for rec in Recommendation.objects.filter(created_at__gte=since).order_by("pk"):
         starts = [
@@ -137,10 +145,6 @@ def _recommendations(since, now) -> dict[int, datetime]:
 def _proposals(since, now, recommendations, workshops) -> dict[int, datetime]:
     """Board proposals over the months since the launch, each before the first recommendation
     it fed; ideas of a past workshop during its evening. Returns {proposal id: created_at}."""
-    from decisions.models import RecommendationSource
-    from proposals.models import Proposal
-    from workshops.models import Workshop, WorkshopState
-
     fed = {}
     for proposal_id, rec_id in RecommendationSource.objects.filter(
         recommendation_id__in=recommendations
@@ -181,8 +185,6 @@ def _proposals(since, now, recommendations, workshops) -> dict[int, datetime]:
 
 def _proposal_activity(since, now, proposals) -> None:
     """Supports, comments and status changes in the days and weeks after their proposal."""
-    from proposals.models import Comment, StatusChange, Support
-
     for model, field, base in ((Support, "created_at", 1), (Comment, "created_at", 2)):
         rows = model.objects.filter(proposal_id__in=proposals, **{f"{field}__gte": since})
         for pk, proposal_id in rows.values_list("pk", "proposal_id"):
@@ -199,8 +201,6 @@ def _proposal_activity(since, now, proposals) -> None:
 def _actions_and_indicators(since, now, recommendations) -> None:
     """Actions created when their recommendation was published; updates and measurements
     recorded on their own dates (a measurement entered a fortnight after its date)."""
-    from decisions.models import ActionItem, ActionUpdate, HistoryEntry, Measurement, Recommendation
-
     published = dict(
         Recommendation.objects.filter(pk__in=recommendations).values_list("pk", "published_at")
     )
@@ -242,9 +242,6 @@ def _actions_and_indicators(since, now, recommendations) -> None:
 def _notifications(since, now, proposals, recommendations) -> None:
     """A notification dated by what it tells: the proposal's latest status change, or the
     publication of the recommendation that took it up; those of more than a month ago read."""
-    from decisions.models import Notification, NotificationKind, Recommendation
-    from proposals.models import StatusChange
-
     latest: dict[int, datetime] = {}
     for proposal_id, moment in StatusChange.objects.filter(proposal_id__in=proposals).values_list(
         "proposal_id", "created_at"
@@ -271,9 +268,6 @@ def _notifications(since, now, proposals, recommendations) -> None:
 
 def _summaries(since, now) -> None:
     """A past workshop's summary published ten days after it closed."""
-    from summaries.models import DecisionSummary, SummaryVersion
-    from workshops.models import WorkshopState
-
     closed = DecisionSummary.objects.filter(
         created_at__gte=since,
         workshop__state__in=[WorkshopState.CLOSED, WorkshopState.PUBLISHED],

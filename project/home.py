@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from decisions.models import ActionUpdate, Indicator, Recommendation
+from decisions.selectors import indicators_with_trends
+from workshops.models import Participant, Visibility, WorkshopState
+from workshops.models import Workshop as W
+
 HOME_UPCOMING = 3
 HOME_DECISIONS = 3
 HOME_UPDATES = 3
 
 
 def home_data(*, user) -> dict:
-    from decisions.models import ActionUpdate, Indicator, Recommendation
-    from decisions.selectors import indicators_with_trends
-    from workshops.models import Participant, Visibility, WorkshopState
-    from workshops.models import Workshop as W
-
     now = timezone.now()
     # Public live workshops, and the public ones to come (those already past their start
     # but not opened yet stay listed: they are about to open). One query.

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
+from django.urls import register_converter
+from django.urls.converters import get_converters
 from pydantic import Field
 
 ID_MAX = 2**63 - 1
@@ -51,8 +53,5 @@ class IdConverter:
 
 def register() -> None:
     """Register ``<id:…>`` once, before the apps' URLconfs are read (``project/urls.py``)."""
-    from django.urls import register_converter
-    from django.urls.converters import get_converters
-
     if "id" not in get_converters():
         register_converter(IdConverter, "id")

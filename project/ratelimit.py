@@ -16,6 +16,7 @@ import hashlib
 import ipaddress
 import time
 
+from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
@@ -101,7 +102,6 @@ def client_address(request) -> str | None:
     address counts for its /64, as allauth's limits do (one household, one allowance)."""
     if request is None:
         return None
-    from allauth.account.adapter import get_adapter
 
     try:
         ip = get_adapter(request).get_client_ip(request)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+
 # A sentinel that does not answer must not hold a connection attempt for long: the next
 # sentinel of the list is asked.
 SENTINEL_KWARGS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
@@ -43,7 +45,7 @@ def parse_sentinels(value: str | list | None) -> list[tuple[str, int]]:
 
 def url_kwargs(url: str) -> dict[str, Any]:
     """What a Sentinel-managed connection keeps of ``REDIS_URL``: database and credentials."""
-    from redis.connection import parse_url
+    from redis.connection import parse_url  # only with REDIS_URL set
 
     parsed = parse_url(url) if url else {}
     return {k: parsed[k] for k in ("db", "username", "password") if parsed.get(k) is not None}
@@ -64,8 +66,6 @@ def layer_hosts(url: str, sentinels: list[tuple[str, int]], master: str) -> list
 
 
 def _config() -> tuple[str, list[tuple[str, int]], str]:
-    from django.conf import settings
-
     return (
         settings.REDIS_URL,
         parse_sentinels(getattr(settings, "REDIS_SENTINELS", None)),
@@ -75,6 +75,7 @@ def _config() -> tuple[str, list[tuple[str, int]], str]:
 
 def client(**options) -> Any:
     """A synchronous client (``redis.Redis``) to the primary; ``options``: socket timeouts."""
+    # The redis library is loaded only with REDIS_URL set (settings.py imports this module).
     import redis
     from redis.sentinel import Sentinel
 
@@ -87,6 +88,7 @@ def client(**options) -> Any:
 
 def async_client(**options) -> Any:
     """An asyncio client (``redis.asyncio.Redis``) to the primary, for the event loop's use."""
+    # The redis library is loaded only with REDIS_URL set (settings.py imports this module).
     import redis.asyncio as aioredis
     from redis.asyncio.sentinel import Sentinel
 
@@ -103,7 +105,7 @@ def cache_pool(
     """The connection pool of Django's Redis cache (project.cache)."""
     if not sentinels:
         return pool_class.from_url(url, **options)
-    from redis.sentinel import Sentinel, SentinelConnectionPool
+    from redis.sentinel import Sentinel, SentinelConnectionPool  # only with REDIS_URL set
 
     manager = Sentinel(sentinels, sentinel_kwargs=dict(SENTINEL_KWARGS))
     return SentinelConnectionPool(master, manager, **url_kwargs(url), **options)

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from project.home import home_data
 from proposals.models import Axis
 
 logger = logging.getLogger(__name__)
@@ -20,8 +21,6 @@ logger = logging.getLogger(__name__)
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    from project.home import home_data
-
     axes = Axis.objects.strategic()
     themes = Axis.objects.transversal()
     return render(

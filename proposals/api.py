@@ -19,7 +19,7 @@ from accounts.models import College
 from project.api_auth import api_auth, api_user
 from project.errors import DomainError, NotFoundError
 from project.ids import Id
-from proposals import rules, selectors, services
+from proposals import origins, rules, selectors, services
 from proposals.models import Axis, Comment, Proposal, ProposalStatus
 
 router = Router(tags=["propositions"])
@@ -287,14 +287,11 @@ def _post_in_workshop(user, payload: ProposalIn, axis):
     """An idea for a workshop's wall: the room's own service (``idea_post``), as the form and
     the socket do, with its checks (participant, live, wall not locked). A workshop that does
     not exist and one the caller may not see (private, draft) get the same answer."""
-    from workshops.models import Workshop
-    from workshops.services import idea_post
-
-    workshop = Workshop.objects.filter(slug=payload.origin_workshop).first()
+    workshop = selectors.origin_workshop_by_slug(payload.origin_workshop)
     try:
         if workshop is None:
             raise NotFoundError("not_found", _("Cet atelier n'existe pas."))
-        return idea_post(
+        return origins.rooms().post_idea(
             workshop=workshop,
             user=user,
             axis=axis,

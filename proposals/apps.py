@@ -7,6 +7,7 @@ class ProposalsConfig(AppConfig):
     verbose_name = _("Propositions et axes")
 
     def ready(self) -> None:
+        # Signal receivers connect once the app registry is ready (their modules read models).
         from proposals import board_cache, similar_index
 
         board_cache.connect()

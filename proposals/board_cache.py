@@ -42,10 +42,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.crypto import salted_hmac
 
 logger = logging.getLogger(__name__)
 
@@ -166,8 +171,6 @@ def set_many(generation: int | None, values: dict[str, tuple[tuple, Any]]) -> No
 
 
 def _csrf_placeholder() -> str:
-    from django.utils.crypto import salted_hmac
-
     return "csrf" + salted_hmac("proposals.board_cache.page", "csrf").hexdigest()
 
 
@@ -193,8 +196,6 @@ def cached_page(request, list_seed: int) -> str | None:
 
 def page_render(request, template: str, context: dict) -> str:
     """The page, rendered with a placeholder for the CSRF token."""
-    from django.template.loader import render_to_string
-
     return render_to_string(template, context | {"csrf_token": _csrf_placeholder()}, request)
 
 
@@ -206,8 +207,6 @@ def store_page(generation: int | None, request, list_seed: int, page: str) -> No
 
 def page_for(request, page: str) -> str:
     """A page rendered by ``page_render``, with this visitor's CSRF token in it."""
-    from django.middleware.csrf import get_token
-
     return page.replace(_csrf_placeholder(), get_token(request))
 
 
@@ -249,10 +248,6 @@ def _on_user_save(sender, update_fields=None, created=False, **kwargs) -> None:
 
 
 def connect() -> None:
-    from django.apps import apps
-    from django.conf import settings
-    from django.db.models.signals import post_delete, post_save
-
     for label in ("proposals.Proposal", "proposals.Support", "proposals.Comment", "proposals.Axis"):
         model = apps.get_model(label)
         on_save = _on_proposal_save if label == "proposals.Proposal" else _on_write

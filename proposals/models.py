@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import College
+from proposals import origins, rules
 
 
 class AxisKind(models.TextChoices):
@@ -98,19 +99,18 @@ def private_origin_condition(user) -> Q:
     Ideas posted in a private workshop (or a draft one) stay inside it: only its
     participants (not removed), its facilitators and the proposal's author see them.
     """
-    from workshops.models import Participant, Workshop
-
+    rooms = origins.rooms()
     # IN over small id lists, not a join per proposal, and on an expression rather than the
     # column: SQLite would otherwise turn the OR into lookups on the origin index instead
     # of scanning the partial index below (the public board's COUNT and random order).
     origin = Coalesce(F("origin_workshop_id"), Value(0))
-    open_workshops = Workshop.objects.publicly_visible().order_by().values("pk")
-    condition = Q(Exact(origin, 0)) | Q(In(origin, open_workshops))
+    condition = Q(Exact(origin, 0)) | Q(In(origin, rooms.public_ids()))
     if user is None or not user.is_authenticated:
         return condition
-    member_of = Participant.objects.filter(user=user, removed_at__isnull=True).values("workshop_id")
-    facilitator_of = Workshop.facilitators.through.objects.filter(user=user).values("workshop_id")
-    return condition | Q(author=user) | Q(In(origin, member_of)) | Q(In(origin, facilitator_of))
+    condition |= Q(author=user)
+    for room_ids in rooms.member_ids(user):
+        condition |= Q(In(origin, room_ids))
+    return condition
 
 
 class ProposalQuerySet(models.QuerySet):
@@ -119,9 +119,7 @@ class ProposalQuerySet(models.QuerySet):
     def visible_to(self, user) -> ProposalQuerySet:
         """Hidden proposals only for moderators and their author; ideas of a private
         workshop only for its members (moderators see everything, to moderate it)."""
-        from proposals.rules import can_moderate
-
-        if can_moderate(user):
+        if rules.can_moderate(user):
             return self
         qs = self.filter(private_origin_condition(user))
         if user is not None and user.is_authenticated:
@@ -277,9 +275,7 @@ class CommentQuerySet(models.QuerySet):
     """Comments of a proposal: roots first, answers under them."""
 
     def visible_to(self, user) -> CommentQuerySet:
-        from proposals.rules import can_moderate
-
-        if can_moderate(user):
+        if rules.can_moderate(user):
             return self
         if user is not None and user.is_authenticated:
             return self.filter(Q(is_hidden=False) | Q(author=user))

@@ -7,13 +7,11 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts import rules as account_rules
+from accounts.rules import is_signed_in
+from proposals import origins
 
 # Comments can be edited by their author for this long after posting.
 COMMENT_EDIT_WINDOW = timedelta(minutes=15)
-
-
-def is_signed_in(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
 
 
 def can_moderate(user) -> bool:
@@ -35,18 +33,14 @@ def can_see_origin(user, proposal) -> bool:
     workshop = proposal.origin_workshop if proposal.origin_workshop_id else None
     if workshop is None:
         return True
-    from workshops.models import is_publicly_visible
-
-    if is_publicly_visible(workshop):
+    rooms = origins.rooms()
+    if rooms.is_public(workshop):
         return True
     if can_moderate(user) or (is_signed_in(user) and proposal.author_id == user.pk):
         return True
     if not is_signed_in(user):
         return False
-    from workshops.rules import can_see_workshop
-    from workshops.selectors import participant_for
-
-    return can_see_workshop(user, workshop, participant_for(user, workshop))
+    return rooms.member_can_see(user, workshop)
 
 
 def can_view_proposal(user, proposal) -> bool:

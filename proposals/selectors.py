@@ -6,7 +6,16 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, Prefetch, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+)
 from django.http import Http404
 
 from accounts.models import College
@@ -14,6 +23,7 @@ from proposals import board_cache, consensus, rules
 from proposals.models import (
     Axis,
     Comment,
+    ModerationAction,
     Proposal,
     ProposalStatus,
     Report,
@@ -173,6 +183,37 @@ def supported_ids(user, proposals: list[Proposal]) -> set[int]:
     )
 
 
+def _workshop_model():
+    """The model of ``Proposal.origin_workshop``, read through the foreign key: proposals does
+    not import workshops (proposals/origins.py)."""
+    return Proposal._meta.get_field("origin_workshop").related_model
+
+
+def origin_workshop_by_slug(slug: str):
+    """The workshop of this slug, or None (whether this person may post there is the room's
+    own check, ``origins.rooms().post_idea``)."""
+    return _workshop_model().objects.filter(slug=slug).first()
+
+
+def board_workshops(user) -> QuerySet:
+    """Workshops that produced proposals this visitor may see (an EXISTS per workshop on the
+    origin index, not a DISTINCT over a join with every proposal)."""
+    has_proposals = Exists(Proposal.objects.filter(origin_workshop=OuterRef("pk")))
+    workshops = _workshop_model().objects.filter(has_proposals)
+    if not rules.can_moderate(user):
+        # A private workshop's name is not for the public board's filter either.
+        visible = Exists(Proposal.objects.visible_to(user).filter(origin_workshop=OuterRef("pk")))
+        workshops = workshops.filter(visible)
+    return workshops.only("slug", "title")
+
+
+def board_filter_choices(user) -> tuple[list, list]:
+    """The board filter's (slug, label) choices of axes and of workshops, for this visitor."""
+    axes = [(a.slug, str(a)) for a in Axis.objects.only("slug", "number", "short_title")]
+    workshops = [(w.slug, w.title) for w in board_workshops(user)]
+    return axes, workshops
+
+
 def get_proposal_for_user(user, pk: int, *, tombstone: bool = False) -> Proposal:
     """The proposal if this visitor may see it, else 404 (hidden ones don't leak).
 
@@ -248,8 +289,6 @@ def axis_overview(axis: Axis, user, *, limit: int = 6) -> dict:
 
 def moderation_queue() -> dict:
     """Open reports with their targets (one query), and the latest moderation actions."""
-    from proposals.models import ModerationAction
-
     reports = list(
         Report.objects.open()
         .select_related("reporter", "proposal", "comment", "comment__author", "proposal__author")

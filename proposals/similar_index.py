@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.db import connection, transaction
 from django.db.models import Count, Max
+from django.db.models.signals import post_delete, post_save
 from scipy import sparse
 
 from proposals import similarity
@@ -224,8 +225,6 @@ def _on_write(sender, **kwargs) -> None:
 
 def connect() -> None:
     """Called by ``ProposalsConfig.ready``."""
-    from django.db.models.signals import post_delete, post_save
-
     post_save.connect(_on_write, sender=Proposal, dispatch_uid="similar-index-save")
     post_delete.connect(_on_write, sender=Proposal, dispatch_uid="similar-index-delete")
 

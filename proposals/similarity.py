@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from scipy import sparse
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
@@ -67,8 +68,6 @@ DEFAULTS: dict[str, Any] = {
 
 def config() -> dict[str, Any]:
     """``DEFAULTS`` overridden by ``settings.SIMILARITY`` (a dict; Django optional)."""
-    from django.conf import settings
-
     values = dict(DEFAULTS)
     if settings.configured:  # without Django the pure functions still work
         values.update(getattr(settings, "SIMILARITY", None) or {})

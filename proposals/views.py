@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from project.errors import DomainError, PermissionDeniedError, add_form_error
+from project.redirects import safe_next
 from project.sanitizer import markdown_to_html
 from proposals import board_cache, rules, selectors, services, similar_index
 from proposals.forms import (
@@ -39,29 +40,6 @@ def _visitor_seed(request: HttpRequest) -> tuple[int, bool]:
     if raw.isdigit() and 1 <= int(raw) <= selectors.SEED_MAX:
         return int(raw), False
     return selectors.new_seed(), True
-
-
-def _board_workshops(user):
-    """Workshops that produced proposals (an EXISTS per workshop on the origin index, not a
-    DISTINCT over a join with every proposal)."""
-    from django.db.models import Exists, OuterRef
-
-    from workshops.models import Workshop
-
-    has_proposals = Exists(Proposal.objects.filter(origin_workshop=OuterRef("pk")))
-    workshops = Workshop.objects.filter(has_proposals)
-    if not rules.can_moderate(user):
-        # A private workshop's name is not for the public board's filter either.
-        visible = Exists(Proposal.objects.visible_to(user).filter(origin_workshop=OuterRef("pk")))
-        workshops = workshops.filter(visible)
-    return workshops.only("slug", "title")
-
-
-def _filter_choices(user) -> tuple[list, list]:
-    """The filter form's (slug, label) choices of axes and of workshops, for this visitor."""
-    axes = [(a.slug, str(a)) for a in Axis.objects.only("slug", "number", "short_title")]
-    workshops = [(w.slug, w.title) for w in _board_workshops(user)]
-    return axes, workshops
 
 
 # Sorts that ignore the visitor's random-order seed: their lists are shared by all visitors.
@@ -134,7 +112,7 @@ def _has_messages(request: HttpRequest) -> bool:
 def _board_fragments(request, generation, seed, base_query, wanted, cached) -> dict[str, str]:
     """The board's fragments missing from the cache, rendered and stored."""
     axis_choices, workshop_choices = board_cache.get_or_build(
-        generation, "choices", (), lambda: _filter_choices(request.user)
+        generation, "choices", (), lambda: selectors.board_filter_choices(request.user)
     )
     # Always bound (an empty query is a valid, unfiltered board).
     form = BoardFilterForm(
@@ -353,8 +331,6 @@ def proposal_support(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _next_or(request: HttpRequest, default: str) -> str:
-    from project.redirects import safe_next
-
     return safe_next(request, default)
 
 

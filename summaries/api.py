@@ -9,7 +9,7 @@ from ninja import Router, Schema
 
 from project.ids import Id
 from summaries.models import DecisionSummary, SummaryVersion
-from summaries.rules import get_version_for_user
+from summaries.selectors import get_version_for_user
 
 router = Router(tags=["syntheses"])
 

@@ -33,6 +33,8 @@ from decisions.models import CLOSED_ACTION_STATUSES, Recommendation, Recommendat
 from decisions.selectors import actions_of, recommendations_from
 from proposals import consensus
 from proposals.models import Axis, Proposal, ProposalStatus
+from summaries import vote_results
+from summaries.models import section_label
 from votes.selectors import colleges_mapping, colleges_shown, sessions_results_not_public
 from workshops.figures import REGISTERED_Q
 from workshops.models import Participant, Workshop
@@ -268,8 +270,6 @@ def _board(scope: Scope) -> Q | None:
 
 
 def _votes(scope: Scope) -> dict:
-    from summaries import vote_results
-
     sessions = vote_results.results_for_workshops(scope.workshops(), board=_board(scope))
     return {"available": bool(sessions), "sessions": sessions}
 
@@ -421,8 +421,6 @@ class LeftOut:
 
 def left_out(summary) -> list[LeftOut]:
     """What the summary leaves out, and why, from the data as it is now (a few queries)."""
-    from summaries.models import section_label
-
     scope = scope_for_summary(summary)
     items: list[LeftOut] = []
     for spec in summary.sections or []:

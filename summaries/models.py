@@ -14,6 +14,8 @@ from django.db.models import JSONField, Value
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from summaries import rules
+
 # The generated sections, in their default order. Keys are stored in the JSON of
 # drafts and versions: never rename one.
 SECTION_KEYS = ("participation", "agenda", "ideas", "votes", "recommendations", "next_steps")
@@ -57,9 +59,7 @@ class DecisionSummaryQuerySet(models.QuerySet):
         return self.filter(current_version__isnull=False)
 
     def visible_to(self, user) -> DecisionSummaryQuerySet:
-        from summaries.rules import can_edit_summaries
-
-        if can_edit_summaries(user):
+        if rules.can_edit_summaries(user):
             return self.all()
         return self.published()
 

@@ -28,13 +28,24 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import F
+from django.db.models import Count, F
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from decisions.models import (
+    ActionItem,
+    ActionUpdate,
+    Indicator,
+    Measurement,
+    Recommendation,
+    RecommendationSource,
+)
 from project.links import absolute_url_maker
+from project.sanitizer import plain_text
+from proposals.models import Axis, Proposal
+from summaries import vote_results
 
 # The address of a page from its path (``project.links.absolute_url`` bound to a request).
 Link = Callable[[str], str]
@@ -105,20 +116,14 @@ def _day(value: datetime | None) -> date | None:
 
 
 def _public_proposals():
-    from proposals.models import Proposal
-
     return Proposal.objects.public()
 
 
 def _public_recommendations():
-    from decisions.models import Recommendation
-
     return Recommendation.objects.public()
 
 
 def _public_actions():
-    from decisions.models import ActionItem
-
     return ActionItem.objects.filter(recommendation__in=_public_recommendations())
 
 
@@ -161,8 +166,6 @@ def _with_url(rows: Iterable[tuple], url: Callable[[Any], str]) -> Iterator[tupl
 
 
 def _axes_rows(link: Link | None = None) -> Iterator[tuple]:
-    from proposals.models import Axis
-
     return _values(
         Axis.objects,
         ("order",),
@@ -197,14 +200,10 @@ def _proposal_rows(link: Link | None = None) -> Iterator[tuple]:
 
 
 def _vote_rows(link: Link | None = None) -> Iterator[tuple]:
-    from summaries import vote_results
-
     return vote_results.open_data_rows()
 
 
 def _recommendation_rows(link: Link | None = None) -> Iterator[tuple]:
-    from django.db.models import Count
-
     rows = _values(
         _public_recommendations().annotate(
             n_sources=Count("sources", distinct=True), n_actions=Count("actions", distinct=True)
@@ -243,9 +242,6 @@ def _action_rows(link: Link | None = None) -> Iterator[tuple]:
 
 
 def _action_update_rows(link: Link | None = None) -> Iterator[tuple]:
-    from decisions.models import ActionUpdate
-    from project.sanitizer import plain_text
-
     rows = _values(
         ActionUpdate.objects.filter(action__in=_public_actions()),
         ("action_id", "date", "pk"),
@@ -261,8 +257,6 @@ def _action_update_rows(link: Link | None = None) -> Iterator[tuple]:
 
 
 def _indicator_rows(link: Link | None = None) -> Iterator[tuple]:
-    from decisions.models import Indicator
-
     return _values(
         Indicator.objects,
         ("order", "pk"),
@@ -281,8 +275,6 @@ def _indicator_rows(link: Link | None = None) -> Iterator[tuple]:
 
 
 def _measurement_rows(link: Link | None = None) -> Iterator[tuple]:
-    from decisions.models import Measurement
-
     # entered_by (a person) is left out on purpose.
     return _values(
         Measurement.objects,
@@ -312,8 +304,6 @@ def _links(
 
 def _trace_rows(link: Link | None = None) -> Iterator[tuple]:
     """Every public arrow of the flow: workshop → proposal → recommendation → action item."""
-    from decisions.models import RecommendationSource
-
     yield from _links(
         "atelier_proposition",
         "atelier",

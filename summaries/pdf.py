@@ -83,7 +83,7 @@ def _charts_as_figures(html: str) -> tuple[str, dict[str, bytes]]:
 
 def _fetcher(images: dict[str, bytes]):
     try:  # WeasyPrint 69 (dicts are deprecated there); a dict before
-        from weasyprint.urls import URLFetcherResponse
+        from weasyprint.urls import URLFetcherResponse  # heavy, needs Pango: see render_pdf
     except ImportError:  # pragma: no cover - older WeasyPrint
         URLFetcherResponse = None
 
@@ -109,7 +109,7 @@ def _logo_svg() -> SafeString:
 def render_pdf(source, *, version: SummaryVersion | None = None, draft: bool = False) -> bytes:
     """A4 PDF of a draft or a version: the Codev's header, a table of contents, page numbers."""
     try:
-        from weasyprint import HTML
+        from weasyprint import HTML  # heavy, needs Pango: loaded when a PDF is made
     except (ImportError, OSError) as exc:  # OSError: Pango/HarfBuzz missing
         raise PdfUnavailableError(str(exc)) from exc
     context = {

@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString
 
 from accounts.models import College
 from summaries.models import Scope, SectionKey, section_label
+from votes.selectors import college_label as votes_college_label
 
 COLLEGE_LABELS = dict(College.choices)
 ATTENDANCE_KEYS = ("on_site", "online")
@@ -39,8 +40,6 @@ class Section:
 
 
 def college_label(code: str) -> str:
-    from votes.selectors import college_label as votes_college_label
-
     return str(COLLEGE_LABELS.get(code) or votes_college_label(code))
 
 

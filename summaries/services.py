@@ -18,8 +18,9 @@ from ops.jobs import enqueue_on_commit
 from project.errors import DomainError, PermissionDeniedError
 from project.sanitizer import markdown_to_html
 from project.text import clean_line
-from summaries.generation import scope_for_summary, summary_data_generate
+from summaries.generation import left_out, scope_for_summary, summary_data_generate
 from summaries.models import SECTIONS_BY_SCOPE, DecisionSummary, Scope, SummaryVersion
+from summaries.presentation import version_text
 from summaries.rules import can_edit_summaries
 from summaries.tasks import render_version_pdf, send_publication_emails
 from workshops.models import WorkshopState, is_publicly_visible
@@ -257,6 +258,33 @@ def summary_draft_update(
     return summary
 
 
+def summary_draft_save(
+    *,
+    summary: DecisionSummary,
+    actor,
+    title: str,
+    intro: str,
+    sections: list[dict],
+    move: tuple[str, int] | None = None,
+    include: str = "",
+    exclude: str = "",
+) -> list[str]:
+    """The editor's form, whichever of its buttons was pressed: the text typed so far is saved
+    with a move (``(key, -1)``: up) or an inclusion/exclusion of a left-out item, so nothing
+    the editor wrote is lost to a click. Returns the section keys in their saved order."""
+    keys = [section["key"] for section in sections]
+    if move is not None:
+        keys = move_section(keys, *move)
+        by_key = {section["key"]: section for section in sections}
+        sections = [by_key[key] for key in keys]
+    summary_draft_update(summary=summary, actor=actor, title=title, intro=intro, sections=sections)
+    if include:
+        summary_include(summary=summary, actor=actor, item=include)
+    elif exclude:
+        summary_exclude(summary=summary, actor=actor, item=exclude)
+    return keys
+
+
 def summary_draft_preview(
     *, summary: DecisionSummary, actor, title: str, intro: str, sections: list[dict]
 ) -> DraftDocument:
@@ -287,8 +315,6 @@ def summary_include(*, summary: DecisionSummary, actor, item: str) -> DecisionSu
     says what is and why): a hidden section, a draft or adopted recommendation (shown
     « en projet », its status unchanged: including is not adopting nor publishing), an action
     beyond the first ones. The figures are generated again."""
-    from summaries.generation import left_out
-
     _require_editor(actor)
     summary = DecisionSummary.objects.select_for_update().get(pk=summary.pk)
     kind, ref = _parse_item(item)
@@ -336,8 +362,6 @@ def summary_publish(
     The first publication is version 1; each later one is a correction and
     needs a note saying what changed.
     """
-    from summaries.presentation import version_text
-
     _require_editor(actor)
     change_note = (change_note or "").strip()
     with transaction.atomic():

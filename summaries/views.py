@@ -20,7 +20,9 @@ from summaries.generation import left_out
 from summaries.models import DecisionSummary, SummaryPdf, SummaryVersion, section_label
 from summaries.pdf import PdfUnavailableError, render_pdf, version_pdf
 from summaries.presentation import summary_document, version_text, versions_diff
-from summaries.rules import can_edit_summaries, get_summary_for_user, get_version_for_user
+from summaries.rules import can_edit_summaries
+from summaries.selectors import get_summary_for_user, get_version_for_user
+from workshops.models import Workshop
 
 
 def _require_editor(request: HttpRequest) -> None:
@@ -29,8 +31,6 @@ def _require_editor(request: HttpRequest) -> None:
 
 
 def _closed_workshops_without_summary():
-    from workshops.models import Workshop
-
     return (
         Workshop.objects.filter(state__in=services.SUMMARISABLE_WORKSHOP_STATES)
         .exclude(Exists(DecisionSummary.objects.filter(workshop=OuterRef("pk"))))
@@ -90,8 +90,6 @@ def summary_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def summary_create_for_workshop(request: HttpRequest, workshop_slug: str) -> HttpResponse:
-    from workshops.models import Workshop
-
     _require_editor(request)
     workshop = get_object_or_404(Workshop, slug=workshop_slug)
     try:
@@ -209,90 +207,18 @@ def _parse_move(value: str) -> tuple[str, int] | None:
 def summary_edit(request: HttpRequest, slug: str) -> HttpResponse:
     """The summary editor: text, sections (reordered by drag, or by « Monter » / « Descendre »,
     which also work as plain submit buttons), what is left out (one click to include), the live
-    preview (``summary_live_preview``) and publication."""
+    preview (``summary_live_preview``) and publication. A POST names its action: « regenerate »,
+    « publish », or the form's own buttons (save, move, include, exclude); one handler each."""
     _require_editor(request)
     summary = get_summary_for_user(request.user, slug)
-    form = _draft_form(request, summary)
-    publish_form = PublishForm()
-    status = 200
-    if request.method == "POST":
-        action = request.POST.get("action", "save")
-        if action == "regenerate":
-            services.summary_regenerate(summary=summary, actor=request.user)
-            messages.success(
-                request, _("Les chiffres ont été recalculés à partir des données actuelles.")
-            )
-            return redirect("summaries:edit", slug=summary.slug)
-        if action == "publish":
-            publish_form = PublishForm(request.POST)
-            if publish_form.is_valid():
-                try:
-                    version = services.summary_publish(
-                        summary=summary,
-                        actor=request.user,
-                        change_note=publish_form.cleaned_data["change_note"],
-                        request=request,
-                    )
-                except DomainError as exc:
-                    add_form_error(publish_form, exc, field="change_note" if exc.field else None)
-                else:
-                    messages.success(
-                        request,
-                        _("Version %(number)d publiée.") % {"number": version.number},
-                    )
-                    return redirect("summaries:detail", slug=summary.slug)
-            form = _draft_form(request, summary, bound=False)
-            status = 400
-        elif form.is_valid():
-            order = request.POST.getlist("order")
-            move = _parse_move(request.POST.get("move", ""))
-            include = request.POST.get("include", "")
-            exclude = request.POST.get("exclude", "")
-            try:
-                if move is not None:
-                    order = services.move_section(order, *move)
-                # The text typed so far is saved with every button of the form (a move, an
-                # inclusion): nothing the editor wrote is lost to a click.
-                services.summary_draft_update(
-                    summary=summary,
-                    actor=request.user,
-                    title=form.cleaned_data["title"],
-                    intro=form.cleaned_data["intro"],
-                    sections=form.sections_payload(order),
-                )
-                if include:
-                    services.summary_include(summary=summary, actor=request.user, item=include)
-                elif exclude:
-                    services.summary_exclude(summary=summary, actor=request.user, item=exclude)
-            except DomainError as exc:
-                add_form_error(form, exc)
-                status = 400
-            else:
-                url = reverse("summaries:edit", kwargs={"slug": summary.slug})
-                if move is not None:
-                    key = move[0]
-                    messages.success(
-                        request,
-                        _("« %(section)s » est maintenant en position %(position)d sur %(count)d.")
-                        % {
-                            "section": section_label(key, summary.scope),
-                            "position": order.index(key) + 1,
-                            "count": len(order),
-                        },
-                    )
-                    # The page comes back with the focus on the button pressed (autofocus, which
-                    # also scrolls to it; a #fragment in the address would cancel autofocus).
-                    return redirect(f"{url}?moved={key}:{'up' if move[1] < 0 else 'down'}")
-                if include:
-                    messages.success(request, _("Élément inclus dans la synthèse."))
-                    return redirect(f"{url}#left-out-title")
-                if exclude:
-                    messages.success(request, _("Élément retiré de la synthèse."))
-                    return redirect(f"{url}#left-out-title")
-                messages.success(request, _("Brouillon enregistré."))
-                return redirect(url)
-        else:
-            status = 400
+    if request.method != "POST":
+        return _editor_page(request, summary, _draft_form(request, summary), PublishForm())
+    action = request.POST.get("action", "save")
+    handler = {"regenerate": _edit_regenerate, "publish": _edit_publish}.get(action, _edit_save)
+    return handler(request, summary)
+
+
+def _editor_page(request, summary, form, publish_form, *, status: int = 200) -> HttpResponse:
     context = {
         "summary": summary,
         "form": form,
@@ -305,6 +231,78 @@ def summary_edit(request: HttpRequest, slug: str) -> HttpResponse:
         **_live_preview_context(summary),
     }
     return render(request, "summaries/summary_edit.html", context, status=status)
+
+
+def _edit_regenerate(request: HttpRequest, summary: DecisionSummary) -> HttpResponse:
+    services.summary_regenerate(summary=summary, actor=request.user)
+    messages.success(request, _("Les chiffres ont été recalculés à partir des données actuelles."))
+    return redirect("summaries:edit", slug=summary.slug)
+
+
+def _edit_publish(request: HttpRequest, summary: DecisionSummary) -> HttpResponse:
+    publish_form = PublishForm(request.POST)
+    if publish_form.is_valid():
+        try:
+            version = services.summary_publish(
+                summary=summary,
+                actor=request.user,
+                change_note=publish_form.cleaned_data["change_note"],
+                request=request,
+            )
+        except DomainError as exc:
+            add_form_error(publish_form, exc, field="change_note" if exc.field else None)
+        else:
+            messages.success(request, _("Version %(number)d publiée.") % {"number": version.number})
+            return redirect("summaries:detail", slug=summary.slug)
+    form = _draft_form(request, summary, bound=False)
+    return _editor_page(request, summary, form, publish_form, status=400)
+
+
+def _edit_save(request: HttpRequest, summary: DecisionSummary) -> HttpResponse:
+    """Save, and the buttons that save on their way: a move, an inclusion, an exclusion."""
+    form = _draft_form(request, summary)
+    if not form.is_valid():
+        return _editor_page(request, summary, form, PublishForm(), status=400)
+    move = _parse_move(request.POST.get("move", ""))
+    include = request.POST.get("include", "")
+    exclude = request.POST.get("exclude", "")
+    try:
+        order = services.summary_draft_save(
+            summary=summary,
+            actor=request.user,
+            title=form.cleaned_data["title"],
+            intro=form.cleaned_data["intro"],
+            sections=form.sections_payload(),
+            move=move,
+            include=include,
+            exclude=exclude,
+        )
+    except DomainError as exc:
+        add_form_error(form, exc)
+        return _editor_page(request, summary, form, PublishForm(), status=400)
+    url = reverse("summaries:edit", kwargs={"slug": summary.slug})
+    if move is not None:
+        key = move[0]
+        messages.success(
+            request,
+            _("« %(section)s » est maintenant en position %(position)d sur %(count)d.")
+            % {
+                "section": section_label(key, summary.scope),
+                "position": order.index(key) + 1,
+                "count": len(order),
+            },
+        )
+        # The page comes back with the focus on the button pressed (autofocus, which also
+        # scrolls to it; a #fragment in the address would cancel autofocus).
+        return redirect(f"{url}?moved={key}:{'up' if move[1] < 0 else 'down'}")
+    if include:
+        messages.success(request, _("Élément inclus dans la synthèse."))
+        return redirect(f"{url}#left-out-title")
+    if exclude:
+        messages.success(request, _("Élément retiré de la synthèse."))
+        return redirect(f"{url}#left-out-title")
+    messages.success(request, _("Brouillon enregistré."))
+    return redirect(url)
 
 
 def _live_preview_context(document) -> dict:

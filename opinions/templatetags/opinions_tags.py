@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 
 from opinions.models import Conversation
+from opinions.rules import can_create_conversation
 
 register = template.Library()
 
@@ -19,7 +20,6 @@ def axis_conversations(context, axis):
         .exclude(workshop__visibility="private")
         .only("pk", "question", "is_open")[:10]
     )
-    from opinions.rules import can_create_conversation
 
     return {
         "axis": axis,

@@ -6,9 +6,13 @@ from datetime import date, datetime
 
 from django import template
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.safestring import mark_safe
 
 from decisions.models import ActionStatus, RecommendationStatus
+from summaries.models import DecisionSummary, Scope
 from summaries.presentation import college_label as _college_label
+from summaries.rules import can_edit_summaries
+from summaries.services import SUMMARISABLE_WORKSHOP_STATES
 from votes.models import Method
 
 register = template.Library()
@@ -45,8 +49,6 @@ def percent(part: int, whole: int) -> str:
 @register.filter
 def css_string(value) -> str:
     """Text for a CSS string inside <style> (PDF page headers): CSS escapes, no HTML entities."""
-    from django.utils.safestring import mark_safe
-
     escaped = "".join(f"\\{ord(ch):x} " if ch in '"\\<>&\n\r' else ch for ch in str(value or ""))
     return mark_safe(escaped)  # noqa: S308 — every character that could end the string or the tag is escaped
 
@@ -58,10 +60,6 @@ def workshop_summary(context, workshop) -> dict:
     ``{% load summaries_tags %}{% workshop_summary workshop %}`` — one query once the
     workshop is closed, none before.
     """
-    from summaries.models import DecisionSummary, Scope
-    from summaries.rules import can_edit_summaries
-    from summaries.services import SUMMARISABLE_WORKSHOP_STATES
-
     request = context.get("request")
     user = getattr(request, "user", None)
     if workshop.state not in SUMMARISABLE_WORKSHOP_STATES:

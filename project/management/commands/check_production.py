@@ -10,8 +10,12 @@ for a small SQLite installation); listing it in SILENCED_SYSTEM_CHECKS does the 
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.checks import Tags, register
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+
+from project.checks import check_production_settings
 
 
 class Command(BaseCommand):
@@ -28,11 +32,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, allow, **options):
-        from django.conf import settings
-        from django.core.checks import Tags, register
-
-        from project.checks import check_production_settings
-
         register(check_production_settings, Tags.security, deploy=True)
         silenced = list(getattr(settings, "SILENCED_SYSTEM_CHECKS", []))
         settings.SILENCED_SYSTEM_CHECKS = silenced + allow
