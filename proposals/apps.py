@@ -8,7 +8,7 @@ class ProposalsConfig(AppConfig):
 
     def ready(self) -> None:
         # Signal receivers connect once the app registry is ready (their modules read models).
-        from proposals import board_cache, similar_index
+        from proposals import board_cache, similar_freshness
 
         board_cache.connect()
-        similar_index.connect()
+        similar_freshness.connect()

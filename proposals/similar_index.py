@@ -22,13 +22,14 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, Max
-from django.db.models.signals import post_delete, post_save
 from scipy import sparse
 
 from proposals import similarity
 from proposals.models import Proposal, ProposalStatus
+from proposals.similar_freshness import lock as _lock
+from proposals.similar_freshness import state as _state
 
 REFIT_SECONDS = 3600
 # Up to this many proposals the index is built in the request that first needs it (well
@@ -49,7 +50,6 @@ DUPLICATE_WINDOW = 1000
 _CHUNK = 250
 
 logger = logging.getLogger(__name__)
-_lock = threading.Lock()
 
 
 @dataclass
@@ -65,9 +65,6 @@ class ProposalIndex:
 
     def row_of(self) -> dict[int, int]:
         return {int(pk): row for row, pk in enumerate(self.ids)}
-
-
-_state: dict = {"index": None, "checked_at": 0.0, "building": False}
 
 
 def _indexed():
@@ -211,22 +208,6 @@ def clear() -> None:
     with _lock:
         _state["index"] = None
         _state["checked_at"] = 0.0
-
-
-def mark_stale() -> None:
-    """The next use reads the freshness stamp (a proposal was written in this process)."""
-    _state["checked_at"] = 0.0
-
-
-def _on_write(sender, **kwargs) -> None:
-    mark_stale()
-    transaction.on_commit(mark_stale)
-
-
-def connect() -> None:
-    """Called by ``ProposalsConfig.ready``."""
-    post_save.connect(_on_write, sender=Proposal, dispatch_uid="similar-index-save")
-    post_delete.connect(_on_write, sender=Proposal, dispatch_uid="similar-index-delete")
 
 
 def similar_proposals(user, text: str, *, limit: int = 3, exclude: int | None = None) -> list:

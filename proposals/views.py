@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from project.errors import DomainError, PermissionDeniedError, add_form_error
 from project.redirects import safe_next
 from project.sanitizer import markdown_to_html
-from proposals import board_cache, rules, selectors, services, similar_index
+from proposals import board_cache, rules, selectors, services
 from proposals.forms import (
     BoardFilterForm,
     CommentForm,
@@ -30,6 +30,14 @@ from proposals.models import Axis, Proposal, Report
 
 SEED_COOKIE = "board_seed"
 SEED_COOKIE_AGE = 60 * 60 * 24  # a day: the order changes from one visit to the next
+
+
+def _similar_index():
+    """``proposals.similar_index``, imported on the first similar-ideas request: it loads
+    scikit-learn and SciPy, which no other page needs (proposals/similar_freshness.py)."""
+    from proposals import similar_index  # heavy: see the docstring
+
+    return similar_index
 
 
 def _visitor_seed(request: HttpRequest) -> tuple[int, bool]:
@@ -230,7 +238,7 @@ def _similar_of(request: HttpRequest, form, *, exclude: int | None = None) -> li
     if not form.is_bound:
         return []
     text = _similar_text(form.data.get("title", ""), form.data.get("body", ""))
-    return similar_index.similar_proposals(request.user, text, exclude=exclude)
+    return _similar_index().similar_proposals(request.user, text, exclude=exclude)
 
 
 @login_required
@@ -239,7 +247,7 @@ def proposal_similar(request: HttpRequest) -> HttpResponse:
     """Up to three existing ideas like the one being typed (htmx, debounced by the form)."""
     exclude = request.GET.get("exclude", "")
     text = _similar_text(request.GET.get("title", ""), request.GET.get("body", ""))
-    similar = similar_index.similar_proposals(
+    similar = _similar_index().similar_proposals(
         request.user, text, exclude=int(exclude) if exclude.isdigit() else None
     )
     return render(request, "proposals/_similar.html", {"similar": similar})
@@ -570,7 +578,7 @@ def duplicate_queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "proposals/duplicate_queue.html",
-        {"pairs": similar_index.duplicate_candidates()},
+        {"pairs": _similar_index().duplicate_candidates()},
     )
 
 
