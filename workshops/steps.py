@@ -3,7 +3,7 @@
 A step is a ``Phase`` (see its docstring) with, for a vote step, a prepared activity:
 ``vote_session`` (a draft with fixed options) or ``config`` (a vote whose options are
 the room's ideas, built when the step starts). ``step_next`` moves the room, the stage
-and the phones in one transaction: the phase changes (``services.phase_start``), the
+and the phones in one transaction: the phase changes (``phase_start``), the
 vote of the step left behind closes, the prepared vote opens or the results are shown,
 and the wall opens or locks; each of those services broadcasts after the commit, in
 that order. The console's button, its HTTP form and the ``step.next`` socket action
@@ -22,8 +22,17 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts.services import audit_record
 from project.errors import DomainError, PermissionDeniedError
 from realtime.broadcast import broadcast_on_commit
-from workshops import events, rules, services
+from workshops import events, rules
 from workshops.models import Phase, PhaseKind, Workshop, WorkshopState
+from workshops.services.agenda import (
+    clean_minutes,
+    clean_phase_title,
+    phase_move,
+    phase_start,
+    phase_update,
+)
+from workshops.services.board import board_lock
+from workshops.services.editing import workshop_create
 
 VOTE_OPTION_SOURCES = ("ideas", "labels")
 INSTRUCTIONS_MAX = 500
@@ -136,7 +145,7 @@ def _enter(locked: Workshop, actor, target: Phase, request) -> StepOutcome:
     outcome = StepOutcome(phase=target)
     if leaving is not None and leaving.pk == target.pk:
         raise DomainError("already_current", _("Cette étape est déjà en cours."))
-    phase = services.phase_start(workshop=locked, actor=actor, phase=target, request=request)
+    phase = phase_start(workshop=locked, actor=actor, phase=target, request=request)
     outcome.phase = phase
     outcome.messages.append(_("Étape en cours : « %(title)s ».") % {"title": phase.title})
     # The vote of the step left behind ends with it (unless the next step is its results).
@@ -182,10 +191,10 @@ def _enter(locked: Workshop, actor, target: Phase, request) -> StepOutcome:
                 % {"title": session.title}
             )
     if target.kind == PhaseKind.IDEATION and locked.board_locked:
-        services.board_lock(workshop=locked, actor=actor, locked=False)
+        board_lock(workshop=locked, actor=actor, locked=False)
         outcome.messages.append(_("Le mur d'idées est ouvert."))
     elif target.kind in (PhaseKind.CLUSTERING, PhaseKind.VOTE) and not locked.board_locked:
-        services.board_lock(workshop=locked, actor=actor, locked=True)
+        board_lock(workshop=locked, actor=actor, locked=True)
         outcome.messages.append(_("Le mur d'idées est verrouillé pendant cette étape."))
     audit_record(
         actor=actor,
@@ -345,8 +354,8 @@ def step_add(
     _require_facilitator(actor, workshop)
     if kind not in PhaseKind.values:
         raise DomainError("invalid_kind", _("Choisissez un type d'étape."), field="kind")
-    title = services._clean_phase_title(title)
-    minutes = services._clean_minutes(planned_minutes)
+    title = clean_phase_title(title)
+    minutes = clean_minutes(planned_minutes)
     instructions = " ".join((instructions or "").split())
     if len(instructions) > INSTRUCTIONS_MAX:
         raise DomainError(
@@ -486,7 +495,7 @@ def step_update(
             field="instructions",
         )
     with transaction.atomic():
-        phase = services.phase_update(
+        phase = phase_update(
             workshop=workshop,
             actor=actor,
             phase=phase,
@@ -502,7 +511,7 @@ def step_update(
 
 def step_move(*, workshop: Workshop, actor, phase: Phase, direction: str) -> None:
     """Up or down the run sheet (the existing agenda service)."""
-    services.phase_move(workshop=workshop, actor=actor, phase=phase, direction=direction)
+    phase_move(workshop=workshop, actor=actor, phase=phase, direction=direction)
 
 
 # --- templates -------------------------------------------------------------------------------
@@ -694,7 +703,7 @@ def workshop_duplicate(*, workshop: Workshop, actor, request=None) -> Workshop:
             "forbidden", _("Réservé à l'équipe d'animation de cet atelier.")
         )
     title = _("%(title)s (copie)") % {"title": workshop.title}
-    copy = services.workshop_create(
+    copy = workshop_create(
         actor=actor,
         title=title[:200],
         description=workshop.description,

@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from project.errors import DomainError, add_form_error
-from workshops import rules, selectors, services
+from workshops import rules, selectors
 from workshops.forms import InviteForm, WorkshopCreateForm, WorkshopForm
 from workshops.models import Participant, Visibility, Workshop
+from workshops.services import editing
+from workshops.services.participants import participant_invite_by_identifier
 
 
 def _managed_workshop(request: HttpRequest, slug: str, allowed) -> Workshop:
@@ -48,7 +50,7 @@ def workshop_create(request: HttpRequest) -> HttpResponse:
         runsheet = data.pop("runsheet", "")
         try:
             with transaction.atomic():
-                workshop = services.workshop_create(actor=request.user, request=request, **data)
+                workshop = editing.workshop_create(actor=request.user, request=request, **data)
                 if runsheet:
                     steps.runsheet_apply_template(
                         workshop=workshop, actor=request.user, template=runsheet, request=request
@@ -87,14 +89,14 @@ def workshop_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def workshop_edit(request: HttpRequest, slug: str) -> HttpResponse:
     workshop = _managed_workshop(request, slug, rules.can_edit_workshop)
-    if workshop.state not in services.EDITABLE_STATES:
+    if workshop.state not in editing.EDITABLE_STATES:
         messages.error(request, _("Un atelier clos ou publié ne se modifie plus."))
         return redirect(workshop.get_absolute_url())
     if request.method == "POST":
         form = WorkshopForm(request.POST)
         if form.is_valid():
             try:
-                services.workshop_update(
+                editing.workshop_update(
                     workshop=workshop, actor=request.user, request=request, **form.cleaned_data
                 )
             except DomainError as error:
@@ -126,7 +128,7 @@ def workshop_invite(request: HttpRequest, slug: str) -> HttpResponse:
             invited, failed, errors = [], [], []
             for identifier in form.cleaned_data["identifiers"]:
                 try:
-                    participant = services.participant_invite_by_identifier(
+                    participant = participant_invite_by_identifier(
                         workshop=workshop,
                         actor=request.user,
                         identifier=identifier,
@@ -162,7 +164,7 @@ def workshop_invite(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "invited": invited,
             "is_private": workshop.visibility == Visibility.PRIVATE,
-            "can_invite": workshop.state in services.EDITABLE_STATES,
+            "can_invite": workshop.state in editing.EDITABLE_STATES,
         },
         status=status,
     )
