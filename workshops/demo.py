@@ -15,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 from django.utils import timezone
 
 from proposals.models import Axis, Proposal
-from workshops.models import Attendance, Place, Workshop, WorkshopState
+from workshops import grouping
+from workshops.models import Attendance, IdeaGroup, Place, Workshop, WorkshopState
 from workshops.services.agenda import phase_next
 from workshops.services.board import idea_post, reaction_toggle
 from workshops.services.hands import hand_raise
@@ -348,8 +349,6 @@ LIVE_GROUPS = [
 
 
 def _seed_groups(workshop, facilitator, ideas_by_key: dict) -> None:
-    from workshops import grouping
-    from workshops.models import IdeaGroup
 
     if IdeaGroup.objects.filter(workshop=workshop).exists():
         return

@@ -20,10 +20,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.services import audit_record
+from opinions.models import Conversation
 from project.errors import DomainError, PermissionDeniedError
+from proposals.models import Proposal
 from realtime.broadcast import broadcast_on_commit
+from votes import services as vote_services
+from votes.models import Method, Reveal, SessionState, VoteOption, VoteSession
 from workshops import events, rules
-from workshops.models import Phase, PhaseKind, Workshop, WorkshopState
+from workshops.models import Participant, Phase, PhaseKind, Workshop, WorkshopState
 from workshops.services.agenda import (
     clean_minutes,
     clean_phase_title,
@@ -133,9 +137,6 @@ def _step_go(*, workshop: Workshop, actor, direction: str, request=None) -> Step
 
 def _enter(locked: Workshop, actor, target: Phase, request) -> StepOutcome:
     """Inside the caller's transaction: leave the current step, start ``target``'s activity."""
-    from votes import services as vote_services
-    from votes.models import SessionState
-
     if locked.state != WorkshopState.LIVE:
         raise DomainError("not_live", _("Ouvrez l'atelier (en direct) avant de lancer une étape."))
     leaving = (
@@ -159,43 +160,10 @@ def _enter(locked: Workshop, actor, target: Phase, request) -> StepOutcome:
         )
         outcome.messages.append(_("Vote « %(title)s » clos.") % {"title": session.title})
     if target.kind == PhaseKind.VOTE:
-        session = _prepared_session(locked, actor, target, request)
-        outcome.vote_session_id = session.pk
-        if session.state == SessionState.DRAFT:
-            session = vote_services.session_open(session=session, actor=actor, request=request)
-            eligible = _eligible(locked)
-            outcome.messages.append(
-                ngettext(
-                    "Vote ouvert : %(n)d participant·e peut voter.",
-                    "Vote ouvert : %(n)d participant·es peuvent voter.",
-                    eligible,
-                )
-                % {"n": eligible}
-            )
-        elif session.state == SessionState.OPEN:
-            outcome.messages.append(_("Le vote est toujours ouvert."))
-        else:
-            outcome.messages.append(_("Ce vote est déjà clos : il ne se rouvre pas."))
+        _enter_vote(locked, actor, target, request, outcome)
     elif target.kind == PhaseKind.RESULTS:
-        session = _results_session(locked, target)
-        if session is None:
-            outcome.messages.append(_("Aucun vote avant cette étape : pas de résultats à montrer."))
-        else:
-            outcome.vote_session_id = session.pk
-            if session.state == SessionState.OPEN:
-                session = vote_services.session_close(session=session, actor=actor, request=request)
-            if session.revealed_at is None:
-                vote_services.session_reveal(session=session, actor=actor, request=request)
-            outcome.messages.append(
-                _("Résultats du vote « %(title)s » montrés sur l'écran et les téléphones.")
-                % {"title": session.title}
-            )
-    if target.kind == PhaseKind.IDEATION and locked.board_locked:
-        board_lock(workshop=locked, actor=actor, locked=False)
-        outcome.messages.append(_("Le mur d'idées est ouvert."))
-    elif target.kind in (PhaseKind.CLUSTERING, PhaseKind.VOTE) and not locked.board_locked:
-        board_lock(workshop=locked, actor=actor, locked=True)
-        outcome.messages.append(_("Le mur d'idées est verrouillé pendant cette étape."))
+        _enter_results(locked, actor, target, request, outcome)
+    _board_for(locked, actor, target, outcome)
     audit_record(
         actor=actor,
         action="workshop.step_started",
@@ -206,17 +174,60 @@ def _enter(locked: Workshop, actor, target: Phase, request) -> StepOutcome:
     return outcome
 
 
-def _eligible(workshop: Workshop) -> int:
-    from workshops.models import Participant
+def _enter_vote(locked: Workshop, actor, target: Phase, request, outcome: StepOutcome) -> None:
+    """A vote step: its prepared session opens (once: a closed vote does not reopen)."""
+    session = _prepared_session(locked, actor, target, request)
+    outcome.vote_session_id = session.pk
+    if session.state == SessionState.DRAFT:
+        session = vote_services.session_open(session=session, actor=actor, request=request)
+        eligible = _eligible(locked)
+        outcome.messages.append(
+            ngettext(
+                "Vote ouvert : %(n)d participant·e peut voter.",
+                "Vote ouvert : %(n)d participant·es peuvent voter.",
+                eligible,
+            )
+            % {"n": eligible}
+        )
+    elif session.state == SessionState.OPEN:
+        outcome.messages.append(_("Le vote est toujours ouvert."))
+    else:
+        outcome.messages.append(_("Ce vote est déjà clos : il ne se rouvre pas."))
 
+
+def _enter_results(locked: Workshop, actor, target: Phase, request, outcome: StepOutcome) -> None:
+    """A results step: the vote before it closes if need be and its results are shown."""
+    session = _results_session(locked, target)
+    if session is None:
+        outcome.messages.append(_("Aucun vote avant cette étape : pas de résultats à montrer."))
+        return
+    outcome.vote_session_id = session.pk
+    if session.state == SessionState.OPEN:
+        session = vote_services.session_close(session=session, actor=actor, request=request)
+    if session.revealed_at is None:
+        vote_services.session_reveal(session=session, actor=actor, request=request)
+    outcome.messages.append(
+        _("Résultats du vote « %(title)s » montrés sur l'écran et les téléphones.")
+        % {"title": session.title}
+    )
+
+
+def _board_for(locked: Workshop, actor, target: Phase, outcome: StepOutcome) -> None:
+    """The wall opens for ideation and locks for grouping and votes."""
+    if target.kind == PhaseKind.IDEATION and locked.board_locked:
+        board_lock(workshop=locked, actor=actor, locked=False)
+        outcome.messages.append(_("Le mur d'idées est ouvert."))
+    elif target.kind in (PhaseKind.CLUSTERING, PhaseKind.VOTE) and not locked.board_locked:
+        board_lock(workshop=locked, actor=actor, locked=True)
+        outcome.messages.append(_("Le mur d'idées est verrouillé pendant cette étape."))
+
+
+def _eligible(workshop: Workshop) -> int:
     return Participant.objects.filter(workshop=workshop, removed_at__isnull=True).count()
 
 
 def _prepared_session(workshop: Workshop, actor, step: Phase, request):
     """The step's vote: its prepared draft, or one built now from the room's ideas."""
-    from proposals.models import Proposal
-    from votes import services as vote_services
-
     if step.vote_session_id:
         return step.vote_session
     config = step.config or {}
@@ -253,8 +264,6 @@ def _prepared_session(workshop: Workshop, actor, step: Phase, request):
 
 def _results_session(workshop: Workshop, step: Phase):
     """The vote of the nearest vote step before ``step`` (or the workshop's latest vote)."""
-    from votes.models import SessionState, VoteSession
-
     before = (
         Phase.objects.filter(workshop=workshop, vote_session__isnull=False, order__lte=step.order)
         .exclude(pk=step.pk)
@@ -278,8 +287,6 @@ def _results_session(workshop: Workshop, step: Phase):
 
 def clean_vote_config(data: dict) -> dict:
     """The prepared vote of a step, checked: method, reveal, where the options come from."""
-    from votes.models import Method, Reveal
-
     method = data.get("method") or ""
     if method not in Method.values:
         raise DomainError("invalid_method", _("Choisissez une méthode de vote."), field="method")
@@ -349,8 +356,6 @@ def step_add(
     A vote step with fixed options gets its draft session now (checked now: an error
     here, not in front of the room); one on the room's ideas gets it when it starts.
     """
-    from votes import services as vote_services
-
     _require_facilitator(actor, workshop)
     if kind not in PhaseKind.values:
         raise DomainError("invalid_kind", _("Choisissez un type d'étape."), field="kind")
@@ -421,8 +426,6 @@ def step_add(
 
 def _step_conversation(workshop: Workshop, actor, title: str, conversation) -> int:
     """The opinion map an opinion step shows: one of this workshop's, or a new one."""
-    from opinions.models import Conversation
-
     if conversation not in (None, ""):
         try:
             pk = int(conversation)
@@ -447,8 +450,6 @@ def _step_conversation(workshop: Workshop, actor, title: str, conversation) -> i
 
 def step_conversation(step: Phase | None):
     """The opinion map of an opinion step (None for any other step)."""
-    from opinions.models import Conversation
-
     if step is None or step.kind != PhaseKind.OPINIONS:
         return None
     pk = (step.config or {}).get("conversation")
@@ -696,8 +697,6 @@ def workshop_duplicate(*, workshop: Workshop, actor, request=None) -> Workshop:
     Prepared votes with fixed options are copied as drafts; votes on the room's
     ideas stay prepared (``config``) and are built from the new room's ideas.
     """
-    from votes.models import VoteOption, VoteSession
-
     if not (rules.can_create_workshop(actor) and rules.can_edit_workshop(actor, workshop)):
         raise PermissionDeniedError(
             "forbidden", _("Réservé à l'équipe d'animation de cet atelier.")

@@ -19,25 +19,36 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import College
+from opinions import rules as opinion_rules
+from opinions import selectors as opinion_selectors
 from project import ratelimit
 from project.errors import DomainError, PermissionDeniedError, add_form_error
 from project.ids import parse_id
 from realtime.broadcast import room_last_seq
+from votes import rules as vote_rules
+from votes.models import Method, SessionState, VoteSession
 from workshops import commands, events, grouping, qr, selectors, services
 from workshops.forms import IdeaForm, JoinForm
 from workshops.models import Participant, Phase, PhaseKind, ReactionKind, WorkshopState
+from workshops.steps import step_conversation
 
 
-def _access(request: HttpRequest, slug: str) -> selectors.RoomAccess:
+def or_http_error(lookup, *args):
+    """A selector's lookup (``selectors.get_workshop_*``) for a page: its NotFoundError is the
+    404 page, its PermissionDeniedError the 403 page (a participant removed by the
+    facilitators, a non-facilitator at the console), not a server error."""
     try:
-        return selectors.get_workshop_for_user(request.user, slug)
+        return lookup(*args)
     except DomainError as error:
         if error.status == 404:
             raise Http404(error.message) from None
         if error.status == 403:
-            # A participant removed by the facilitators: the 403 page, not a server error.
             raise PermissionDenied(error.message) from None
         raise
+
+
+def _access(request: HttpRequest, slug: str) -> selectors.RoomAccess:
+    return or_http_error(selectors.get_workshop_for_user, request.user, slug)
 
 
 @require_GET
@@ -169,10 +180,6 @@ def _room_context(
 
 def _opinion_step(request: HttpRequest, current) -> dict | None:
     """During an opinion step, what the phone's vote card needs (one statement at a time)."""
-    from opinions import rules as opinion_rules
-    from opinions import selectors as opinion_selectors
-    from workshops.steps import step_conversation
-
     conversation = step_conversation(current)
     if conversation is None:
         return None
@@ -209,9 +216,6 @@ STAGE_PHASE_SCREENS = {
 def stage_opinions_context(workshop, current_phase) -> dict:
     """The opinion map of the current step, for the stage (from the stored analysis: the
     analysis itself runs in the background, opinions.services.analysis_schedule)."""
-    from opinions import selectors as opinion_selectors
-    from workshops.steps import step_conversation
-
     conversation = step_conversation(current_phase)
     if conversation is None:
         return {"opinion_conversation": None, "opinion_map": {}}
@@ -242,9 +246,6 @@ def stage_state(workshop, current_phase, spotlight) -> dict:
     before the start the join screen; then an open vote, a spotlighted idea, the results
     revealed during this phase, the wall (ideation, grouping), the timer with the phase title
     (other phases), the join screen between phases."""
-    from votes import rules as vote_rules
-    from votes.models import SessionState, VoteSession
-
     sessions = list(VoteSession.objects.for_workshop(workshop).current()[:3])
     open_vote = any(s.state == SessionState.OPEN for s in sessions)
     finished = next((s for s in sessions if s.state != SessionState.OPEN), None)
@@ -442,8 +443,6 @@ def console(request: HttpRequest, slug: str, op: str) -> HttpResponse:
 def grouping_context(workshop, request=None) -> dict:
     """What ``workshops/_grouping_panel.html`` needs (the room and the presenter console),
     with the suggested groups this facilitator has not ignored."""
-    from votes.models import Method
-
     ignored = (
         grouping.suggestions_ignored(workshop=workshop, store=request.session)
         if request is not None and hasattr(request, "session")

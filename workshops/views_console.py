@@ -12,7 +12,7 @@ from __future__ import annotations
 from csp.constants import SELF
 from csp.decorators import csp_replace, csp_update
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,8 +20,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
+from opinions.models import Conversation
 from project.errors import DomainError
+from proposals.models import Proposal
 from realtime.broadcast import room_last_seq
+from votes import selectors as vote_selectors
 from votes.models import Method, Reveal, SessionState
 from workshops import commands, rules, selectors, services, steps, views
 from workshops.models import Participant, Phase, PhaseKind, WorkshopState
@@ -41,25 +44,11 @@ STEP_KINDS = [
 
 
 def _facilitator_access(request: HttpRequest, slug: str) -> selectors.RoomAccess:
-    try:
-        access = selectors.get_workshop_for_user(request.user, slug)
-    except DomainError as error:
-        if error.status == 404:
-            raise Http404(error.message) from None
-        raise PermissionDenied(error.message) from None
-    if not rules.is_workshop_facilitator(request.user, access.workshop):
-        raise PermissionDenied(_("Réservé à l'équipe d'animation de cet atelier."))
-    return access
+    return views.or_http_error(selectors.get_workshop_for_facilitator, request.user, slug)
 
 
-def console_context(request: HttpRequest, access: selectors.RoomAccess) -> dict:
-    workshop = access.workshop
-    run = list(
-        Phase.objects.filter(workshop=workshop)
-        .select_related("vote_session")
-        .order_by("order", "pk")
-    )
-    previous, current, following = steps.step_neighbours(workshop, run)
+def _mark_steps(run: list[Phase], current: Phase | None, following: Phase | None) -> None:
+    """Each step's ``status`` (current, skipped, done, todo) and whether it ``is_next``."""
     passed = True
     for step in run:
         if step is current:
@@ -72,6 +61,17 @@ def console_context(request: HttpRequest, access: selectors.RoomAccess) -> dict:
         else:
             step.status = "todo"
         step.is_next = following is not None and step.pk == following.pk
+
+
+def console_context(request: HttpRequest, access: selectors.RoomAccess) -> dict:
+    workshop = access.workshop
+    run = list(
+        Phase.objects.filter(workshop=workshop)
+        .select_related("vote_session")
+        .order_by("order", "pk")
+    )
+    previous, current, following = steps.step_neighbours(workshop, run)
+    _mark_steps(run, current, following)
     eligible = Participant.objects.filter(workshop=workshop, removed_at__isnull=True).count()
     session = None
     if current is not None and current.vote_session_id:
@@ -80,16 +80,12 @@ def console_context(request: HttpRequest, access: selectors.RoomAccess) -> dict:
         session = steps._results_session(workshop, current)
     turnout = None
     if session is not None:
-        from votes import selectors as vote_selectors
-
         turnout = {"voted": vote_selectors.ballot_count(session), "eligible": eligible}
     ideas = _idea_count(workshop)
     hands = list(workshop.hands.waiting().select_related("participant__user"))
     grouping = {}
     if current is not None and current.kind == PhaseKind.CLUSTERING:
-        from workshops.views import grouping_context
-
-        grouping = grouping_context(workshop, request)
+        grouping = views.grouping_context(workshop, request)
     return {
         **grouping,
         "workshop": workshop,
@@ -121,14 +117,10 @@ def console_context(request: HttpRequest, access: selectors.RoomAccess) -> dict:
 
 def _conversations(workshop):
     """The opinion maps of this workshop, offered to an opinion step (read when shown)."""
-    from opinions.models import Conversation
-
     return Conversation.objects.filter(workshop=workshop).only("id", "question")
 
 
 def _idea_count(workshop) -> int:
-    from proposals.models import Proposal
-
     return Proposal.objects.filter(
         origin_workshop=workshop, is_hidden=False, merged_into__isnull=True
     ).count()
@@ -138,8 +130,6 @@ def _idea_count(workshop) -> int:
 @csp_update({"frame-src": [SELF]})
 def console_page(request: HttpRequest, slug: str) -> HttpResponse:
     if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
         return redirect_to_login(request.get_full_path())
     access = _facilitator_access(request, slug)
     return render(request, "workshops/console.html", console_context(request, access))

@@ -9,13 +9,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from project.errors import DomainError, add_form_error
-from workshops import rules, selectors
+from workshops import rules, selectors, steps, views
 from workshops.forms import InviteForm, WorkshopCreateForm, WorkshopForm
 from workshops.models import Participant, Visibility, Workshop
 from workshops.services import editing
@@ -24,15 +25,7 @@ from workshops.services.participants import participant_invite_by_identifier
 
 def _managed_workshop(request: HttpRequest, slug: str, allowed) -> Workshop:
     """The workshop if ``allowed(user, workshop)``; 403 to those who can see it, 404 to others."""
-    workshop = Workshop.objects.filter(slug=slug).first()
-    if workshop is None:
-        raise Http404(_("Cet atelier n'existe pas."))
-    if not allowed(request.user, workshop):
-        participant = selectors.participant_for(request.user, workshop)
-        if rules.can_see_workshop(request.user, workshop, participant):
-            raise PermissionDenied(_("Réservé à l'équipe d'animation de cet atelier."))
-        raise Http404(_("Cet atelier n'existe pas."))
-    return workshop
+    return views.or_http_error(selectors.get_workshop_to_manage, request.user, slug, allowed)
 
 
 @login_required
@@ -42,10 +35,6 @@ def workshop_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("Réservé aux animateur·rices du Codev."))
     form = WorkshopCreateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        from django.db import transaction
-
-        from workshops import steps
-
         data = dict(form.cleaned_data)
         runsheet = data.pop("runsheet", "")
         try:

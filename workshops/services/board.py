@@ -64,7 +64,6 @@ def _release_idea_slot(user) -> None:
 
 def idea_post(*, workshop: Workshop, user, axis, title: str, body: str = "", client_key: str = ""):
     """Post an idea in the room: a proposal whose origin is this workshop, then broadcast it."""
-
     workshop, participant, facilitator = room_rights(workshop, user)
     if not facilitator and not rules.can_participate(user, workshop, participant):
         raise PermissionDeniedError(
@@ -143,7 +142,6 @@ def idea_hide(*, workshop: Workshop, actor, proposal_id, reason: str, request=No
 
 def idea_merge(*, workshop: Workshop, actor, source_id, target_id, request=None):
     """Merge a duplicate into another idea of the room."""
-
     require_facilitator(actor, workshop)
     source, target = _idea_of(workshop, source_id), _idea_of(workshop, target_id)
     with transaction.atomic():

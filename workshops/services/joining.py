@@ -112,7 +112,6 @@ def join_code_regenerate(*, workshop: Workshop, actor, request=None) -> Workshop
 def registered_changed(workshop: Workshop) -> None:
     """« inscrit·es à l'atelier » changed: every screen (stage, console, phones) shows the new
     figure at once (workshops.figures defines it), not only at its next page load."""
-
     broadcast_on_commit(workshop, "figures.changed", {"registered": registered_count(workshop.pk)})
 
 

@@ -98,7 +98,6 @@ def close_user_sockets(user_id: int, workshop_id: int) -> None:
 
 def invitee_find(identifier: str):
     """The active account (not a guest) whose username or e-mail address is ``identifier``."""
-
     User = get_user_model()
     identifier = (identifier or "").strip()
     if not identifier:
