@@ -335,6 +335,17 @@ def _bounded(value, default, name: str) -> int:
     return number
 
 
+def _clean_instructions(instructions: str) -> str:
+    instructions = " ".join((instructions or "").split())
+    if len(instructions) > INSTRUCTIONS_MAX:
+        raise DomainError(
+            "invalid_instructions",
+            _("La consigne fait au plus %(n)d caractères.") % {"n": INSTRUCTIONS_MAX},
+            field="instructions",
+        )
+    return instructions
+
+
 def step_add(
     *,
     workshop: Workshop,
@@ -361,13 +372,7 @@ def step_add(
         raise DomainError("invalid_kind", _("Choisissez un type d'étape."), field="kind")
     title = clean_phase_title(title)
     minutes = clean_minutes(planned_minutes)
-    instructions = " ".join((instructions or "").split())
-    if len(instructions) > INSTRUCTIONS_MAX:
-        raise DomainError(
-            "invalid_instructions",
-            _("La consigne fait au plus %(n)d caractères.") % {"n": INSTRUCTIONS_MAX},
-            field="instructions",
-        )
+    instructions = _clean_instructions(instructions)
     if position not in ("end", "after_current"):
         raise DomainError("invalid_position", _("Choisissez où placer l'étape."), field="position")
     config = clean_vote_config(vote or {}) if kind == PhaseKind.VOTE else {}
@@ -378,26 +383,9 @@ def step_add(
         steps = _steps(locked)
         session = None
         if kind == PhaseKind.VOTE and config["options"] != "ideas":
-            session = vote_services.session_create(
-                actor=actor,
-                title=title,
-                question=config["question"],
-                method=config["method"],
-                reveal=config["reveal"],
-                workshop=locked,
-                max_choices=config.get("max_choices"),
-                dot_budget=config.get("dot_budget", 5),
-                dot_cap=config.get("dot_cap", 3),
-                labels=config.get("labels", []),
-                request=request,
-            )
+            session = _fixed_options_session(locked, actor, title, config, request)
         if kind == PhaseKind.OPINIONS:
             config = {"conversation": _step_conversation(locked, actor, title, conversation)}
-        ids = [s.pk for s in steps]
-        if position == "after_current" and locked.current_phase_id in ids:
-            index = ids.index(locked.current_phase_id) + 1
-        else:
-            index = len(steps)
         step = Phase(
             workshop=locked,
             kind=kind,
@@ -407,12 +395,7 @@ def step_add(
             config=config,
             vote_session=session,
         )
-        steps.insert(index, step)
-        step.order = index
-        step.save()
-        for order, s in enumerate(steps):
-            s.order = order
-        Phase.objects.bulk_update(steps, ["order"])
+        _insert_step(locked, steps, step, position)
         audit_record(
             actor=actor,
             action="workshop.step_added",
@@ -422,6 +405,38 @@ def step_add(
         )
         broadcast_on_commit(locked, "phase.changed", events.agenda(locked))
     return step
+
+
+def _fixed_options_session(locked: Workshop, actor, title: str, config: dict, request):
+    """The draft vote of a step whose options are fixed (checked now, not in front of the room)."""
+    return vote_services.session_create(
+        actor=actor,
+        title=title,
+        question=config["question"],
+        method=config["method"],
+        reveal=config["reveal"],
+        workshop=locked,
+        max_choices=config.get("max_choices"),
+        dot_budget=config.get("dot_budget", 5),
+        dot_cap=config.get("dot_cap", 3),
+        labels=config.get("labels", []),
+        request=request,
+    )
+
+
+def _insert_step(locked: Workshop, steps: list[Phase], step: Phase, position: str) -> None:
+    """Save ``step`` at the end, or right after the current step, and renumber the run sheet."""
+    ids = [s.pk for s in steps]
+    if position == "after_current" and locked.current_phase_id in ids:
+        index = ids.index(locked.current_phase_id) + 1
+    else:
+        index = len(steps)
+    steps.insert(index, step)
+    step.order = index
+    step.save()
+    for order, s in enumerate(steps):
+        s.order = order
+    Phase.objects.bulk_update(steps, ["order"])
 
 
 def _step_conversation(workshop: Workshop, actor, title: str, conversation) -> int:
@@ -488,13 +503,7 @@ def step_update(
     *, workshop: Workshop, actor, phase: Phase, title: str, planned_minutes, instructions: str = ""
 ) -> Phase:
     """Rename a step, change its planned length and its instructions."""
-    instructions = " ".join((instructions or "").split())
-    if len(instructions) > INSTRUCTIONS_MAX:
-        raise DomainError(
-            "invalid_instructions",
-            _("La consigne fait au plus %(n)d caractères.") % {"n": INSTRUCTIONS_MAX},
-            field="instructions",
-        )
+    instructions = _clean_instructions(instructions)
     with transaction.atomic():
         phase = phase_update(
             workshop=workshop,
