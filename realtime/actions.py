@@ -46,6 +46,9 @@ class ActionContext:
     # The client's idempotency key for creates (``client_key`` in the frame or its data).
     client_key: str = ""
     is_facilitator: bool = False
+    # The connection's ASGI scope: what a handler knows of the client (its address for the
+    # audit log, ``workshops.commands.SocketClient``).
+    scope: dict | None = None
 
 
 def register(name: str) -> Callable[[Handler], Handler]:

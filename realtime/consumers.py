@@ -299,6 +299,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             participant=self.access.participant,
             client_key=str(client_key)[:64],
             is_facilitator=self.access.is_facilitator,
+            scope=self.scope,
         )
         try:
             # Off the single thread-sensitive thread: actions of different connections run

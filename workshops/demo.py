@@ -15,8 +15,14 @@ from datetime import UTC, datetime, timedelta
 from django.utils import timezone
 
 from proposals.models import Axis, Proposal
-from workshops import services
-from workshops.models import Attendance, Place, Workshop, WorkshopState
+from workshops import grouping
+from workshops.models import Attendance, IdeaGroup, Place, Workshop, WorkshopState
+from workshops.services.agenda import phase_next
+from workshops.services.board import idea_post, reaction_toggle
+from workshops.services.hands import hand_raise
+from workshops.services.joining import join_code_generate, workshop_join
+from workshops.services.lifecycle import workshop_state_change
+from workshops.services.timer import timer_start
 
 LIVE_SLUG = "filieres-avenir-hydrogene-maroquinerie"
 
@@ -143,7 +149,7 @@ def seed(ctx: dict) -> None:
             "location": "Maison de l'agglomération, Montbéliard",
             "capacity": 120,
             "state": WorkshopState.SCHEDULED,
-            "join_code": services.join_code_generate(),
+            "join_code": join_code_generate(),
             "created_by": ctx["facilitator"],
         },
     )
@@ -176,7 +182,7 @@ def _seed_live(ctx: dict, now) -> None:
             "video_url": "https://meet.jit.si/agir-ensemble-pma2030-filieres-avenir",
             "capacity": 200,
             "state": WorkshopState.SCHEDULED,
-            "join_code": services.join_code_generate(),
+            "join_code": join_code_generate(),
             "created_by": facilitator,
         },
     )
@@ -185,15 +191,15 @@ def _seed_live(ctx: dict, now) -> None:
         workshop.facilitators.add(facilitator)
         for order, (kind, title, minutes) in enumerate(LIVE_AGENDA):
             workshop.phases.create(kind=kind, title=title, order=order, planned_minutes=minutes)
-        workshop = services.workshop_state_change(
+        workshop = workshop_state_change(
             workshop=workshop, actor=facilitator, to=WorkshopState.LIVE
         )
-        services.phase_next(workshop=workshop, actor=facilitator)
-        services.timer_start(workshop=workshop, actor=facilitator)
+        phase_next(workshop=workshop, actor=facilitator)
+        timer_start(workshop=workshop, actor=facilitator)
     for username, attendance in LIVE_PEOPLE:
         if users[username].participations.filter(workshop=workshop).exists():
             continue
-        services.workshop_join(workshop=workshop, user=users[username], attendance=attendance)
+        workshop_join(workshop=workshop, user=users[username], attendance=attendance)
     axis = Axis.objects.get(slug="filieres-avenir")
     ideas = []
     for key, author, title, body in LIVE_IDEAS:
@@ -201,7 +207,7 @@ def _seed_live(ctx: dict, now) -> None:
             author=users[author], client_key=f"demo-live-{key}"
         ).first()
         if existing is None:
-            existing = services.idea_post(
+            existing = idea_post(
                 workshop=workshop,
                 user=users[author],
                 axis=axis,
@@ -220,10 +226,10 @@ def _seed_live(ctx: dict, now) -> None:
             ("fatima.elue", 6, "agree"),
         ]
         for username, index, kind in reactions:
-            services.reaction_toggle(
+            reaction_toggle(
                 workshop=workshop, user=users[username], proposal_id=ideas[index].pk, kind=kind
             )
-        services.hand_raise(workshop=workshop, user=users["fatima.elue"])
+        hand_raise(workshop=workshop, user=users["fatima.elue"])
     _seed_groups(
         workshop,
         facilitator,
@@ -302,7 +308,7 @@ def _seed_past(ctx: dict) -> None:
             "location": "Salle de la Roselière, Montbéliard",
             "capacity": 150,
             "state": WorkshopState.SCHEDULED,
-            "join_code": services.join_code_generate(),
+            "join_code": join_code_generate(),
             "created_by": facilitator,
         },
     )
@@ -314,15 +320,13 @@ def _seed_past(ctx: dict) -> None:
     workshop.facilitators.add(facilitator)
     for order, (kind, title, minutes) in enumerate(PAST_AGENDA):
         workshop.phases.create(kind=kind, title=title, order=order, planned_minutes=minutes)
-    workshop = services.workshop_state_change(
-        workshop=workshop, actor=facilitator, to=WorkshopState.LIVE
-    )
-    services.phase_next(workshop=workshop, actor=facilitator)
+    workshop = workshop_state_change(workshop=workshop, actor=facilitator, to=WorkshopState.LIVE)
+    phase_next(workshop=workshop, actor=facilitator)
     for username, attendance in PAST_PEOPLE:
-        services.workshop_join(workshop=workshop, user=users[username], attendance=attendance)
-    services.phase_next(workshop=workshop, actor=facilitator)
+        workshop_join(workshop=workshop, user=users[username], attendance=attendance)
+    phase_next(workshop=workshop, actor=facilitator)
     for key, author, axis_slug, title, body in PAST_IDEAS:
-        services.idea_post(
+        idea_post(
             workshop=workshop,
             user=users[author],
             axis=axes[axis_slug],
@@ -330,9 +334,7 @@ def _seed_past(ctx: dict) -> None:
             body=body,
             client_key=f"demo-past-{key}",
         )
-    workshop = services.workshop_state_change(
-        workshop=workshop, actor=facilitator, to=WorkshopState.CLOSED
-    )
+    workshop = workshop_state_change(workshop=workshop, actor=facilitator, to=WorkshopState.CLOSED)
     ctx["past_workshop"] = workshop
 
 
@@ -347,8 +349,6 @@ LIVE_GROUPS = [
 
 
 def _seed_groups(workshop, facilitator, ideas_by_key: dict) -> None:
-    from workshops import grouping
-    from workshops.models import IdeaGroup
 
     if IdeaGroup.objects.filter(workshop=workshop).exists():
         return

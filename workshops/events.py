@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from django.db.models import Count
 
-from workshops.models import HandRaise, Phase, Reaction, ReactionKind, Workshop
+from accounts.models import College
+from workshops.models import (
+    HandRaise,
+    IdeaGroup,
+    IdeaGroupMember,
+    Phase,
+    Reaction,
+    ReactionKind,
+    Workshop,
+)
 
 
 def idea(proposal) -> dict:
@@ -26,8 +35,6 @@ def idea(proposal) -> dict:
 
 
 def _college_label(value: str) -> str:
-    from accounts.models import College
-
     try:
         return College(value).label
     except ValueError:
@@ -115,8 +122,6 @@ def idea_groups(workshop: Workshop | int) -> dict:
     The whole list (a room has a few groups): the payload of ``idea_groups.changed`` and the
     ``groups`` of the room's initial state, so a reload and a live update look the same.
     """
-    from workshops.models import IdeaGroup, IdeaGroupMember
-
     workshop_id = workshop if isinstance(workshop, int) else workshop.pk
     groups = list(
         IdeaGroup.objects.filter(workshop_id=workshop_id)

@@ -22,6 +22,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from realtime.presence import count
+from votes.models import Ballot
+from workshops.models import Participant
+
 CONNECTED = "connected"
 REGISTERED = "registered"
 VOTERS = "voters"
@@ -54,22 +58,17 @@ def registered_count(workshop_id: int | None) -> int | None:
     """« inscrit·es à l'atelier » (None outside a workshop: a board vote is open to all)."""
     if workshop_id is None:
         return None
-    from workshops.models import Participant
 
     return Participant.objects.filter(REGISTERED_Q, workshop_id=workshop_id).count()
 
 
 def voters_count(session) -> int:
     """« votant·es »: ballots of this vote session."""
-    from votes.models import Ballot
-
     return Ballot.objects.filter(session=session).count()
 
 
 def connected_count(members) -> int:
     """« connecté·es maintenant », from the room's presence entries."""
-    from realtime.presence import count
-
     return count(members)["total"]
 
 

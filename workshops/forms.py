@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import re
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import College
+from proposals.models import Axis
+from workshops import steps
 from workshops.models import Attendance, Place, Visibility, Workshop
 
 
@@ -65,7 +70,6 @@ class IdeaForm(forms.Form):
 
     def __init__(self, *args, workshop, **kwargs):
         super().__init__(*args, **kwargs)
-        from proposals.models import Axis
 
         axes = workshop.axes.all()
         if not axes.exists():
@@ -162,14 +166,12 @@ class WorkshopForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from proposals.models import Axis
 
         self.fields["axes"].queryset = Axis.objects.order_by("kind", "order")
 
     @classmethod
     def initial_for(cls, workshop: Workshop) -> dict:
         """The form's values for an existing workshop (times shown in the site's time zone)."""
-        from django.utils import timezone
 
         def local(value):
             return timezone.localtime(value) if value else None
@@ -208,8 +210,6 @@ class InviteForm(forms.Form):
     MAX_PER_SUBMIT = 100
 
     def clean_identifiers(self) -> list[str]:
-        import re
-
         raw = self.cleaned_data["identifiers"]
         seen: dict[str, str] = {}
         for item in re.split(r"[\s,;]+", raw):
@@ -237,7 +237,6 @@ class WorkshopCreateForm(WorkshopForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from workshops import steps
 
         self.fields["runsheet"].choices = [
             (

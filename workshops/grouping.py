@@ -15,9 +15,12 @@ from django.utils.translation import gettext as _
 from accounts.services import audit_record
 from project.errors import DomainError, NotFoundError, PermissionDeniedError
 from project.text import clean_line
+from proposals.models import Proposal
 from realtime.broadcast import broadcast_on_commit
+from votes.services import session_create
 from workshops import events, rules
 from workshops.models import IdeaGroup, IdeaGroupMember, Workshop, WorkshopState
+from workshops.selectors import suggestion_key
 
 EVENT = "idea_groups.changed"
 NAME_MAX = 120
@@ -54,8 +57,6 @@ def _group(workshop: Workshop, group_id) -> IdeaGroup:
 
 
 def _idea(workshop: Workshop, idea_id):
-    from proposals.models import Proposal
-
     proposal = Proposal.objects.filter(
         pk=idea_id, origin_workshop=workshop, merged_into__isnull=True, is_hidden=False
     ).first()
@@ -272,8 +273,6 @@ def idea_groups_vote_create(
     *, workshop: Workshop, actor, title: str, method: str, group_ids=None, request=None
 ):
     """A draft vote of the workshop whose options are its groups (each lists its ideas)."""
-    from votes.services import session_create
-
     _require_facilitator(actor, workshop)
     groups = list(IdeaGroup.objects.filter(workshop=workshop).order_by("position", "pk"))
     if group_ids is not None:
@@ -306,8 +305,6 @@ def suggestions_ignored(*, workshop: Workshop, store) -> list[str]:
 def suggestion_ignore(*, workshop: Workshop, actor, key, store) -> list[str]:
     """« Ignorer » on a suggested group: it is no longer shown to this facilitator (the key
     names its ideas, ``workshops.selectors.suggestion_key``); nothing else changes."""
-    from workshops.selectors import suggestion_key
-
     _require_facilitator(actor, workshop)
     try:
         key = suggestion_key(str(key).split("-"))

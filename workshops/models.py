@@ -5,6 +5,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import College
@@ -244,8 +245,6 @@ class Phase(models.Model):
         return self.timer_ends_at is not None
 
     def seconds_left(self, now=None) -> int:
-        from django.utils import timezone
-
         if self.timer_ends_at is not None:
             now = now or timezone.now()
             return max(0, int((self.timer_ends_at - now).total_seconds()))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
+
 from workshops.models import Participant, Workshop, WorkshopState, is_publicly_visible
 
 
@@ -30,8 +33,6 @@ def is_workshop_facilitator_now(user, workshop: Workshop) -> bool:
     """
     if not (user and user.is_authenticated):
         return False
-    from django.contrib.auth import get_user_model
-    from django.db.models import Exists, OuterRef
 
     row = (
         get_user_model()

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from project.errors import NotFoundError, PermissionDeniedError
+from proposals import similarity
+from proposals.models import Proposal, ProposalStatus
 from workshops import rules
-from workshops.models import Participant, Phase, Workshop
+from workshops.figures import REGISTERED_Q
+from workshops.models import (
+    IdeaGroup,
+    IdeaGroupMember,
+    Participant,
+    Phase,
+    Reaction,
+    ReactionKind,
+    Workshop,
+    WorkshopState,
+)
 
 
 @dataclass
@@ -75,13 +87,34 @@ def get_workshop_for_user(user, slug: str) -> RoomAccess:
     )
 
 
+def get_workshop_for_facilitator(user, slug: str) -> RoomAccess:
+    """``get_workshop_for_user``, and PermissionDeniedError to those who may see the workshop
+    but do not facilitate it (the presenter console)."""
+    access = get_workshop_for_user(user, slug)
+    if not access.is_facilitator:
+        raise PermissionDeniedError(
+            "forbidden", _("Réservé à l'équipe d'animation de cet atelier.")
+        )
+    return access
+
+
+def get_workshop_to_manage(user, slug: str, allowed) -> Workshop:
+    """The workshop ``slug`` if ``allowed(user, workshop)`` (a rule: edit it, invite to it);
+    PermissionDeniedError to those who can see it, NotFoundError to the others."""
+    workshop = Workshop.objects.filter(slug=slug).first()
+    if workshop is None:
+        raise NotFoundError("not_found", _("Cet atelier n'existe pas."))
+    if not allowed(user, workshop):
+        if rules.can_see_workshop(user, workshop, participant_for(user, workshop)):
+            raise PermissionDeniedError(
+                "forbidden", _("Réservé à l'équipe d'animation de cet atelier.")
+            )
+        raise NotFoundError("not_found", _("Cet atelier n'existe pas."))
+    return workshop
+
+
 def room_ideas(workshop: Workshop, *, facilitator: bool) -> list:
     """The ideas of the room, newest first, with their reaction counts (2 queries)."""
-    from django.db.models import Count, Q
-
-    from proposals.models import Proposal
-    from workshops.models import ReactionKind
-
     qs = (
         Proposal.objects.filter(origin_workshop=workshop, merged_into__isnull=True)
         .select_related("author", "axis")
@@ -105,10 +138,6 @@ def room_ideas(workshop: Workshop, *, facilitator: bool) -> list:
 
 def participant_counts(workshop: Workshop) -> dict:
     """« inscrit·es à l'atelier » (workshops.figures), by college and by attendance (1 query)."""
-    from django.db.models import Count
-
-    from workshops.figures import REGISTERED_Q
-
     rows = (
         Participant.objects.filter(REGISTERED_Q, workshop=workshop)
         .values("college", "attendance")
@@ -124,10 +153,6 @@ def participant_counts(workshop: Workshop) -> dict:
 
 def workshops_for_list(user) -> dict:
     """Live and upcoming workshops the user may see (1 query), split by state."""
-    from django.db.models import Q
-
-    from workshops.models import WorkshopState
-
     qs = Workshop.objects.filter(state__in=[WorkshopState.SCHEDULED, WorkshopState.LIVE])
     if not (user and user.is_authenticated and user.is_superuser):
         # The public rule (one queryset for every output), then what this person belongs to.
@@ -146,9 +171,6 @@ def workshops_for_list(user) -> dict:
 def grouping_panel(workshop: Workshop) -> dict:
     """The facilitator's grouping panel: the groups in order, each with its ideas, and the
     ideas of the wall in no group (3 queries, whatever the number of ideas)."""
-    from proposals.models import Proposal
-    from workshops.models import IdeaGroup, IdeaGroupMember
-
     groups = list(IdeaGroup.objects.filter(workshop=workshop).order_by("position", "pk"))
     ideas = {
         p.pk: p
@@ -188,10 +210,6 @@ def grouping_panel(workshop: Workshop) -> dict:
 def similar_wall_ideas(workshop: Workshop, user, text: str, *, limit: int = 3) -> list:
     """Ideas of this wall (not hidden, not merged) like ``text``, best first, each marked
     ``agreed`` when ``user`` already gave it « D'accord » (3 queries)."""
-    from proposals import similarity
-    from proposals.models import Proposal, ProposalStatus
-    from workshops.models import Reaction, ReactionKind
-
     wall = Proposal.objects.filter(origin_workshop=workshop, is_hidden=False).exclude(
         status=ProposalStatus.MERGED
     )
@@ -221,9 +239,6 @@ def suggested_wall_groups(workshop: Workshop, *, ignored=()) -> list[dict]:
     ``[{"ideas": [Proposal, …], "words": […], "cohesion": …, "key": "12-15", "name": …}]``,
     largest first, leaving out those whose ``key`` is in ``ignored``. A suggestion only:
     nothing is grouped until the facilitator accepts it (2 queries)."""
-    from proposals import similarity
-    from proposals.models import Proposal, ProposalStatus
-
     ideas = list(
         Proposal.objects.filter(origin_workshop=workshop, is_hidden=False)
         .exclude(status=ProposalStatus.MERGED)

@@ -3,7 +3,7 @@
 A step is a ``Phase`` (see its docstring) with, for a vote step, a prepared activity:
 ``vote_session`` (a draft with fixed options) or ``config`` (a vote whose options are
 the room's ideas, built when the step starts). ``step_next`` moves the room, the stage
-and the phones in one transaction: the phase changes (``services.phase_start``), the
+and the phones in one transaction: the phase changes (``phase_start``), the
 vote of the step left behind closes, the prepared vote opens or the results are shown,
 and the wall opens or locks; each of those services broadcasts after the commit, in
 that order. The console's button, its HTTP form and the ``step.next`` socket action
@@ -20,10 +20,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.services import audit_record
+from opinions.models import Conversation
 from project.errors import DomainError, PermissionDeniedError
+from proposals.models import Proposal
 from realtime.broadcast import broadcast_on_commit
-from workshops import events, rules, services
-from workshops.models import Phase, PhaseKind, Workshop, WorkshopState
+from votes import services as vote_services
+from votes.models import Method, Reveal, SessionState, VoteOption, VoteSession
+from workshops import events, rules
+from workshops.models import Participant, Phase, PhaseKind, Workshop, WorkshopState
+from workshops.services.agenda import (
+    clean_minutes,
+    clean_phase_title,
+    phase_move,
+    phase_start,
+    phase_update,
+)
+from workshops.services.board import board_lock
+from workshops.services.editing import workshop_create
 
 VOTE_OPTION_SOURCES = ("ideas", "labels")
 INSTRUCTIONS_MAX = 500
@@ -124,9 +137,6 @@ def _step_go(*, workshop: Workshop, actor, direction: str, request=None) -> Step
 
 def _enter(locked: Workshop, actor, target: Phase, request) -> StepOutcome:
     """Inside the caller's transaction: leave the current step, start ``target``'s activity."""
-    from votes import services as vote_services
-    from votes.models import SessionState
-
     if locked.state != WorkshopState.LIVE:
         raise DomainError("not_live", _("Ouvrez l'atelier (en direct) avant de lancer une étape."))
     leaving = (
@@ -136,7 +146,7 @@ def _enter(locked: Workshop, actor, target: Phase, request) -> StepOutcome:
     outcome = StepOutcome(phase=target)
     if leaving is not None and leaving.pk == target.pk:
         raise DomainError("already_current", _("Cette étape est déjà en cours."))
-    phase = services.phase_start(workshop=locked, actor=actor, phase=target, request=request)
+    phase = phase_start(workshop=locked, actor=actor, phase=target, request=request)
     outcome.phase = phase
     outcome.messages.append(_("Étape en cours : « %(title)s ».") % {"title": phase.title})
     # The vote of the step left behind ends with it (unless the next step is its results).
@@ -150,43 +160,10 @@ def _enter(locked: Workshop, actor, target: Phase, request) -> StepOutcome:
         )
         outcome.messages.append(_("Vote « %(title)s » clos.") % {"title": session.title})
     if target.kind == PhaseKind.VOTE:
-        session = _prepared_session(locked, actor, target, request)
-        outcome.vote_session_id = session.pk
-        if session.state == SessionState.DRAFT:
-            session = vote_services.session_open(session=session, actor=actor, request=request)
-            eligible = _eligible(locked)
-            outcome.messages.append(
-                ngettext(
-                    "Vote ouvert : %(n)d participant·e peut voter.",
-                    "Vote ouvert : %(n)d participant·es peuvent voter.",
-                    eligible,
-                )
-                % {"n": eligible}
-            )
-        elif session.state == SessionState.OPEN:
-            outcome.messages.append(_("Le vote est toujours ouvert."))
-        else:
-            outcome.messages.append(_("Ce vote est déjà clos : il ne se rouvre pas."))
+        _enter_vote(locked, actor, target, request, outcome)
     elif target.kind == PhaseKind.RESULTS:
-        session = _results_session(locked, target)
-        if session is None:
-            outcome.messages.append(_("Aucun vote avant cette étape : pas de résultats à montrer."))
-        else:
-            outcome.vote_session_id = session.pk
-            if session.state == SessionState.OPEN:
-                session = vote_services.session_close(session=session, actor=actor, request=request)
-            if session.revealed_at is None:
-                vote_services.session_reveal(session=session, actor=actor, request=request)
-            outcome.messages.append(
-                _("Résultats du vote « %(title)s » montrés sur l'écran et les téléphones.")
-                % {"title": session.title}
-            )
-    if target.kind == PhaseKind.IDEATION and locked.board_locked:
-        services.board_lock(workshop=locked, actor=actor, locked=False)
-        outcome.messages.append(_("Le mur d'idées est ouvert."))
-    elif target.kind in (PhaseKind.CLUSTERING, PhaseKind.VOTE) and not locked.board_locked:
-        services.board_lock(workshop=locked, actor=actor, locked=True)
-        outcome.messages.append(_("Le mur d'idées est verrouillé pendant cette étape."))
+        _enter_results(locked, actor, target, request, outcome)
+    _board_for(locked, actor, target, outcome)
     audit_record(
         actor=actor,
         action="workshop.step_started",
@@ -197,17 +174,60 @@ def _enter(locked: Workshop, actor, target: Phase, request) -> StepOutcome:
     return outcome
 
 
-def _eligible(workshop: Workshop) -> int:
-    from workshops.models import Participant
+def _enter_vote(locked: Workshop, actor, target: Phase, request, outcome: StepOutcome) -> None:
+    """A vote step: its prepared session opens (once: a closed vote does not reopen)."""
+    session = _prepared_session(locked, actor, target, request)
+    outcome.vote_session_id = session.pk
+    if session.state == SessionState.DRAFT:
+        session = vote_services.session_open(session=session, actor=actor, request=request)
+        eligible = _eligible(locked)
+        outcome.messages.append(
+            ngettext(
+                "Vote ouvert : %(n)d participant·e peut voter.",
+                "Vote ouvert : %(n)d participant·es peuvent voter.",
+                eligible,
+            )
+            % {"n": eligible}
+        )
+    elif session.state == SessionState.OPEN:
+        outcome.messages.append(_("Le vote est toujours ouvert."))
+    else:
+        outcome.messages.append(_("Ce vote est déjà clos : il ne se rouvre pas."))
 
+
+def _enter_results(locked: Workshop, actor, target: Phase, request, outcome: StepOutcome) -> None:
+    """A results step: the vote before it closes if need be and its results are shown."""
+    session = _results_session(locked, target)
+    if session is None:
+        outcome.messages.append(_("Aucun vote avant cette étape : pas de résultats à montrer."))
+        return
+    outcome.vote_session_id = session.pk
+    if session.state == SessionState.OPEN:
+        session = vote_services.session_close(session=session, actor=actor, request=request)
+    if session.revealed_at is None:
+        vote_services.session_reveal(session=session, actor=actor, request=request)
+    outcome.messages.append(
+        _("Résultats du vote « %(title)s » montrés sur l'écran et les téléphones.")
+        % {"title": session.title}
+    )
+
+
+def _board_for(locked: Workshop, actor, target: Phase, outcome: StepOutcome) -> None:
+    """The wall opens for ideation and locks for grouping and votes."""
+    if target.kind == PhaseKind.IDEATION and locked.board_locked:
+        board_lock(workshop=locked, actor=actor, locked=False)
+        outcome.messages.append(_("Le mur d'idées est ouvert."))
+    elif target.kind in (PhaseKind.CLUSTERING, PhaseKind.VOTE) and not locked.board_locked:
+        board_lock(workshop=locked, actor=actor, locked=True)
+        outcome.messages.append(_("Le mur d'idées est verrouillé pendant cette étape."))
+
+
+def _eligible(workshop: Workshop) -> int:
     return Participant.objects.filter(workshop=workshop, removed_at__isnull=True).count()
 
 
 def _prepared_session(workshop: Workshop, actor, step: Phase, request):
     """The step's vote: its prepared draft, or one built now from the room's ideas."""
-    from proposals.models import Proposal
-    from votes import services as vote_services
-
     if step.vote_session_id:
         return step.vote_session
     config = step.config or {}
@@ -244,8 +264,6 @@ def _prepared_session(workshop: Workshop, actor, step: Phase, request):
 
 def _results_session(workshop: Workshop, step: Phase):
     """The vote of the nearest vote step before ``step`` (or the workshop's latest vote)."""
-    from votes.models import SessionState, VoteSession
-
     before = (
         Phase.objects.filter(workshop=workshop, vote_session__isnull=False, order__lte=step.order)
         .exclude(pk=step.pk)
@@ -269,8 +287,6 @@ def _results_session(workshop: Workshop, step: Phase):
 
 def clean_vote_config(data: dict) -> dict:
     """The prepared vote of a step, checked: method, reveal, where the options come from."""
-    from votes.models import Method, Reveal
-
     method = data.get("method") or ""
     if method not in Method.values:
         raise DomainError("invalid_method", _("Choisissez une méthode de vote."), field="method")
@@ -319,6 +335,17 @@ def _bounded(value, default, name: str) -> int:
     return number
 
 
+def _clean_instructions(instructions: str) -> str:
+    instructions = " ".join((instructions or "").split())
+    if len(instructions) > INSTRUCTIONS_MAX:
+        raise DomainError(
+            "invalid_instructions",
+            _("La consigne fait au plus %(n)d caractères.") % {"n": INSTRUCTIONS_MAX},
+            field="instructions",
+        )
+    return instructions
+
+
 def step_add(
     *,
     workshop: Workshop,
@@ -340,20 +367,12 @@ def step_add(
     A vote step with fixed options gets its draft session now (checked now: an error
     here, not in front of the room); one on the room's ideas gets it when it starts.
     """
-    from votes import services as vote_services
-
     _require_facilitator(actor, workshop)
     if kind not in PhaseKind.values:
         raise DomainError("invalid_kind", _("Choisissez un type d'étape."), field="kind")
-    title = services._clean_phase_title(title)
-    minutes = services._clean_minutes(planned_minutes)
-    instructions = " ".join((instructions or "").split())
-    if len(instructions) > INSTRUCTIONS_MAX:
-        raise DomainError(
-            "invalid_instructions",
-            _("La consigne fait au plus %(n)d caractères.") % {"n": INSTRUCTIONS_MAX},
-            field="instructions",
-        )
+    title = clean_phase_title(title)
+    minutes = clean_minutes(planned_minutes)
+    instructions = _clean_instructions(instructions)
     if position not in ("end", "after_current"):
         raise DomainError("invalid_position", _("Choisissez où placer l'étape."), field="position")
     config = clean_vote_config(vote or {}) if kind == PhaseKind.VOTE else {}
@@ -364,26 +383,9 @@ def step_add(
         steps = _steps(locked)
         session = None
         if kind == PhaseKind.VOTE and config["options"] != "ideas":
-            session = vote_services.session_create(
-                actor=actor,
-                title=title,
-                question=config["question"],
-                method=config["method"],
-                reveal=config["reveal"],
-                workshop=locked,
-                max_choices=config.get("max_choices"),
-                dot_budget=config.get("dot_budget", 5),
-                dot_cap=config.get("dot_cap", 3),
-                labels=config.get("labels", []),
-                request=request,
-            )
+            session = _fixed_options_session(locked, actor, title, config, request)
         if kind == PhaseKind.OPINIONS:
             config = {"conversation": _step_conversation(locked, actor, title, conversation)}
-        ids = [s.pk for s in steps]
-        if position == "after_current" and locked.current_phase_id in ids:
-            index = ids.index(locked.current_phase_id) + 1
-        else:
-            index = len(steps)
         step = Phase(
             workshop=locked,
             kind=kind,
@@ -393,12 +395,7 @@ def step_add(
             config=config,
             vote_session=session,
         )
-        steps.insert(index, step)
-        step.order = index
-        step.save()
-        for order, s in enumerate(steps):
-            s.order = order
-        Phase.objects.bulk_update(steps, ["order"])
+        _insert_step(locked, steps, step, position)
         audit_record(
             actor=actor,
             action="workshop.step_added",
@@ -410,10 +407,40 @@ def step_add(
     return step
 
 
+def _fixed_options_session(locked: Workshop, actor, title: str, config: dict, request):
+    """The draft vote of a step whose options are fixed (checked now, not in front of the room)."""
+    return vote_services.session_create(
+        actor=actor,
+        title=title,
+        question=config["question"],
+        method=config["method"],
+        reveal=config["reveal"],
+        workshop=locked,
+        max_choices=config.get("max_choices"),
+        dot_budget=config.get("dot_budget", 5),
+        dot_cap=config.get("dot_cap", 3),
+        labels=config.get("labels", []),
+        request=request,
+    )
+
+
+def _insert_step(locked: Workshop, steps: list[Phase], step: Phase, position: str) -> None:
+    """Save ``step`` at the end, or right after the current step, and renumber the run sheet."""
+    ids = [s.pk for s in steps]
+    if position == "after_current" and locked.current_phase_id in ids:
+        index = ids.index(locked.current_phase_id) + 1
+    else:
+        index = len(steps)
+    steps.insert(index, step)
+    step.order = index
+    step.save()
+    for order, s in enumerate(steps):
+        s.order = order
+    Phase.objects.bulk_update(steps, ["order"])
+
+
 def _step_conversation(workshop: Workshop, actor, title: str, conversation) -> int:
     """The opinion map an opinion step shows: one of this workshop's, or a new one."""
-    from opinions.models import Conversation
-
     if conversation not in (None, ""):
         try:
             pk = int(conversation)
@@ -438,8 +465,6 @@ def _step_conversation(workshop: Workshop, actor, title: str, conversation) -> i
 
 def step_conversation(step: Phase | None):
     """The opinion map of an opinion step (None for any other step)."""
-    from opinions.models import Conversation
-
     if step is None or step.kind != PhaseKind.OPINIONS:
         return None
     pk = (step.config or {}).get("conversation")
@@ -478,15 +503,9 @@ def step_update(
     *, workshop: Workshop, actor, phase: Phase, title: str, planned_minutes, instructions: str = ""
 ) -> Phase:
     """Rename a step, change its planned length and its instructions."""
-    instructions = " ".join((instructions or "").split())
-    if len(instructions) > INSTRUCTIONS_MAX:
-        raise DomainError(
-            "invalid_instructions",
-            _("La consigne fait au plus %(n)d caractères.") % {"n": INSTRUCTIONS_MAX},
-            field="instructions",
-        )
+    instructions = _clean_instructions(instructions)
     with transaction.atomic():
-        phase = services.phase_update(
+        phase = phase_update(
             workshop=workshop,
             actor=actor,
             phase=phase,
@@ -502,7 +521,7 @@ def step_update(
 
 def step_move(*, workshop: Workshop, actor, phase: Phase, direction: str) -> None:
     """Up or down the run sheet (the existing agenda service)."""
-    services.phase_move(workshop=workshop, actor=actor, phase=phase, direction=direction)
+    phase_move(workshop=workshop, actor=actor, phase=phase, direction=direction)
 
 
 # --- templates -------------------------------------------------------------------------------
@@ -687,14 +706,12 @@ def workshop_duplicate(*, workshop: Workshop, actor, request=None) -> Workshop:
     Prepared votes with fixed options are copied as drafts; votes on the room's
     ideas stay prepared (``config``) and are built from the new room's ideas.
     """
-    from votes.models import VoteOption, VoteSession
-
     if not (rules.can_create_workshop(actor) and rules.can_edit_workshop(actor, workshop)):
         raise PermissionDeniedError(
             "forbidden", _("Réservé à l'équipe d'animation de cet atelier.")
         )
     title = _("%(title)s (copie)") % {"title": workshop.title}
-    copy = services.workshop_create(
+    copy = workshop_create(
         actor=actor,
         title=title[:200],
         description=workshop.description,

@@ -19,25 +19,36 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import College
+from opinions import rules as opinion_rules
+from opinions import selectors as opinion_selectors
 from project import ratelimit
 from project.errors import DomainError, PermissionDeniedError, add_form_error
 from project.ids import parse_id
 from realtime.broadcast import room_last_seq
-from workshops import events, grouping, qr, selectors, services
+from votes import rules as vote_rules
+from votes.models import Method, SessionState, VoteSession
+from workshops import commands, events, grouping, qr, selectors, services
 from workshops.forms import IdeaForm, JoinForm
 from workshops.models import Participant, Phase, PhaseKind, ReactionKind, WorkshopState
+from workshops.steps import step_conversation
 
 
-def _access(request: HttpRequest, slug: str) -> selectors.RoomAccess:
+def or_http_error(lookup, *args):
+    """A selector's lookup (``selectors.get_workshop_*``) for a page: its NotFoundError is the
+    404 page, its PermissionDeniedError the 403 page (a participant removed by the
+    facilitators, a non-facilitator at the console), not a server error."""
     try:
-        return selectors.get_workshop_for_user(request.user, slug)
+        return lookup(*args)
     except DomainError as error:
         if error.status == 404:
             raise Http404(error.message) from None
         if error.status == 403:
-            # A participant removed by the facilitators: the 403 page, not a server error.
             raise PermissionDenied(error.message) from None
         raise
+
+
+def _access(request: HttpRequest, slug: str) -> selectors.RoomAccess:
+    return or_http_error(selectors.get_workshop_for_user, request.user, slug)
 
 
 @require_GET
@@ -169,10 +180,6 @@ def _room_context(
 
 def _opinion_step(request: HttpRequest, current) -> dict | None:
     """During an opinion step, what the phone's vote card needs (one statement at a time)."""
-    from opinions import rules as opinion_rules
-    from opinions import selectors as opinion_selectors
-    from workshops.steps import step_conversation
-
     conversation = step_conversation(current)
     if conversation is None:
         return None
@@ -212,9 +219,6 @@ STAGE_PHASE_SCREENS = {
 def stage_opinions_context(workshop, current_phase) -> dict:
     """The opinion map of the current step, for the stage (from the stored analysis: the
     analysis itself runs in the background, opinions.services.analysis_schedule)."""
-    from opinions import selectors as opinion_selectors
-    from workshops.steps import step_conversation
-
     conversation = step_conversation(current_phase)
     if conversation is None:
         return {"opinion_conversation": None, "opinion_map": {}}
@@ -245,9 +249,6 @@ def stage_state(workshop, current_phase, spotlight) -> dict:
     before the start the join screen; then an open vote, a spotlighted idea, the results
     revealed during this phase, the wall (ideation, grouping), the timer with the phase title
     (other phases), the join screen between phases."""
-    from votes import rules as vote_rules
-    from votes.models import SessionState, VoteSession
-
     sessions = list(VoteSession.objects.for_workshop(workshop).current()[:3])
     open_vote = any(s.state == SessionState.OPEN for s in sessions)
     finished = next((s for s in sessions if s.state != SessionState.OPEN), None)
@@ -377,7 +378,7 @@ def reaction(request: HttpRequest, slug: str) -> HttpResponse:
         lambda: services.reaction_toggle(
             workshop=access.workshop,
             user=request.user,
-            proposal_id=_int(request.POST.get("id")),
+            proposal_id=parse_id(request.POST.get("id")),
             kind=request.POST.get("kind", ""),
         ),
     )
@@ -417,104 +418,25 @@ def hand(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _int(value) -> int | None:
-    return parse_id(value)
-
-
-def _phase(access, request) -> Phase:
-    phase = Phase.objects.filter(workshop=access.workshop, pk=_int(request.POST.get("id"))).first()
-    if phase is None:
-        raise DomainError("not_found", _("Cette phase n'est pas dans cet atelier."))
-    return phase
-
-
-def _participant(access, request) -> Participant:
-    participant = (
-        Participant.objects.filter(workshop=access.workshop, pk=_int(request.POST.get("id")))
-        .select_related("user")
-        .first()
-    )
-    if participant is None:
-        raise DomainError("not_found", _("Cette personne ne participe pas à cet atelier."))
-    return participant
-
-
-CONSOLE_OPS = {
-    "state": lambda w, u, p, r: services.workshop_state_change(
-        workshop=w, actor=u, to=p.get("to", ""), request=r
-    ),
-    "code": lambda w, u, p, r: services.join_code_regenerate(workshop=w, actor=u, request=r),
-    "phase-start": lambda w, u, p, r: services.phase_start(
-        workshop=w, actor=u, phase=_phase(r.access, r), request=r
-    ),
-    "phase-next": lambda w, u, p, r: services.phase_next(workshop=w, actor=u, request=r),
-    "phase-add": lambda w, u, p, r: services.phase_add(
-        workshop=w,
-        actor=u,
-        title=p.get("title", ""),
-        kind=p.get("kind", PhaseKind.OTHER),
-        planned_minutes=p.get("planned_minutes"),
-    ),
-    "phase-update": lambda w, u, p, r: services.phase_update(
-        workshop=w,
-        actor=u,
-        phase=_phase(r.access, r),
-        title=p.get("title", ""),
-        planned_minutes=p.get("planned_minutes"),
-    ),
-    "phase-move": lambda w, u, p, r: services.phase_move(
-        workshop=w, actor=u, phase=_phase(r.access, r), direction=p.get("direction", "")
-    ),
-    "timer-start": lambda w, u, p, r: services.timer_start(workshop=w, actor=u),
-    "timer-pause": lambda w, u, p, r: services.timer_pause(workshop=w, actor=u),
-    "timer-extend": lambda w, u, p, r: services.timer_extend(
-        workshop=w, actor=u, minutes=p.get("minutes")
-    ),
-    "spotlight": lambda w, u, p, r: services.idea_spotlight(
-        workshop=w, actor=u, proposal_id=_int(p.get("id"))
-    ),
-    "joins": lambda w, u, p, r: services.joins_close(
-        workshop=w, actor=u, closed=p.get("closed") == "1", request=r
-    ),
-    "lock": lambda w, u, p, r: services.board_lock(
-        workshop=w, actor=u, locked=p.get("locked") == "1"
-    ),
-    "hide": lambda w, u, p, r: services.idea_hide(
-        workshop=w, actor=u, proposal_id=_int(p.get("id")), reason=p.get("reason", ""), request=r
-    ),
-    "merge": lambda w, u, p, r: services.idea_merge(
-        workshop=w,
-        actor=u,
-        source_id=_int(p.get("source")),
-        target_id=_int(p.get("target")),
-        request=r,
-    ),
-    "hand-take": lambda w, u, p, r: services.hand_take(
-        workshop=w, actor=u, hand_id=_int(p.get("id"))
-    ),
-    "remove": lambda w, u, p, r: services.participant_remove(
-        workshop=w,
-        actor=u,
-        participant=_participant(r.access, r),
-        reason=p.get("reason", ""),
-        request=r,
-    ),
-}
-
-
 @require_POST
 def console(request: HttpRequest, slug: str, op: str) -> HttpResponse:
-    """One facilitator action (the service checks that the user facilitates this workshop)."""
+    """One facilitator command of ``workshops.commands`` (checked there: the user facilitates
+    this workshop), by its ``op``; the answer is the room, with the error if any."""
     access = _access(request, slug)
-    action = CONSOLE_OPS.get(op)
-    if action is None:
+    command = commands.WEB.get(op)
+    if command is None:
         raise Http404
-    request.access = access
     return _run(
         request,
         access,
         "console",
-        lambda: action(access.workshop, request.user, request.POST, request),
+        lambda: commands.execute(
+            command,
+            workshop=access.workshop,
+            actor=request.user,
+            params=request.POST,
+            client=request,
+        ),
     )
 
 
@@ -524,8 +446,6 @@ def console(request: HttpRequest, slug: str, op: str) -> HttpResponse:
 def grouping_context(workshop, request=None) -> dict:
     """What ``workshops/_grouping_panel.html`` needs (the room and the presenter console),
     with the suggested groups this facilitator has not ignored."""
-    from votes.models import Method
-
     ignored = (
         grouping.suggestions_ignored(workshop=workshop, store=request.session)
         if request is not None and hasattr(request, "session")
@@ -552,39 +472,6 @@ def grouping_panel(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-GROUPING_OPS = {
-    "create": lambda w, u, p, r: grouping.idea_group_create(
-        workshop=w,
-        actor=u,
-        name=p.get("name", ""),
-        idea_ids=grouping.idea_ids_from(",".join(p.getlist("ideas"))),
-        request=r,
-    ),
-    "ignore": lambda w, u, p, r: grouping.suggestion_ignore(
-        workshop=w, actor=u, key=p.get("key", ""), store=r.session
-    ),
-    "rename": lambda w, u, p, r: grouping.idea_group_rename(
-        workshop=w, actor=u, group_id=_int(p.get("id")), name=p.get("name", ""), request=r
-    ),
-    "move-idea": lambda w, u, p, r: grouping.idea_group_move_idea(
-        workshop=w, actor=u, idea_id=_int(p.get("idea")), group_id=_int(p.get("group")), request=r
-    ),
-    "merge": lambda w, u, p, r: grouping.idea_group_merge(
-        workshop=w,
-        actor=u,
-        source_id=_int(p.get("source")),
-        target_id=_int(p.get("target")),
-        request=r,
-    ),
-    "dissolve": lambda w, u, p, r: grouping.idea_group_dissolve(
-        workshop=w, actor=u, group_id=_int(p.get("id")), request=r
-    ),
-    "reorder": lambda w, u, p, r: grouping.idea_group_reorder(
-        workshop=w, actor=u, group_id=_int(p.get("id")), position=p.get("position"), request=r
-    ),
-}
-
-
 @require_POST
 def grouping_action(request: HttpRequest, slug: str, op: str) -> HttpResponse:
     """The panel's forms without JavaScript (the service checks that the user facilitates)."""
@@ -607,13 +494,19 @@ def grouping_action(request: HttpRequest, slug: str, op: str) -> HttpResponse:
             % {"title": session.title},
         )
         return redirect("votes:manage", pk=session.pk)
-    action = GROUPING_OPS.get(op)
-    if action is None:
+    command = commands.WEB.get(f"group-{op}")
+    if command is None:
         raise Http404
     # grouping.js sends « Ignorer » with fetch: an answer without the console page.
     quiet = request.headers.get("X-Grouping") == "1"
     try:
-        action(access.workshop, request.user, request.POST, request)
+        commands.execute(
+            command,
+            workshop=access.workshop,
+            actor=request.user,
+            params=request.POST,
+            client=request,
+        )
     except DomainError as error:
         if quiet:
             return JsonResponse({"code": error.code, "message": error.message}, status=400)

@@ -9,28 +9,23 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from project.errors import DomainError, add_form_error
-from workshops import rules, selectors, services
+from workshops import rules, selectors, steps, views
 from workshops.forms import InviteForm, WorkshopCreateForm, WorkshopForm
 from workshops.models import Participant, Visibility, Workshop
+from workshops.services import editing
+from workshops.services.participants import participant_invite_by_identifier
 
 
 def _managed_workshop(request: HttpRequest, slug: str, allowed) -> Workshop:
     """The workshop if ``allowed(user, workshop)``; 403 to those who can see it, 404 to others."""
-    workshop = Workshop.objects.filter(slug=slug).first()
-    if workshop is None:
-        raise Http404(_("Cet atelier n'existe pas."))
-    if not allowed(request.user, workshop):
-        participant = selectors.participant_for(request.user, workshop)
-        if rules.can_see_workshop(request.user, workshop, participant):
-            raise PermissionDenied(_("Réservé à l'équipe d'animation de cet atelier."))
-        raise Http404(_("Cet atelier n'existe pas."))
-    return workshop
+    return views.or_http_error(selectors.get_workshop_to_manage, request.user, slug, allowed)
 
 
 @login_required
@@ -40,15 +35,11 @@ def workshop_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("Réservé aux animateur·rices du Codev."))
     form = WorkshopCreateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        from django.db import transaction
-
-        from workshops import steps
-
         data = dict(form.cleaned_data)
         runsheet = data.pop("runsheet", "")
         try:
             with transaction.atomic():
-                workshop = services.workshop_create(actor=request.user, request=request, **data)
+                workshop = editing.workshop_create(actor=request.user, request=request, **data)
                 if runsheet:
                     steps.runsheet_apply_template(
                         workshop=workshop, actor=request.user, template=runsheet, request=request
@@ -87,14 +78,14 @@ def workshop_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def workshop_edit(request: HttpRequest, slug: str) -> HttpResponse:
     workshop = _managed_workshop(request, slug, rules.can_edit_workshop)
-    if workshop.state not in services.EDITABLE_STATES:
+    if workshop.state not in editing.EDITABLE_STATES:
         messages.error(request, _("Un atelier clos ou publié ne se modifie plus."))
         return redirect(workshop.get_absolute_url())
     if request.method == "POST":
         form = WorkshopForm(request.POST)
         if form.is_valid():
             try:
-                services.workshop_update(
+                editing.workshop_update(
                     workshop=workshop, actor=request.user, request=request, **form.cleaned_data
                 )
             except DomainError as error:
@@ -126,7 +117,7 @@ def workshop_invite(request: HttpRequest, slug: str) -> HttpResponse:
             invited, failed, errors = [], [], []
             for identifier in form.cleaned_data["identifiers"]:
                 try:
-                    participant = services.participant_invite_by_identifier(
+                    participant = participant_invite_by_identifier(
                         workshop=workshop,
                         actor=request.user,
                         identifier=identifier,
@@ -162,7 +153,7 @@ def workshop_invite(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "invited": invited,
             "is_private": workshop.visibility == Visibility.PRIVATE,
-            "can_invite": workshop.state in services.EDITABLE_STATES,
+            "can_invite": workshop.state in editing.EDITABLE_STATES,
         },
         status=status,
     )
