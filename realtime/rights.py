@@ -2,7 +2,7 @@
 
 A room socket reads who is connected, and whether they facilitate the room,
 once when it connects. The services its actions call read the rights again
-(``workshops.rules.is_workshop_facilitator_now``, ``workshops.services._room_rights``,
+(``workshops.rules.is_workshop_facilitator_now``, ``workshops.services.room_rights``,
 the ballot writer's voter lock), so a refused action is refused on every door;
 and when rights change, the affected sockets are closed (code 4001, as on
 logout) so that the client reconnects with what it may now do — or as an

@@ -22,14 +22,11 @@ from __future__ import annotations
 
 from accounts import rules as account_rules
 from accounts.models import Role
+from accounts.rules import is_signed_in
 from votes.models import SessionState, VoteSession
 from workshops import rules as workshop_rules
 from workshops.models import Participant
 from workshops.selectors import participant_for
-
-
-def is_signed_in(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
 
 
 def active_participant(user, workshop):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 
+from accounts.rules import is_signed_in
 from workshops.models import Participant, Workshop, WorkshopState, is_publicly_visible
 
 
 def is_workshop_facilitator(user, workshop: Workshop) -> bool:
     """A facilitator of this workshop (or an administrator)."""
-    if not (user and user.is_authenticated and user.is_active):
+    if not is_signed_in(user):
         return False
     if user.is_superuser:
         return True
@@ -83,13 +84,13 @@ def can_participate(user, workshop: Workshop, participant: Participant | None) -
 
 def can_create_workshop(user) -> bool:
     """Facilitators of the Codev (role group ``facilitators``), staff and administrators."""
-    if not (user and user.is_authenticated and user.is_active):
+    if not is_signed_in(user):
         return False
     return bool(user.is_staff or user.is_facilitator)
 
 
 def can_edit_workshop(user, workshop: Workshop) -> bool:
     """A facilitator of this workshop, or staff."""
-    if not (user and user.is_authenticated and user.is_active):
+    if not is_signed_in(user):
         return False
     return bool(user.is_staff or is_workshop_facilitator(user, workshop))

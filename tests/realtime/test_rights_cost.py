@@ -18,7 +18,7 @@ def test_a_participants_rights_are_read_in_two_queries(django_assert_num_queries
     workshop = WorkshopFactory(facilitators=[facilitator])
     participant = ParticipantFactory(workshop=workshop)
     with django_assert_num_queries(2):
-        fresh, found, facilitates = services._room_rights(workshop, participant.user)
+        fresh, found, facilitates = services.room_rights(workshop, participant.user)
     assert (fresh.pk, found.pk, facilitates) == (workshop.pk, participant.pk, False)
 
 
@@ -27,7 +27,7 @@ def test_a_facilitator_without_participation_is_read_in_three(
 ):
     workshop = WorkshopFactory(facilitators=[facilitator])
     with django_assert_num_queries(3):
-        _fresh, found, facilitates = services._room_rights(workshop, facilitator)
+        _fresh, found, facilitates = services.room_rights(workshop, facilitator)
     assert (found, facilitates) == (None, True)
 
 
@@ -36,5 +36,5 @@ def test_a_deactivated_account_facilitates_nothing(facilitator):
     type(facilitator).objects.filter(pk=facilitator.pk).update(is_active=False)
     # The object in hand still says active, as a socket's would.
     assert facilitator.is_active
-    _fresh, _found, facilitates = services._room_rights(workshop, facilitator)
+    _fresh, _found, facilitates = services.room_rights(workshop, facilitator)
     assert facilitates is False

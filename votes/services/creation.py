@@ -15,7 +15,10 @@ from project.errors import DomainError, PermissionDeniedError
 from project.text import clean_line
 from votes import rules
 from votes.models import Method, Reveal, VoteOption, VoteSession
-from workshops.grouping import group_ideas
+
+# The module, not the name: workshops.grouping imports votes.services (a vote on the wall's
+# groups), so either may be the one being initialised when the other is imported.
+from workshops import grouping as workshop_grouping
 
 MAX_OPTIONS = 40
 MIN_OPTIONS = {Method.POLL: 2, Method.SUPPORT: 1, Method.DOTS: 1, Method.MAJORITY_JUDGMENT: 1}
@@ -185,7 +188,7 @@ def _options_from_groups(groups: list, workshop) -> list[Option]:
             _("Seuls les groupes d'idées de cet atelier peuvent devenir des options."),
             field="options",
         )
-    ideas = group_ideas(groups)
+    ideas = workshop_grouping.group_ideas(groups)
     return [
         (
             None,

@@ -56,7 +56,6 @@ from workshops.services.joining import (
 )
 from workshops.services.lifecycle import TRANSITIONS, workshop_state_change
 from workshops.services.participants import (
-    close_user_sockets,
     invitee_find,
     participant_invite,
     participant_invite_by_identifier,
@@ -64,11 +63,6 @@ from workshops.services.participants import (
 )
 from workshops.services.rights import room_rights
 from workshops.services.timer import TIMER_MAX_SECONDS, timer_extend, timer_pause, timer_start
-
-# The names they had when this was one module (realtime.rights and the rights-cost tests
-# use them); new code imports ``room_rights`` and ``close_user_sockets``.
-_room_rights = room_rights
-_close_user_sockets = close_user_sockets
 
 __all__ = [
     "DEVICE_MEMORY_SECONDS",
@@ -80,7 +74,6 @@ __all__ = [
     "WORKSHOP_DESCRIPTION_MAX",
     "agenda_create_default",
     "board_lock",
-    "close_user_sockets",
     "guest_join",
     "hand_lower",
     "hand_raise",

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-
 from allauth.account.models import EmailAddress
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.services import audit_record
 from project.errors import DomainError
 from realtime.broadcast import broadcast_on_commit
+from realtime.users import close_user_sockets_on_commit
 from workshops import events
 from workshops.models import (
     HandRaise,
@@ -77,23 +74,8 @@ def participant_remove(
             {"participant": participant.pk, "name": participant.user.public_name},
             audience="facilitators",
         )
-        user_id, workshop_id = participant.user_id, workshop.pk
-        transaction.on_commit(lambda: close_user_sockets(user_id, workshop_id))
+        close_user_sockets_on_commit(participant.user_id, reason="removed", workshop_id=workshop.pk)
     return participant
-
-
-def close_user_sockets(user_id: int, workshop_id: int) -> None:
-    """Close ``user_id``'s sockets in this workshop (a removed participant), after commit."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(
-            f"user.{user_id}",
-            {"type": "user.disconnect", "reason": "removed", "workshop": workshop_id},
-        )
-    except Exception:  # the removal is committed; the socket refuses them on reconnect
-        logging.getLogger(__name__).warning("could not close sockets of user %s", user_id)
 
 
 def invitee_find(identifier: str):
