@@ -21,7 +21,7 @@ import requests
 from django.core.management import call_command
 from django.urls import reverse
 
-from tests.project.test_plurals import _links
+from tests.html_links import site_links
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
@@ -71,7 +71,7 @@ def _crawl(session: requests.Session, base: str, start: list[str]) -> dict[str, 
         kinds[kind] = kinds.get(kind, 0) + 1
         if kind != "text/html":
             continue
-        for link in _links(response.text):
+        for link in site_links(response.text):
             path = urlsplit(link).path
             if link not in seen and not SKIPPED.match(path):
                 seen.add(link)

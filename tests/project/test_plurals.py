@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from html.parser import HTMLParser
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
 
 from tests.factories import seed_demo
+from tests.html_links import site_links
 from tests.project.plurals import disagreements, visible_text
 
 pytestmark = pytest.mark.django_db
@@ -31,31 +31,6 @@ SKIPPED = re.compile(
 )
 MAX_PAGES = 220  # per person; the demo has ~150 distinct pages
 MAX_QUERIES_PER_PATH = 2  # filters and pages of a list: a couple suffice
-
-
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "a":
-            href = dict(attrs).get("href")
-            if href:
-                self.links.append(href)
-
-
-def _links(html: str) -> list[str]:
-    parser = _Links()
-    parser.feed(html)
-    out = []
-    for href in parser.links:
-        href, _ = urldefrag(href)
-        parts = urlsplit(href)
-        if parts.scheme or parts.netloc or not parts.path.startswith("/"):
-            continue
-        out.append(href)
-    return out
 
 
 def crawl(client: Client, start: list[str]) -> tuple[dict[str, list[str]], int]:
@@ -75,7 +50,7 @@ def crawl(client: Client, start: list[str]) -> tuple[dict[str, list[str]], int]:
         problems = disagreements(visible_text(html))
         if problems:
             found[url] = problems
-        for link in _links(html):
+        for link in site_links(html):
             path = urlsplit(link).path
             if link in seen or SKIPPED.match(path):
                 continue
