@@ -41,12 +41,12 @@ def _check_idea_rate(user) -> None:
     limit = realtime_conf.get("REALTIME_IDEAS_PER_MINUTE")
     window = int(timezone.now().timestamp() // 60)
     key = f"workshops:ideas:{user.pk}:{window}"
-    cache.add(key, 0, timeout=120)
+    # The counter of this minute usually exists: increment first, create it only when not
+    # (one Redis round trip fewer an idea than adding it first).
     try:
         count = cache.incr(key)
     except ValueError:
-        cache.set(key, 1, timeout=120)
-        count = 1
+        count = 1 if cache.add(key, 1, timeout=120) else cache.incr(key)
     if count > limit:
         _release_idea_slot(user)
         raise DomainError(
@@ -81,7 +81,8 @@ def idea_post(*, workshop: Workshop, user, axis, title: str, body: str = "", cli
         )
     if axis is None:
         axis = workshop.axes.order_by("order").first()
-    elif workshop.axes.exists() and not workshop.axes.filter(pk=axis.pk).exists():
+    elif not workshop.axes.filter(pk=axis.pk).exists() and workshop.axes.exists():
+        # (the axis of the room first: one query when it is, the usual case)
         raise DomainError("invalid_axis", _("Choisissez un des axes de l'atelier."), field="axis")
     _check_idea_rate(user)
     try:
