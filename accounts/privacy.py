@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ApiToken, User
 from accounts.services import audit_record
-from accounts.sockets import user_sockets_close_on_commit
+from accounts.signals import account_closed_on_commit
 from outbox.services import outbox_forget
 from project.errors import DomainError, PermissionDeniedError
 
@@ -315,7 +315,7 @@ def account_delete(*, user: User, actor: User | None = None, request=None) -> Us
             },
             request=request,
         )
-        user_sockets_close_on_commit(user_id=locked.pk)
+        account_closed_on_commit(locked.pk)
     # The caller's object must not keep the old identity in memory.
     user.refresh_from_db()
     return user
@@ -429,7 +429,7 @@ def guests_purge(
             if not dry_run:
                 with transaction.atomic():
                     _account_anonymise(User.objects.select_for_update().get(pk=guest.pk))
-                    user_sockets_close_on_commit(user_id=guest.pk)
+                    account_closed_on_commit(guest.pk)
         else:
             result.deleted += 1
             if not dry_run:

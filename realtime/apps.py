@@ -8,8 +8,9 @@ class RealtimeConfig(AppConfig):
 
     def ready(self) -> None:
         # Here, not at the top: these import models, which need the app registry ready.
-        from realtime import rights
+        from realtime import rights, users
         from realtime.actions import autodiscover
 
         autodiscover()
         rights.connect()
+        users.connect()

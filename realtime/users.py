@@ -15,7 +15,10 @@ import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
+
+from accounts.signals import account_closed
 
 logger = logging.getLogger(__name__)
 
@@ -64,3 +67,18 @@ def close_user_sockets_on_commit(
     transaction.on_commit(
         lambda: close_user_sockets(user_id, reason=reason, workshop_id=workshop_id)
     )
+
+
+def _on_logout(sender, request, user, **kwargs) -> None:
+    if user is not None and user.pk:
+        close_user_sockets(user.pk, reason="logout")
+
+
+def _on_account_closed(sender, user_id: int, **kwargs) -> None:
+    close_user_sockets(user_id, reason="account_deleted")
+
+
+def connect() -> None:
+    """Called by ``RealtimeConfig.ready``: a logout or a closed account closes the sockets."""
+    user_logged_out.connect(_on_logout, dispatch_uid="realtime-users-logout")
+    account_closed.connect(_on_account_closed, dispatch_uid="realtime-users-account-closed")

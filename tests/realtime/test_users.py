@@ -8,13 +8,11 @@ import time
 import pytest
 from channels.layers import get_channel_layer
 
-from accounts.sockets import user_group as accounts_user_group
 from realtime import users
 
 
 def test_the_user_group_is_named_in_one_place():
     assert users.user_group(42) == "user.42"
-    assert accounts_user_group is users.user_group
 
 
 @pytest.mark.parametrize(
