@@ -89,6 +89,17 @@ class Coalescer:
         self._tasks: set[asyncio.Task] = set()
         self._executor: ThreadPoolExecutor | None = None
 
+    def reset_process(self) -> None:
+        """Forget this process's flushers: their event loop is gone (each test runs on a loop
+        of its own). A flush still running on the old thread finishes there — or stays stuck
+        on a database its test has since truncated — and new flushes get a thread of their
+        own instead of queueing behind it."""
+        self._watched.clear()
+        self._tasks.clear()
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
     # --- what the user calls ------------------------------------------------------------
 
     @property

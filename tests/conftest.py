@@ -172,6 +172,17 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_tally_flusher():
+    """The live tallies' flusher runs on the test's event loop and one thread: a flush left
+    running when a test ends (its loop closed, its tables truncated) must not hold the next
+    test's snapshots behind it (make test saw every later tally test time out once)."""
+    yield
+    from votes.live import tallies
+
+    tallies.reset_process()
+
+
+@pytest.fixture(autouse=True)
 def _reference_data_for_transactional_tests(request):
     """Transactional tests flush every table when they end, data migrations included
     (axes, role groups); pytest-django runs them last, one after the other, so put that
