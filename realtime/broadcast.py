@@ -23,6 +23,7 @@ keeps an event (and its replay) to the facilitators of the room.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from functools import partial
@@ -33,6 +34,7 @@ from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
+from realtime.loops import loop_gone
 from realtime.models import Audience, RoomEvent, RoomSequence
 
 logger = logging.getLogger(__name__)
@@ -105,7 +107,11 @@ def _publish(workshop_id: int, seq: int, audience: str, frame: str) -> None:
         "frame": frame,
     }
     try:
-        async_to_sync(layer.group_send)(room_group(workshop_id), message)
+        if loop_gone():
+            # A flusher thread whose server loop has stopped (realtime.loops.loop_gone).
+            asyncio.run(layer.group_send(room_group(workshop_id), message))
+        else:
+            async_to_sync(layer.group_send)(room_group(workshop_id), message)
     except Exception:
         # Committed but not published: the hubs fetch it from the database
         # when they see the next event or at their next reconciliation.

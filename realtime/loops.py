@@ -36,3 +36,13 @@ def server_loop() -> asyncio.AbstractEventLoop | None:
     if loop is not None and pid == os.getpid() and loop.is_running() and not loop.is_closed():
         return loop
     return None
+
+
+def loop_gone() -> bool:
+    """True in a worker thread of ``sync_to_async`` whose event loop has stopped (the thread
+    outlived it: a test's loop, a server shutting down). There ``async_to_sync`` would hand
+    its coroutine to that loop and wait for it forever; run it on a loop of its own instead."""
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    if loop is None or getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
+        return False
+    return loop.is_closed() or not loop.is_running()

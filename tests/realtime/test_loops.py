@@ -35,3 +35,31 @@ async def test_in_a_plain_thread_there_is_none():
 
 def test_outside_any_loop_there_is_none():
     assert server_loop() is None
+
+
+def test_a_thread_that_outlived_its_loop_publishes_on_a_loop_of_its_own():
+    """A flusher thread whose server loop has stopped (a test's loop, a server shutting down)
+    would wait forever in async_to_sync: loop_gone sees it and _publish uses its own loop."""
+    import os
+    import threading
+
+    from asgiref.sync import SyncToAsync
+
+    from realtime import broadcast, loops
+
+    dead = asyncio.new_event_loop()
+    dead.close()
+    seen: dict = {}
+
+    def worker() -> None:
+        SyncToAsync.threadlocal.main_event_loop = dead
+        SyncToAsync.threadlocal.main_event_loop_pid = os.getpid()
+        seen["gone"] = loops.loop_gone()
+        broadcast._publish(1, 1, "room", "{}")
+        seen["published"] = True
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    thread.join(5)
+    assert seen == {"gone": True, "published": True}
+    assert loops.loop_gone() is False  # this thread serves no loop
