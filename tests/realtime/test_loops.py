@@ -62,4 +62,9 @@ def test_a_thread_that_outlived_its_loop_publishes_on_a_loop_of_its_own():
     thread.start()
     thread.join(5)
     assert seen == {"gone": True, "published": True}
-    assert loops.loop_gone() is False  # this thread serves no loop
+
+    plain: dict = {}
+    fresh = threading.Thread(target=lambda: plain.update(gone=loops.loop_gone()), daemon=True)
+    fresh.start()
+    fresh.join(5)
+    assert plain == {"gone": False}  # a thread that never served a loop
