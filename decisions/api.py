@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime
 from datetime import date
 from decimal import Decimal
+from typing import Annotated
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from decisions import selectors
 from decisions.models import ActionItem, Indicator, Recommendation
@@ -29,8 +30,12 @@ from decisions.trace import action_trace, build_trace
 from project.api_auth import api_auth, api_user
 from project.errors import DomainError
 from project.ids import Id
+from proposals.api import SLUG
 from proposals.models import Axis, Proposal
 from votes.models import VoteSession
+
+# Filters are slugs: anything else (a NUL, which PostgreSQL refuses) is a 422, not a 500.
+SlugQuery = Annotated[str | None, Query(None, max_length=100, pattern=SLUG)]
 
 router = Router(tags=["décisions"])
 
@@ -260,7 +265,7 @@ def _recommendations_qs(user):
 
 
 @router.get("/recommendations", response=list[RecommendationOut], auth=None)
-def list_recommendations(request, axis: str | None = None, status: str | None = None):
+def list_recommendations(request, axis: SlugQuery = None, status: SlugQuery = None):
     """Recommendations the caller may see (the public: published ones). 3 queries."""
     qs = _recommendations_qs(api_user(request)).order_by("axis__order", "-created_at")
     if axis:
@@ -374,8 +379,8 @@ def _actions_qs(user):
 @router.get("/actions", response=list[ActionOut], auth=None)
 def list_actions(
     request,
-    axis: str | None = None,
-    status: str | None = None,
+    axis: SlugQuery = None,
+    status: SlugQuery = None,
     overdue: bool = False,
     recommendation: Id | None = None,
 ):
