@@ -349,6 +349,7 @@ def targets(runs: dict, sizes: dict) -> list[dict]:
     rows += mixed_targets(runs, sizes)
     rows += rooms_targets(runs)
     rows += phone_targets(runs)
+    rows += trace_targets(runs)
     rows += storm_targets(runs)
     rows += soak_targets(runs)
     return rows
@@ -749,6 +750,38 @@ def rooms_targets(runs: dict) -> list[dict]:
     return rows
 
 
+def trace_targets(runs: dict) -> list[dict]:
+    """The decision trace page (bench.trace): p95 by number of source proposals."""
+    run = runs.get("trace")
+    if not run:
+        return []
+    if run.get("crashed"):
+        return [target("trace: crashed", None, None)]
+    rows = []
+    for size, figures in (run.get("sizes") or {}).items():
+        page = figures.get("page") or {}
+        limit = TRACE_TARGETS_MS.get(int(size))
+        rows.append(
+            target(
+                f"trace page p95 with {size} sources",
+                page.get("p95_ms"),
+                limit,
+                unit="ms",
+                note=(
+                    f"p50 {page.get('p50_ms')} ms, {page.get('errors')} errors; page CPU "
+                    f"in-process {figures.get('page_cpu_ms')} ms, "
+                    f"{figures.get('page_queries')} queries"
+                    + ("" if limit else "; informational: no target at this size")
+                ),
+            )
+        )
+    return rows
+
+
+# bench.trace's targets (p95 of the page, ms, by sources).
+TRACE_TARGETS_MS = {1000: 200, 10000: 500}
+
+
 def lost_total(runs: dict) -> int:
     total = 0
     for name, run in runs.items():
@@ -816,6 +849,17 @@ def run_rooms(runs: dict, sizes: dict, env: dict, redis_url: str | None) -> None
         big += ["--rate", "2", "--no-votes"]
         budget = 240 + sizes["big_room_clients"] * 0.1 + sizes["rooms_duration"] * 2
         runs["rooms_big"] = run_child("rooms", [*big, *argv], env, timeout=budget)
+
+
+def run_trace(runs: dict, quick: bool, env: dict, redis_url: str | None) -> None:
+    """The decision trace page at 1,000 and 10,000 sources (quick: 200), as deployed: two
+    workers and the Redis cache when there is Redis, else one process."""
+    sizes = ["200"] if quick else ["1000", "10000"]
+    argv = ["--sizes", *sizes, "--requests", "20" if quick else "100", "--no-api"]
+    if redis_url:
+        env = {**env, "REDIS_URL": redis_url}
+        argv += ["--workers", "2"]
+    runs["trace"] = run_child("trace", argv, env, timeout=600 if quick else 2400)
 
 
 def run_storm(runs: dict, sizes: dict, env: dict, redis_url: str | None, quick: bool) -> None:
@@ -983,7 +1027,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.big_room_clients is not None
         else (100 if quick else 3000),
     }
-    everything = "board,room,votes,burst,mixed,rooms,storm" + ("" if quick else ",phone")
+    everything = "board,room,votes,burst,mixed,rooms,storm,trace" + ("" if quick else ",phone")
     only = set((args.only or everything).split(","))
     base_env = dict(os.environ)
     base_env.pop("DATABASE_URL", None)
@@ -1096,6 +1140,8 @@ def main(argv: list[str] | None = None) -> int:
             run_mixed(runs, sizes, db_env(""), redis_url if have_redis else None)
         if "rooms" in only:
             run_rooms(runs, sizes, db_env("live"), redis_url if have_redis else None)
+        if "trace" in only:
+            run_trace(runs, quick, db_env("trace"), redis_url if have_redis else None)
         if "phone" in only:
             # The embedded default (SQLite, one process): the phone's figures are the
             # network's and the browser's; bench.phone alone runs the deployed shape too.

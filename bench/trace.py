@@ -176,20 +176,21 @@ def trace_figures(action_id: int) -> dict:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--warmup", type=int, default=5, help="requests before measuring")
     parser.add_argument("--no-api", action="store_true", help="measure the page only")
-    args = parser.parse_args()
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    args = parser.parse_args(argv)
 
     env = common.bench_env("trace")
     common.django_setup(env)
     actions = {size: prepare(size) for size in args.sizes}
     results = {size: trace_figures(action_id) for size, action_id in actions.items()}
-    with common.server(env, port=common.free_port(PORTS)) as base_url:
+    with common.server(env, workers=args.workers, port=common.free_port(PORTS)) as base_url:
         for size, action_id in actions.items():
             # Warm up here, not on each measured connection: one left idle longer than the
             # server's keep-alive (uvicorn: 5 s) while the others warm up is closed, and its
@@ -211,6 +212,7 @@ def main() -> None:
             {
                 "benchmark": "trace",
                 "database": common.database_label(),
+                "workers": args.workers,
                 "sizes": {str(k): v for k, v in results.items()},
                 "baseline_rps": baseline,
                 "targets": targets(results),
