@@ -39,7 +39,7 @@ from ops import metrics
 from ops.context import clean_request_id, request_id_var
 from project.errors import DomainError
 from realtime import actions, conf
-from realtime.auth import resolve_user
+from realtime.auth import RAW_SEND, resolve_user
 from realtime.broadcast import encode
 from realtime.hub import ClientStream, get_hub, replay_since
 from realtime.presence import Member
@@ -136,7 +136,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self._schedule_user_group(failures=0 if joined else 1)
 
         self.stream = ClientStream(
-            self.base_send, facilitator=self.access.is_facilitator, on_overflow=self._too_slow
+            self.scope.get(RAW_SEND, self.base_send),
+            facilitator=self.access.is_facilitator,
+            on_overflow=self._too_slow,
         )
         room = await get_hub().attach(self.workshop.pk, self.stream, self._member())
         last = await self._catch_up(room)

@@ -10,12 +10,14 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from channels.sessions import InstanceSessionWrapper
 from django.test import override_settings
 from django.utils import timezone
 
 from project.errors import DomainError
 from realtime.actions import register
 from realtime.broadcast import broadcast_on_commit
+from realtime.hub import get_hub
 from tests.realtime.helpers import communicator, connect_ready, next_event, receive
 from tests.workshops.factories import ParticipantFactory
 from workshops.models import Visibility
@@ -317,4 +319,17 @@ async def test_frames_do_not_wait_for_the_thread_sensitive_thread(workshop, part
     finally:
         release.set()
         await busy
+    await comm.disconnect()
+
+
+async def test_room_frames_skip_the_session_wrapper_and_still_arrive(workshop, participant):
+    """The room's stream writes with the server's own send (``RAW_SEND``), not through
+    Channels' session wrapper, which only acts on ``http.response.start``."""
+    comm = await communicator(workshop.slug, participant.user)
+    await connect_ready(comm)
+    room = get_hub().rooms[workshop.pk]
+    (stream,) = room.streams
+    assert not isinstance(getattr(stream._send, "__self__", None), InstanceSessionWrapper)
+    await broadcast(workshop, "proposal.created", {"i": 1})
+    assert (await next_event(comm))["data"] == {"i": 1}
     await comm.disconnect()
