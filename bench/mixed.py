@@ -221,6 +221,17 @@ async def connect_room(ws_url: str, origin: str, data: dict, arrival: float, sta
     return connected, len(listeners) - len(connected)
 
 
+def start_profiler(base_url: str, args):
+    """py-spy on the pool serving ``base_url`` for the loaded phase (``--profile``), or None."""
+    if not args.profile:
+        return None
+    from bench.rooms import attach_profiler
+
+    Path(args.profile).mkdir(parents=True, exist_ok=True)
+    output = Path(args.profile) / f"mixed-{args.workers}w.txt"
+    return next((attach_profiler(pid, output, args.duration) for pid in pool_pids(base_url)), None)
+
+
 async def loaded_phase(base_url: str, room_data: dict, vote_plan: dict, args) -> dict:
     from asgiref.sync import sync_to_async
 
@@ -245,8 +256,11 @@ async def loaded_phase(base_url: str, room_data: dict, vote_plan: dict, args) ->
     )
     vote_task = asyncio.ensure_future(votes.sustained(args.vote_rate, load_seconds))
     await asyncio.sleep(1)
+    profiler = start_profiler(base_url, args)
     board = await measure_async(base_url, args.duration, args.concurrency)
     await asyncio.gather(room_task, vote_task)
+    if profiler is not None:
+        await asyncio.to_thread(profiler.wait, 60)
     await votes.settle()
     final_seq = await last_seq()
     wait_until = time.perf_counter() + 15
@@ -284,13 +298,21 @@ def renice(base_url: str, niceness: int) -> None:
     """Give the uvicorn pool serving ``base_url`` (supervisor and workers) this niceness."""
     if not niceness:
         return
-    port = base_url.rsplit(":", 1)[1]
+    for supervisor in pool_pids(base_url):
+        for pid in common.process_tree(supervisor):
+            os.setpriority(os.PRIO_PROCESS, pid, niceness)
+
+
+def pool_pids(base_url: str) -> list[int]:
+    """The uvicorn supervisors listening on ``base_url``'s port (from /proc)."""
+    port = base_url.rsplit(":", 1)[1].encode()
+    found = []
     for proc in Path("/proc").glob("[0-9]*"):
         with contextlib.suppress(OSError):
             argv = (proc / "cmdline").read_bytes().split(b"\0")
-            if b"uvicorn" in argv and port.encode() in argv:
-                for pid in common.process_tree(int(proc.name)):
-                    os.setpriority(os.PRIO_PROCESS, pid, niceness)
+            if b"uvicorn" in argv and port in argv:
+                found.append(int(proc.name))
+    return found
 
 
 @contextlib.contextmanager
@@ -364,6 +386,9 @@ def main(argv: list[str] | None = None) -> dict | None:
         default=0,
         help="niceness of the load clients (room and voters) during the loaded phase: on one "
         "machine they stand for phones that are not on the server",
+    )
+    parser.add_argument(
+        "--profile", help="directory: py-spy samples the server's workers during the loaded phase"
     )
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -936,6 +936,8 @@ def run_mixed(runs: dict, sizes: dict, env: dict, redis_url: str | None) -> None
     if redis_url:
         env = {**env, "REDIS_URL": redis_url}
         argv += ["--workers", "2"]
+    if env.get("BENCH_PROFILE_DIR"):
+        argv += ["--profile", env["BENCH_PROFILE_DIR"]]
     # Filling the database (only when the board run did not), connecting, both phases,
     # up to 60 s of draining the acks.
     budget = 240 + sizes["clients"] * 0.2 + sizes["duration"] * 3 + sizes["proposals"] * 0.05
