@@ -253,6 +253,24 @@ class RoomHub:
         # False while the channel layer (Redis) fails: rooms then follow the database
         # every second and clients show "live updates paused".
         self.layer_ok = True
+        # Room id -> (when read, its members): ``present`` below.
+        self._present: dict[int, tuple[float, list[Member]]] = {}
+
+    async def present(self, room_id: int, *, max_age: float = 1.0) -> list[Member]:
+        """The room's members across processes, read at most once per ``max_age`` seconds.
+
+        The live tallies ask at every snapshot (4 a second per open vote): reading the
+        presence hash of a room of 1,000 each time was 5 % of a worker's samples in the
+        mixed plenary load. Presence itself changes once a second at most (``_housekeep``)."""
+        now = time.monotonic()
+        cached = self._present.get(room_id)
+        if cached is not None and now - cached[0] < max_age:
+            return cached[1]
+        members = await self.presence.members(room_id)
+        if len(self._present) > 1000:  # rooms come and go: never grow without bound
+            self._present.clear()
+        self._present[room_id] = (now, members)
+        return members
 
     # --- connections -----------------------------------------------------------------------
 

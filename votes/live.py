@@ -60,7 +60,7 @@ async def _present(workshop_id: int | None) -> int | None:
     if workshop_id is None:
         return None
     try:
-        return connected_count(await get_hub().presence.members(workshop_id))
+        return connected_count(await get_hub().present(workshop_id))
     except Exception:  # presence is a nicety: a tally never fails for it
         logger.debug("no presence for room %s", workshop_id, exc_info=True)
         return None

@@ -11,7 +11,8 @@ from django.test import override_settings
 
 from realtime import broadcast as broadcast_module
 from realtime.broadcast import broadcast_on_commit
-from realtime.hub import ClientStream
+from realtime.hub import ClientStream, RoomHub
+from realtime.presence import LocalPresence, Member
 from tests.realtime.helpers import communicator, connect_ready, next_event
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("hub_cleanup")]
@@ -144,3 +145,14 @@ async def test_a_send_that_suspends_is_finished_in_order(suspend_on):
             break
     assert sent == ["a", "b", "c"]
     assert not stream.closed and stream._writer is None
+
+
+async def test_present_reads_the_presence_store_at_most_once_per_max_age():
+    hub = RoomHub()
+    hub.presence = LocalPresence()
+    first = Member(user_id=1, college="citizens", attendance="onsite")
+    await hub.presence.touch(7, {"a": first})
+    assert await hub.present(7) == [first]
+    await hub.presence.touch(7, {"b": Member(user_id=2, college="experts", attendance="remote")})
+    assert await hub.present(7) == [first]  # read less than a second ago
+    assert len(await hub.present(7, max_age=0)) == 2
