@@ -43,12 +43,12 @@ from ops import metrics
 from ops.context import clean_request_id, request_id_var
 from project.errors import DomainError
 from realtime import actions, conf
-from realtime.auth import resolve_user
+from realtime.auth import resolve_user, session_user_id
 from realtime.broadcast import encode
 from realtime.hub import ClientStream, get_hub, replay_since
 from realtime.presence import Member
 from realtime.users import user_group
-from workshops.selectors import get_workshop_for_user
+from workshops.selectors import get_workshop_for_user, participation_with_user
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +66,19 @@ USER_GROUP_RENEW_SECONDS = 300
 
 
 def _load_access(scope, slug: str):
-    """Who connects (session, user) and their access to the room, in one worker-thread call."""
-    user = resolve_user(scope)
-    access = get_workshop_for_user(user, slug)
+    """Who connects (session, user) and their access to the room, in one worker-thread call.
+
+    A participant (most sockets) costs one query after the session (from the cache): their
+    participation, user and workshop together (``participation_with_user``, with the
+    session's user id), then the same checks as a page (the session's hash, an active
+    account, ``get_workshop_for_user``'s rules). Others: the user, then the workshop."""
+    user_id = session_user_id(scope)
+    participation = participation_with_user(user_id, slug) if user_id is not None else None
+    user = resolve_user(scope, participation.user if participation is not None else None)
+    if user_id is not None and user.is_authenticated and user.pk == user_id:
+        access = get_workshop_for_user(user, slug, participation=participation)
+    else:
+        access = get_workshop_for_user(user, slug)
     # Resolve lazy attributes here, in the worker thread, not in the event loop.
     if user.is_authenticated:
         _ = user.college
