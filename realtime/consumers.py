@@ -15,9 +15,10 @@ as the room page); actions go to the handlers registered in
 ``realtime.actions``, which call the services: one connection's actions run
 one after another while its frames go on being read; beyond
 ``REALTIME_ACTIONS_IN_FLIGHT`` of them (running or waiting) an action is
-answered ``{"type": "error", "code": "busy"}`` and the page sends it again. Room events come from the
-process's ``RoomHub``, not from a channel-layer message per consumer. The
-consumer's own channel serves the user group (``realtime.users.user_group``): a
+answered ``{"type": "error", "code": "busy"}`` and the page sends it again.
+Room events come from the process's ``RoomHub``, not from a channel-layer
+message per consumer. The consumer's own channel serves the user group
+(``realtime.users.user_group``): a
 ``user.disconnect`` message there (logout, account deletion, removal from
 a workshop, rights taken away: ``realtime.rights``) closes the socket with
 code 4001. The rights read at connect only choose what the socket receives;
