@@ -81,27 +81,51 @@ def pct(values: list[float], p: float) -> float | None:
 class Stats:
     connect_ms: list[float] = field(default_factory=list)
     latencies_ms: list[float] = field(default_factory=list)
+    # Events a client had by replay after it reconnected (``?since=``): from the writer's send
+    # to the replayed frame, apart from the live ones.
+    replay_latencies_ms: list[float] = field(default_factory=list)
     sent_at: dict[str, float] = field(default_factory=dict)
     events_sent: int = 0
     errors: list[str] = field(default_factory=list)
 
 
+# Backoff of a reconnecting client, as static/js/room.js: 0.5 s × 2^attempt (at most 30 s),
+# times 0.5–1; it gives up after this many failed attempts in a row.
+RECONNECT_ATTEMPTS = 8
+CLOSE_NO_RETRY = {4001, 4003, 4004}  # room.js stops there too
+
+
 class Listener:
-    def __init__(self, url: str, headers: dict, origin: str, stats: Stats) -> None:
+    """One room client. With ``reconnect``, a socket the server closes (or that breaks) is
+    opened again as the page does (``static/js/room.js``): after a backoff, with
+    ``?since=<last seq>``; the replayed events count (``replayed``), and a ``resync`` frame
+    stands for the page's reload (the events up to its seq are then in the page)."""
+
+    def __init__(
+        self, url: str, headers: dict, origin: str, stats: Stats, *, reconnect: bool = False
+    ) -> None:
         self.url, self.headers, self.origin, self.stats = url, headers, origin, stats
+        self.reconnect = reconnect
         self.seqs: list[int] = []
+        self.last_seq = 0  # the page's this.seq
         self.ws = None
         self.ready = asyncio.Event()
         self.acks: dict[str, asyncio.Future] = {}
         self.task: asyncio.Task | None = None
-        self.close_code: int | None = None
+        self.close_code: int | None = None  # the last close by the server
+        self.close_codes: list[int | None] = []  # every close by the server (or break)
+        self.reconnections = 0
+        self.replayed = 0
+        self.reloaded: set[int] = set()  # seqs a « resync » (a page reload) stood for
+        self.resyncs = 0
+        self.gave_up = False
+        self._closing = False
 
-    async def open(self) -> None:
+    async def _connect(self, url: str) -> None:
         from websockets.asyncio.client import connect
 
-        started = time.perf_counter()
         self.ws = await connect(
-            self.url,
+            url,
             additional_headers=self.headers,
             origin=self.origin,
             open_timeout=60,
@@ -112,33 +136,82 @@ class Listener:
             # 40-room run lost 79 sockets that way at load average 17-25, as bench.votes).
             ping_interval=None,
         )
+
+    async def open(self) -> None:
+        started = time.perf_counter()
+        await self._connect(self.url)
         self.task = asyncio.ensure_future(self.read())
         await asyncio.wait_for(self.ready.wait(), 60)
         self.stats.connect_ms.append((time.perf_counter() - started) * 1000)
 
     async def read(self) -> None:
+        while True:
+            await self._read_socket()
+            if not self.reconnect or self._closing or self.close_code in CLOSE_NO_RETRY:
+                return
+            # The page rejects what was waiting for an answer (« offline »), then reconnects.
+            for future in self.acks.values():
+                if not future.done():
+                    future.set_result({"type": "error", "code": "offline"})
+            self.acks.clear()
+            if not await self._reopen():
+                self.gave_up = True
+                return
+
+    async def _reopen(self) -> bool:
+        for attempt in range(RECONNECT_ATTEMPTS):
+            await asyncio.sleep(min(30.0, 0.5 * 2**attempt) * (0.5 + random.random() / 2))
+            if self._closing:
+                return False
+            self.ready.clear()
+            try:
+                await self._connect(f"{self.url}?since={self.last_seq}")
+            except Exception as exc:  # counted, tried again
+                self.stats.errors.append(f"reconnect: {type(exc).__name__}: {exc}")
+                continue
+            self.reconnections += 1
+            return True
+        return False
+
+    async def _read_socket(self) -> None:
         try:
             async for raw in self.ws:
                 now = time.perf_counter()
                 frame = json.loads(raw)
                 kind = frame.get("type")
                 if kind == "ready":
+                    self.last_seq = max(self.last_seq, frame["data"]["seq"])
                     self.ready.set()
-                elif kind in ("ack", "error"):
+                elif kind in ("ack", "error") and frame.get("ref") is not None:
                     future = self.acks.pop(frame.get("ref"), None)
                     if future is not None and not future.done():
                         future.set_result(frame)
+                elif kind == "resync":
+                    # Too far behind: the page reloads, and has everything up to this seq.
+                    self.resyncs += 1
+                    seq = frame["data"]["seq"]
+                    self.reloaded.update(range(self.last_seq + 1, seq + 1))
+                    self.last_seq = max(self.last_seq, seq)
                 elif "seq" in frame:
-                    self.seqs.append(frame["seq"])
+                    seq = frame["seq"]
+                    self.seqs.append(seq)
+                    self.last_seq = max(self.last_seq, seq)
+                    replay = not self.ready.is_set()  # before « ready »: a replay
+                    if replay:
+                        self.replayed += 1
                     token = (frame.get("data") or {}).get("title", "")
                     sent = self.stats.sent_at.get(token)
                     if sent is not None:
-                        self.stats.latencies_ms.append((now - sent) * 1000)
+                        (
+                            self.stats.replay_latencies_ms if replay else self.stats.latencies_ms
+                        ).append((now - sent) * 1000)
         except Exception as exc:  # counted, the run goes on
             self.stats.errors.append(f"{type(exc).__name__}: {exc}")
         # Who ended the socket, and how (4008: the server found this client too slow).
         rcvd = getattr(self.ws, "close_rcvd", None)
         self.close_code = rcvd.code if rcvd is not None else None
+        if not self._closing:
+            self.close_codes.append(self.close_code)
 
     async def call(self, action: str, data: dict, **extra) -> dict:
         ref = secrets.token_hex(4)
@@ -148,9 +221,13 @@ class Listener:
         return await asyncio.wait_for(future, 30)
 
     async def close(self) -> None:
+        self._closing = True
         if self.ws is not None:
             await self.ws.close()
         if self.task is not None:
+            # A client waiting to reconnect (its backoff) is not waited for.
+            await asyncio.wait([self.task], timeout=2)
+            self.task.cancel()
             await asyncio.gather(self.task, return_exceptions=True)
 
 

@@ -64,6 +64,10 @@ ROOM_REPLAYED = Counter(
 ROOM_RESYNCS = Counter(
     "agir_room_resyncs_total", "Reconnecting clients too far behind, told to reload"
 )
+SOCKET_ACTIONS_BUSY = Counter(
+    "agir_socket_actions_busy_total",
+    "Socket actions refused with « busy »: the connection had too many actions in flight",
+)
 BALLOTS = Counter("agir_ballots_total", "Ballots recorded (rate() gives ballots per second)")
 TASKS = Counter(
     "agir_tasks_total", "Background tasks run, by task and outcome", ["task", "outcome"]

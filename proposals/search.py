@@ -14,7 +14,7 @@ import unicodedata
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, TextField, Value
 
 from project.sanitizer import plain_text
 
@@ -52,6 +52,14 @@ def is_postgres() -> bool:
 
 def search_vector_expression():
     return SearchVector(F("search_text"), config="french")
+
+
+def search_vector_of(search_text: str):
+    """The vector of a row being inserted with ``search_text``, for its INSERT (PostgreSQL;
+    None elsewhere): the same ``to_tsvector('french', …)`` as ``refresh_search_vector``."""
+    if not is_postgres():
+        return None
+    return SearchVector(Value(search_text, output_field=TextField()), config="french")
 
 
 def refresh_search_vector(queryset: QuerySet) -> None:

@@ -33,7 +33,7 @@ from proposals.models import (
     StatusChange,
     Support,
 )
-from proposals.search import refresh_search_vector, search_text_for
+from proposals.search import refresh_search_vector, search_text_for, search_vector_of
 from proposals.signals import proposal_status_changed
 
 TITLE_MIN = 5
@@ -143,15 +143,18 @@ def proposal_create(
     body: str,
     origin_workshop=None,
     client_key: str = "",
+    client_key_checked: bool = False,
 ) -> Proposal:
     """Post a proposal. A retry with the same ``client_key`` returns the first proposal.
 
     ``origin_workshop`` is for ``workshops.services.idea_post`` only, which checks that the
     author may post on that workshop's wall (every door — form, API, socket — goes through
-    it): this function checks nothing about the workshop."""
+    it): this function checks nothing about the workshop. ``client_key_checked``: the
+    caller has just looked for a proposal of this author with this key (idea_post), and
+    found none; two retries racing still end with one proposal (the unique constraint)."""
     _require_signed_in(author)
     client_key = _clean_client_key(client_key)
-    if client_key:
+    if client_key and not client_key_checked:
         existing = Proposal.objects.filter(author=author, client_key=client_key).first()
         if existing is not None:
             return existing
@@ -161,6 +164,7 @@ def proposal_create(
     body_html = markdown_to_html(body)
     try:
         with transaction.atomic():
+            search_text = search_text_for(title, body_html)
             proposal = Proposal.objects.create(
                 axis=axis,
                 title=title,
@@ -170,12 +174,16 @@ def proposal_create(
                 author_college=author.college,
                 origin_workshop=origin_workshop,
                 client_key=client_key,
-                search_text=search_text_for(title, body_html),
+                search_text=search_text,
+                # Computed in the INSERT (PostgreSQL), not by a second UPDATE.
+                search_vector=search_vector_of(search_text),
             )
+            # The instance would hold the expression, not its value: None, as it held when
+            # an UPDATE after the INSERT set the vector (only the database has it).
+            proposal.search_vector = None
             StatusChange.objects.create(
                 proposal=proposal, actor=author, old_status="", new_status=proposal.status
             )
-            refresh_search_vector(Proposal.objects.filter(pk=proposal.pk))
     except IntegrityError:
         # Two retries raced: the other one won, return its proposal.
         if client_key:

@@ -13,8 +13,12 @@ one trip through the thread pool per connection instead of two. Accessing
 
 from __future__ import annotations
 
-from channels.auth import AuthMiddleware, get_user
+from channels.auth import AuthMiddleware, _get_user_session_key, get_user
 from channels.sessions import CookieMiddleware, SessionMiddleware
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, load_backend
+from django.core.exceptions import ValidationError
+from django.utils.crypto import constant_time_compare
 from django.utils.functional import LazyObject, empty
 
 
@@ -24,11 +28,21 @@ class DeferredAuthMiddleware(AuthMiddleware):
         pass
 
 
-def resolve_user(scope):
-    """The scope's user, loaded from the session if not yet (sync: call it in a worker thread)."""
+def resolve_user(scope, loaded=None):
+    """The scope's user, loaded from the session if not yet (sync: call it in a worker thread).
+
+    ``loaded``: the session's user already read with something else (the consumer reads a
+    participant's user with their participation and workshop, in one query), used instead
+    of reading it again when the session's backend would have read it the same way
+    (``ModelBackend.get_user``: the row by primary key, then ``user_can_authenticate``).
+    Everything else is Channels' ``get_user``: the backend must be configured, and the
+    session's hash must match the user's (else the session is flushed)."""
     user = scope["user"]
     if isinstance(user, LazyObject) and user._wrapped is empty:
-        user._wrapped = get_user.func(scope)
+        if loaded is None:
+            user._wrapped = get_user.func(scope)
+        else:
+            user._wrapped = _user_from_session(scope, loaded)
     return user
 
 
@@ -50,6 +64,53 @@ class RawSendMiddleware:
 
     async def __call__(self, scope, receive, send):
         return await self.inner({**scope, RAW_SEND: send}, receive, send)
+
+
+def session_user_id(scope):
+    """The user id of the scope's session (None without one, or an unreadable one)."""
+    session = scope.get("session")
+    if session is None:
+        return None
+    try:
+        return _get_user_session_key(session)
+    except (KeyError, ValidationError, ValueError, TypeError):
+        return None
+
+
+def _user_from_session(scope, loaded):
+    """``channels.auth.get_user`` with ``loaded`` instead of the backend's read of the user."""
+    # Imported here, as Channels does: the ASGI application imports this module early.
+    from django.contrib.auth.backends import ModelBackend
+    from django.contrib.auth.models import AnonymousUser
+
+    session = scope["session"]
+    user = None
+    try:
+        user_id = _get_user_session_key(session)
+        backend_path = session[BACKEND_SESSION_KEY]
+    except KeyError:
+        pass
+    else:
+        if backend_path in settings.AUTHENTICATION_BACKENDS:
+            backend = load_backend(backend_path)
+            if (
+                isinstance(backend, ModelBackend)
+                and type(backend).get_user is ModelBackend.get_user
+                and loaded.pk == user_id
+            ):
+                user = loaded if backend.user_can_authenticate(loaded) else None
+            else:
+                user = backend.get_user(user_id)
+            # Verify the session
+            if hasattr(user, "get_session_auth_hash"):
+                session_hash = session.get(HASH_SESSION_KEY)
+                session_hash_verified = session_hash and constant_time_compare(
+                    session_hash, user.get_session_auth_hash()
+                )
+                if not session_hash_verified:
+                    session.flush()
+                    user = None
+    return user or AnonymousUser()
 
 
 def AuthMiddlewareStack(inner):  # the name Channels gives it

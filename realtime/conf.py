@@ -12,6 +12,9 @@ _DEFAULTS = {
     # Token bucket per connection: sustained messages per second, and burst.
     "REALTIME_RATE_PER_SECOND": 5,
     "REALTIME_RATE_BURST": 15,
+    # Actions of one connection accepted at once (the running one and those waiting behind
+    # it, run in order); beyond, the action is answered with an error « busy » to retry.
+    "REALTIME_ACTIONS_IN_FLIGHT": 4,
     # Ideas a participant may post per minute (across processes: counted in the cache).
     "REALTIME_IDEAS_PER_MINUTE": 6,
     # A client further behind than this is told to resync instead of replaying.

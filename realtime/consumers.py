@@ -12,9 +12,13 @@ It only translates frames (the design's protocol)::
 
 Access is checked by ``workshops.selectors.get_workshop_for_user`` (the same
 as the room page); actions go to the handlers registered in
-``realtime.actions``, which call the services. Room events come from the
-process's ``RoomHub``, not from a channel-layer message per consumer. The
-consumer's own channel serves the user group (``realtime.users.user_group``): a
+``realtime.actions``, which call the services: one connection's actions run
+one after another while its frames go on being read; beyond
+``REALTIME_ACTIONS_IN_FLIGHT`` of them (running or waiting) an action is
+answered ``{"type": "error", "code": "busy"}`` and the page sends it again.
+Room events come from the process's ``RoomHub``, not from a channel-layer
+message per consumer. The consumer's own channel serves the user group
+(``realtime.users.user_group``): a
 ``user.disconnect`` message there (logout, account deletion, removal from
 a workshop, rights taken away: ``realtime.rights``) closes the socket with
 code 4001. The rights read at connect only choose what the socket receives;
@@ -24,6 +28,7 @@ every action's service reads them again.
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import logging
 import random
@@ -39,12 +44,12 @@ from ops import metrics
 from ops.context import clean_request_id, request_id_var
 from project.errors import DomainError
 from realtime import actions, conf
-from realtime.auth import RAW_SEND, resolve_user
+from realtime.auth import RAW_SEND, resolve_user, session_user_id
 from realtime.broadcast import encode
 from realtime.hub import ClientStream, get_hub, replay_since
 from realtime.presence import Member
 from realtime.users import user_group
-from workshops.selectors import get_workshop_for_user
+from workshops.selectors import get_workshop_for_user, participation_with_user
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +67,19 @@ USER_GROUP_RENEW_SECONDS = 300
 
 
 def _load_access(scope, slug: str):
-    """Who connects (session, user) and their access to the room, in one worker-thread call."""
-    user = resolve_user(scope)
-    access = get_workshop_for_user(user, slug)
+    """Who connects (session, user) and their access to the room, in one worker-thread call.
+
+    A participant (most sockets) costs one query after the session (from the cache): their
+    participation, user and workshop together (``participation_with_user``, with the
+    session's user id), then the same checks as a page (the session's hash, an active
+    account, ``get_workshop_for_user``'s rules). Others: the user, then the workshop."""
+    user_id = session_user_id(scope)
+    participation = participation_with_user(user_id, slug) if user_id is not None else None
+    user = resolve_user(scope, participation.user if participation is not None else None)
+    if user_id is not None and user.is_authenticated and user.pk == user_id:
+        access = get_workshop_for_user(user, slug, participation=participation)
+    else:
+        access = get_workshop_for_user(user, slug)
     # Resolve lazy attributes here, in the worker thread, not in the event loop.
     if user.is_authenticated:
         _ = user.college
@@ -92,6 +107,13 @@ class TokenBucket:
 class RoomConsumer(AsyncWebsocketConsumer):
     stream: ClientStream | None = None
     access = None
+    _runner: asyncio.Future | None = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # This connection's accepted actions: the first one runs, the others wait their turn
+        # (at most REALTIME_ACTIONS_IN_FLIGHT in all; beyond, the action is answered « busy »).
+        self._actions: collections.deque = collections.deque()
 
     async def dispatch(self, message: dict) -> None:
         """Channels' dispatch without its ``aclose_old_connections()`` before every message.
@@ -242,6 +264,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
         asyncio.ensure_future(self.close(code=CLOSE_TOO_SLOW, reason="too slow"))
 
     async def disconnect(self, code: int) -> None:
+        if self._runner is not None and not self._runner.done():
+            # The running action ends (its service may have committed); the waiting ones
+            # are dropped, as they would be had the socket closed before they were sent.
+            while len(self._actions) > 1:
+                self._actions.pop()
+            await asyncio.gather(self._runner, return_exceptions=True)
         if self._user_group_timer is not None:
             self._user_group_timer.cancel()
         if self._user_group_task is not None:
@@ -294,6 +322,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if handler is None:
             await self._error(ref, "unknown_action", _("Action inconnue."))
             return
+        if len(self._actions) >= conf.get("REALTIME_ACTIONS_IN_FLIGHT"):
+            # The client keeps reading (its pings answered) while its earlier actions run:
+            # it is told to retry instead of its frames piling up behind slow handlers.
+            metrics.SOCKET_ACTIONS_BUSY.inc()
+            await self._error(
+                ref, "busy", _("Le serveur traite encore vos actions précédentes : réessayez.")
+            )
+            return
         client_key = frame.get("client_key") or data.get("client_key") or ""
         ctx = actions.ActionContext(
             user=self.user,
@@ -303,10 +339,27 @@ class RoomConsumer(AsyncWebsocketConsumer):
             is_facilitator=self.access.is_facilitator,
             scope=self.scope,
         )
+        self._actions.append((action, handler, ctx, data, ref))
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.ensure_future(self._run_actions())
+
+    async def _run_actions(self) -> None:
+        """Run the queued actions of this connection one after another, in their order (a
+        reaction toggled twice ends as the client meant), while ``receive`` goes on reading."""
+        while self._actions:
+            action, handler, ctx, data, ref = self._actions[0]
+            try:
+                await self._run_action(action, handler, ctx, data, ref)
+            except Exception:  # the socket went away while answering: nothing to tell
+                logger.debug("socket action %s: answer not sent", action, exc_info=True)
+            finally:
+                self._actions.popleft()
+
+    async def _run_action(self, action: str, handler, ctx, data: dict, ref) -> None:
         try:
             # Off the single thread-sensitive thread: actions of different connections run
             # side by side, each thread with its own database connection (one connection's
-            # frames still run one after another: the consumer handles them in turn).
+            # frames still run one after another: ``_run_actions`` takes them in turn).
             # py-spy showed every ballot of a process queued on that one thread.
             if asyncio.iscoroutinefunction(handler):
                 # An async handler does its own database work off the loop (votes.batch).

@@ -43,15 +43,45 @@ def _facilitates(user, workshop_ref) -> Exists:
     )
 
 
-def get_workshop_for_user(user, slug: str) -> RoomAccess:
+def participation_with_user(user_id, slug: str) -> Participant | None:
+    """The participation of user ``user_id`` in workshop ``slug`` with its user and workshop,
+    annotated as ``get_workshop_for_user`` annotates it, in one query (or None): the room
+    socket reads it before it knows the user, with the session's user id."""
+    return (
+        Participant.objects.select_related("workshop", "user")
+        .filter(user_id=user_id, workshop__slug=slug)
+        .annotate(
+            _user_facilitates=Exists(
+                Workshop.facilitators.through.objects.filter(
+                    workshop_id=OuterRef("workshop_id"), user_id=user_id
+                )
+            )
+        )
+        .first()
+    )
+
+
+_UNREAD = object()
+
+
+def get_workshop_for_user(user, slug: str, *, participation=_UNREAD) -> RoomAccess:
     """The workshop ``slug`` as ``user`` may see it; NotFoundError/PermissionDeniedError otherwise.
 
     A private workshop answers "not found" to outsiders (its existence is private too);
     a participant removed by a facilitator is refused.
+
+    ``participation``: ``participation_with_user(user.pk, slug)`` when the caller has just
+    read it (None: the user has none), instead of reading it again.
     """
     authenticated = bool(user and user.is_authenticated)
     workshop = participant = None
-    if authenticated:
+    if authenticated and participation is not _UNREAD:
+        if participation is not None and participation.user_id == user.pk:
+            participant = participation
+            workshop = participant.workshop
+            workshop._user_facilitates = participant._user_facilitates
+            workshop._user_facilitates_for = user.pk
+    elif authenticated:
         # One query for the usual case — a participant opening their room (sockets connect
         # by the hundred when a room fills up): their participation, the workshop, and
         # whether they facilitate it.

@@ -213,7 +213,20 @@ let socket = null;
 const pendingRefs = new Map();
 let nextRef = 1;
 
-function socketSend(action, data) {
+// An action refused "busy" (this socket's earlier actions still run on the server) is sent
+// again after a short pause, a few times, before its message is shown.
+async function socketSend(action, data) {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await socketSendOnce(action, data);
+    } catch (error) {
+      if (error.code !== "busy" || attempt >= 3) throw error;
+      await new Promise((wait) => setTimeout(wait, 300 * 2 ** attempt * (0.5 + Math.random())));
+    }
+  }
+}
+
+function socketSendOnce(action, data) {
   return new Promise((resolve, reject) => {
     if (!socket || socket.readyState !== WebSocket.OPEN || root.dataset.connection !== "live") {
       reject({ code: "offline" });

@@ -119,7 +119,20 @@ class RoomSocket {
     }
   }
 
-  send(action, data) {
+  // An action refused "busy" (this socket's earlier actions still run on the server) is sent
+  // again after a short pause, a few times, before its message is shown.
+  async send(action, data) {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.sendOnce(action, data);
+      } catch (error) {
+        if (error.code !== "busy" || attempt >= 3) throw error;
+        await new Promise((wait) => setTimeout(wait, 300 * 2 ** attempt * (0.5 + Math.random())));
+      }
+    }
+  }
+
+  sendOnce(action, data) {
     return new Promise((resolve, reject) => {
       if (!this.ready || this.ws.readyState !== WebSocket.OPEN) {
         reject({ code: "offline" });

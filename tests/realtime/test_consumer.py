@@ -202,7 +202,8 @@ async def test_messages_over_the_rate_limit_are_refused_and_change_nothing(works
     await connect_ready(comm)
     for i in range(5):
         await comm.send_json_to({"action": "test.echo", "ref": f"r{i}", "data": {"text": i}})
-    frames = [await next_event(comm) for _ in range(5)]
+    # A refusal is answered at once, an ack once its action has run: match them by ref.
+    frames = sorted([await next_event(comm) for _ in range(5)], key=lambda f: f["ref"])
     assert [f["type"] for f in frames] == ["ack", "ack", "ack", "error", "error"]
     assert frames[3]["code"] == "rate_limited"
     assert frames[3]["ref"] == "r3"
@@ -333,3 +334,67 @@ async def test_room_frames_skip_the_session_wrapper_and_still_arrive(workshop, p
     await broadcast(workshop, "proposal.created", {"i": 1})
     assert (await next_event(comm))["data"] == {"i": 1}
     await comm.disconnect()
+
+
+_gate = threading.Event()
+
+
+@register("test.wait")
+def _wait(ctx, data: dict) -> dict:
+    _gate.wait(10)
+    return {"n": data.get("n")}
+
+
+@override_settings(REALTIME_ACTIONS_IN_FLIGHT=2)
+async def test_actions_beyond_the_in_flight_cap_are_answered_busy_and_the_socket_reads_on(
+    workshop, participant
+):
+    """A connection whose actions are slow gets « busy » for the extra ones at once (its
+    client keeps reading and retries) instead of its frames piling up unread."""
+    _gate.clear()
+    comm = await communicator(workshop.slug, participant.user)
+    await connect_ready(comm)
+    try:
+        for n in range(3):
+            await comm.send_json_to({"action": "test.wait", "ref": f"w{n}", "data": {"n": n}})
+        busy = await next_event(comm)
+        assert (busy["type"], busy["ref"], busy["code"]) == ("error", "w2", "busy")
+        assert busy["message"]
+        # Frames that run no action are still answered while the two actions wait.
+        await comm.send_to(text_data="{not json")
+        assert (await next_event(comm))["code"] == "malformed"
+    finally:
+        _gate.set()
+    # The accepted actions end in the order they were sent; then the socket takes more.
+    assert [await next_event(comm) for _ in range(2)] == [
+        {"type": "ack", "ref": "w0", "data": {"n": 0}},
+        {"type": "ack", "ref": "w1", "data": {"n": 1}},
+    ]
+    await comm.send_json_to({"action": "test.wait", "ref": "w3", "data": {"n": 3}})
+    assert await next_event(comm) == {"type": "ack", "ref": "w3", "data": {"n": 3}}
+    await comm.disconnect()
+
+
+@override_settings(REALTIME_ACTIONS_IN_FLIGHT=3)
+async def test_a_socket_closed_with_actions_waiting_ends_the_running_one_only(
+    workshop, participant
+):
+    ran = []
+
+    @register("test.count")
+    def _count(ctx, data: dict) -> dict:
+        _gate.wait(10)
+        ran.append(data["n"])
+        return {}
+
+    _gate.clear()
+    comm = await communicator(workshop.slug, participant.user)
+    await connect_ready(comm)
+    for n in range(3):
+        await comm.send_json_to({"action": "test.count", "ref": f"c{n}", "data": {"n": n}})
+    await asyncio.sleep(0.2)
+    closing = asyncio.ensure_future(comm.disconnect())
+    await asyncio.sleep(0.2)
+    _gate.set()
+    await closing
+    assert ran == [0]

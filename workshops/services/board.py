@@ -70,7 +70,8 @@ def idea_post(*, workshop: Workshop, user, axis, title: str, body: str = "", cli
             "forbidden", _("Rejoignez l'atelier en cours pour proposer une idée.")
         )
     if client_key:
-        existing = Proposal.objects.filter(author=user, client_key=client_key[:64]).first()
+        # The key as proposal_create keeps it (stripped), which then does not look again.
+        existing = Proposal.objects.filter(author=user, client_key=client_key.strip()[:64]).first()
         if existing is not None:
             return existing  # a retry: already posted and broadcast
     if workshop.state != WorkshopState.LIVE:
@@ -94,6 +95,7 @@ def idea_post(*, workshop: Workshop, user, axis, title: str, body: str = "", cli
                 body=body,
                 origin_workshop=workshop,
                 client_key=client_key,
+                client_key_checked=True,  # just above
             )
             broadcast_on_commit(workshop, "proposal.created", events.idea(proposal))
     except DomainError:
