@@ -71,13 +71,16 @@ class IdeaForm(forms.Form):
     def __init__(self, *args, workshop, **kwargs):
         super().__init__(*args, **kwargs)
 
+        # Two rows say all the form needs (none, one, several): one query, not three.
         axes = workshop.axes.all()
-        if not axes.exists():
+        first = list(axes[:2])
+        if not first:
             axes = Axis.objects.strategic()
+            first = list(axes[:2])
         self.fields["axis"].queryset = axes
-        if axes.count() == 1:
+        if len(first) == 1:
             self.fields["axis"].widget = forms.HiddenInput()
-            self.fields["axis"].initial = axes.first().pk
+            self.fields["axis"].initial = first[0].pk
 
 
 class DateTimeLocalInput(forms.DateTimeInput):

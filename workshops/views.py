@@ -134,6 +134,7 @@ def _room_context(
     phases = list(workshop.phases.order_by("order", "pk"))
     current = next((p for p in phases if p.pk == workshop.current_phase_id), None)
     counts = selectors.participant_counts(workshop)
+    hands = list(workshop.hands.waiting().select_related("participant__user"))
     context = {
         "workshop": workshop,
         "access": access,
@@ -148,9 +149,9 @@ def _room_context(
         "spotlight": workshop.spotlight
         if workshop.spotlight_id and not workshop.spotlight.is_hidden
         else None,
-        "hands": list(workshop.hands.waiting().select_related("participant__user")),
+        "hands": hands,
         "my_hand": access.participant is not None
-        and workshop.hands.waiting().filter(participant=access.participant).exists(),
+        and any(hand.participant_id == access.participant.pk for hand in hands),
         "counts": counts,
         "college_counts": [
             (value, label, counts["colleges"].get(value, 0)) for value, label in College.choices
@@ -371,15 +372,19 @@ def _run(request: HttpRequest, access, anchor: str, call) -> HttpResponse:
 @require_POST
 def reaction(request: HttpRequest, slug: str) -> HttpResponse:
     access = _access(request, slug)
+    # The room's buttons share one form for the page and say « <idea>:<kind> » in their own
+    # value (workshops/_idea.html); the similar ideas' form sends ``id`` and ``kind``.
+    if "reaction" in request.POST:
+        raw_id, _sep, kind = request.POST["reaction"].partition(":")
+    else:
+        raw_id, kind = request.POST.get("id", ""), request.POST.get("kind", "")
+    idea_id = parse_id(raw_id)
     return _run(
         request,
         access,
-        f"idee-{request.POST.get('id', '')}",
+        f"idee-{idea_id}" if idea_id is not None else "idees",
         lambda: services.reaction_toggle(
-            workshop=access.workshop,
-            user=request.user,
-            proposal_id=parse_id(request.POST.get("id")),
-            kind=request.POST.get("kind", ""),
+            workshop=access.workshop, user=request.user, proposal_id=idea_id, kind=kind
         ),
     )
 

@@ -150,13 +150,22 @@ const $$ = (selector, scope = document) => Array.from(scope.querySelectorAll(sel
 
 const NUMERIC = new Set(["id", "axis", "source", "target", "minutes"]);
 
-function formData(form) {
+function formData(form, submitter) {
   const data = {};
-  for (const [key, value] of new FormData(form).entries()) {
+  const entries = [...new FormData(form).entries()];
+  if (submitter && submitter.name) entries.push([submitter.name, submitter.value]);
+  for (const [key, value] of entries) {
     if (key === "csrfmiddlewaretoken" || key === "op") continue;
     const parsed = NUMERIC.has(key) && /^\d+$/.test(value) ? Number(value) : value;
     // A key given more than once (checkboxes: a suggested group's ideas) joins with commas.
     data[key] = key in data ? `${data[key]},${value}` : parsed;
+  }
+  // A reaction button says « <idea>:<kind> » (one form for the page: workshops/_idea.html).
+  if (typeof data.reaction === "string") {
+    const [id, kind] = data.reaction.split(":");
+    data.id = /^\d+$/.test(id) ? Number(id) : id;
+    data.kind = kind;
+    delete data.reaction;
   }
   return data;
 }
@@ -240,6 +249,7 @@ function renderIdea(idea) {
   const college = $("[data-idea-college]", node);
   if (college) college.textContent = idea.college_label;
   for (const input of $$("[data-idea-id]", node)) input.value = idea.id;
+  for (const button of $$("[data-idea-ref]", node)) button.value = `${idea.id}${button.value.slice(button.value.indexOf(":"))}`;
   for (const el of $$("[id]", node)) el.id = `${el.id}${idea.id}`;
   for (const label of $$("label[for]", node)) label.htmlFor = `${label.htmlFor}${idea.id}`;
   $("[data-empty]", list)?.remove();
@@ -396,6 +406,23 @@ function renderGroups(data) {
 
 // --- wiring ----------------------------------------------------------------------------------
 
+// The room page leaves htmx out of its first paint (workshop_room.html): loaded once the page
+// has (htmx starts only on a complete document). What was typed before it came is looked at
+// again (the similar ideas follow the idea field's input events).
+function loadHtmx(src) {
+  const script = document.createElement("script");
+  script.src = src;
+  script.addEventListener("load", () => {
+    const field = $("form.idea-form [name=title]");
+    if (field && field.value) field.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+  document.head.append(script);
+}
+if (room && room.dataset.htmx && !window.htmx) {
+  if (document.readyState === "complete") loadHtmx(room.dataset.htmx);
+  else window.addEventListener("load", () => loadHtmx(room.dataset.htmx), { once: true });
+}
+
 if (room && "WebSocket" in window) {
   const socket = new RoomSocket(room);
   socket.on("proposal.created", renderIdea);
@@ -432,12 +459,15 @@ if (room && "WebSocket" in window) {
       return;
     }
     event.preventDefault();
-    const data = formData(form);
+    const submitter = event.submitter;
+    const data = formData(form, submitter);
     if (action === "proposal.create") {
       const key = form.querySelector("[name=client_key]");
       data.client_key = key && key.value ? key.value : newKey();
     }
-    const button = form.querySelector("button[type=submit]");
+    const button = submitter || form.querySelector("button[type=submit]");
+    // Disabled while it is sent, the button would lose the focus: it gets it back.
+    const focused = button && document.activeElement === button;
     if (button) button.disabled = true;
     try {
       await socket.send(action, data);
@@ -457,12 +487,21 @@ if (room && "WebSocket" in window) {
       }
     } catch (error) {
       if (error.code === "offline") {
-        form.submit(); // the socket dropped: fall back to the plain form
+        // The socket dropped: fall back to the plain form (with the button's own value).
+        if (submitter && submitter.name) {
+          const field = document.createElement("input");
+          field.type = "hidden";
+          field.name = submitter.name;
+          field.value = submitter.value;
+          form.append(field);
+        }
+        form.submit();
         return;
       }
       feedback(form, error.message || error.code, true);
     } finally {
       if (button) button.disabled = false;
+      if (focused && (document.activeElement === document.body || !document.activeElement)) button.focus();
     }
   });
 

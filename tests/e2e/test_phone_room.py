@@ -268,3 +268,48 @@ def test_without_javascript_the_ballot_is_one_plain_form(site, new_context, room
     ballot.get_by_role("button", name="Voter").click()
     expect(page.locator(".vote-thanks")).to_contain_text("Merci, votre vote est enregistré — 1 / 6")
     shot(page, "08-voted-without-javascript-360x740")
+
+
+def test_reactions_share_the_page_s_one_form_live_and_without_javascript(
+    site, new_context, room, facilitator, axis
+):
+    """Each idea's reaction buttons submit the page's one form (one CSRF token for the page):
+    through the socket, on an idea the page had and on one that arrived live, the others'
+    phones following; without JavaScript, as a plain POST back to the idea."""
+    from workshops.services import idea_post
+
+    first = idea_post(workshop=room, user=room.members[2], axis=axis, title="Friche de Beaulieu")
+    me, other = room.members[0], room.members[1]
+    page = new_context("phone").new_page()
+    page.set_viewport_size({"width": 360, "height": 740})
+    sign_in(page, site, me)
+    page.goto(site(room.get_absolute_url()))
+    watcher = new_context("phone").new_page()
+    sign_in(watcher, site, other)
+    watcher.goto(site(room.get_absolute_url()))
+    for screen in (page, watcher):
+        expect(screen.locator("#room")).to_have_attribute("data-connection", "live")
+    live = on_server(
+        lambda: idea_post(
+            workshop=room, user=room.members[3], axis=axis, title="Navette vers la gare"
+        )
+    )
+    card = page.locator(f"#idee-{live.pk}")
+    expect(card).to_be_visible()
+    card.get_by_role("button", name=re.compile("Idée forte")).click()
+    expect(card.locator('[data-reaction="strong"]')).to_have_text("1")
+    expect(watcher.locator(f'#idee-{live.pk} [data-reaction="strong"]')).to_have_text("1")
+    old = page.locator(f"#idee-{first.pk}")
+    old.get_by_role("button", name=re.compile("D'accord")).click()
+    expect(watcher.locator(f'#idee-{first.pk} [data-reaction="agree"]')).to_have_text("1")
+    expect(old.get_by_role("button", name=re.compile("D'accord"))).to_be_focused()
+    assert_no_axe_violations(page, "room-reactions")
+
+    plain = new_context("phone", java_script_enabled=False).new_page()
+    plain.set_viewport_size({"width": 360, "height": 740})
+    sign_in(plain, site, room.members[4])
+    plain.goto(site(room.get_absolute_url()))
+    plain.locator(f"#idee-{first.pk}").get_by_role("button", name=re.compile("D'accord")).click()
+    expect(plain).to_have_url(re.compile(f"#idee-{first.pk}$"))
+    expect(plain.locator(f'#idee-{first.pk} [data-reaction="agree"]')).to_have_text("2")
+    expect(watcher.locator(f'#idee-{first.pk} [data-reaction="agree"]')).to_have_text("2")

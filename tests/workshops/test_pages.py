@@ -83,9 +83,10 @@ def test_room_page_queries_do_not_grow_with_ideas(
             author=participant.user, axis=axis, title=f"Idée {i}", body="", origin_workshop=live
         )
     client.force_login(participant.user)
-    # session, user, workshop, participant, facilitators, phases, ideas+reactions, hands,
-    # my hand, counts, seq, idea form axes (3), spotlight, savepoints, nav axes, votes panel
-    with django_assert_max_num_queries(24):
+    # user, workshop+participant, phases, counts, ideas+reactions, hands (my hand among
+    # them), seq, the idea form's axes (one query), groups, notifications, nav axes, votes
+    # panel, follow, the session's save (savepoint, update, release): 16
+    with django_assert_max_num_queries(16):
         response = client.get(live.get_absolute_url())
     assert response.status_code == 200
     html = response.content.decode()
@@ -161,3 +162,46 @@ def test_anonymous_visitors_see_a_public_room_and_a_join_button(client, live, an
     assert "Rejoindre cet atelier" in html
     assert "Console d" not in html
     UserFactory()
+
+
+def test_room_reactions_share_one_form_and_work_without_javascript(client, live, participant, axis):
+    """Each idea's reaction buttons submit the page's one reaction form (one CSRF token for
+    the page, not three per idea), the button naming « <idea>:<kind> »: a plain POST."""
+    from workshops.models import Reaction
+    from workshops.services import idea_post
+
+    ideas = [
+        idea_post(workshop=live, user=participant.user, axis=axis, title=f"Idée {i}")
+        for i in range(6)
+    ]
+    client.force_login(participant.user)
+    html = client.get(live.get_absolute_url()).content.decode()
+    url = reverse("workshops:reaction", args=[live.slug])
+    assert html.count(f'action="{url}"') == 1
+    assert html.count('form="reactions"') == 3 * (len(ideas) + 1)  # and the idea template
+    assert f'name="reaction" value="{ideas[0].pk}:agree"' in html
+    # One token per form of the page (language, log out, idea, hand, follow, reactions),
+    # none per idea.
+    assert html.count('name="csrfmiddlewaretoken"') == 6
+
+    response = client.post(url, {"reaction": f"{ideas[0].pk}:agree"})
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"#idee-{ideas[0].pk}")
+    assert Reaction.objects.filter(proposal=ideas[0], user=participant.user, kind="agree").exists()
+    page = client.get(live.get_absolute_url()).content.decode()
+    assert re.search(rf'value="{ideas[0].pk}:agree"[^>]*>[^<]*<span[^>]*>1</span>', page)
+
+
+@pytest.mark.parametrize("value", ["", "x:agree", "12", ":agree", "1:love"])
+def test_room_reaction_with_bad_value_changes_nothing(client, live, participant, axis, value):
+    from workshops.models import Reaction
+    from workshops.services import idea_post
+
+    idea_post(workshop=live, user=participant.user, axis=axis, title="Une idée")
+    client.force_login(participant.user)
+    response = client.post(
+        reverse("workshops:reaction", args=[live.slug]), {"reaction": value}, follow=True
+    )
+    assert response.status_code == 200
+    assert not Reaction.objects.exists()
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
