@@ -1,0 +1,347 @@
+"""The trace page's data for one page of sources: the counts in SQL, only the rows shown read.
+
+``decisions.trace.build_trace`` reads every source, every proposal merged into them, every
+support and comment into Python (the CSV and the API need them all). The page shows 50
+sources at a time and counts: here the database counts people by college with the same rules
+— a person once per source (its « family »: the proposal and those merged into it) and once
+for the recommendation, with the college of their first contribution in the order the Python
+code reads them (sources in the order they were linked; in a family the proposal, then those
+merged into it level by level and by date; for each the author, then supports, then visible
+comments, by date) — and only the sources shown are read as rows: the page's, the most
+supported ones (the summary and the diagram), the first ideas of each group of ideas.
+
+A constant number of queries whatever the number of sources (``build_trace_page``):
+the counts (1), the workshops ranked and the groups of ideas (2), the links shown (3), the
+proposals merged into them (4), their workshops (5) and participants (6), then the votes,
+statements and actions as ``build_trace`` reads them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Count
+
+from decisions.trace import (
+    MAX_MERGE_DEPTH,
+    Contributions,
+    ProposalRef,
+    Trace,
+    TraceGroup,
+    TraceProposal,
+    TraceWorkshop,
+    _source_links,
+    trace_sources_beyond_proposals,
+)
+
+
+@dataclass
+class TraceCounts:
+    """What the page counts over every source, beyond the rows it reads."""
+
+    proposals: int = 0  # source proposals
+    born_in_room: int = 0  # … whose proposal was born in a workshop
+    merged: int = 0  # proposals merged into them (every level)
+    workshops: int = 0  # workshops at the origin of a source or of a proposal merged into it
+    authors_by_college: dict[str, int] = field(default_factory=dict)  # of the source proposals
+    top: list[TraceProposal] = field(default_factory=list)  # most contributors first
+    position: dict[int, int] = field(default_factory=dict)  # the top ones' places in the links
+    page_start: int = 0  # index of the page's first source in the order of the links
+
+
+def _tables() -> dict[str, str]:
+    from decisions.models import RecommendationSource
+    from proposals.models import Comment, Proposal, Support
+    from workshops.models import Workshop
+
+    qn = connection.ops.quote_name
+    return {
+        "src": qn(RecommendationSource._meta.db_table),
+        "prop": qn(Proposal._meta.db_table),
+        "support": qn(Support._meta.db_table),
+        "comment": qn(Comment._meta.db_table),
+        "workshop": qn(Workshop._meta.db_table),
+    }
+
+
+# The families of the sources and each person's first contribution to each (parameters: the
+# recommendation's id, then False, False for the comments shown).
+FAMILIES = """
+WITH RECURSIVE links AS (
+  SELECT s.id AS link_id, s.proposal_id AS root, s.idea_group_id AS gid,
+         s.idea_group_name AS gname,
+         ROW_NUMBER() OVER (ORDER BY s.linked_at, s.id) AS pos
+  FROM {src} s WHERE s.recommendation_id = %s
+),
+fam (root, pid, depth) AS (
+  SELECT root, root, 0 FROM links
+  UNION ALL
+  SELECT fam.root, p.id, fam.depth + 1 FROM {prop} p JOIN fam ON p.merged_into_id = fam.pid
+  WHERE fam.depth < {depth} AND p.id NOT IN (SELECT root FROM links)
+),
+members AS (
+  SELECT fam.root, fam.pid, fam.depth, p.created_at AS p_at, p.author_id,
+         p.author_college, p.origin_workshop_id AS wid
+  FROM fam JOIN {prop} p ON p.id = fam.pid
+),
+contribs AS (
+  SELECT m.root, m.author_id AS uid, m.author_college AS college, m.depth, m.p_at, m.pid,
+         0 AS kind, m.p_at AS c_at, 0 AS cid
+  FROM members m
+  UNION ALL
+  SELECT m.root, s.user_id, s.user_college, m.depth, m.p_at, m.pid, 1, s.created_at, s.id
+  FROM members m JOIN {support} s ON s.proposal_id = m.pid
+  UNION ALL
+  SELECT m.root, c.author_id, c.author_college, m.depth, m.p_at, m.pid, 2, c.created_at, c.id
+  FROM members m JOIN {comment} c ON c.proposal_id = m.pid
+  WHERE c.is_hidden = %s AND c.is_deleted = %s
+),
+firsts AS (
+  SELECT root, uid, college FROM (
+    SELECT root, uid, college, ROW_NUMBER() OVER (
+      PARTITION BY root, uid ORDER BY depth, p_at, pid, kind, c_at, cid) AS rn
+    FROM contribs
+  ) ranked WHERE rn = 1
+)
+"""
+
+_N = "CAST(NULL AS BIGINT)"
+_T = "CAST(NULL AS VARCHAR(150))"
+
+# (tag, a, b, c, n) rows; every branch a plain SELECT (aggregates in subqueries).
+COUNTS = (
+    FAMILIES  # noqa: S608 - table names from the models, values as parameters
+    + """,
+top AS (
+  SELECT f.root, COUNT(*) AS people, MIN(l.pos) AS pos
+  FROM firsts f JOIN links l ON l.root = f.root
+  GROUP BY f.root ORDER BY COUNT(*) DESC, MIN(l.pos) LIMIT %s
+)
+SELECT 'E', {N}, {N}, college, COUNT(*) FROM (
+  SELECT f.college, ROW_NUMBER() OVER (PARTITION BY f.uid ORDER BY l.pos) AS rn
+  FROM firsts f JOIN links l ON l.root = f.root
+) everyone WHERE rn = 1 GROUP BY college
+UNION ALL SELECT 'C', {N}, {N}, {T}, COUNT(*) FROM contribs
+UNION ALL SELECT 'M', {N}, {N}, {T}, COUNT(*) FROM members WHERE depth > 0
+UNION ALL SELECT 'A', SUM(CASE WHEN p.origin_workshop_id IS NULL THEN 0 ELSE 1 END), {N},
+  p.author_college, COUNT(*)
+  FROM links l JOIN {prop} p ON p.id = l.root GROUP BY p.author_college
+UNION ALL SELECT 'T', root, pos, {T}, people FROM top
+UNION ALL SELECT 'P', root, pos, {T}, {N} FROM links WHERE pos > %s AND pos <= %s
+UNION ALL SELECT 'R', root, {N}, college, COUNT(*) FROM firsts
+  WHERE root IN (SELECT root FROM links WHERE pos > %s AND pos <= %s)
+     OR root IN (SELECT root FROM top)
+  GROUP BY root, college
+"""
+)
+
+# Workshops ranked (the most sources first, then in the order of their dates) and the groups
+# of ideas: (tag, a, b, c, d, n).
+WORKSHOPS_AND_GROUPS = (
+    FAMILIES  # noqa: S608 - table names from the models, values as parameters
+    + """,
+grouped AS (
+  SELECT * FROM links WHERE gid IS NOT NULL OR gname <> ''
+)
+SELECT 'W', ranked.wid, ROW_NUMBER() OVER (
+  ORDER BY ranked.n DESC, CASE WHEN w.starts_at IS NULL THEN 1 ELSE 0 END, w.starts_at, w.id),
+  {T}, {T}, ranked.n
+FROM (SELECT wid, COUNT(DISTINCT root) AS n FROM members WHERE wid IS NOT NULL GROUP BY wid) ranked
+JOIN {workshop} w ON w.id = ranked.wid
+UNION ALL SELECT 'G', gid, MIN(pos), gname, {T}, COUNT(*) FROM grouped GROUP BY gid, gname
+UNION ALL SELECT 'I', gid, root, gname, {T}, pos FROM (
+  SELECT gid, gname, root, pos,
+         ROW_NUMBER() OVER (PARTITION BY gid, gname ORDER BY pos) AS rn
+  FROM grouped
+) ideas WHERE rn <= %s
+UNION ALL SELECT 'H', gid, {N}, gname, college, COUNT(*) FROM (
+  SELECT g.gid, g.gname, m.author_college AS college, ROW_NUMBER() OVER (
+    PARTITION BY g.gid, g.gname, m.author_id ORDER BY g.pos, m.depth, m.p_at, m.pid) AS rn
+  FROM members m JOIN grouped g ON g.root = m.root
+) authors WHERE rn = 1 GROUP BY gid, gname, college
+"""
+)
+
+# The proposals merged into the given sources, each with its source, in the order ``build_trace``
+# reads them.
+MEMBERS = (
+    FAMILIES.split("contribs AS")[0].rstrip().rstrip(",")
+    + """
+SELECT m.root, p.id, p.title, p.status, p.is_hidden, p.author_id, p.author_college,
+       p.merged_into_id, p.origin_workshop_id
+FROM members m JOIN {prop} p ON p.id = m.pid
+WHERE m.depth > 0 AND m.root IN ({roots})
+ORDER BY m.depth, m.p_at, m.pid
+"""
+)
+
+
+def _sql(template: str, **extra) -> str:
+    return template.format(depth=MAX_MERGE_DEPTH, N=_N, T=_T, **_tables(), **extra)
+
+
+def build_trace_page(
+    recommendation,
+    *,
+    page_start: int,
+    page_size: int,
+    top: int,
+    group_ideas: int,
+    workshops_shown: int,
+    actions=None,
+    focus_action=None,
+) -> Trace:
+    """The trace as its page shows it: ``proposals`` are the sources from index
+    ``page_start`` (``page_size`` of them), ``counts`` what is counted over all of them
+    (with the ``top`` sources of the most contributors), ``groups`` with their first
+    ``group_ideas`` ideas, ``workshops`` those of the sources read and the
+    ``workshops_shown`` at the origin of the most sources (in the order of their dates)."""
+    from workshops.models import Participant, Workshop
+
+    rec_id = recommendation.pk
+    comments_shown = [False, False]
+    everyone: dict[str, int] = {}
+    by_root: dict[int, dict[str, int]] = {}
+    top_rows: list[tuple[int, int, int]] = []  # (-people, place in the links, proposal)
+    counts = TraceCounts(page_start=page_start)
+    contributions = 0
+    authors: dict[str, int] = {}
+    window = [page_start, page_start + page_size]
+    page_rows: list[tuple[int, int]] = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _sql(COUNTS),
+            [rec_id, *comments_shown, top, *window, *window],
+        )
+        for tag, a, b, c, n in cursor.fetchall():
+            if tag == "E":
+                everyone[c] = n
+            elif tag == "C":
+                contributions = n
+            elif tag == "M":
+                counts.merged = n
+            elif tag == "A":
+                authors[c] = n
+                counts.proposals += n
+                counts.born_in_room += a or 0
+            elif tag == "T":
+                top_rows.append((-n, b, a))
+            elif tag == "P":
+                page_rows.append((b, a))
+            elif tag == "R":
+                by_root.setdefault(a, {})[c] = n
+        cursor.execute(_sql(WORKSHOPS_AND_GROUPS), [rec_id, *comments_shown, group_ideas])
+        workshop_rank: dict[int, tuple[int, int]] = {}
+        groups: dict[tuple, dict] = {}
+        for tag, a, b, c, d, n in cursor.fetchall():
+            if tag == "W":
+                workshop_rank[a] = (b, n)
+            elif tag == "G":
+                groups.setdefault((a, c or ""), {})["head"] = (b, n)
+            elif tag == "I":
+                groups.setdefault((a, c or ""), {}).setdefault("ideas", []).append((n, b))
+            elif tag == "H":
+                groups.setdefault((a, c or ""), {}).setdefault("authors", {})[d] = n
+    counts.authors_by_college = authors
+    counts.workshops = len(workshop_rank)
+    top_rows.sort()
+    top_roots = [root for _people, _pos, root in top_rows]
+    idea_roots = {root for g in groups.values() for _pos, root in g.get("ideas", [])}
+
+    # The links read: the page's, the most supported, the groups' first ideas (one query).
+    page_rows.sort()
+    page_roots = [root for _pos, root in page_rows]
+    links = _source_links(recommendation, {*page_roots, *top_roots, *idea_roots})
+
+    merged: dict[int, list[ProposalRef]] = {link.proposal.pk: [] for link in links}
+    if merged:
+        roots_sql = ", ".join(str(int(pk)) for pk in merged)
+        with connection.cursor() as cursor:
+            cursor.execute(_sql(MEMBERS, roots=roots_sql), [rec_id])
+            for root, *row in cursor.fetchall():
+                merged[root].append(ProposalRef(*row))
+
+    # Workshops: those of the proposals read, and the ones at the origin of the most sources.
+    wanted = {wid for wid, (rank, _n) in workshop_rank.items() if rank <= workshops_shown}
+    proposal_ids_of: dict[int, list[int]] = {}
+    for link in links:
+        for member in [link.proposal, *merged[link.proposal.pk]]:
+            if member.origin_workshop_id:
+                wanted.add(member.origin_workshop_id)
+                ids = proposal_ids_of.setdefault(member.origin_workshop_id, [])
+                if link.proposal.pk not in ids:
+                    ids.append(link.proposal.pk)
+    workshops: list[TraceWorkshop] = []
+    if wanted:
+        participants: dict[int, Counter] = {wid: Counter() for wid in wanted}
+        for wid, college, n in (
+            Participant.objects.filter(workshop_id__in=list(wanted), removed_at__isnull=True)
+            .values_list("workshop_id", "college")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            participants[wid][college] += n
+        for workshop in Workshop.objects.filter(pk__in=list(wanted)).only(
+            "id", "title", "slug", "starts_at", "state", "visibility"
+        ):
+            people = participants[workshop.pk]
+            workshops.append(
+                TraceWorkshop(
+                    workshop=workshop,
+                    proposal_ids=proposal_ids_of.get(workshop.pk, []),
+                    participants=Contributions(dict(people), sum(people.values())),
+                    proposal_count=workshop_rank.get(workshop.pk, (0, 0))[1],
+                )
+            )
+        workshops.sort(
+            key=lambda tw: (tw.workshop.starts_at is None, tw.workshop.starts_at, tw.workshop.pk)
+        )
+    private_workshops = {tw.workshop.pk for tw in workshops if tw.is_private}
+
+    by_proposal: dict[int, TraceProposal] = {}
+    for link in links:
+        p = link.proposal
+        tp = TraceProposal(
+            proposal=p,
+            link=link,
+            merged=merged[p.pk],
+            contributors=Contributions(by_root.get(p.pk, {}), 0),
+            is_private=p.origin_workshop_id in private_workshops,
+        )
+        for member in tp.merged:
+            member.is_private = member.origin_workshop_id in private_workshops
+        by_proposal[p.pk] = tp
+    counts.top = [by_proposal[root] for root in top_roots if root in by_proposal]
+    counts.position = {root: pos for _people, pos, root in top_rows}
+
+    workshop_of = {tw.workshop.pk: tw for tw in workshops}
+    trace_groups = []
+    for (gid, name), g in sorted(groups.items(), key=lambda item: item[1]["head"][0]):
+        ideas = [by_proposal[root] for _pos, root in sorted(g.get("ideas", []))]
+        trace_groups.append(
+            TraceGroup(
+                name=name,
+                group_id=gid,
+                workshop=workshop_of.get(ideas[0].proposal.origin_workshop_id) if ideas else None,
+                proposals=ideas,
+                authors_by_college=g.get("authors", {}),
+                count=g["head"][1],
+            )
+        )
+
+    vote_sessions, statements, actions = trace_sources_beyond_proposals(recommendation, actions)
+    trace = Trace(
+        recommendation=recommendation,
+        actions=actions,
+        proposals=[by_proposal[root] for root in page_roots],
+        workshops=workshops,
+        vote_sessions=vote_sessions,
+        contributors=Contributions(everyone, contributions),
+        focus_action=focus_action,
+        groups=trace_groups,
+        statements=statements,
+    )
+    trace.counts = counts
+    return trace
