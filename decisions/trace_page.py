@@ -165,20 +165,16 @@ def page_context(trace: Trace, page) -> dict:
 def trace_page(request: HttpRequest, recommendation, *, action) -> HttpResponse:
     """The trace page of ``recommendation`` (focused on ``action`` when given): the counts
     over every source, the rows of one page (``?page=N``) read (``build_trace_page``)."""
-    from decisions.models import RecommendationSource
-
     if action is not None:
         svg_url = reverse("decisions:action_trace_svg", args=[action.pk])
         csv_url = reverse("decisions:action_trace_csv", args=[action.pk])
     else:
         svg_url = reverse("decisions:recommendation_trace_svg", args=[recommendation.pk])
         csv_url = reverse("decisions:recommendation_trace_csv", args=[recommendation.pk])
-    total = RecommendationSource.objects.filter(recommendation=recommendation).count()
-    paginator = Paginator(range(total), PAGE_SIZE, allow_empty_first_page=True)
-    page = paginator.get_page(request.GET.get("page"))
+    asked = request.GET.get("page") or ""
     trace = build_trace_page(
         recommendation,
-        page_start=page.start_index() - 1 if total else 0,
+        page_number=int(asked) if asked.isdigit() and 0 < int(asked) < 10**9 else 1,
         page_size=PAGE_SIZE,
         top=max(TOP_SOURCES, MAX_NODES),
         group_ideas=GROUP_IDEAS_SHOWN,
@@ -186,6 +182,8 @@ def trace_page(request: HttpRequest, recommendation, *, action) -> HttpResponse:
         actions=[action] if action is not None else None,
         focus_action=action,
     )
+    paginator = Paginator(range(trace.counts.total), PAGE_SIZE, allow_empty_first_page=True)
+    page = paginator.get_page(trace.counts.page_number)
     context = {
         "trace": trace,
         "diagram": trace_diagram(trace, labels=diagram_labels()),

@@ -48,7 +48,8 @@ class TraceCounts:
     authors_by_college: dict[str, int] = field(default_factory=dict)  # of the source proposals
     top: list[TraceProposal] = field(default_factory=list)  # most contributors first
     position: dict[int, int] = field(default_factory=dict)  # the top ones' places in the links
-    page_start: int = 0  # index of the page's first source in the order of the links
+    page_number: int = 1  # the page read
+    total: int = 0  # source links when the page was read (``proposals`` may come from the cache)
 
 
 def _tables() -> dict[str, str]:
@@ -66,20 +67,24 @@ def _tables() -> dict[str, str]:
     }
 
 
-# The families of the sources and each person's first contribution to each (parameters: the
-# recommendation's id, then False, False for the comments shown).
+# The families of the sources (``links``: all of them, or those of one page with ``window``)
+# and each person's first contribution to each (parameters: the recommendation's id, the
+# window's bounds if any, then False, False for the comments shown).
 FAMILIES = """
-WITH RECURSIVE links AS (
+WITH RECURSIVE all_links AS (
   SELECT s.id AS link_id, s.proposal_id AS root, s.idea_group_id AS gid,
          s.idea_group_name AS gname,
          ROW_NUMBER() OVER (ORDER BY s.linked_at, s.id) AS pos
   FROM {src} s WHERE s.recommendation_id = %s
 ),
+links AS (
+  SELECT * FROM all_links {window}
+),
 fam (root, pid, depth) AS (
   SELECT root, root, 0 FROM links
   UNION ALL
   SELECT fam.root, p.id, fam.depth + 1 FROM {prop} p JOIN fam ON p.merged_into_id = fam.pid
-  WHERE fam.depth < {depth} AND p.id NOT IN (SELECT root FROM links)
+  WHERE fam.depth < {depth} AND p.id NOT IN (SELECT root FROM all_links)
 ),
 members AS (
   SELECT fam.root, fam.pid, fam.depth, p.created_at AS p_at, p.author_id,
@@ -129,11 +134,19 @@ UNION ALL SELECT 'A', SUM(CASE WHEN p.origin_workshop_id IS NULL THEN 0 ELSE 1 E
   p.author_college, COUNT(*)
   FROM links l JOIN {prop} p ON p.id = l.root GROUP BY p.author_college
 UNION ALL SELECT 'T', root, pos, {T}, people FROM top
-UNION ALL SELECT 'P', root, pos, {T}, {N} FROM links WHERE pos > %s AND pos <= %s
 UNION ALL SELECT 'R', root, {N}, college, COUNT(*) FROM firsts
-  WHERE root IN (SELECT root FROM links WHERE pos > %s AND pos <= %s)
-     OR root IN (SELECT root FROM top)
-  GROUP BY root, college
+  WHERE root IN (SELECT root FROM top) GROUP BY root, college
+"""
+)
+
+# One page of sources: their places and their people by college (parameters: the
+# recommendation's id, the page's bounds, False, False).
+PAGE = (
+    FAMILIES  # noqa: S608 - table names from the models, values as parameters
+    + """
+SELECT 'P', root, pos, {T}, {N} FROM links
+UNION ALL SELECT 'N', {N}, {N}, {T}, COUNT(*) FROM all_links
+UNION ALL SELECT 'R', root, {N}, college, COUNT(*) FROM firsts GROUP BY root, college
 """
 )
 
@@ -178,14 +191,15 @@ ORDER BY m.depth, m.p_at, m.pid
 )
 
 
-def _sql(template: str, **extra) -> str:
-    return template.format(depth=MAX_MERGE_DEPTH, N=_N, T=_T, **_tables(), **extra)
+def _sql(template: str, window: bool = False, **extra) -> str:
+    bounds = "WHERE pos > %s AND pos <= %s" if window else ""
+    return template.format(depth=MAX_MERGE_DEPTH, N=_N, T=_T, window=bounds, **_tables(), **extra)
 
 
 def build_trace_page(
     recommendation,
     *,
-    page_start: int,
+    page_number: int,
     page_size: int,
     top: int,
     group_ideas: int,
@@ -193,65 +207,40 @@ def build_trace_page(
     actions=None,
     focus_action=None,
 ) -> Trace:
-    """The trace as its page shows it: ``proposals`` are the sources from index
-    ``page_start`` (``page_size`` of them), ``counts`` what is counted over all of them
+    """The trace as its page shows it: ``proposals`` are the sources of page ``page_number``
+    (``page_size`` a page; the last page when beyond it), ``counts`` what is counted over all of them
     (with the ``top`` sources of the most contributors), ``groups`` with their first
     ``group_ideas`` ideas, ``workshops`` those of the sources read and the
     ``workshops_shown`` at the origin of the most sources (in the order of their dates)."""
     from workshops.models import Participant, Workshop
 
     rec_id = recommendation.pk
-    comments_shown = [False, False]
-    everyone: dict[str, int] = {}
-    by_root: dict[int, dict[str, int]] = {}
-    top_rows: list[tuple[int, int, int]] = []  # (-people, place in the links, proposal)
-    counts = TraceCounts(page_start=page_start)
-    contributions = 0
-    authors: dict[str, int] = {}
-    window = [page_start, page_start + page_size]
-    page_rows: list[tuple[int, int]] = []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _sql(COUNTS),
-            [rec_id, *comments_shown, top, *window, *window],
-        )
-        for tag, a, b, c, n in cursor.fetchall():
-            if tag == "E":
-                everyone[c] = n
-            elif tag == "C":
-                contributions = n
-            elif tag == "M":
-                counts.merged = n
-            elif tag == "A":
-                authors[c] = n
-                counts.proposals += n
-                counts.born_in_room += a or 0
-            elif tag == "T":
-                top_rows.append((-n, b, a))
-            elif tag == "P":
-                page_rows.append((b, a))
-            elif tag == "R":
-                by_root.setdefault(a, {})[c] = n
-        cursor.execute(_sql(WORKSHOPS_AND_GROUPS), [rec_id, *comments_shown, group_ideas])
-        workshop_rank: dict[int, tuple[int, int]] = {}
-        groups: dict[tuple, dict] = {}
-        for tag, a, b, c, d, n in cursor.fetchall():
-            if tag == "W":
-                workshop_rank[a] = (b, n)
-            elif tag == "G":
-                groups.setdefault((a, c or ""), {})["head"] = (b, n)
-            elif tag == "I":
-                groups.setdefault((a, c or ""), {}).setdefault("ideas", []).append((n, b))
-            elif tag == "H":
-                groups.setdefault((a, c or ""), {}).setdefault("authors", {})[d] = n
-    counts.authors_by_college = authors
-    counts.workshops = len(workshop_rank)
-    top_rows.sort()
+    data = aggregates(rec_id, top=top, group_ideas=group_ideas)
+    counts = TraceCounts(
+        proposals=data["proposals"],
+        born_in_room=data["born_in_room"],
+        merged=data["merged"],
+        workshops=len(data["workshop_rank"]),
+        authors_by_college=data["authors"],
+    )
+    top_rows = data["top"]
+    by_root = dict(data["top_by_root"])
+    workshop_rank = data["workshop_rank"]
+    groups = data["groups"]
     top_roots = [root for _people, _pos, root in top_rows]
     idea_roots = {root for g in groups.values() for _pos, root in g.get("ideas", [])}
 
+    # The page's sources and their people by college, never cached: the page's share of
+    # the work, and what changes from page to page.
+    page_rows, page_people, total = _page(rec_id, page_number, page_size)
+    if not page_rows and total:  # beyond the last page: the last one (one more query)
+        page_number = -(-total // page_size)
+        page_rows, page_people, total = _page(rec_id, page_number, page_size)
+    by_root.update(page_people)
+    counts.page_number = page_number
+    counts.total = total
+
     # The links read: the page's, the most supported, the groups' first ideas (one query).
-    page_rows.sort()
     page_roots = [root for _pos, root in page_rows]
     links = _source_links(recommendation, {*page_roots, *top_roots, *idea_roots})
 
@@ -338,10 +327,92 @@ def build_trace_page(
         proposals=[by_proposal[root] for root in page_roots],
         workshops=workshops,
         vote_sessions=vote_sessions,
-        contributors=Contributions(everyone, contributions),
+        contributors=Contributions(dict(data["everyone"]), data["contributions"]),
         focus_action=focus_action,
         groups=trace_groups,
         statements=statements,
     )
     trace.counts = counts
     return trace
+
+
+def _page(rec_id: int, number: int, size: int):
+    """The sources of page ``number`` ([(place, proposal id)]), their people by college and
+    the number of sources: one query."""
+    rows, people, total = [], {}, 0
+    with connection.cursor() as cursor:
+        start = (number - 1) * size
+        cursor.execute(_sql(PAGE, window=True), [rec_id, start, start + size, False, False])
+        for tag, a, b, c, n in cursor.fetchall():
+            if tag == "P":
+                rows.append((b, a))
+            elif tag == "N":
+                total = n
+            else:
+                people.setdefault(a, {})[c] = n
+    return sorted(rows), people, total
+
+
+def aggregates(rec_id: int, *, top: int, group_ideas: int) -> dict:
+    """What the page counts over every source of the recommendation, the same for every
+    visitor (privacy is applied to the rows read, after): plain values, kept in the board's
+    cache (``proposals.board_cache``) under its generation.
+
+    The generation moves on every write of what is counted here — proposals (created,
+    edited, merged, hidden), supports, comments, workshops (their dates too) — and on every
+    change of a source link (``decisions.receivers``); without a shared cache nothing is
+    kept and the counts are read for each request."""
+    from proposals import board_cache
+
+    return board_cache.get_or_build(
+        board_cache.generation(),
+        "trace",
+        (rec_id, top, group_ideas),
+        lambda: _read_aggregates(rec_id, top=top, group_ideas=group_ideas),
+    )
+
+
+def _read_aggregates(rec_id: int, *, top: int, group_ideas: int) -> dict:
+    """``aggregates`` from the database: 2 queries."""
+    data: dict = {
+        "everyone": {},
+        "contributions": 0,
+        "merged": 0,
+        "authors": {},
+        "proposals": 0,
+        "born_in_room": 0,
+        "top": [],  # (-people, place in the links, proposal id), the most people first
+        "top_by_root": {},  # {proposal id: {college: people}} of the top ones
+        "workshop_rank": {},  # {workshop id: (rank, sources)}
+        "groups": {},  # {(group id, name): {"head": (place, ideas), "ideas", "authors"}}
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(COUNTS), [rec_id, False, False, top])
+        for tag, a, b, c, n in cursor.fetchall():
+            if tag == "E":
+                data["everyone"][c] = n
+            elif tag == "C":
+                data["contributions"] = n
+            elif tag == "M":
+                data["merged"] = n
+            elif tag == "A":
+                data["authors"][c] = n
+                data["proposals"] += n
+                data["born_in_room"] += a or 0
+            elif tag == "T":
+                data["top"].append((-n, b, a))
+            elif tag == "R":
+                data["top_by_root"].setdefault(a, {})[c] = n
+        cursor.execute(_sql(WORKSHOPS_AND_GROUPS), [rec_id, False, False, group_ideas])
+        groups = data["groups"]
+        for tag, a, b, c, d, n in cursor.fetchall():
+            if tag == "W":
+                data["workshop_rank"][a] = (b, n)
+            elif tag == "G":
+                groups.setdefault((a, c or ""), {})["head"] = (b, n)
+            elif tag == "I":
+                groups.setdefault((a, c or ""), {}).setdefault("ideas", []).append((n, b))
+            elif tag == "H":
+                groups.setdefault((a, c or ""), {}).setdefault("authors", {})[d] = n
+    data["top"].sort()
+    return data

@@ -39,7 +39,7 @@ def _link(rec, proposal, **kwargs) -> RecommendationSource:
 def _page(rec, start=0, size=50, top=8, ideas=20, workshops=12):
     return build_trace_page(
         rec,
-        page_start=start,
+        page_number=start // size + 1,
         page_size=size,
         top=top,
         group_ideas=ideas,
@@ -212,3 +212,104 @@ def test_every_page_counts_what_the_full_trace_counts(make_recommendation, axis,
             [tp.proposal.pk for tp in g.proposals[:2]] for g in full.groups
         ]
         assert [g.is_private for g in trace.groups] == [g.is_private for g in full.groups]
+
+
+# --- The counts kept in the board's cache, under its generation ------------------------------
+
+
+@pytest.fixture
+def cached(settings):
+    """The board's cache on (a local-memory cache: these tests run in one process)."""
+    from django.core.cache import cache
+
+    settings.BOARD_CACHE = True
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _people(client, url) -> int:
+    html = client.get(url).content.decode()
+    head = _text(html.split('class="trace-summary"')[1].split("</p>")[0])
+    return int(re.search(r"(\d+) contributeur", head).group(1))
+
+
+def test_the_cached_counts_follow_every_write_that_changes_them(
+    client, cached, make_proposal, make_recommendation, editor, moderator, publish,
+    django_assert_max_num_queries,
+):  # fmt: skip
+    from decisions.services import recommendation_source_add, recommendation_source_remove
+    from proposals.services import comment_create, comment_hide, proposal_merge, support_add
+
+    first, second = make_proposal(title="Première"), make_proposal(title="Seconde")
+    rec = make_recommendation(proposals=[first, second])
+    publish(rec)
+    url = f"/recommandations/{rec.pk}/trace/"
+    assert _people(client, url) == 2
+    # Read again: the counts come from the cache (2 queries less), the rows from the database.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as cold:
+        from proposals import board_cache
+
+        board_cache.changed()
+        client.get(url)
+    with CaptureQueriesContext(connection) as warm:
+        client.get(url)
+    assert len(warm.captured_queries) == len(cold.captured_queries) - 2
+
+    supporter = UserFactory()
+    support_add(proposal=first, user=supporter)
+    assert _people(client, url) == 3
+    comment = comment_create(proposal=second, author=UserFactory(), body="D'accord.")
+    assert _people(client, url) == 4
+    comment_hide(comment=comment, actor=moderator, reason="Hors sujet")
+    assert _people(client, url) == 3
+    third = make_proposal(title="Troisième")
+    recommendation_source_add(recommendation=rec, proposal=third, actor=editor)
+    assert _people(client, url) == 4
+    link = RecommendationSource.objects.get(recommendation=rec, proposal=third)
+    recommendation_source_remove(source=link, actor=editor)
+    assert _people(client, url) == 3
+    duplicate = make_proposal(title="Doublon")
+    proposal_merge(source=duplicate, target=first, actor=moderator)
+    assert _people(client, url) == 4
+    with django_assert_max_num_queries(12):
+        client.get(url)
+
+
+def test_the_cache_holds_counts_never_what_a_visitor_may_see(
+    client, cached, make_recommendation, publish, axis
+):
+    """Privacy is applied to the rows read for each request: a workshop turned private after
+    the counts were kept is no longer named."""
+    workshop = WorkshopFactory(title="Atelier des berges")
+    rec = make_recommendation()
+    _link(rec, _proposal(axis, UserFactory(), C, "Idée des berges", origin_workshop=workshop))
+    publish(rec)
+    url = f"/recommandations/{rec.pk}/trace/"
+    assert "Idée des berges" in client.get(url).content.decode()
+    workshop.visibility = "private"
+    workshop.save(update_fields=["visibility"])
+    html = client.get(url).content.decode()
+    assert "berges" not in html, re.findall(r".{80}berges.{40}", html)
+    assert "une idée d'un atelier privé" in _text(html)
+
+
+def test_a_workshop_date_or_a_dissolved_group_moves_the_generation(cached, axis):
+    from django.utils import timezone
+
+    from proposals import board_cache
+
+    workshop = WorkshopFactory()
+    before = board_cache.generation()
+    workshop.starts_at = timezone.now()
+    workshop.save(update_fields=["starts_at"])
+    assert board_cache.generation() != before
+    from workshops.models import IdeaGroup
+
+    group = IdeaGroup.objects.create(workshop=workshop, name="Mobilité")
+    before = board_cache.generation()
+    group.delete()
+    assert board_cache.generation() != before
