@@ -185,14 +185,16 @@ MEMBERS = (
 SELECT m.root, p.id, p.title, p.status, p.is_hidden, p.author_id, p.author_college,
        p.merged_into_id, p.origin_workshop_id
 FROM members m JOIN {prop} p ON p.id = m.pid
-WHERE m.depth > 0 AND m.root IN ({roots})
+WHERE m.depth > 0
 ORDER BY m.depth, m.p_at, m.pid
 """
 )
 
 
-def _sql(template: str, window: bool = False, **extra) -> str:
-    bounds = "WHERE pos > %s AND pos <= %s" if window else ""
+def _sql(template: str, window: bool | str = False, **extra) -> str:
+    """The query, with ``links`` all the sources, a page of them (``window=True``: two
+    parameters) or those of a clause (``window``: a WHERE clause on ``all_links``)."""
+    bounds = window if isinstance(window, str) else "WHERE pos > %s AND pos <= %s" if window else ""
     return template.format(depth=MAX_MERGE_DEPTH, N=_N, T=_T, window=bounds, **_tables(), **extra)
 
 
@@ -248,7 +250,7 @@ def build_trace_page(
     if merged:
         roots_sql = ", ".join(str(int(pk)) for pk in merged)
         with connection.cursor() as cursor:
-            cursor.execute(_sql(MEMBERS, roots=roots_sql), [rec_id])
+            cursor.execute(_sql(MEMBERS, window=f"WHERE root IN ({roots_sql})"), [rec_id])
             for root, *row in cursor.fetchall():
                 merged[root].append(ProposalRef(*row))
 
