@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count
@@ -67,24 +68,20 @@ def _tables() -> dict[str, str]:
     }
 
 
-# The families of the sources (``links``: all of them, or those of one page with ``window``)
-# and each person's first contribution to each (parameters: the recommendation's id, the
-# window's bounds if any, then False, False for the comments shown).
+# The families of the sources (``links``: all of them, one page of them or some of them, see
+# ``LINKS``) and each person's first contribution to each (parameters: those of ``links``,
+# the recommendation's id, then False, False for the comments shown). A proposal that is a
+# source itself is never counted in another's family (as ``build_trace``).
 FAMILIES = """
-WITH RECURSIVE all_links AS (
-  SELECT s.id AS link_id, s.proposal_id AS root, s.idea_group_id AS gid,
-         s.idea_group_name AS gname,
-         ROW_NUMBER() OVER (ORDER BY s.linked_at, s.id) AS pos
-  FROM {src} s WHERE s.recommendation_id = %s
-),
-links AS (
-  SELECT * FROM all_links {window}
+WITH RECURSIVE links AS (
+  {links}
 ),
 fam (root, pid, depth) AS (
   SELECT root, root, 0 FROM links
   UNION ALL
   SELECT fam.root, p.id, fam.depth + 1 FROM {prop} p JOIN fam ON p.merged_into_id = fam.pid
-  WHERE fam.depth < {depth} AND p.id NOT IN (SELECT root FROM all_links)
+  WHERE fam.depth < {depth} AND NOT EXISTS (
+    SELECT 1 FROM {src} again WHERE again.recommendation_id = %s AND again.proposal_id = p.id)
 ),
 members AS (
   SELECT fam.root, fam.pid, fam.depth, p.created_at AS p_at, p.author_id,
@@ -145,7 +142,7 @@ PAGE = (
     FAMILIES  # noqa: S608 - table names from the models, values as parameters
     + """
 SELECT 'P', root, pos, {T}, {N} FROM links
-UNION ALL SELECT 'N', {N}, {N}, {T}, COUNT(*) FROM all_links
+UNION ALL SELECT 'N', {N}, {N}, {T}, COUNT(*) FROM {src} WHERE recommendation_id = %s
 UNION ALL SELECT 'R', root, {N}, college, COUNT(*) FROM firsts GROUP BY root, college
 """
 )
@@ -191,11 +188,33 @@ ORDER BY m.depth, m.p_at, m.pid
 )
 
 
-def _sql(template: str, window: bool | str = False, **extra) -> str:
-    """The query, with ``links`` all the sources, a page of them (``window=True``: two
-    parameters) or those of a clause (``window``: a WHERE clause on ``all_links``)."""
-    bounds = window if isinstance(window, str) else "WHERE pos > %s AND pos <= %s" if window else ""
-    return template.format(depth=MAX_MERGE_DEPTH, N=_N, T=_T, window=bounds, **_tables(), **extra)
+# ``links``: the sources with their places in the order they were linked (parameter: the
+# recommendation's id) — all of them, one page (parameters: the page's start, the
+# recommendation's id, the page's size, its start again) or those of some proposals.
+_COLUMNS = (
+    "s.id AS link_id, s.proposal_id AS root, s.idea_group_id AS gid, s.idea_group_name AS gname"
+)
+LINKS = {
+    "all": """SELECT {columns}, ROW_NUMBER() OVER (ORDER BY s.linked_at, s.id) AS pos
+  FROM {src} s WHERE s.recommendation_id = %s""",
+    "page": """SELECT link_id, root, gid, gname,
+         %s + ROW_NUMBER() OVER (ORDER BY linked_at, link_id) AS pos FROM (
+    SELECT {columns}, s.linked_at FROM {src} s WHERE s.recommendation_id = %s
+    ORDER BY s.linked_at, s.id LIMIT %s OFFSET %s) shown""",
+    "some": """SELECT {columns}, 0 AS pos FROM {src} s
+  WHERE s.recommendation_id = %s AND s.proposal_id IN ({roots})""",
+}
+
+
+def _sql(template: str, links: str = "all", roots: str = "") -> str:
+    tables = _tables()
+    return template.format(
+        depth=MAX_MERGE_DEPTH,
+        N=_N,
+        T=_T,
+        links=LINKS[links].format(columns=_COLUMNS, roots=roots, **tables),
+        **tables,
+    )
 
 
 def build_trace_page(
@@ -250,7 +269,7 @@ def build_trace_page(
     if merged:
         roots_sql = ", ".join(str(int(pk)) for pk in merged)
         with connection.cursor() as cursor:
-            cursor.execute(_sql(MEMBERS, window=f"WHERE root IN ({roots_sql})"), [rec_id])
+            cursor.execute(_sql(MEMBERS, "some", roots_sql), [rec_id, rec_id])
             for root, *row in cursor.fetchall():
                 merged[root].append(ProposalRef(*row))
 
@@ -286,10 +305,8 @@ def build_trace_page(
                     proposal_count=workshop_rank.get(workshop.pk, (0, 0))[1],
                 )
             )
-        workshops.sort(
-            key=lambda tw: (tw.workshop.starts_at is None, tw.workshop.starts_at, tw.workshop.pk)
-        )
-    private_workshops = {tw.workshop.pk for tw in workshops if tw.is_private}
+        workshops.sort(key=_workshop_order)
+    private_workshops = {_pk(tw.workshop) for tw in workshops if tw.is_private}
 
     by_proposal: dict[int, TraceProposal] = {}
     for link in links:
@@ -307,15 +324,16 @@ def build_trace_page(
     counts.top = [by_proposal[root] for root in top_roots if root in by_proposal]
     counts.position = {root: pos for _people, pos, root in top_rows}
 
-    workshop_of = {tw.workshop.pk: tw for tw in workshops}
+    workshop_of = {_pk(tw.workshop): tw for tw in workshops}
     trace_groups = []
     for (gid, name), g in sorted(groups.items(), key=lambda item: item[1]["head"][0]):
         ideas = [by_proposal[root] for _pos, root in sorted(g.get("ideas", []))]
+        first: Any = ideas[0].proposal if ideas else None
         trace_groups.append(
             TraceGroup(
                 name=name,
                 group_id=gid,
-                workshop=workshop_of.get(ideas[0].proposal.origin_workshop_id) if ideas else None,
+                workshop=workshop_of.get(first.origin_workshop_id) if first else None,
                 proposals=ideas,
                 authors_by_college=g.get("authors", {}),
                 count=g["head"][1],
@@ -338,13 +356,27 @@ def build_trace_page(
     return trace
 
 
+def _workshop_order(tw: TraceWorkshop) -> tuple:
+    """Workshops in the order of their dates (``build_trace``'s)."""
+    workshop: Any = tw.workshop
+    return (workshop.starts_at is None, workshop.starts_at, workshop.pk)
+
+
+def _pk(obj: Any) -> int:
+    return obj.pk
+
+
 def _page(rec_id: int, number: int, size: int):
     """The sources of page ``number`` ([(place, proposal id)]), their people by college and
     the number of sources: one query."""
-    rows, people, total = [], {}, 0
+    rows: list[tuple[int, int]] = []
+    people: dict[int, dict[str, int]] = {}
+    total = 0
     with connection.cursor() as cursor:
         start = (number - 1) * size
-        cursor.execute(_sql(PAGE, window=True), [rec_id, start, start + size, False, False])
+        cursor.execute(
+            _sql(PAGE, "page"), [start, rec_id, size, start, rec_id, False, False, rec_id]
+        )
         for tag, a, b, c, n in cursor.fetchall():
             if tag == "P":
                 rows.append((b, a))
@@ -389,7 +421,7 @@ def _read_aggregates(rec_id: int, *, top: int, group_ideas: int) -> dict:
         "groups": {},  # {(group id, name): {"head": (place, ideas), "ideas", "authors"}}
     }
     with connection.cursor() as cursor:
-        cursor.execute(_sql(COUNTS), [rec_id, False, False, top])
+        cursor.execute(_sql(COUNTS), [rec_id, rec_id, False, False, top])
         for tag, a, b, c, n in cursor.fetchall():
             if tag == "E":
                 data["everyone"][c] = n
@@ -405,7 +437,7 @@ def _read_aggregates(rec_id: int, *, top: int, group_ideas: int) -> dict:
                 data["top"].append((-n, b, a))
             elif tag == "R":
                 data["top_by_root"].setdefault(a, {})[c] = n
-        cursor.execute(_sql(WORKSHOPS_AND_GROUPS), [rec_id, False, False, group_ideas])
+        cursor.execute(_sql(WORKSHOPS_AND_GROUPS), [rec_id, rec_id, False, False, group_ideas])
         groups = data["groups"]
         for tag, a, b, c, d, n in cursor.fetchall():
             if tag == "W":
