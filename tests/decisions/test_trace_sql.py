@@ -313,3 +313,36 @@ def test_a_workshop_date_or_a_dissolved_group_moves_the_generation(cached, axis)
     before = board_cache.generation()
     group.delete()
     assert board_cache.generation() != before
+
+
+def test_the_page_queries_stay_flat_with_groups_merges_and_pages(
+    client, make_recommendation, make_action, publish, axis, django_assert_max_num_queries
+):
+    from decisions import trace_page
+
+    rec = make_recommendation()
+    action = make_action(rec)
+    publish(rec)
+    workshop = WorkshopFactory()
+    made = 0
+    for size in (2, 60):
+        while made < size:
+            root = _proposal(axis, UserFactory(), C, f"Idée {made}", origin_workshop=workshop)
+            _proposal(axis, UserFactory(), E, f"Doublon {made}", merged_into=root)
+            Support.objects.create(proposal=root, user=UserFactory(), user_college=EL)
+            _link(rec, root, idea_group_name=["Mobilité", "Énergie", ""][made % 3])
+            made += 1
+        for url, most in (
+            (f"/actions/{action.pk}/trace/", 12),
+            (f"/actions/{action.pk}/trace/?page=2", 12),
+            (f"/recommandations/{rec.pk}/trace/", 12),
+            # Beyond the last page: the last one, read by one more query.
+            (f"/recommandations/{rec.pk}/trace/?page=99", 13),
+        ):
+            # The action or recommendation, 9 queries of the trace, its actions, the axes.
+            with django_assert_max_num_queries(most):
+                response = client.get(url)
+            assert response.status_code == 200
+    html = client.get(f"/actions/{action.pk}/trace/?page=2").content.decode()
+    assert f"Propositions {trace_page.PAGE_SIZE + 1} à 60 sur 60" in _text(html)
+    assert "Les 2 groupes d'idées d'atelier" in _text(html)
