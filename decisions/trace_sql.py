@@ -228,10 +228,10 @@ def build_trace_page(
     actions=None,
     focus_action=None,
 ) -> Trace:
-    """The trace as its page shows it: ``proposals`` are the sources of page ``page_number``
-    (``page_size`` a page; the last page when beyond it), ``counts`` what is counted over all of them
-    (with the ``top`` sources of the most contributors), ``groups`` with their first
-    ``group_ideas`` ideas, ``workshops`` those of the sources read and the
+    """The trace as its page shows it: ``proposals`` are the sources of page
+    ``page_number`` (``page_size`` a page; the last page when beyond it), ``counts`` what is
+    counted over all of them (with the ``top`` sources of the most contributors), ``groups``
+    with their first ``group_ideas`` ideas, ``workshops`` those of the sources read and the
     ``workshops_shown`` at the origin of the most sources (in the order of their dates)."""
     from workshops.models import Participant, Workshop
 
@@ -327,7 +327,7 @@ def build_trace_page(
     workshop_of = {_pk(tw.workshop): tw for tw in workshops}
     trace_groups = []
     for (gid, name), g in sorted(groups.items(), key=lambda item: item[1]["head"][0]):
-        ideas = [by_proposal[root] for _pos, root in sorted(g.get("ideas", []))]
+        ideas = [by_proposal[r] for _pos, r in sorted(g.get("ideas", [])) if r in by_proposal]
         first: Any = ideas[0].proposal if ideas else None
         trace_groups.append(
             TraceGroup(
@@ -344,7 +344,8 @@ def build_trace_page(
     trace = Trace(
         recommendation=recommendation,
         actions=actions,
-        proposals=[by_proposal[root] for root in page_roots],
+        # A link removed between two reads (no transaction around them) is left out.
+        proposals=[by_proposal[root] for root in page_roots if root in by_proposal],
         workshops=workshops,
         vote_sessions=vote_sessions,
         contributors=Contributions(dict(data["everyone"]), data["contributions"]),
