@@ -24,8 +24,9 @@ The page shows a summary and 50 sources a page (``?page=N``); the full list is t
 
 Database: ``DATABASE_URL`` (PostgreSQL) or a SQLite file (see ``bench/common.py``);
 the server runs on a free port in 8400-8499. The trace's counts are cached only with a cache
-shared by the server's workers (``REDIS_URL``, as deployed); ``trace_cache`` says whether
-they were.
+shared by the server's workers (``REDIS_URL``, as deployed: ``REDIS_URL=redis://127.0.0.1:6379/8
+python -m bench.trace …``); ``cache`` and ``trace_cache`` say whether they were. Without it,
+every request counts (``page_cold_cpu_ms``).
 """
 
 from __future__ import annotations
@@ -223,6 +224,8 @@ def main() -> None:
             {
                 "benchmark": "trace",
                 "database": common.database_label(),
+                # The trace page's counts kept in a shared cache (REDIS_URL, as deployed)?
+                "cache": "redis" if env.get("REDIS_URL") else "off",
                 "sizes": {str(k): v for k, v in results.items()},
                 "baseline_rps": baseline,
                 "targets": targets(results),
