@@ -55,6 +55,8 @@ class Diagram:
     edges: list[Edge] = field(default_factory=list)
     columns: list[tuple[float, str]] = field(default_factory=list)
     left_out: int = 0  # sources and proposals summed up in « + N autres » nodes
+    workshops: int = 0  # in all (its description counts them)
+    proposals: int = 0
 
 
 def _short(text: str, limit: int = 30) -> str:
@@ -116,6 +118,8 @@ def trace_diagram(trace, *, labels: dict[str, str]) -> Diagram:
     rows = max(source_rows, proposal_rows, 1, len(trace.actions))
     diagram = Diagram(width=COL_X[-1] + 216, height=TOP + rows * ROW_H + 8)
     diagram.left_out = more_sources + more_proposals
+    diagram.workshops = workshop_total
+    diagram.proposals = counts.proposals if counts is not None else len(trace.proposals)
     diagram.columns = [
         (COL_X[0], labels["sources"]),
         (COL_X[1], labels["proposals"]),

@@ -346,3 +346,20 @@ def test_the_page_queries_stay_flat_with_groups_merges_and_pages(
     html = client.get(f"/actions/{action.pk}/trace/?page=2").content.decode()
     assert f"Propositions {trace_page.PAGE_SIZE + 1} à 60 sur 60" in _text(html)
     assert "Les 2 groupes d'idées d'atelier" in _text(html)
+
+
+def test_the_diagram_describes_every_source_not_only_those_read(
+    client, make_recommendation, publish, axis, monkeypatch
+):
+    from decisions import trace_page
+
+    monkeypatch.setattr(trace_page, "PAGE_SIZE", 2)
+    rec = make_recommendation()
+    for i in range(5):
+        _link(
+            rec, _proposal(axis, UserFactory(), C, f"Idée {i}", origin_workshop=WorkshopFactory())
+        )
+    publish(rec)
+    html = client.get(f"/recommandations/{rec.pk}/trace/").content.decode()
+    desc = _text(html.split('id="trace-svg-desc"')[1].split("</desc>")[0])
+    assert desc.startswith(">5 ateliers, 5 propositions, 1 recommandation")
