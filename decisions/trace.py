@@ -204,6 +204,13 @@ class TraceWorkshop:
     workshop: object
     proposal_ids: list[int]
     participants: Contributions
+    # The sources it is at the origin of, when ``proposal_ids`` holds only those read (the page).
+    proposal_count: int | None = None
+
+    @property
+    def sources(self) -> int:
+        """The number of source proposals born in it (or merged into one)."""
+        return len(self.proposal_ids) if self.proposal_count is None else self.proposal_count
 
     @property
     def is_private(self) -> bool:
@@ -270,6 +277,11 @@ class TraceGroup:
     workshop: TraceWorkshop | None
     proposals: list[TraceProposal]
     authors_by_college: dict[str, int]
+    count: int | None = None  # its ideas, when ``proposals`` holds only the first ones
+
+    @property
+    def size(self) -> int:
+        return len(self.proposals) if self.count is None else self.count
 
     @property
     def is_private(self) -> bool:
@@ -433,6 +445,9 @@ class Trace:
     focus_action: ActionItem | None = None
     groups: list[TraceGroup] = field(default_factory=list)
     statements: list[TraceStatement] = field(default_factory=list)
+    # Set by ``decisions.trace_sql.build_trace_page``: ``proposals`` are then one page of them,
+    # and this counts them all (``TraceCounts``).
+    counts: object | None = None
 
     def as_dict(self) -> dict:
         rec = self.recommendation
@@ -539,33 +554,35 @@ class SourceLink:
     idea_group_name: str
 
 
-def _source_links(recommendation: Recommendation) -> list[SourceLink]:
+def _source_links(
+    recommendation: Recommendation, proposal_ids: set[int] | None = None
+) -> list[SourceLink]:
     """The source links in the order they were made, with their proposals and linkers (one
-    query; a linker appears once as a User however many links they made)."""
+    query; a linker appears once as a User however many links they made); only those of
+    ``proposal_ids`` when given."""
     from accounts.models import User
 
-    rows = (
-        RecommendationSource.objects.filter(recommendation=recommendation)
-        .order_by("linked_at", "pk")
-        .values_list(
-            "pk",
-            "linked_at",
-            "note",
-            "idea_group_id",
-            "idea_group_name",
-            "proposal_id",
-            "proposal__title",
-            "proposal__status",
-            "proposal__is_hidden",
-            "proposal__author_id",
-            "proposal__author_college",
-            "proposal__merged_into_id",
-            "proposal__origin_workshop_id",
-            "linked_by_id",
-            "linked_by__display_name",
-            "linked_by__first_name",
-            "linked_by__deleted_at",
-        )
+    links_query = RecommendationSource.objects.filter(recommendation=recommendation)
+    if proposal_ids is not None:
+        links_query = links_query.filter(proposal_id__in=sorted(proposal_ids))
+    rows = links_query.order_by("linked_at", "pk").values_list(
+        "pk",
+        "linked_at",
+        "note",
+        "idea_group_id",
+        "idea_group_name",
+        "proposal_id",
+        "proposal__title",
+        "proposal__status",
+        "proposal__is_hidden",
+        "proposal__author_id",
+        "proposal__author_college",
+        "proposal__merged_into_id",
+        "proposal__origin_workshop_id",
+        "linked_by_id",
+        "linked_by__display_name",
+        "linked_by__first_name",
+        "linked_by__deleted_at",
     )
     users: dict[int, User] = {}
     links = []
@@ -750,6 +767,26 @@ def build_trace(
         for member in tp.merged:
             member.is_private = member.origin_workshop_id in private_workshops
 
+    vote_sessions, statements, actions = trace_sources_beyond_proposals(recommendation, actions)
+
+    return Trace(
+        recommendation=recommendation,
+        actions=actions,
+        proposals=trace_proposals,
+        workshops=workshops,
+        vote_sessions=vote_sessions,
+        contributors=_contributions(everyone, total_contributions),
+        focus_action=focus_action,
+        groups=_groups(trace_proposals, workshops),
+        statements=statements,
+    )
+
+
+def trace_sources_beyond_proposals(
+    recommendation: Recommendation, actions: list[ActionItem] | None
+) -> tuple[list[TraceVoteSession], list[TraceStatement], list[ActionItem]]:
+    """The votes and statements of opinion maps linked to the recommendation, and its actions
+    when not given: 2 to 4 queries."""
     # Vote sessions whose results support the recommendation, with their voters by college
     # (aggregates only: ballots are secret).
     vote_sessions: list[TraceVoteSession] = []
@@ -789,18 +826,7 @@ def build_trace(
 
     if actions is None:
         actions = list(recommendation.actions.order_by("due_date", "pk"))
-
-    return Trace(
-        recommendation=recommendation,
-        actions=actions,
-        proposals=trace_proposals,
-        workshops=workshops,
-        vote_sessions=vote_sessions,
-        contributors=_contributions(everyone, total_contributions),
-        focus_action=focus_action,
-        groups=_groups(trace_proposals, workshops),
-        statements=statements,
-    )
+    return vote_sessions, statements, actions
 
 
 def _groups(trace_proposals: list[TraceProposal], workshops: list[TraceWorkshop]) -> list:

@@ -55,6 +55,8 @@ class Diagram:
     edges: list[Edge] = field(default_factory=list)
     columns: list[tuple[float, str]] = field(default_factory=list)
     left_out: int = 0  # sources and proposals summed up in « + N autres » nodes
+    workshops: int = 0  # in all (its description counts them)
+    proposals: int = 0
 
 
 def _short(text: str, limit: int = 30) -> str:
@@ -71,37 +73,53 @@ def _kept(items: list, weight) -> tuple[list, int]:
     return [items[i] for i in sorted(ranked)], len(items) - (MAX_NODES - 1)
 
 
+def _sources(tw) -> int:
+    """The sources a workshop is at the origin of (all of them, read or not)."""
+    count = getattr(tw, "proposal_count", None)
+    return len(tw.proposal_ids) if count is None else count
+
+
 def trace_diagram(trace, *, labels: dict[str, str]) -> Diagram:
     """The diagram of ``trace`` (``decisions.trace.Trace``), labels in the active language."""
     # Sources: votes and statements first (usually few), then the workshops at the origin of
     # the most proposals; « + N autres » for the rest.
     workshops, votes, statements = trace.workshops, trace.vote_sessions, trace.statements
+    # A page's trace (``decisions.trace_sql``) reads some sources and counts them all: its
+    # workshops are those of the sources read and the ones at the origin of the most.
+    counts = getattr(trace, "counts", None)
+    workshop_total = counts.workshops if counts is not None else len(workshops)
     more_sources = 0
-    if len(workshops) + len(votes) + len(statements) > MAX_NODES:
+    if workshop_total + len(votes) + len(statements) > MAX_NODES:
         budget = MAX_NODES - 1
         votes = votes[:budget]
         statements = statements[: budget - len(votes)]
         room = budget - len(votes) - len(statements)
         kept = heapq.nsmallest(
-            room, range(len(workshops)), key=lambda i: (-len(workshops[i].proposal_ids), i)
+            room, range(len(workshops)), key=lambda i: (-_sources(workshops[i]), i)
         )
         workshops = [workshops[i] for i in sorted(kept)]
-        more_sources = (
-            len(trace.workshops) + len(trace.vote_sessions) + len(trace.statements) - budget
-        )
+        more_sources = workshop_total + len(trace.vote_sessions) + len(trace.statements) - budget
     sources: list[tuple[str, object]] = [
         *[("workshop", tw) for tw in workshops],
         *[("vote", tv) for tv in votes],
         *[("statement", ts) for ts in statements],
     ]
-    proposals, more_proposals = _kept(
-        trace.proposals, lambda tp: tp.contributors.people if tp.contributors else 0
-    )
+    if counts is not None:
+        # The most contributors, in the order of the links (``top`` is in the order of people).
+        proposals = counts.top[: MAX_NODES - 1] if counts.proposals > MAX_NODES else counts.top
+        proposals = sorted(proposals, key=lambda tp: counts.position[tp.proposal.pk])
+        more_proposals = counts.proposals - len(proposals)
+    else:
+        proposals, more_proposals = _kept(
+            trace.proposals, lambda tp: tp.contributors.people if tp.contributors else 0
+        )
     source_rows = len(sources) + (1 if more_sources else 0)
     proposal_rows = len(proposals) + (1 if more_proposals else 0)
     rows = max(source_rows, proposal_rows, 1, len(trace.actions))
     diagram = Diagram(width=COL_X[-1] + 216, height=TOP + rows * ROW_H + 8)
     diagram.left_out = more_sources + more_proposals
+    diagram.workshops = workshop_total
+    diagram.proposals = counts.proposals if counts is not None else len(trace.proposals)
     diagram.columns = [
         (COL_X[0], labels["sources"]),
         (COL_X[1], labels["proposals"]),
@@ -186,6 +204,10 @@ def trace_diagram(trace, *, labels: dict[str, str]) -> Diagram:
         start = source_node.get(f"workshop-{tw.workshop.pk}", other_sources)
         for pid in tw.proposal_ids:
             link(start, proposal_node.get(pid, other_proposals))
+        if _sources(tw) > len(tw.proposal_ids):  # sources not read: among the others
+            link(start, other_proposals)
+    if workshop_total > len(trace.workshops):  # workshops not read: theirs among the others
+        link(other_sources, other_proposals)
     for tv in trace.vote_sessions:
         link(source_node.get(f"vote-{tv.session.pk}", other_sources), rec_node)
     for ts in trace.statements:

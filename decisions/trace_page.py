@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import heapq
-from collections import Counter
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
@@ -24,7 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext_lazy
 
 from decisions.trace import Contributions, Trace, TraceProposal, hidden_label
-from decisions.trace_diagram import trace_diagram
+from decisions.trace_diagram import MAX_NODES, trace_diagram
+from decisions.trace_sql import build_trace_page
 
 PAGE_SIZE = 50  # source proposals per page
 TOP_SOURCES = 5  # « les plus soutenues », shown when the proposals take several pages
@@ -107,66 +107,54 @@ def _page_links(number: int, count: int) -> list[int | None]:
     return links
 
 
-def page_context(trace: Trace, page_number: str | None) -> dict:
-    """The page's context: the summary, one page of source proposals, the workshops shown."""
+def page_context(trace: Trace, page) -> dict:
+    """The page's context from ``build_trace_page``'s trace (``page``: its paginator's page):
+    the summary, the page's source proposals, the workshops shown."""
     date_format = "DATE_FORMAT"
-    paginator = Paginator(trace.proposals, PAGE_SIZE, allow_empty_first_page=True)
-    page = paginator.get_page(page_number)
-    rows = [_row(tp, date_format) for tp in page.object_list]
-    paginated = paginator.num_pages > 1
+    counts = trace.counts
+    rows = [_row(tp, date_format) for tp in trace.proposals]
+    paginated = page.paginator.num_pages > 1
+    top = [_row(tp, date_format) for tp in counts.top[:TOP_SOURCES]] if paginated else []
 
-    top = []
-    if paginated:
-        proposals = trace.proposals
-        ranked = heapq.nsmallest(
-            TOP_SOURCES, range(len(proposals)), key=lambda i: (-_people(proposals[i]), i)
-        )
-        top = [_row(proposals[i], date_format) for i in ranked]
-
-    workshops = trace.workshops
-    workshops_left_out = 0
-    if len(workshops) > WORKSHOPS_SHOWN:
-        keep = heapq.nsmallest(
-            WORKSHOPS_SHOWN,
-            range(len(workshops)),
-            key=lambda i: (-len(workshops[i].proposal_ids), i),
-        )
-        workshops_left_out = len(workshops) - WORKSHOPS_SHOWN
-        workshops = [workshops[i] for i in sorted(keep)]
+    workshops = trace.workshops  # those of the sources read and the most productive ones
+    keep = heapq.nsmallest(
+        WORKSHOPS_SHOWN, range(len(workshops)), key=lambda i: (-workshops[i].sources, i)
+    )
+    workshops = [workshops[i] for i in sorted(keep)]
+    workshops_left_out = counts.workshops - len(workshops)
 
     groups = [
         (
             tg,
             [_row(tp, date_format) for tp in tg.proposals[:GROUP_IDEAS_SHOWN]],
-            max(0, len(tg.proposals) - GROUP_IDEAS_SHOWN),
+            max(0, tg.size - GROUP_IDEAS_SHOWN),
         )
         for tg in trace.groups
     ]
 
-    merged = sum(len(tp.merged) for tp in trace.proposals)
-    total = len(trace.proposals) + len(trace.vote_sessions) + len(trace.statements)
+    total = counts.proposals + len(trace.vote_sessions) + len(trace.statements)
     summary = None
     if total >= SUMMARY_FROM:
         kinds = [
-            (_("Propositions sources"), len(trace.proposals)),
-            (_("… dont nées en atelier"), sum(1 for r in trace.proposals if _born_in_room(r))),
-            (_("Propositions fusionnées qu'elles reprennent"), merged),
-            (_("Ateliers d'origine"), len(trace.workshops)),
+            (_("Propositions sources"), counts.proposals),
+            (_("… dont nées en atelier"), counts.born_in_room),
+            (_("Propositions fusionnées qu'elles reprennent"), counts.merged),
+            (_("Ateliers d'origine"), counts.workshops),
             (_("Groupes d'idées d'atelier"), len(trace.groups)),
             (_("Votes"), len(trace.vote_sessions)),
             (_("Affirmations de cartes des opinions"), len(trace.statements)),
         ]
-        authors = Counter(tp.proposal.author_college for tp in trace.proposals)
         summary = {
             "kinds": [(label, n) for label, n in kinds if n],
-            "authors": Contributions(dict(authors), len(trace.proposals)),
+            "authors": Contributions(counts.authors_by_college, counts.proposals),
         }
     return {
         "summary": summary,
         "page": page,
+        "proposal_count": counts.proposals,
         "rows": rows,
         "paginated": paginated,
-        "page_links": _page_links(page.number, paginator.num_pages) if paginated else [],
+        "page_links": _page_links(page.number, page.paginator.num_pages) if paginated else [],
         "top": top,
         "workshops": workshops,
         "workshops_left_out": workshops_left_out,
@@ -174,28 +162,35 @@ def page_context(trace: Trace, page_number: str | None) -> dict:
     }
 
 
-def _people(tp: TraceProposal) -> int:
-    return tp.contributors.people if tp.contributors else 0
-
-
-def _born_in_room(tp: TraceProposal) -> bool:
-    return bool(tp.proposal.origin_workshop_id)
-
-
-def trace_page(request: HttpRequest, trace: Trace, *, action) -> HttpResponse:
+def trace_page(request: HttpRequest, recommendation, *, action) -> HttpResponse:
+    """The trace page of ``recommendation`` (focused on ``action`` when given): the counts
+    over every source, the rows of one page (``?page=N``) read (``build_trace_page``)."""
     if action is not None:
         svg_url = reverse("decisions:action_trace_svg", args=[action.pk])
         csv_url = reverse("decisions:action_trace_csv", args=[action.pk])
     else:
-        svg_url = reverse("decisions:recommendation_trace_svg", args=[trace.recommendation.pk])
-        csv_url = reverse("decisions:recommendation_trace_csv", args=[trace.recommendation.pk])
+        svg_url = reverse("decisions:recommendation_trace_svg", args=[recommendation.pk])
+        csv_url = reverse("decisions:recommendation_trace_csv", args=[recommendation.pk])
+    asked = request.GET.get("page") or ""
+    trace = build_trace_page(
+        recommendation,
+        page_number=int(asked) if asked.isdigit() and 0 < int(asked) < 10**9 else 1,
+        page_size=PAGE_SIZE,
+        top=max(TOP_SOURCES, MAX_NODES),
+        group_ideas=GROUP_IDEAS_SHOWN,
+        workshops_shown=WORKSHOPS_SHOWN,
+        actions=[action] if action is not None else None,
+        focus_action=action,
+    )
+    paginator = Paginator(range(trace.counts.total), PAGE_SIZE, allow_empty_first_page=True)
+    page = paginator.get_page(trace.counts.page_number)
     context = {
         "trace": trace,
         "diagram": trace_diagram(trace, labels=diagram_labels()),
         "action": action,
         "svg_url": svg_url,
         "csv_url": csv_url,
-        **page_context(trace, request.GET.get("page")),
+        **page_context(trace, page),
     }
     return render(request, "decisions/trace.html", context)
 

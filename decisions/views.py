@@ -230,7 +230,7 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def action_trace_page(request: HttpRequest, pk: int) -> HttpResponse:
     action = get_action_for_user(request.user, pk)
-    return trace_page(request, action_trace(action), action=action)
+    return trace_page(request, action.recommendation, action=action)
 
 
 @require_GET
@@ -520,7 +520,7 @@ def recommendation_from(request: HttpRequest, kind: str, pk: int) -> HttpRespons
 @require_GET
 def recommendation_trace_page(request: HttpRequest, pk: int) -> HttpResponse:
     recommendation = get_recommendation_for_user(request.user, pk)
-    return trace_page(request, build_trace(recommendation), action=None)
+    return trace_page(request, recommendation, action=None)
 
 
 @require_GET
