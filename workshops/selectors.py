@@ -8,7 +8,6 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from project.errors import NotFoundError, PermissionDeniedError
-from proposals import similarity
 from proposals.models import Proposal, ProposalStatus
 from workshops import rules
 from workshops.figures import REGISTERED_Q
@@ -237,13 +236,22 @@ def grouping_panel(workshop: Workshop) -> dict:
     }
 
 
+def _similarity():
+    """``proposals.similarity``, imported on first use: it loads NumPy, SciPy and
+    scikit-learn (~100 MB per process, 0.7 s on an idle core), which a process serving no
+    similar ideas or suggested groups (most sockets and pages) never needs."""
+    from proposals import similarity  # heavy: see the docstring
+
+    return similarity
+
+
 def similar_wall_ideas(workshop: Workshop, user, text: str, *, limit: int = 3) -> list:
     """Ideas of this wall (not hidden, not merged) like ``text``, best first, each marked
     ``agreed`` when ``user`` already gave it « D'accord » (3 queries)."""
     wall = Proposal.objects.filter(origin_workshop=workshop, is_hidden=False).exclude(
         status=ProposalStatus.MERGED
     )
-    found = similarity.similar_to(text, wall, limit=limit)
+    found = _similarity().similar_to(text, wall, limit=limit)
     if not found:
         return []
     scores = dict(found)
@@ -279,7 +287,7 @@ def suggested_wall_groups(workshop: Workshop, *, ignored=()) -> list[dict]:
     by_id = {idea.pk: idea for idea in ideas}
     ignored = set(ignored)
     suggestions = []
-    for group in similarity.suggest_groups(ideas):
+    for group in _similarity().suggest_groups(ideas):
         key = suggestion_key(group.ids)
         if key in ignored:
             continue
