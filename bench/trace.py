@@ -204,6 +204,7 @@ def main(argv: list[str] | None = None) -> None:
     env = common.bench_env("trace")
     common.django_setup(env)
     actions = {size: prepare(size) for size in args.sizes}
+    analyze()
     results = {size: trace_figures(action_id) for size, action_id in actions.items()}
     with common.server(env, workers=args.workers, port=common.free_port(PORTS)) as base_url:
         for size, action_id in actions.items():
@@ -244,6 +245,17 @@ def page_paths(action_id: int, size: int) -> list[str]:
     last = max(1, -(-size // PAGE_SIZE))
     pages = sorted({1, min(2, last), max(1, last // 2), last})
     return [f"/actions/{action_id}/trace/?page={n}" for n in pages]
+
+
+def analyze() -> None:
+    """PostgreSQL: refresh the planner's statistics after the bulk inserts, as autovacuum
+    does on a live database (without them it planned the trace's recursive queries for
+    3,768 proposals when there were 24,400: hash joins over the whole table, 18 ms)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def targets(results: dict[int, dict]) -> dict[str, dict]:
