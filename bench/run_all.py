@@ -184,12 +184,51 @@ def profile_summary(path: Path, top: int = 12) -> dict:
         return {"samples": 0}
     return {
         "samples": total,
+        "project_inclusive_pct": project_inclusive(path, top=top),
         "self_top_pct": {
             k: round(100 * v / total, 1)
             for k, v in sorted(self_counts.items(), key=lambda kv: -kv[1])[:top]
         },
         "inclusive_pct": {k: round(100 * v / total, 1) for k, v in area_counts.items()},
     }
+
+
+PROJECT_APPS = (
+    "accounts/",
+    "decisions/",
+    "opinions/",
+    "ops/",
+    "project/",
+    "proposals/",
+    "realtime/",
+    "summaries/",
+    "votes/",
+    "workshops/",
+)
+
+
+def project_inclusive(path: Path, top: int = 12) -> dict[str, float]:
+    """The project's own functions by share of a py-spy raw file's samples, inclusive (a
+    function counted once per stack): where the time went, in the code we can change."""
+    total = 0
+    counts: dict[str, int] = {}
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _sep, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        total += int(count)
+        seen = set()
+        for frame in stack.split(";"):
+            name, _sep, where = frame.partition(" (")
+            where = where.rsplit(":", 1)[0].split("/work/main/")[-1]
+            if "site-packages" in where or not where.startswith(PROJECT_APPS):
+                continue
+            key = f"{name} ({where})"
+            if key not in seen:
+                seen.add(key)
+                counts[key] = counts.get(key, 0) + int(count)
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])[:top]
+    return {k: round(100 * v / total, 1) for k, v in ranked} if total else {}
 
 
 def server_command(server: str, port: int) -> list[str]:
