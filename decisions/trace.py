@@ -682,6 +682,43 @@ def _people_per_proposal(
     return people, contributions
 
 
+def trace_workshops(
+    proposal_ids_of: dict[int, list[int]], proposal_counts: dict[int, int] | None = None
+) -> list[TraceWorkshop]:
+    """The workshops ``proposal_ids_of`` names (workshop id -> its source proposals' ids),
+    each with its present participants by college (2 queries), in no particular order;
+    ``proposal_counts``: how many sources each one is at the origin of, when the caller
+    shows fewer than all (the trace page)."""
+    from workshops.models import Participant, Workshop
+
+    if not proposal_ids_of:
+        return []
+    people: dict[int, Counter] = {wid: Counter() for wid in proposal_ids_of}
+    for wid, college, n in (
+        Participant.objects.filter(workshop_id__in=list(proposal_ids_of), removed_at__isnull=True)
+        .values_list("workshop_id", "college")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        people[wid][college] += n
+    workshops = []
+    for workshop in Workshop.objects.filter(pk__in=list(proposal_ids_of)).only(
+        "id", "title", "slug", "starts_at", "state", "visibility"
+    ):
+        counts = people[workshop.pk]
+        workshops.append(
+            TraceWorkshop(
+                workshop=workshop,
+                proposal_ids=proposal_ids_of[workshop.pk],
+                participants=Contributions(dict(counts), sum(counts.values())),
+                proposal_count=None
+                if proposal_counts is None
+                else proposal_counts.get(workshop.pk, 0),
+            )
+        )
+    return workshops
+
+
 def build_trace(
     recommendation: Recommendation,
     *,
@@ -689,7 +726,6 @@ def build_trace(
     focus_action: ActionItem | None = None,
 ) -> Trace:
     """The lineage of a recommendation (and of one of its actions when ``focus_action`` is given)."""
-    from workshops.models import Participant, Workshop
 
     links = _source_links(recommendation)
     roots = [link.proposal for link in links]
@@ -736,30 +772,10 @@ def build_trace(
                 ids = by_workshop.setdefault(member.origin_workshop_id, [])
                 if tp.proposal.pk not in ids:
                     ids.append(tp.proposal.pk)
-    workshops: list[TraceWorkshop] = []
-    if by_workshop:
-        participant_counts: dict[int, Counter] = {wid: Counter() for wid in by_workshop}
-        for wid, college, n in (
-            Participant.objects.filter(workshop_id__in=list(by_workshop), removed_at__isnull=True)
-            .values_list("workshop_id", "college")
-            .annotate(n=Count("id"))
-            .order_by()
-        ):
-            participant_counts[wid][college] += n
-        for workshop in Workshop.objects.filter(pk__in=list(by_workshop)).only(
-            "id", "title", "slug", "starts_at", "state", "visibility"
-        ):
-            counts = participant_counts[workshop.pk]
-            workshops.append(
-                TraceWorkshop(
-                    workshop=workshop,
-                    proposal_ids=by_workshop[workshop.pk],
-                    participants=Contributions(dict(counts), sum(counts.values())),
-                )
-            )
-        workshops.sort(
-            key=lambda tw: (tw.workshop.starts_at is None, tw.workshop.starts_at, tw.workshop.pk)
-        )
+    workshops = trace_workshops(by_workshop)
+    workshops.sort(
+        key=lambda tw: (tw.workshop.starts_at is None, tw.workshop.starts_at, tw.workshop.pk)
+    )
     # Ideas born in a workshop the public may not see are counted, never named.
     private_workshops = {tw.workshop.pk for tw in workshops if tw.is_private}
     for tp in trace_proposals:

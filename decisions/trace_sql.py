@@ -18,12 +18,10 @@ statements and actions as ``build_trace`` reads them.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count
 
 from decisions.trace import (
     MAX_MERGE_DEPTH,
@@ -35,6 +33,7 @@ from decisions.trace import (
     TraceWorkshop,
     _source_links,
     trace_sources_beyond_proposals,
+    trace_workshops,
 )
 
 
@@ -233,7 +232,6 @@ def build_trace_page(
     counted over all of them (with the ``top`` sources of the most contributors), ``groups``
     with their first ``group_ideas`` ideas, ``workshops`` those of the sources read and the
     ``workshops_shown`` at the origin of the most sources (in the order of their dates)."""
-    from workshops.models import Participant, Workshop
 
     rec_id = recommendation.pk
     data = aggregates(rec_id, top=top, group_ideas=group_ideas)
@@ -283,29 +281,11 @@ def build_trace_page(
                 ids = proposal_ids_of.setdefault(member.origin_workshop_id, [])
                 if link.proposal.pk not in ids:
                     ids.append(link.proposal.pk)
-    workshops: list[TraceWorkshop] = []
-    if wanted:
-        participants: dict[int, Counter] = {wid: Counter() for wid in wanted}
-        for wid, college, n in (
-            Participant.objects.filter(workshop_id__in=list(wanted), removed_at__isnull=True)
-            .values_list("workshop_id", "college")
-            .annotate(n=Count("id"))
-            .order_by()
-        ):
-            participants[wid][college] += n
-        for workshop in Workshop.objects.filter(pk__in=list(wanted)).only(
-            "id", "title", "slug", "starts_at", "state", "visibility"
-        ):
-            people = participants[workshop.pk]
-            workshops.append(
-                TraceWorkshop(
-                    workshop=workshop,
-                    proposal_ids=proposal_ids_of.get(workshop.pk, []),
-                    participants=Contributions(dict(people), sum(people.values())),
-                    proposal_count=workshop_rank.get(workshop.pk, (0, 0))[1],
-                )
-            )
-        workshops.sort(key=_workshop_order)
+    workshops = trace_workshops(
+        {wid: proposal_ids_of.get(wid, []) for wid in wanted},
+        {wid: n for wid, (_rank, n) in workshop_rank.items()},
+    )
+    workshops.sort(key=_workshop_order)
     private_workshops = {_pk(tw.workshop) for tw in workshops if tw.is_private}
 
     by_proposal: dict[int, TraceProposal] = {}
