@@ -153,7 +153,7 @@ def test_the_trace_pages_take_the_same_number_of_queries_whatever_their_size(
     editor,
     moderator,
     publish,
-    django_assert_num_queries,
+    django_assert_max_num_queries,
 ):
     rec = make_recommendation()
     action = make_action(rec)
@@ -161,15 +161,17 @@ def test_the_trace_pages_take_the_same_number_of_queries_whatever_their_size(
     _grow(make_proposal, rec, editor, 2, moderator)
     # Anonymous visitor. Action page: the action with its recommendation and axis, the 9
     # trace queries, the axes of the header = 11. Recommendation page: the recommendation,
-    # the 9 trace queries, its actions, the axes of the header = 12.
-    with django_assert_num_queries(11):
+    # the 9 trace queries, its actions, the axes of the header = 12. At most: with a shared
+    # cache (Redis) the counts over all sources, read by the first page, are cached for the
+    # second (2 queries fewer); the local-memory cache of the tests on SQLite keeps nothing.
+    with django_assert_max_num_queries(11):
         assert client.get(f"/actions/{action.pk}/trace/").status_code == 200
-    with django_assert_num_queries(12):
+    with django_assert_max_num_queries(12):
         assert client.get(f"/recommandations/{rec.pk}/trace/").status_code == 200
     _grow(make_proposal, rec, editor, 6, moderator)
-    with django_assert_num_queries(11):
+    with django_assert_max_num_queries(11):
         response = client.get(f"/actions/{action.pk}/trace/")
-    with django_assert_num_queries(12):
+    with django_assert_max_num_queries(12):
         assert client.get(f"/recommandations/{rec.pk}/trace/").status_code == 200
     html = response.content.decode()
     assert "<svg" in html and html.count('class="trace-node trace-node--proposal') == 8
